@@ -1,0 +1,30 @@
+#!/bin/sh
+# bootstrap.sh - install what is missing (Debian 12, as root), then configure and build.
+#   sh bootstrap.sh            install + autoreconf + configure + make
+#   sh bootstrap.sh check      ... and run the whole test suite (make check)
+set -eu
+cd "$(dirname "$0")"
+
+PKGS="build-essential autoconf automake libtool pkg-config libyaml-dev libuv1-dev check"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "bootstrap: installing$missing"
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "bootstrap: need root to install:$missing" >&2
+        exit 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends $missing
+fi
+
+[ -x configure ] || autoreconf -fi
+[ -f Makefile ] || ./configure
+make -j"$(nproc)"
+
+if [ "${1:-}" = check ]; then
+    make -j"$(nproc)" check
+fi

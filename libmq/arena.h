@@ -1,0 +1,111 @@
+/* arena.h - the shared-memory arena: one POSIX shm object per graph run.
+ *
+ * The supervisor creates the arena from a layout (pool classes, number of process
+ * slots, blocks, connections, queue capacity); every block process attaches to it by
+ * name and binds its handle to one process slot. The arena holds no pointers, only
+ * offsets and indices, and attaching validates the whole geometry: a handle never
+ * trusts an offset read from shared memory, it recomputes the layout from the header's
+ * counts and keeps that copy locally.
+ *
+ * Ownership of buffers is tracked per process slot (see buf.h). When a process dies,
+ * mq_arena_reclaim() releases everything its slot held, whatever instruction it died
+ * on; after it every buffer is either owned by a live slot or queue, or free.
+ *
+ * A handle (mq_arena) is process-local and used by one thread at a time.
+ */
+#ifndef MQ_ARENA_H
+#define MQ_ARENA_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define MQ_MAX_POOLS 8
+#define MQ_MAX_SLOTS 255          /* slot ids are 8 bits in a buffer generation */
+#define MQ_MAX_BLOCKS 4096
+#define MQ_MAX_CONNS 16384
+#define MQ_MAX_QUEUE_CAP 65536
+#define MQ_MAX_HELD 65536
+#define MQ_MAX_BUFS (1u << 24)    /* buffer index is 24 bits wide in practice */
+#define MQ_NAME_MAX 48            /* block, type and graph names, with the NUL */
+#define MQ_SHM_NAME_MAX 96
+
+typedef struct mq_arena mq_arena;
+
+typedef struct mq_pool_class {
+    uint64_t size;   /* bytes per buffer, rounded up to 64 */
+    uint32_t count;  /* buffers in this class */
+} mq_pool_class;
+
+typedef struct mq_layout {
+    uint32_t n_pools;
+    mq_pool_class pools[MQ_MAX_POOLS]; /* ascending sizes */
+    uint32_t n_slots;    /* process slots */
+    uint32_t n_blocks;
+    uint32_t n_conns;    /* one queue per connection */
+    uint32_t queue_cap;  /* ring capacity of every queue, a power of two */
+    uint32_t held_cap;   /* references one slot may hold at once */
+} mq_layout;
+
+/* The design notes' defaults: 4 KiB x 1024, 64 KiB x 512, 1 MiB x 128; 64 slots,
+ * 64 blocks, 128 connections, queues of 256, 256 held references per slot. */
+void mq_layout_default(mq_layout *l);
+
+/* Checks a layout's ranges; returns 0 or MQ_EINVAL. */
+int mq_layout_check(const mq_layout *l);
+
+/* Creates a new arena (mode 0600, O_EXCL, a name unique to this call) and binds the
+ * returned handle to no slot. graph_name is copied into the header (truncated). */
+int mq_arena_create(const mq_layout *l, const char *graph_name, mq_arena **out);
+
+/* Attaches to an existing arena by its shm name; validates magic, version, size and
+ * geometry. Fails with MQ_ENOENT, MQ_EACCES, MQ_EBADARENA, MQ_EVERSION or MQ_ETRUNC. */
+int mq_arena_attach(const char *shm_name, mq_arena **out);
+
+/* Unmaps and frees the handle; the arena itself stays. Releases the slot binding
+ * (not the references: a slot's references belong to the slot, see reclaim). */
+void mq_arena_detach(mq_arena *a);
+
+/* Unlinks the shm object and detaches. */
+int mq_arena_destroy(mq_arena *a);
+
+/* Removes the shm object by name (the supervisor's cleanup of a dead run). */
+int mq_arena_unlink(const char *shm_name);
+
+const char *mq_arena_shm_name(const mq_arena *a);
+const char *mq_arena_graph_name(const mq_arena *a);
+pid_t mq_arena_creator_pid(const mq_arena *a);
+size_t mq_arena_size(const mq_arena *a);
+const mq_layout *mq_arena_layout(const mq_arena *a);
+
+/* Process slots. A slot is claimed by one process (pid) at a time; the handle then
+ * acts as that slot for every buffer and queue operation. */
+enum mq_slot_state { MQ_SLOT_FREE = 0, MQ_SLOT_ACTIVE = 1, MQ_SLOT_DEAD = 2 };
+
+int mq_arena_slot_claim(mq_arena *a, uint32_t slot);
+int mq_arena_slot(const mq_arena *a); /* the bound slot, or -1 */
+
+/* Clean exit of the bound slot: releases every reference the slot still holds and
+ * frees the slot. */
+int mq_arena_slot_leave(mq_arena *a);
+
+/* Stores now into the bound slot's heartbeat. Cheap: one relaxed store. */
+void mq_arena_heartbeat(mq_arena *a);
+
+typedef struct mq_slot_info {
+    int32_t pid;
+    uint32_t state;
+    int64_t heartbeat_ns;
+    uint32_t restarts;
+    uint32_t held;       /* references recorded in the slot's table */
+} mq_slot_info;
+
+int mq_arena_slot_info(const mq_arena *a, uint32_t slot, mq_slot_info *out);
+
+/* Releases every reference the (dead) process of `slot` held, completes or undoes its
+ * interrupted operation, repairs queue heads it was taking from, and frees the slot.
+ * Safe while other processes run. Returns the number of references released, or
+ * MQ_ECORRUPT if the slot's table failed a check (what could be repaired is). */
+int mq_arena_reclaim(mq_arena *a, uint32_t slot);
+
+#endif

@@ -1,0 +1,281 @@
+/* arena_internal.h - the structures that live in shared memory, and the handle.
+ *
+ * Everything below `struct mq_arena` is laid out in the shm object. Rules:
+ *  - no pointers: offsets from the base and indices only;
+ *  - every index read from shared memory is bounds-checked against the handle's
+ *    private copy of the geometry before use;
+ *  - every shared field is _Atomic or written once before any other process attaches;
+ *  - each struct's size is fixed by a static_assert, so two builds agree on the layout.
+ *
+ * Ownership protocol (the reason for the token design; doc/ownership.md tells it
+ * in full). A buffer's state word packs {generation, tokens issued, live tokens}.
+ * Every reference is one live token bit; only the holder of a token clears it. The
+ * generation of an allocation embeds the allocating slot. Because each ownership
+ * change is a single CAS whose effect only its author can produce, the reclaimer can
+ * read the state after a crash and tell whether the dead process's last step
+ * happened, so nothing leaks and nothing is freed twice.
+ */
+#ifndef MQ_ARENA_INTERNAL_H
+#define MQ_ARENA_INTERNAL_H
+
+#include <assert.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "buf.h"
+
+#define MQ__MAGIC 0x414e455241514d31ULL /* "1MQARENA" little-endian */
+#define MQ__VERSION 1u
+#define MQ__MAX_PORTS 16
+
+/* ---- buffer state word ------------------------------------------------------ */
+/* bits 0..31 live token mask, 32..37 tokens issued, 38..63 generation (26 bits:
+ * 18-bit sequence << 8 | allocating slot). Free <=> issued == 0 && live == 0. */
+#define MQ__TOKENS 32u
+#define MQ__ST_LIVE(s) ((uint32_t)(s))
+#define MQ__ST_ISSUED(s) ((uint32_t)(((s) >> 32) & 0x3f))
+#define MQ__ST_GEN(s) ((uint32_t)((s) >> 38))
+#define MQ__ST_MAKE(gen, issued, live) \
+    (((uint64_t)(gen) << 38) | ((uint64_t)(issued) << 32) | (uint64_t)(live))
+#define MQ__GEN_BITS 26u
+#define MQ__GEN_MASK ((1u << MQ__GEN_BITS) - 1)
+
+/* ---- buffer id --------------------------------------------------------------- */
+/* bits 0..4 token, 5..30 generation, 32..62 index; bit 63 is never set in an id, so
+ * a queue cell can use it to mark "taken by slot s". Generation 0 is never issued,
+ * which keeps id 0 invalid. */
+#define MQ__ID(idx, gen, tok) \
+    (((uint64_t)(idx) << 32) | ((uint64_t)(gen) << 5) | (uint64_t)(tok))
+#define MQ__ID_TOK(id) ((uint32_t)((id) & 0x1f))
+#define MQ__ID_GEN(id) ((uint32_t)(((id) >> 5) & MQ__GEN_MASK))
+#define MQ__ID_IDX(id) ((uint64_t)((id) >> 32))
+#define MQ__CELL_TAKEN (1ULL << 63)
+
+struct mq__hdr {
+    uint64_t magic;
+    uint32_t version;
+    uint32_t hdr_size;
+    uint64_t total_size;
+    int32_t creator_pid;
+    _Atomic uint32_t state;
+    _Atomic uint32_t stop;
+    uint32_t n_pools;
+    uint64_t pool_size[MQ_MAX_POOLS];
+    uint32_t pool_count[MQ_MAX_POOLS];
+    uint32_t n_slots, n_blocks, n_conns, queue_cap, held_cap;
+    uint32_t n_bufs;
+    /* Section offsets: written by the creator, compared with the recomputed layout
+     * on attach, never used directly. */
+    uint64_t off_slots, off_held, off_blocks, off_conns, off_cells, off_pools,
+        off_bufs, off_bitmap, off_data;
+    char graph_name[MQ_NAME_MAX];
+    _Atomic uint32_t blocks_used, conns_used; /* registry fill, creator only */
+    uint8_t reserved[96];
+};
+static_assert(sizeof(struct mq__hdr) == 384, "header layout");
+
+/* Held-reference journal entry states. */
+enum {
+    MQ__H_EMPTY = 0,
+    MQ__H_HELD,       /* id: a token this slot owns */
+    MQ__H_ALLOC,      /* id: the allocation being attempted (index, new gen, token 0) */
+    MQ__H_TAKE,       /* id taken (being taken) from conn at pos */
+    MQ__H_PUSH,       /* id being published into conn at pos */
+    MQ__H_SHARE,      /* id being split into tokens [pos, pos + aux) */
+};
+
+struct mq__held {
+    _Atomic uint32_t state;
+    uint32_t aux;
+    _Atomic uint64_t id;
+    uint64_t pos;
+    uint32_t conn;
+    uint32_t pad;
+};
+static_assert(sizeof(struct mq__held) == 32, "held entry layout");
+
+struct mq__slot {
+    _Atomic int32_t pid;
+    _Atomic uint32_t state;
+    _Atomic int64_t heartbeat_ns;
+    _Atomic int64_t start_ns;
+    _Atomic uint32_t restarts;
+    _Atomic int32_t block;
+    uint8_t pad[32];
+};
+static_assert(sizeof(struct mq__slot) == 64, "slot layout");
+
+/* A futex doorbell: producers ring the consumer's doorbell after pushing, consumers
+ * ring the producer's after freeing space. The futex word is `seq`; `sleepers`
+ * counts processes inside a wait, so a ring costs no syscall when nobody sleeps. */
+struct mq__doorbell {
+    _Atomic uint32_t seq;
+    _Atomic uint32_t sleepers;
+};
+
+struct mq__port {
+    char name[24];
+    uint32_t item_type;
+    int32_t conn;
+};
+
+struct mq__block {
+    char name[MQ_NAME_MAX];
+    char type[MQ_NAME_MAX];
+    _Atomic int32_t slot;
+    uint32_t n_in, n_out;
+    uint32_t pad0;
+    struct mq__doorbell bell;
+    _Atomic uint64_t work_calls, items_in, items_out, busy_ns;
+    struct mq__port in[MQ__MAX_PORTS];
+    struct mq__port out[MQ__MAX_PORTS];
+    uint8_t pad1[104];
+};
+static_assert(sizeof(struct mq__block) == 1280, "block layout");
+
+/* A connection and its queue. The producer writes `tail` and its statistics, the
+ * taker of the head cell writes `head`; they sit on separate cache lines. */
+struct mq__conn {
+    /* configuration, written by the creator before children start */
+    uint32_t src_block, src_port, dst_block, dst_port;
+    uint32_t depth, policy;
+    _Atomic uint32_t closed;
+    uint32_t pad0;
+    uint8_t pad1[32];
+    /* producer line */
+    _Atomic uint64_t tail;
+    _Atomic uint64_t pushed, bytes, drops, hwm;
+    uint8_t pad2[24];
+    /* consumer line */
+    _Atomic uint64_t head;
+    _Atomic uint64_t popped;
+    uint8_t pad3[48];
+};
+static_assert(sizeof(struct mq__conn) == 192, "conn layout");
+
+struct mq__pool {
+    uint64_t size;
+    uint32_t count, first;       /* buffers [first, first + count) */
+    struct mq__doorbell bell;     /* rung on release when someone waits for a buffer */
+    _Atomic uint64_t allocs, failures;
+    uint8_t pad[24];
+};
+static_assert(sizeof(struct mq__pool) == 64, "pool layout");
+
+struct mq__buf {
+    _Atomic uint64_t state;
+    uint64_t length;
+    mq_timestamp ts;
+    int32_t creator;
+    uint32_t flags;
+    uint64_t pad;
+};
+static_assert(sizeof(struct mq__buf) == 64, "buffer metadata layout");
+
+/* The process-local handle: the mapping, a private copy of the validated geometry,
+ * and the slot this handle acts as. */
+struct mq_arena {
+    uint8_t *base;
+    size_t size;
+    char shm_name[MQ_SHM_NAME_MAX];
+    mq_layout layout;
+    uint32_t n_bufs;
+    uint64_t off_slots, off_held, off_blocks, off_conns, off_cells, off_pools,
+        off_bufs, off_bitmap, off_data;
+    uint64_t pool_data_off[MQ_MAX_POOLS]; /* from off_data */
+    uint32_t pool_first[MQ_MAX_POOLS];
+    uint32_t pool_bitmap_word[MQ_MAX_POOLS]; /* first 64-bit bitmap word of the pool */
+    int slot;                                /* bound slot or -1 */
+    uint32_t held_hw;                        /* entries [0, held_hw) may be in use */
+    uint32_t alloc_cursor[MQ_MAX_POOLS];     /* where this handle's next scan starts */
+    int owner;                               /* this handle created the shm object */
+};
+
+/* Section accessors: indices must have been checked by the caller. */
+static inline struct mq__hdr *mq__hdr(const mq_arena *a)
+{
+    return (struct mq__hdr *)a->base;
+}
+static inline struct mq__slot *mq__slot(const mq_arena *a, uint32_t i)
+{
+    return (struct mq__slot *)(a->base + a->off_slots) + i;
+}
+static inline struct mq__held *mq__held(const mq_arena *a, uint32_t slot, uint32_t i)
+{
+    return (struct mq__held *)(a->base + a->off_held) + (uint64_t)slot * a->layout.held_cap + i;
+}
+static inline struct mq__block *mq__block(const mq_arena *a, uint32_t i)
+{
+    return (struct mq__block *)(a->base + a->off_blocks) + i;
+}
+static inline struct mq__conn *mq__conn(const mq_arena *a, uint32_t i)
+{
+    return (struct mq__conn *)(a->base + a->off_conns) + i;
+}
+static inline _Atomic uint64_t *mq__cells(const mq_arena *a, uint32_t conn)
+{
+    return (_Atomic uint64_t *)(a->base + a->off_cells) + (uint64_t)conn * a->layout.queue_cap;
+}
+static inline struct mq__pool *mq__pool(const mq_arena *a, uint32_t i)
+{
+    return (struct mq__pool *)(a->base + a->off_pools) + i;
+}
+static inline struct mq__buf *mq__buf(const mq_arena *a, uint32_t i)
+{
+    return (struct mq__buf *)(a->base + a->off_bufs) + i;
+}
+static inline _Atomic uint64_t *mq__bitmap(const mq_arena *a)
+{
+    return (_Atomic uint64_t *)(a->base + a->off_bitmap);
+}
+
+/* The pool that buffer index `idx` belongs to (idx < n_bufs). */
+static inline uint32_t mq__pool_of(const mq_arena *a, uint32_t idx)
+{
+    uint32_t p = 0;
+    while (p + 1 < a->layout.n_pools && idx >= a->pool_first[p + 1])
+        p++;
+    return p;
+}
+
+/* Crash points: in the fault-injection build of the tests (fault.c), the Nth crash
+ * point reached kills the process with SIGKILL, so a test can stop an operation
+ * after every one of its shared-memory steps. Elsewhere they compile to nothing. */
+#ifdef MQ_FAULT_INJECTION
+void mq__crashpoint(void);
+#define MQ__CRASHPOINT() mq__crashpoint()
+#else
+#define MQ__CRASHPOINT() ((void)0)
+#endif
+
+/* Internal operations shared between modules. */
+
+/* The held table of the bound slot (held.c). An entry is found empty, filled, and
+ * made visible by storing its state last; mq__held_new() only finds one. */
+struct mq__held *mq__held_new(mq_arena *a);
+struct mq__held *mq__held_find(mq_arena *a, uint64_t id);
+void mq__held_set(struct mq__held *e, uint32_t state);
+uint32_t mq__held_free_count(mq_arena *a, uint32_t need);
+
+/* buf.c */
+int mq__id_check(const mq_arena *a, uint64_t id, uint32_t *idx);
+int mq__token_release(mq_arena *a, uint64_t id);
+
+/* pool.c */
+int mq__pool_claim(mq_arena *a, uint32_t pool, uint32_t *idx);
+void mq__pool_mark_free(mq_arena *a, uint32_t idx);
+void mq__pool_repair(mq_arena *a);
+
+/* queue.c: resolving a dead slot's queue operations. */
+void mq__queue_reclaim(mq_arena *a, uint32_t slot, const struct mq__held *e,
+                       uint32_t *released);
+void mq__queue_repair_heads(mq_arena *a, uint32_t slot);
+
+/* doorbell.c */
+void mq__doorbell_ring(struct mq__doorbell *d);
+uint32_t mq__doorbell_arm(struct mq__doorbell *d);
+int mq__doorbell_wait(struct mq__doorbell *d, uint32_t seq, int64_t deadline_ns);
+void mq__doorbell_disarm(struct mq__doorbell *d);
+
+#endif

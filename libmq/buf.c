@@ -1,0 +1,308 @@
+/* buf.c - buffer ids, allocation, reference tokens, in-place writability, metadata.
+ *
+ * The state word of a buffer is {generation, tokens issued, live token mask}. Each
+ * step below changes it with one CAS, and writes the slot's journal entry before
+ * the CAS, so that after a crash the reclaimer can decide from the state alone
+ * whether the step happened:
+ *  - alloc: the new generation embeds the slot, so "state.gen == journalled gen"
+ *    means this slot's CAS won;
+ *  - release and share: clear the caller's own token bit, which no one else can
+ *    clear, so "bit still set" means the step did not happen.
+ */
+#include <string.h>
+
+#include "arena_internal.h"
+#include "clock.h"
+#include "error.h"
+#include "pool.h"
+
+int mq__id_check(const mq_arena *a, uint64_t id, uint32_t *idx)
+{
+    uint64_t i = MQ__ID_IDX(id), st;
+    uint32_t tok = MQ__ID_TOK(id);
+
+    if ((id & MQ__CELL_TAKEN) || i >= a->n_bufs || MQ__ID_GEN(id) == 0)
+        return MQ_ESTALE;
+    st = atomic_load_explicit(&mq__buf(a, (uint32_t)i)->state, memory_order_acquire);
+    if (MQ__ST_GEN(st) != MQ__ID_GEN(id) || !(MQ__ST_LIVE(st) & (1u << tok)))
+        return MQ_ESTALE;
+    *idx = (uint32_t)i;
+    return 0;
+}
+
+/* Clears the token of `id`. Returns 1 if that freed the buffer, 0 if others still
+ * hold it, MQ_ESTALE if the token was not live (already released). */
+int mq__token_release(mq_arena *a, uint64_t id)
+{
+    uint64_t i = MQ__ID_IDX(id);
+    uint32_t bit = 1u << MQ__ID_TOK(id);
+    _Atomic uint64_t *sp;
+    uint64_t st, nst;
+
+    if ((id & MQ__CELL_TAKEN) || i >= a->n_bufs)
+        return MQ_ESTALE;
+    sp = &mq__buf(a, (uint32_t)i)->state;
+    st = atomic_load(sp);
+    do {
+        uint32_t live = MQ__ST_LIVE(st);
+        if (MQ__ST_GEN(st) != MQ__ID_GEN(id) || !(live & bit))
+            return MQ_ESTALE;
+        live &= ~bit;
+        nst = live ? MQ__ST_MAKE(MQ__ST_GEN(st), MQ__ST_ISSUED(st), live)
+                   : MQ__ST_MAKE(MQ__ST_GEN(st), 0, 0);
+    } while (!atomic_compare_exchange_weak(sp, &st, nst));
+    MQ__CRASHPOINT();
+    if (MQ__ST_LIVE(nst))
+        return 0;
+    mq__pool_mark_free(a, (uint32_t)i);
+    return 1;
+}
+
+static uint32_t mq__next_gen(uint32_t gen, uint32_t slot)
+{
+    uint32_t seq = (gen >> 8) + 1;
+    if (seq >= (1u << (MQ__GEN_BITS - 8)))
+        seq = 1;
+    return (seq << 8) | slot;
+}
+
+static int mq__pool_for(const mq_arena *a, size_t size)
+{
+    for (uint32_t p = 0; p < a->layout.n_pools; p++)
+        if (size <= a->layout.pools[p].size)
+            return (int)p;
+    return MQ_ERANGE;
+}
+
+/* One attempt on a claimed index: journal, CAS, initialise. 0 on success, MQ_EAGAIN
+ * if the buffer was not free after all (a stale hint). */
+static int mq__alloc_at(mq_arena *a, uint32_t idx, struct mq__held *e, uint64_t *out)
+{
+    struct mq__buf *b = mq__buf(a, idx);
+    uint64_t st = atomic_load(&b->state);
+    uint32_t gen;
+
+    if (MQ__ST_ISSUED(st) != 0 || MQ__ST_LIVE(st) != 0)
+        return MQ_EAGAIN;
+    gen = mq__next_gen(MQ__ST_GEN(st), (uint32_t)a->slot);
+    atomic_store_explicit(&e->id, MQ__ID(idx, gen, 0), memory_order_relaxed);
+    mq__held_set(e, MQ__H_ALLOC);
+    MQ__CRASHPOINT();
+    /* This CAS makes the allocation real; the journal already names it. */
+    if (!atomic_compare_exchange_strong(&b->state, &st, MQ__ST_MAKE(gen, 1, 1))) {
+        mq__held_set(e, MQ__H_EMPTY);
+        return MQ_EAGAIN;
+    }
+    MQ__CRASHPOINT();
+    b->length = 0;
+    memset(&b->ts, 0, sizeof b->ts);
+    b->creator = a->slot;
+    b->flags = 0;
+    mq__held_set(e, MQ__H_HELD);
+    MQ__CRASHPOINT();
+    *out = MQ__ID(idx, gen, 0);
+    return 0;
+}
+
+int mq_buf_alloc(mq_arena *a, size_t size, int64_t timeout_ns, mq_id *out)
+{
+    int64_t deadline = timeout_ns > 0 ? mq_now_ns() + timeout_ns : -1;
+    struct mq__held *e;
+    struct mq__pool *pool;
+    int p = mq__pool_for(a, size), rc;
+    uint32_t idx;
+
+    *out = MQ_ID_NONE;
+    if (p < 0)
+        return p;
+    if (a->slot < 0)
+        return MQ_EINVAL;
+    if (!(e = mq__held_new(a)))
+        return MQ_ENOSPC;
+    pool = mq__pool(a, (uint32_t)p);
+    for (;;) {
+        while (mq__pool_claim(a, (uint32_t)p, &idx) == 0) {
+            if ((rc = mq__alloc_at(a, idx, e, out)) == 0) {
+                atomic_fetch_add_explicit(&pool->allocs, 1, memory_order_relaxed);
+                return 0;
+            }
+        }
+        if (timeout_ns == 0 || (deadline >= 0 && mq_now_ns() >= deadline)) {
+            atomic_fetch_add_explicit(&pool->failures, 1, memory_order_relaxed);
+            return timeout_ns == 0 ? MQ_ENOBUFS : MQ_ETIMEDOUT;
+        }
+        uint32_t seq = mq__doorbell_arm(&pool->bell);
+        if (mq__pool_claim(a, (uint32_t)p, &idx) == 0) {
+            mq__doorbell_disarm(&pool->bell);
+            if (mq__alloc_at(a, idx, e, out) == 0) {
+                atomic_fetch_add_explicit(&pool->allocs, 1, memory_order_relaxed);
+                return 0;
+            }
+            continue;
+        }
+        mq__doorbell_wait(&pool->bell, seq, deadline);
+    }
+}
+
+int mq_buf_release(mq_arena *a, mq_id id)
+{
+    struct mq__held *e = mq__held_find(a, id);
+
+    if (!e)
+        return MQ_ESTALE;
+    /* Token first, entry second: a crash between leaves an entry whose token is
+     * already clear, which the reclaimer recognises and skips. */
+    mq__token_release(a, id);
+    mq__held_set(e, MQ__H_EMPTY);
+    MQ__CRASHPOINT();
+    return 0;
+}
+
+int mq_buf_share(mq_arena *a, mq_id id, unsigned n, mq_id *out)
+{
+    struct mq__held *e = mq__held_find(a, id);
+    uint64_t i = MQ__ID_IDX(id), st, nst;
+    uint32_t bit = 1u << MQ__ID_TOK(id), base = 0, gen = MQ__ID_GEN(id);
+    _Atomic uint64_t *sp;
+
+    if (!e)
+        return MQ_ESTALE;
+    if (n == 0 || n > MQ__TOKENS)
+        return MQ_EINVAL;
+    if (mq__held_free_count(a, n) < n)
+        return MQ_ENOSPC;
+    sp = &mq__buf(a, (uint32_t)i)->state;
+    st = atomic_load(sp);
+    for (;;) {
+        uint32_t live = MQ__ST_LIVE(st);
+        base = MQ__ST_ISSUED(st);
+        if (MQ__ST_GEN(st) != gen || !(live & bit))
+            return MQ_ESTALE;
+        if (base + n > MQ__TOKENS)
+            return MQ_ENOSPC;
+        e->pos = base;
+        e->aux = n;
+        mq__held_set(e, MQ__H_SHARE);
+        MQ__CRASHPOINT();
+        uint32_t mask = (n == 32 ? ~0u : ((1u << n) - 1)) << base;
+        nst = MQ__ST_MAKE(gen, base + n, (live & ~bit) | mask);
+        if (atomic_compare_exchange_strong(sp, &st, nst)) {
+            MQ__CRASHPOINT();
+            break;
+        }
+        mq__held_set(e, MQ__H_HELD);
+    }
+    for (unsigned k = 0; k < n; k++)
+        out[k] = MQ__ID(i, gen, base + k);
+    for (unsigned k = 0; k < n; k++) {
+        struct mq__held *ne = mq__held_new(a);
+        atomic_store_explicit(&ne->id, out[k], memory_order_relaxed);
+        mq__held_set(ne, MQ__H_HELD);
+        MQ__CRASHPOINT();
+    }
+    /* Last: until the SHARE entry goes, a reclaimer releases the new tokens through
+     * it (their own entries may or may not exist yet; release is idempotent). */
+    mq__held_set(e, MQ__H_EMPTY);
+    return 0;
+}
+
+static uint8_t *mq__data(const mq_arena *a, uint32_t idx)
+{
+    uint32_t p = mq__pool_of(a, idx);
+    return a->base + a->off_data + a->pool_data_off[p] +
+           (uint64_t)(idx - a->pool_first[p]) * a->layout.pools[p].size;
+}
+
+int mq_buf_writable(mq_arena *a, mq_id *id)
+{
+    uint64_t st;
+    uint32_t idx, nidx;
+    mq_id copy;
+    int rc;
+
+    if (!mq__held_find(a, *id) || mq__id_check(a, *id, &idx) < 0)
+        return MQ_ESTALE;
+    st = atomic_load(&mq__buf(a, idx)->state);
+    if (MQ__ST_LIVE(st) == (1u << MQ__ID_TOK(*id)))
+        return 0;
+    rc = mq_buf_alloc(a, a->layout.pools[mq__pool_of(a, idx)].size, 0, &copy);
+    if (rc < 0)
+        return rc;
+    nidx = (uint32_t)MQ__ID_IDX(copy);
+    struct mq__buf *src = mq__buf(a, idx), *dst = mq__buf(a, nidx);
+    uint64_t len = src->length;
+    if (len > a->layout.pools[mq__pool_of(a, idx)].size)
+        len = 0; /* a corrupt length copies nothing rather than overrunning */
+    memcpy(mq__data(a, nidx), mq__data(a, idx), len);
+    dst->length = len;
+    dst->ts = src->ts;
+    mq_buf_release(a, *id);
+    *id = copy;
+    return 1;
+}
+
+void *mq_buf_data(mq_arena *a, mq_id id)
+{
+    uint32_t idx;
+    return mq__id_check(a, id, &idx) < 0 ? NULL : mq__data(a, idx);
+}
+
+int64_t mq_buf_capacity(mq_arena *a, mq_id id)
+{
+    uint32_t idx;
+    int rc = mq__id_check(a, id, &idx);
+    return rc < 0 ? rc : (int64_t)a->layout.pools[mq__pool_of(a, idx)].size;
+}
+
+int64_t mq_buf_length(mq_arena *a, mq_id id)
+{
+    uint32_t idx;
+    int rc = mq__id_check(a, id, &idx);
+    if (rc < 0)
+        return rc;
+    uint64_t len = mq__buf(a, idx)->length;
+    return len > a->layout.pools[mq__pool_of(a, idx)].size ? MQ_ECORRUPT : (int64_t)len;
+}
+
+int mq_buf_set_length(mq_arena *a, mq_id id, size_t length)
+{
+    uint32_t idx;
+    int rc = mq__id_check(a, id, &idx);
+    if (rc < 0)
+        return rc;
+    if (length > a->layout.pools[mq__pool_of(a, idx)].size)
+        return MQ_EINVAL;
+    mq__buf(a, idx)->length = length;
+    return 0;
+}
+
+int mq_buf_timestamp(mq_arena *a, mq_id id, mq_timestamp *out)
+{
+    uint32_t idx;
+    int rc = mq__id_check(a, id, &idx);
+    if (rc < 0)
+        return rc;
+    *out = mq__buf(a, idx)->ts;
+    return 0;
+}
+
+int mq_buf_set_timestamp(mq_arena *a, mq_id id, const mq_timestamp *ts)
+{
+    uint32_t idx;
+    int rc = mq__id_check(a, id, &idx);
+    if (rc < 0)
+        return rc;
+    if (ts->type > MQ_TS_SAMPLE_INDEX || (ts->flags & ~MQ_TS_HAS_RANGE))
+        return MQ_EINVAL;
+    mq__buf(a, idx)->ts = *ts;
+    return 0;
+}
+
+int mq_buf_refcount(mq_arena *a, mq_id id)
+{
+    uint32_t idx;
+    int rc = mq__id_check(a, id, &idx);
+    if (rc < 0)
+        return rc;
+    return __builtin_popcount(MQ__ST_LIVE(atomic_load(&mq__buf(a, idx)->state)));
+}

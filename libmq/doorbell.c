@@ -1,0 +1,69 @@
+/* doorbell.c - futex doorbells: wait for "something changed" on any of a block's
+ * queues, or for a free buffer in a pool, without a syscall when nobody sleeps.
+ *
+ * The futex word is a sequence number, not a flag. A waiter increments `sleepers`,
+ * reads `seq`, re-checks its condition, and sleeps only while `seq` still has the
+ * value it read; a ringer publishes its change, then bumps `seq` and wakes if it
+ * sees a sleeper. Between "publish" and "look for sleepers" on one side and
+ * "announce sleeping" and "re-check" on the other sits a seq_cst fence, so at
+ * least one side sees the other (Dekker): either the ringer sees the sleeper and the
+ * futex word has moved, or the waiter's re-check sees the change. A boolean "someone
+ * waits" flag would lose wake-ups when the ringer clears it for the next wait.
+ *
+ * A waiter killed while asleep leaves `sleepers` too high. That costs later ringers a
+ * useless futex_wake, never a lost wake-up; the reclaimer resets a dead block's bell.
+ */
+#define _GNU_SOURCE
+#include <limits.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "arena_internal.h"
+#include "clock.h"
+#include "error.h"
+
+void mq__doorbell_ring(struct mq__doorbell *d)
+{
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&d->sleepers, memory_order_relaxed) == 0)
+        return;
+    atomic_fetch_add(&d->seq, 1);
+    /* Not FUTEX_PRIVATE_FLAG: the word is in a mapping shared between processes. */
+    syscall(SYS_futex, &d->seq, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+uint32_t mq__doorbell_arm(struct mq__doorbell *d)
+{
+    atomic_fetch_add_explicit(&d->sleepers, 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_seq_cst);
+    return atomic_load_explicit(&d->seq, memory_order_relaxed);
+}
+
+void mq__doorbell_disarm(struct mq__doorbell *d)
+{
+    atomic_fetch_sub_explicit(&d->sleepers, 1, memory_order_relaxed);
+}
+
+/* Sleeps while seq == `seq`, at most until deadline_ns (< 0: no deadline), then
+ * disarms. Returns 0 when woken or the word moved, MQ_ETIMEDOUT at the deadline. */
+int mq__doorbell_wait(struct mq__doorbell *d, uint32_t seq, int64_t deadline_ns)
+{
+    struct timespec ts, *tp = NULL;
+    int rc = 0;
+
+    if (deadline_ns >= 0) {
+        int64_t left = deadline_ns - mq_now_ns();
+        if (left <= 0) {
+            mq__doorbell_disarm(d);
+            return MQ_ETIMEDOUT;
+        }
+        ts.tv_sec = left / 1000000000;
+        ts.tv_nsec = left % 1000000000;
+        tp = &ts;
+    }
+    if (syscall(SYS_futex, &d->seq, FUTEX_WAIT, seq, tp, NULL, 0) < 0 && errno == ETIMEDOUT)
+        rc = MQ_ETIMEDOUT;
+    mq__doorbell_disarm(d);
+    return rc;
+}

@@ -1,0 +1,85 @@
+/* pool.c - the "probably free" bitmaps of the size-class pools, their repair, and
+ * pool statistics.
+ *
+ * Claiming clears a bit with fetch_and and so hands the bit to exactly one process;
+ * the claimer then confirms with a CAS on the buffer's state word (buf.c). Freeing sets
+ * the state word first and the bit second. A process killed between the two steps
+ * leaves a free buffer whose bit is clear: invisible, not lost. mq__pool_repair(),
+ * run by every reclaim, sets the bit of every free buffer; a bit set on a buffer that
+ * is not free is harmless, because the claimer's CAS refuses it.
+ */
+#include "arena_internal.h"
+#include "error.h"
+#include "pool.h"
+
+int mq__pool_claim(mq_arena *a, uint32_t pool, uint32_t *idx)
+{
+    _Atomic uint64_t *bm = mq__bitmap(a) + a->pool_bitmap_word[pool];
+    uint32_t count = a->layout.pools[pool].count;
+    uint32_t words = (count + 63) / 64;
+    uint32_t start = a->alloc_cursor[pool] % words;
+
+    for (uint32_t k = 0; k < words; k++) {
+        uint32_t w = (start + k) % words;
+        uint64_t v = atomic_load_explicit(&bm[w], memory_order_relaxed);
+        while (v) {
+            uint64_t bit = v & -v;
+            uint64_t old = atomic_fetch_and(&bm[w], ~bit);
+            if (old & bit) {
+                uint32_t i = w * 64 + (uint32_t)__builtin_ctzll(bit);
+                a->alloc_cursor[pool] = w;
+                if (i >= count)
+                    break; /* a stray bit past the end; dropped */
+                *idx = a->pool_first[pool] + i;
+                return 0;
+            }
+            v = old & ~bit;
+        }
+    }
+    return MQ_ENOBUFS;
+}
+
+void mq__pool_mark_free(mq_arena *a, uint32_t idx)
+{
+    uint32_t p = mq__pool_of(a, idx);
+    uint32_t i = idx - a->pool_first[p];
+
+    atomic_fetch_or(&mq__bitmap(a)[a->pool_bitmap_word[p] + i / 64], 1ULL << (i % 64));
+    mq__doorbell_ring(&mq__pool(a, p)->bell);
+}
+
+void mq__pool_repair(mq_arena *a)
+{
+    for (uint32_t idx = 0; idx < a->n_bufs; idx++) {
+        uint64_t st = atomic_load(&mq__buf(a, idx)->state);
+        if (MQ__ST_ISSUED(st) == 0 && MQ__ST_LIVE(st) == 0)
+            mq__pool_mark_free(a, idx);
+    }
+}
+
+int mq_pool_count(const mq_arena *a)
+{
+    return (int)a->layout.n_pools;
+}
+
+int mq_pool_stats_get(mq_arena *a, uint32_t pool, mq_pool_stats *out)
+{
+    const struct mq__pool *p;
+    uint32_t first, count, nfree = 0;
+
+    if (pool >= a->layout.n_pools)
+        return MQ_EINVAL;
+    p = mq__pool(a, pool);
+    first = a->pool_first[pool];
+    count = a->layout.pools[pool].count;
+    for (uint32_t i = first; i < first + count; i++) {
+        uint64_t st = atomic_load(&mq__buf(a, i)->state);
+        nfree += MQ__ST_ISSUED(st) == 0 && MQ__ST_LIVE(st) == 0;
+    }
+    out->size = a->layout.pools[pool].size;
+    out->count = count;
+    out->free = nfree;
+    out->allocs = atomic_load(&p->allocs);
+    out->failures = atomic_load(&p->failures);
+    return 0;
+}

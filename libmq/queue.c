@@ -1,0 +1,370 @@
+/* queue.c - connection queues: a ring of buffer ids with a producer-owned tail and a
+ * head owned by whoever holds the head cell.
+ *
+ * Push (producer only): journal PUSH{conn, pos = tail}, write the cell, publish with
+ * a release store of tail, forget. tail is written by the producer alone, so after a
+ * crash "tail > pos" says exactly whether the push happened.
+ *
+ * Take (the consumer popping, or the producer dropping the oldest): journal
+ * TAKE{conn, pos = head, id}, CAS the head cell from id to TAKEN|slot, mark the entry
+ * HELD, then advance head. While a cell is TAKEN by one slot, no one else advances
+ * head past it, so "head == pos and cell == TAKEN|slot" says exactly whether this
+ * slot's take happened, even with two takers. A taker that finds the head cell
+ * TAKEN by another reports the queue as momentarily empty; if that other died, the
+ * reclaimer advances the head for it.
+ *
+ * Ids are unique over time (the generation changes on every allocation), so a taker
+ * that read a cell and was overtaken cannot CAS a newer id by mistake.
+ */
+#include "arena_internal.h"
+#include "clock.h"
+#include "error.h"
+#include "queue.h"
+
+#define MQ__SPINS 200
+
+static inline void mq__relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+/* Checked view of a connection: its index and the configuration fields, each
+ * bounded, since they come from shared memory. */
+struct mq__qview {
+    struct mq__conn *c;
+    _Atomic uint64_t *cells;
+    uint64_t mask;
+    uint32_t depth, policy;
+    struct mq__doorbell *src_bell, *dst_bell;
+};
+
+static int mq__view(const mq_arena *a, uint32_t conn, struct mq__qview *v)
+{
+    const struct mq__hdr *h = mq__hdr(a);
+    uint32_t used = atomic_load(&h->conns_used);
+
+    if (conn >= a->layout.n_conns || conn >= used)
+        return MQ_EINVAL;
+    v->c = mq__conn(a, conn);
+    v->cells = mq__cells(a, conn);
+    v->mask = a->layout.queue_cap - 1;
+    v->depth = v->c->depth;
+    if (v->depth == 0 || v->depth > a->layout.queue_cap)
+        v->depth = a->layout.queue_cap;
+    v->policy = v->c->policy <= MQ_POLICY_DROP_NEWEST ? v->c->policy : MQ_POLICY_BLOCK;
+    v->src_bell = v->c->src_block < a->layout.n_blocks ? &mq__block(a, v->c->src_block)->bell : NULL;
+    v->dst_bell = v->c->dst_block < a->layout.n_blocks ? &mq__block(a, v->c->dst_block)->bell : NULL;
+    return 0;
+}
+
+static void mq__ring(struct mq__doorbell *d)
+{
+    if (d)
+        mq__doorbell_ring(d);
+}
+
+static int mq__take(mq_arena *a, uint32_t conn, const struct mq__qview *v, uint64_t *out)
+{
+    struct mq__conn *c = v->c;
+    uint64_t taken = MQ__CELL_TAKEN | (uint64_t)a->slot;
+
+    if (a->slot < 0)
+        return MQ_EINVAL;
+    for (;;) {
+        uint64_t h = atomic_load_explicit(&c->head, memory_order_acquire);
+        uint64_t t = atomic_load_explicit(&c->tail, memory_order_acquire);
+        if (h == t) {
+            if (!atomic_load_explicit(&c->closed, memory_order_acquire))
+                return MQ_EAGAIN;
+            if (atomic_load_explicit(&c->tail, memory_order_acquire) != h)
+                continue;
+            return MQ_EOS;
+        }
+        if (t - h > v->mask + 1)
+            return MQ_ECORRUPT;
+        _Atomic uint64_t *cell = &v->cells[h & v->mask];
+        uint64_t id = atomic_load_explicit(cell, memory_order_acquire);
+        if (atomic_load_explicit(&c->head, memory_order_acquire) != h)
+            continue;
+        if (id & MQ__CELL_TAKEN)
+            return MQ_EAGAIN; /* another taker is between its CAS and its head store */
+        if (id == 0 || MQ__ID_IDX(id) >= a->n_bufs)
+            return MQ_ECORRUPT;
+        struct mq__held *e = mq__held_new(a);
+        if (!e)
+            return MQ_ENOSPC;
+        atomic_store_explicit(&e->id, id, memory_order_relaxed);
+        e->conn = conn;
+        e->pos = h;
+        mq__held_set(e, MQ__H_TAKE);
+        MQ__CRASHPOINT();
+        /* The CAS hands the queue's reference to this slot. */
+        if (!atomic_compare_exchange_strong(cell, &id, taken)) {
+            mq__held_set(e, MQ__H_EMPTY);
+            continue;
+        }
+        MQ__CRASHPOINT();
+        mq__held_set(e, MQ__H_HELD);
+        MQ__CRASHPOINT();
+        atomic_store_explicit(&c->head, h + 1, memory_order_release);
+        MQ__CRASHPOINT();
+        mq__ring(v->src_bell);
+        *out = atomic_load_explicit(&e->id, memory_order_relaxed);
+        return 0;
+    }
+}
+
+static int mq__nonempty(const struct mq__conn *c)
+{
+    return atomic_load_explicit(&c->tail, memory_order_acquire) !=
+               atomic_load_explicit(&c->head, memory_order_acquire) ||
+           atomic_load_explicit(&c->closed, memory_order_acquire);
+}
+
+static int mq__hasroom(const struct mq__conn *c, uint32_t depth)
+{
+    return atomic_load_explicit(&c->tail, memory_order_relaxed) -
+               atomic_load_explicit(&c->head, memory_order_acquire) < depth;
+}
+
+/* Spins a little, then sleeps on `bell` until ready(c) or the deadline. */
+static int mq__wait(struct mq__doorbell *bell, const struct mq__conn *c, uint32_t depth,
+                    int (*ready)(const struct mq__conn *, uint32_t), int64_t deadline)
+{
+    for (int i = 0; i < MQ__SPINS; i++) {
+        if (ready(c, depth))
+            return 0;
+        mq__relax();
+    }
+    if (!bell)
+        return deadline >= 0 && mq_now_ns() >= deadline ? MQ_ETIMEDOUT : 0;
+    uint32_t seq = mq__doorbell_arm(bell);
+    if (ready(c, depth)) {
+        mq__doorbell_disarm(bell);
+        return 0;
+    }
+    return mq__doorbell_wait(bell, seq, deadline);
+}
+
+static int mq__ready_pop(const struct mq__conn *c, uint32_t depth)
+{
+    (void)depth;
+    return mq__nonempty(c);
+}
+
+int mq_queue_pop(mq_arena *a, uint32_t conn, mq_id *id, int64_t timeout_ns)
+{
+    int64_t deadline = timeout_ns > 0 ? mq_now_ns() + timeout_ns : -1;
+    struct mq__qview v;
+    int rc = mq__view(a, conn, &v);
+
+    *id = MQ_ID_NONE;
+    if (rc < 0)
+        return rc;
+    for (;;) {
+        rc = mq__take(a, conn, &v, id);
+        if (rc == 0) {
+            atomic_store_explicit(&v.c->popped,
+                                  atomic_load_explicit(&v.c->popped, memory_order_relaxed) + 1,
+                                  memory_order_relaxed);
+            return 0;
+        }
+        if (rc != MQ_EAGAIN || timeout_ns == 0)
+            return rc;
+        if (mq__wait(v.dst_bell, v.c, 0, mq__ready_pop, deadline) == MQ_ETIMEDOUT)
+            return MQ_ETIMEDOUT;
+    }
+}
+
+static void mq__bump(_Atomic uint64_t *counter, uint64_t by)
+{
+    /* Single writer (the producer): a plain read-modify-write, no lock prefix. */
+    atomic_store_explicit(counter, atomic_load_explicit(counter, memory_order_relaxed) + by,
+                          memory_order_relaxed);
+}
+
+/* Makes room according to the policy. 0: room now; 1: the pushed id was dropped;
+ * negative: error. *dropped is set when an older id was dropped. */
+static int mq__make_room(mq_arena *a, uint32_t conn, const struct mq__qview *v, mq_id id,
+                         int64_t timeout_ns, int64_t deadline, int *dropped)
+{
+    struct mq__conn *c = v->c;
+
+    while (!mq__hasroom(c, v->depth)) {
+        uint64_t old;
+        int rc;
+        if (atomic_load_explicit(&c->tail, memory_order_relaxed) -
+                atomic_load_explicit(&c->head, memory_order_acquire) > v->mask + 1)
+            return MQ_ECORRUPT;
+        switch (v->policy) {
+        case MQ_POLICY_DROP_NEWEST:
+            mq__bump(&c->drops, 1);
+            mq_buf_release(a, id);
+            return 1;
+        case MQ_POLICY_DROP_OLDEST:
+            rc = mq__take(a, conn, v, &old);
+            if (rc == 0) {
+                mq_buf_release(a, old);
+                mq__bump(&c->drops, 1);
+                *dropped = 1;
+            } else if (rc != MQ_EAGAIN) {
+                return rc;
+            } else {
+                mq__relax(); /* the consumer is mid-take; it will advance head */
+            }
+            break;
+        default:
+            if (timeout_ns == 0)
+                return MQ_EAGAIN;
+            if (mq__wait(v->src_bell, c, v->depth, mq__hasroom, deadline) == MQ_ETIMEDOUT)
+                return MQ_ETIMEDOUT;
+        }
+    }
+    return 0;
+}
+
+int mq_queue_push(mq_arena *a, uint32_t conn, mq_id id, int64_t timeout_ns)
+{
+    int64_t deadline = timeout_ns > 0 ? mq_now_ns() + timeout_ns : -1;
+    struct mq__held *e = mq__held_find(a, id);
+    struct mq__qview v;
+    int rc, dropped = 0;
+
+    if (!e)
+        return MQ_ESTALE;
+    if ((rc = mq__view(a, conn, &v)) < 0)
+        return rc;
+    if (atomic_load_explicit(&v.c->closed, memory_order_relaxed))
+        return MQ_EPIPE;
+    rc = mq__make_room(a, conn, &v, id, timeout_ns, deadline, &dropped);
+    if (rc != 0)
+        return rc;
+    struct mq__conn *c = v.c;
+    uint64_t t = atomic_load_explicit(&c->tail, memory_order_relaxed);
+    uint64_t h = atomic_load_explicit(&c->head, memory_order_relaxed);
+    int64_t len = mq_buf_length(a, id);
+
+    e->conn = conn;
+    e->pos = t;
+    mq__held_set(e, MQ__H_PUSH);
+    MQ__CRASHPOINT();
+    atomic_store_explicit(&v.cells[t & v.mask], id, memory_order_relaxed);
+    MQ__CRASHPOINT();
+    mq__bump(&c->pushed, 1);
+    mq__bump(&c->bytes, len > 0 ? (uint64_t)len : 0);
+    if (t + 1 - h > atomic_load_explicit(&c->hwm, memory_order_relaxed))
+        atomic_store_explicit(&c->hwm, t + 1 - h, memory_order_relaxed);
+    /* This store makes the push visible and hands the reference to the queue. */
+    atomic_store_explicit(&c->tail, t + 1, memory_order_release);
+    MQ__CRASHPOINT();
+    mq__held_set(e, MQ__H_EMPTY);
+    MQ__CRASHPOINT();
+    mq__ring(v.dst_bell);
+    return dropped;
+}
+
+int mq_queue_close(mq_arena *a, uint32_t conn)
+{
+    struct mq__qview v;
+    int rc = mq__view(a, conn, &v);
+
+    if (rc < 0)
+        return rc;
+    atomic_store_explicit(&v.c->closed, 1, memory_order_release);
+    mq__ring(v.dst_bell);
+    return 0;
+}
+
+int mq_queue_stats_get(const mq_arena *a, uint32_t conn, mq_queue_stats *out)
+{
+    struct mq__qview v;
+    int rc = mq__view(a, conn, &v);
+
+    if (rc < 0)
+        return rc;
+    uint64_t t = atomic_load(&v.c->tail), h = atomic_load(&v.c->head);
+    out->pushed = atomic_load(&v.c->pushed);
+    out->popped = atomic_load(&v.c->popped);
+    out->bytes = atomic_load(&v.c->bytes);
+    out->drops = atomic_load(&v.c->drops);
+    out->hwm = atomic_load(&v.c->hwm);
+    out->size = t - h <= v.mask + 1 ? (uint32_t)(t - h) : 0;
+    out->depth = v.depth;
+    out->policy = v.policy;
+    out->closed = atomic_load(&v.c->closed);
+    return 0;
+}
+
+/* ---- reclaim support --------------------------------------------------------- */
+
+/* Resolves a dead slot's TAKE or PUSH entry (see the file comment for why the
+ * checks are exact). */
+void mq__queue_reclaim(mq_arena *a, uint32_t slot, const struct mq__held *e, uint32_t *released)
+{
+    struct mq__qview v;
+    uint32_t state = atomic_load(&e->state);
+    uint64_t id = atomic_load(&e->id);
+
+    if (mq__view(a, e->conn, &v) < 0)
+        return;
+    if (state == MQ__H_PUSH) {
+        if (atomic_load(&v.c->tail) > e->pos)
+            return; /* published: the queue owns it */
+        if (mq__token_release(a, id) >= 0)
+            (*released)++;
+        return;
+    }
+    uint64_t h = e->pos;
+    if (atomic_load(&v.c->head) != h ||
+        atomic_load(&v.cells[h & v.mask]) != (MQ__CELL_TAKEN | slot))
+        return; /* the CAS did not happen: the id is still the queue's */
+    if (mq__token_release(a, id) >= 0)
+        (*released)++;
+    atomic_compare_exchange_strong(&v.c->head, &h, h + 1);
+    mq__ring(v.src_bell);
+}
+
+/* A slot that died after taking a head cell and recording the id as HELD, but
+ * before storing head + 1, leaves its TAKEN mark at the head: advance past it. */
+void mq__queue_repair_heads(mq_arena *a, uint32_t slot)
+{
+    int n = atomic_load(&mq__hdr(a)->conns_used) <= a->layout.n_conns
+                ? (int)atomic_load(&mq__hdr(a)->conns_used)
+                : (int)a->layout.n_conns;
+
+    for (int i = 0; i < n; i++) {
+        struct mq__qview v;
+        if (mq__view(a, (uint32_t)i, &v) < 0)
+            continue;
+        uint64_t h = atomic_load(&v.c->head), t = atomic_load(&v.c->tail);
+        if (h == t || t - h > v.mask + 1)
+            continue;
+        if (atomic_load(&v.cells[h & v.mask]) != (MQ__CELL_TAKEN | slot))
+            continue;
+        if (atomic_compare_exchange_strong(&v.c->head, &h, h + 1)) {
+            mq__ring(v.src_bell);
+            mq__ring(v.dst_bell);
+        }
+    }
+}
+
+uint32_t mq_block_prepare(mq_arena *a, uint32_t block)
+{
+    return block < a->layout.n_blocks ? mq__doorbell_arm(&mq__block(a, block)->bell) : 0;
+}
+
+int mq_block_wait(mq_arena *a, uint32_t block, uint32_t seq, int64_t timeout_ns)
+{
+    if (block >= a->layout.n_blocks)
+        return MQ_EINVAL;
+    return mq__doorbell_wait(&mq__block(a, block)->bell, seq,
+                             timeout_ns >= 0 ? mq_now_ns() + timeout_ns : -1);
+}
+
+void mq_block_cancel(mq_arena *a, uint32_t block)
+{
+    if (block < a->layout.n_blocks)
+        mq__doorbell_disarm(&mq__block(a, block)->bell);
+}

@@ -1,0 +1,95 @@
+/* registry.c - filling and reading the arena's block and connection tables. */
+#include <stdio.h>
+#include <string.h>
+
+#include "arena_internal.h"
+#include "error.h"
+#include "queue.h"
+#include "registry.h"
+
+static int mq__used(_Atomic uint32_t *used, uint32_t limit)
+{
+    uint32_t n = atomic_load(used);
+    return n > limit ? (int)limit : (int)n;
+}
+
+int mq_registry_block_count(const mq_arena *a)
+{
+    return mq__used(&mq__hdr(a)->blocks_used, a->layout.n_blocks);
+}
+
+int mq_registry_conn_count(const mq_arena *a)
+{
+    return mq__used(&mq__hdr(a)->conns_used, a->layout.n_conns);
+}
+
+int mq_registry_add_block(mq_arena *a, const char *name, const char *type)
+{
+    struct mq__hdr *h = mq__hdr(a);
+    struct mq__block *b;
+    int n = mq_registry_block_count(a);
+
+    if (!name || !*name || strlen(name) >= MQ_NAME_MAX || !type || strlen(type) >= MQ_NAME_MAX)
+        return MQ_EINVAL;
+    if ((uint32_t)n >= a->layout.n_blocks)
+        return MQ_ENOSPC;
+    b = mq__block(a, (uint32_t)n);
+    snprintf(b->name, sizeof b->name, "%s", name);
+    snprintf(b->type, sizeof b->type, "%s", type);
+    atomic_store(&b->slot, -1);
+    atomic_store(&h->blocks_used, (uint32_t)n + 1);
+    return n;
+}
+
+int mq_registry_add_conn(mq_arena *a, uint32_t src_block, uint32_t src_port,
+                         uint32_t dst_block, uint32_t dst_port, uint32_t depth, int policy)
+{
+    struct mq__hdr *h = mq__hdr(a);
+    struct mq__conn *c;
+    int n = mq_registry_conn_count(a);
+    int nb = mq_registry_block_count(a);
+
+    if (src_block >= (uint32_t)nb || dst_block >= (uint32_t)nb ||
+        src_port >= MQ__MAX_PORTS || dst_port >= MQ__MAX_PORTS)
+        return MQ_EINVAL;
+    if (depth == 0)
+        depth = a->layout.queue_cap;
+    if (depth > a->layout.queue_cap || policy < MQ_POLICY_BLOCK || policy > MQ_POLICY_DROP_NEWEST)
+        return MQ_EINVAL;
+    if ((uint32_t)n >= a->layout.n_conns)
+        return MQ_ENOSPC;
+    c = mq__conn(a, (uint32_t)n);
+    c->src_block = src_block;
+    c->src_port = src_port;
+    c->dst_block = dst_block;
+    c->dst_port = dst_port;
+    c->depth = depth;
+    c->policy = (uint32_t)policy;
+    mq__block(a, src_block)->out[src_port].conn = n;
+    mq__block(a, dst_block)->in[dst_port].conn = n;
+    if (src_port + 1 > mq__block(a, src_block)->n_out)
+        mq__block(a, src_block)->n_out = src_port + 1;
+    if (dst_port + 1 > mq__block(a, dst_block)->n_in)
+        mq__block(a, dst_block)->n_in = dst_port + 1;
+    atomic_store(&h->conns_used, (uint32_t)n + 1);
+    return n;
+}
+
+int mq_registry_bind(mq_arena *a, uint32_t block, uint32_t slot)
+{
+    if (block >= (uint32_t)mq_registry_block_count(a) || slot >= a->layout.n_slots)
+        return MQ_EINVAL;
+    atomic_store(&mq__block(a, block)->slot, (int32_t)slot);
+    atomic_store(&mq__slot(a, slot)->block, (int32_t)block);
+    return 0;
+}
+
+int mq_registry_find_block(const mq_arena *a, const char *name)
+{
+    int n = mq_registry_block_count(a);
+
+    for (int i = 0; i < n; i++)
+        if (strncmp(mq__block(a, (uint32_t)i)->name, name, MQ_NAME_MAX) == 0)
+            return i;
+    return MQ_ENOENT;
+}

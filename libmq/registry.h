@@ -1,0 +1,35 @@
+/* registry.h - the tables of blocks and connections inside the arena.
+ *
+ * The supervisor fills the registry once, after creating the arena and before any
+ * block process starts: blocks (name, type, ports, the slot that runs them) and
+ * connections (source block/port to destination block/port, each with its own queue
+ * of a given depth and overflow policy). Processes then only read it, and every index
+ * they read from it is bounds-checked.
+ */
+#ifndef MQ_REGISTRY_H
+#define MQ_REGISTRY_H
+
+#include <stdint.h>
+
+typedef struct mq_arena mq_arena;
+
+/* Returns the new block's index, MQ_ENOSPC when the layout's blocks are used up, or
+ * MQ_EINVAL for an empty or too long name. */
+int mq_registry_add_block(mq_arena *a, const char *name, const char *type);
+
+/* Returns the new connection's index (also its queue's). depth 0 means the layout's
+ * queue capacity; depth may not exceed it. policy is an enum mq_policy (queue.h). */
+int mq_registry_add_conn(mq_arena *a, uint32_t src_block, uint32_t src_port,
+                         uint32_t dst_block, uint32_t dst_port, uint32_t depth, int policy);
+
+/* Records that `slot` runs `block` (and the reverse), so the reclaimer of a dead slot
+ * knows whose doorbell to reset. */
+int mq_registry_bind(mq_arena *a, uint32_t block, uint32_t slot);
+
+int mq_registry_block_count(const mq_arena *a);
+int mq_registry_conn_count(const mq_arena *a);
+
+/* Finds a block by name; its index or MQ_ENOENT. */
+int mq_registry_find_block(const mq_arena *a, const char *name);
+
+#endif

@@ -1,0 +1,304 @@
+/* test_arena.c - creating, attaching, validating the arena; slots; registry; errors. */
+#define _GNU_SOURCE
+#include <check.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+START_TEST(test_arena_create_then_attach_sees_same_geometry)
+{
+    mq_layout l;
+    tu_layout_small(&l);
+    mq_arena *a = NULL, *b = NULL;
+
+    ck_assert_int_eq(mq_arena_create(&l, "test", &a), 0);
+    ck_assert_int_eq(mq_arena_attach(mq_arena_shm_name(a), &b), 0);
+    ck_assert_uint_eq(mq_arena_size(a), mq_arena_size(b));
+    ck_assert_int_eq(memcmp(mq_arena_layout(a), mq_arena_layout(b), sizeof l), 0);
+    ck_assert_str_eq(mq_arena_graph_name(b), "test");
+    ck_assert_int_eq(mq_arena_creator_pid(b), getpid());
+    ck_assert_int_eq(mq_pool_count(b), 2);
+    mq_arena_detach(b);
+    char name[MQ_SHM_NAME_MAX];
+    snprintf(name, sizeof name, "%s", mq_arena_shm_name(a));
+    ck_assert_int_eq(mq_arena_destroy(a), 0);
+    ck_assert_int_eq(mq_arena_attach(name, &b), MQ_ENOENT);
+    ck_assert_ptr_null(b);
+}
+END_TEST
+
+START_TEST(test_arena_is_owner_only_and_uniquely_named)
+{
+    mq_layout l;
+    struct stat st;
+    char path[160];
+    tu_layout_small(&l);
+    mq_arena *a = tu_arena_new(&l), *b = tu_arena_new(&l);
+
+    ck_assert_str_ne(mq_arena_shm_name(a), mq_arena_shm_name(b));
+    snprintf(path, sizeof path, "/dev/shm%s", mq_arena_shm_name(a));
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0600);
+    ck_assert_uint_eq((uint64_t)st.st_size, mq_arena_size(a));
+}
+END_TEST
+
+START_TEST(test_arena_default_layout_matches_design_notes)
+{
+    mq_layout l;
+    mq_layout_default(&l);
+    ck_assert_int_eq(mq_layout_check(&l), 0);
+    ck_assert_uint_eq(l.n_pools, 3);
+    ck_assert_uint_eq(l.pools[0].size, 4096);
+    ck_assert_uint_eq(l.pools[0].count, 1024);
+    ck_assert_uint_eq(l.pools[1].size, 65536);
+    ck_assert_uint_eq(l.pools[1].count, 512);
+    ck_assert_uint_eq(l.pools[2].size, 1048576);
+    ck_assert_uint_eq(l.pools[2].count, 128);
+    mq_arena *a = tu_arena_new(&l);
+    mq_pool_stats ps;
+    ck_assert_int_eq(mq_pool_stats_get(a, 2, &ps), 0);
+    ck_assert_uint_eq(ps.free, 128);
+    ck_assert_uint_ge(mq_arena_size(a), 4096ull * 1024 + 65536ull * 512 + 1048576ull * 128);
+}
+END_TEST
+
+START_TEST(test_layout_check_rejects_bad_geometry)
+{
+    mq_layout l;
+    mq_arena *a = NULL;
+
+    tu_layout_small(&l);
+    l.pools[1].size = 128; /* not ascending */
+    ck_assert_int_eq(mq_layout_check(&l), MQ_EINVAL);
+    ck_assert_int_eq(mq_arena_create(&l, "x", &a), MQ_EINVAL);
+    ck_assert_ptr_null(a);
+    tu_layout_small(&l);
+    l.queue_cap = 24; /* not a power of two */
+    ck_assert_int_eq(mq_layout_check(&l), MQ_EINVAL);
+    tu_layout_small(&l);
+    l.pools[0].count = 0;
+    ck_assert_int_eq(mq_layout_check(&l), MQ_EINVAL);
+    tu_layout_small(&l);
+    l.pools[0].size = 100; /* not a multiple of 64 */
+    ck_assert_int_eq(mq_layout_check(&l), MQ_EINVAL);
+    tu_layout_small(&l);
+    l.n_slots = 256;
+    ck_assert_int_eq(mq_layout_check(&l), MQ_EINVAL);
+    tu_layout_small(&l);
+    l.n_pools = 0;
+    ck_assert_int_eq(mq_layout_check(&l), MQ_EINVAL);
+}
+END_TEST
+
+/* Writes an shm object with the given bytes and returns its name (unlinked by the
+ * caller). */
+static void make_object(const char *name, const void *bytes, size_t n)
+{
+    int fd = shm_open(name, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(ftruncate(fd, (off_t)n), 0);
+    if (n)
+        ck_assert_int_eq(write(fd, bytes, n), (ssize_t)n);
+    close(fd);
+}
+
+START_TEST(test_attach_garbage_is_not_an_arena)
+{
+    char name[64], garbage[8192];
+    mq_arena *a = NULL;
+
+    for (size_t i = 0; i < sizeof garbage; i++)
+        garbage[i] = (char)(i * 131 + 7);
+    snprintf(name, sizeof name, "/mq-test-garbage.%d", getpid());
+    make_object(name, garbage, sizeof garbage);
+    ck_assert_int_eq(mq_arena_attach(name, &a), MQ_EBADARENA);
+    ck_assert_ptr_null(a);
+    make_object(name, garbage, 0); /* empty object */
+    ck_assert_int_eq(mq_arena_attach(name, &a), MQ_ETRUNC);
+    make_object(name, garbage, 100); /* shorter than a header */
+    ck_assert_int_eq(mq_arena_attach(name, &a), MQ_ETRUNC);
+    mq_arena_unlink(name);
+}
+END_TEST
+
+/* Opens the arena's object directly, to damage it. */
+static int open_raw(mq_arena *a)
+{
+    int fd = shm_open(mq_arena_shm_name(a), O_RDWR, 0);
+    ck_assert_int_ge(fd, 0);
+    return fd;
+}
+
+START_TEST(test_attach_truncated_arena_fails)
+{
+    mq_layout l;
+    tu_layout_small(&l);
+    mq_arena *a = tu_arena_new(&l), *b = NULL;
+    int fd = open_raw(a);
+
+    ck_assert_int_eq(ftruncate(fd, (off_t)(mq_arena_size(a) / 2)), 0);
+    close(fd);
+    ck_assert_int_eq(mq_arena_attach(mq_arena_shm_name(a), &b), MQ_ETRUNC);
+    ck_assert_ptr_null(b);
+}
+END_TEST
+
+START_TEST(test_attach_wrong_version_fails)
+{
+    mq_layout l;
+    tu_layout_small(&l);
+    mq_arena *a = tu_arena_new(&l), *b = NULL;
+    int fd = open_raw(a);
+    uint32_t v = 99;
+
+    /* The version is the 32-bit field right after the 64-bit magic. */
+    ck_assert_int_eq(pwrite(fd, &v, sizeof v, 8), (ssize_t)sizeof v);
+    close(fd);
+    ck_assert_int_eq(mq_arena_attach(mq_arena_shm_name(a), &b), MQ_EVERSION);
+    ck_assert_str_eq(mq_strerror(MQ_EVERSION), "arena layout version not supported");
+}
+END_TEST
+
+START_TEST(test_attach_inconsistent_geometry_fails)
+{
+    mq_layout l;
+    tu_layout_small(&l);
+    mq_arena *a = tu_arena_new(&l), *b = NULL;
+    int fd = open_raw(a);
+    uint8_t hdr[384];
+
+    ck_assert_int_eq(pread(fd, hdr, sizeof hdr, 0), (ssize_t)sizeof hdr);
+    /* Scribble over every byte of the geometry and offsets in turn: each change
+     * must be refused (or, for a byte that does not matter, accepted whole). */
+    for (size_t off = 16; off < 280; off++) {
+        uint8_t save = hdr[off];
+        if (off >= 24 && off < 36)
+            continue; /* creator pid, state, stop: not geometry */
+        hdr[off] ^= 0x5a;
+        ck_assert_int_eq(pwrite(fd, hdr, sizeof hdr, 0), (ssize_t)sizeof hdr);
+        int rc = mq_arena_attach(mq_arena_shm_name(a), &b);
+        if (rc == 0) {
+            /* Accepted only if the geometry is unchanged (padding bytes). */
+            ck_assert_int_eq(memcmp(mq_arena_layout(a), mq_arena_layout(b), sizeof l), 0);
+            mq_arena_detach(b);
+        } else {
+            ck_assert_msg(rc == MQ_ETRUNC || rc == MQ_EVERSION, "offset %zu: %s", off,
+                          mq_strerror(rc));
+        }
+        hdr[off] = save;
+    }
+    ck_assert_int_eq(pwrite(fd, hdr, sizeof hdr, 0), (ssize_t)sizeof hdr);
+    close(fd);
+    ck_assert_int_eq(mq_arena_attach(mq_arena_shm_name(a), &b), 0);
+    mq_arena_detach(b);
+}
+END_TEST
+
+START_TEST(test_slot_claim_is_exclusive_and_leave_frees_it)
+{
+    mq_layout l;
+    mq_slot_info si;
+    tu_layout_small(&l);
+    mq_arena *a = tu_arena_new(&l);
+    mq_arena *b = tu_attach_slot(a, 3);
+
+    ck_assert_int_eq(mq_arena_slot(b), 3);
+    ck_assert_int_eq(mq_arena_slot_claim(a, 3), MQ_EBUSY);
+    ck_assert_int_eq(mq_arena_slot_claim(a, 8), MQ_EINVAL);
+    ck_assert_int_eq(mq_arena_slot_info(a, 3, &si), 0);
+    ck_assert_int_eq(si.pid, getpid());
+    ck_assert_uint_eq(si.state, MQ_SLOT_ACTIVE);
+    int64_t hb = si.heartbeat_ns;
+    mq_arena_heartbeat(b);
+    ck_assert_int_eq(mq_arena_slot_info(a, 3, &si), 0);
+    ck_assert_int_ge(si.heartbeat_ns, hb);
+    mq_id id;
+    ck_assert_int_eq(mq_buf_alloc(b, 10, 0, &id), 0);
+    ck_assert_int_eq(mq_arena_slot_info(a, 3, &si), 0);
+    ck_assert_uint_eq(si.held, 1);
+    ck_assert_int_eq(mq_arena_slot_leave(b), 1); /* released the one buffer */
+    ck_assert_int_eq(mq_arena_slot_info(a, 3, &si), 0);
+    ck_assert_uint_eq(si.state, MQ_SLOT_FREE);
+    ck_assert_uint_eq(si.held, 0);
+    tu_assert_pools_full(a);
+    ck_assert_int_eq(mq_arena_slot_claim(a, 3), 0);
+}
+END_TEST
+
+START_TEST(test_registry_blocks_and_connections)
+{
+    mq_layout l;
+    tu_layout_small(&l);
+    l.n_blocks = 3;
+    l.n_conns = 2;
+    mq_arena *a = tu_arena_new(&l);
+
+    ck_assert_int_eq(mq_registry_add_block(a, "src", "sig_source"), 0);
+    ck_assert_int_eq(mq_registry_add_block(a, "sink", "null_sink"), 1);
+    ck_assert_int_eq(mq_registry_add_block(a, "", "x"), MQ_EINVAL);
+    ck_assert_int_eq(mq_registry_add_block(a, "amp", "multiply_const"), 2);
+    ck_assert_int_eq(mq_registry_add_block(a, "more", "x"), MQ_ENOSPC);
+    ck_assert_int_eq(mq_registry_block_count(a), 3);
+    ck_assert_int_eq(mq_registry_find_block(a, "sink"), 1);
+    ck_assert_int_eq(mq_registry_find_block(a, "nope"), MQ_ENOENT);
+    ck_assert_int_eq(mq_registry_add_conn(a, 0, 0, 2, 0, 17, MQ_POLICY_BLOCK), MQ_EINVAL);
+    ck_assert_int_eq(mq_registry_add_conn(a, 0, 0, 3, 0, 4, MQ_POLICY_BLOCK), MQ_EINVAL);
+    ck_assert_int_eq(mq_registry_add_conn(a, 0, 0, 2, 0, 4, 7), MQ_EINVAL);
+    ck_assert_int_eq(mq_registry_add_conn(a, 0, 0, 2, 0, 4, MQ_POLICY_DROP_OLDEST), 0);
+    ck_assert_int_eq(mq_registry_add_conn(a, 2, 0, 1, 0, 0, MQ_POLICY_BLOCK), 1);
+    ck_assert_int_eq(mq_registry_add_conn(a, 2, 1, 1, 1, 0, MQ_POLICY_BLOCK), MQ_ENOSPC);
+    mq_queue_stats qs;
+    ck_assert_int_eq(mq_queue_stats_get(a, 0, &qs), 0);
+    ck_assert_uint_eq(qs.depth, 4);
+    ck_assert_uint_eq(qs.policy, MQ_POLICY_DROP_OLDEST);
+    ck_assert_int_eq(mq_queue_stats_get(a, 1, &qs), 0);
+    ck_assert_uint_eq(qs.depth, 16); /* 0 means the layout's capacity */
+    ck_assert_int_eq(mq_queue_stats_get(a, 2, &qs), MQ_EINVAL);
+    ck_assert_int_eq(mq_registry_bind(a, 1, 5), 0);
+    ck_assert_int_eq(mq_registry_bind(a, 3, 5), MQ_EINVAL);
+}
+END_TEST
+
+START_TEST(test_strerror_names_every_code)
+{
+    ck_assert_str_eq(mq_strerror(0), "success");
+    ck_assert_str_eq(mq_strerror(MQ_EBADARENA), "not an mq arena (bad magic)");
+    ck_assert_str_eq(mq_strerror(MQ_ETRUNC), "arena truncated or geometry inconsistent");
+    ck_assert_str_eq(mq_strerror(MQ_ENOBUFS), "buffer pool exhausted");
+    ck_assert_str_eq(mq_strerror(MQ_ESTALE), "stale or invalid buffer id");
+    ck_assert_str_eq(mq_strerror(MQ_EOS), "end of stream");
+    ck_assert_str_eq(mq_strerror(MQ_ENOENT), "No such file or directory");
+    ck_assert_str_eq(mq_strerror(-9999), "unknown error");
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("arena");
+    TCase *tc = tcase_create("arena");
+    tcase_add_test(tc, test_arena_create_then_attach_sees_same_geometry);
+    tcase_add_test(tc, test_arena_is_owner_only_and_uniquely_named);
+    tcase_add_test(tc, test_arena_default_layout_matches_design_notes);
+    tcase_add_test(tc, test_layout_check_rejects_bad_geometry);
+    tcase_add_test(tc, test_attach_garbage_is_not_an_arena);
+    tcase_add_test(tc, test_attach_truncated_arena_fails);
+    tcase_add_test(tc, test_attach_wrong_version_fails);
+    tcase_add_test(tc, test_attach_inconsistent_geometry_fails);
+    tcase_add_test(tc, test_slot_claim_is_exclusive_and_leave_frees_it);
+    tcase_add_test(tc, test_registry_blocks_and_connections);
+    tcase_add_test(tc, test_strerror_names_every_code);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,292 @@
+/* test_buf.c - pools, buffer ids, references, writability, timestamps. */
+#define _GNU_SOURCE
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+static mq_arena *arena_slot0(mq_layout *l)
+{
+    mq_arena *a = tu_arena_new(l);
+    ck_assert_int_eq(mq_arena_slot_claim(a, 0), 0);
+    return a;
+}
+
+START_TEST(test_alloc_picks_smallest_class_that_fits)
+{
+    mq_layout l;
+    tu_layout_small(&l);
+    mq_arena *a = arena_slot0(&l);
+    mq_id id;
+
+    ck_assert_int_eq(mq_buf_alloc(a, 0, 0, &id), 0);
+    ck_assert_int_eq(mq_buf_capacity(a, id), 256);
+    ck_assert_int_eq(mq_buf_length(a, id), 0);
+    ck_assert_int_eq(mq_buf_release(a, id), 0);
+    ck_assert_int_eq(mq_buf_alloc(a, 256, 0, &id), 0);
+    ck_assert_int_eq(mq_buf_capacity(a, id), 256);
+    ck_assert_int_eq(mq_buf_release(a, id), 0);
+    ck_assert_int_eq(mq_buf_alloc(a, 257, 0, &id), 0);
+    ck_assert_int_eq(mq_buf_capacity(a, id), 4096);
+    ck_assert_int_eq(mq_buf_release(a, id), 0);
+    ck_assert_int_eq(mq_buf_alloc(a, 4097, 0, &id), MQ_ERANGE);
+    ck_assert_uint_eq(id, MQ_ID_NONE);
+    tu_assert_pools_full(a);
+}
+END_TEST
+
+START_TEST(test_exhausted_pool_fails_then_refills)
+{
+    mq_layout l;
+    tu_layout_small(&l);
+    mq_arena *a = arena_slot0(&l);
+    mq_id ids[16], extra;
+    mq_pool_stats ps;
+
+    for (int i = 0; i < 16; i++) {
+        ck_assert_int_eq(mq_buf_alloc(a, 1000, 0, &ids[i]), 0);
+        memset(mq_buf_data(a, ids[i]), i, 4096); /* whole capacity is ours */
+    }
+    ck_assert_int_eq(mq_pool_stats_get(a, 1, &ps), 0);
+    ck_assert_uint_eq(ps.free, 0);
+    ck_assert_int_eq(mq_buf_alloc(a, 1000, 0, &extra), MQ_ENOBUFS);
+    ck_assert_int_eq(mq_buf_alloc(a, 1000, 1000000, &extra), MQ_ETIMEDOUT);
+    ck_assert_int_eq(mq_pool_stats_get(a, 1, &ps), 0);
+    ck_assert_uint_eq(ps.failures, 2);
+    ck_assert_uint_eq(ps.allocs, 16);
+    /* Distinct buffers: each still holds its own fill. */
+    for (int i = 0; i < 16; i++)
+        ck_assert_int_eq(((unsigned char *)mq_buf_data(a, ids[i]))[4095], i);
+    for (int i = 0; i < 16; i++)
+        ck_assert_int_eq(mq_buf_release(a, ids[i]), 0);
+    tu_assert_pools_full(a);
+    ck_assert_int_eq(mq_buf_alloc(a, 1000, 0, &extra), 0);
+    ck_assert_int_eq(mq_buf_release(a, extra), 0);
+}
+END_TEST
+
+struct waiter {
+    mq_arena *a;
+    int go[2];
+    mq_id id;
+};
+
+static int release_on_signal(void *arg)
+{
+    struct waiter *w = arg;
+    char c;
+    if (read(w->go[0], &c, 1) != 1)
+        return 2;
+    return mq_buf_release(w->a, w->id) == 0 ? 0 : 3;
+}
+
+START_TEST(test_alloc_waits_until_another_process_releases)
+{
+    mq_layout l;
+    tu_layout_small(&l);
+    l.pools[1].count = 1;
+    mq_arena *a = tu_arena_new(&l);
+    mq_arena *holder = tu_attach_slot(a, 1), *taker = tu_attach_slot(a, 2);
+    struct waiter w = {.a = holder};
+    mq_id got;
+
+    ck_assert_int_eq(pipe(w.go), 0);
+    ck_assert_int_eq(mq_buf_alloc(holder, 4096, 0, &w.id), 0);
+    pid_t pid = tu_fork(release_on_signal, &w);
+    ck_assert_int_eq(mq_buf_alloc(taker, 4096, 0, &got), MQ_ENOBUFS);
+    ck_assert_int_eq(write(w.go[1], "x", 1), 1);
+    /* Blocks until the child's release rings the pool's doorbell. */
+    ck_assert_int_eq(mq_buf_alloc(taker, 4096, 10 * 1000000000LL, &got), 0);
+    ck_assert_int_eq(tu_wait(pid), 0);
+    ck_assert_uint_eq(mq_id_index(got), mq_id_index(w.id));
+    ck_assert_int_eq(mq_buf_release(taker, got), 0);
+    tu_assert_pools_full(a);
+}
+END_TEST
+
+START_TEST(test_stale_and_forged_ids_are_refused)
+{
+    mq_layout l;
+    tu_layout_small(&l);
+    mq_arena *a = arena_slot0(&l);
+    mq_id id, again;
+
+    ck_assert_int_eq(mq_buf_alloc(a, 10, 0, &id), 0);
+    ck_assert_int_eq(mq_buf_release(a, id), 0);
+    ck_assert_int_eq(mq_buf_release(a, id), MQ_ESTALE);
+    ck_assert_ptr_null(mq_buf_data(a, id));
+    ck_assert_int_eq(mq_buf_length(a, id), MQ_ESTALE);
+    /* The same buffer reallocated gets a new generation: the old id stays stale. */
+    for (int i = 0; i < 64; i++) {
+        ck_assert_int_eq(mq_buf_alloc(a, 10, 0, &again), 0);
+        ck_assert_uint_ne(again, id);
+        ck_assert_int_eq(mq_buf_refcount(a, id), MQ_ESTALE);
+        ck_assert_int_eq(mq_buf_release(a, again), 0);
+    }
+    ck_assert_int_eq(mq_buf_alloc(a, 10, 0, &again), 0);
+    ck_assert_int_eq(mq_buf_set_length(a, again ^ 1, 5), MQ_ESTALE);       /* other token */
+    ck_assert_int_eq(mq_buf_set_length(a, again + (1ULL << 32) * 5000, 5), MQ_ESTALE); /* index */
+    ck_assert_int_eq(mq_buf_set_length(a, again | (1ULL << 63), 5), MQ_ESTALE);
+    ck_assert_int_eq(mq_buf_set_length(a, 0, 5), MQ_ESTALE);
+    ck_assert_int_eq(mq_buf_release(a, again ^ 2), MQ_ESTALE);
+    ck_assert_int_eq(mq_buf_refcount(a, again), 1);
+    ck_assert_int_eq(mq_buf_release(a, again), 0);
+    tu_assert_pools_full(a);
+}
+END_TEST
+
+START_TEST(test_share_counts_references_and_last_release_frees)
+{
+    mq_layout l;
+    tu_layout_small(&l);
+    mq_arena *a = arena_slot0(&l);
+    mq_id id, three[3];
+    unsigned before = tu_pools_free(a);
+
+    ck_assert_int_eq(mq_buf_alloc(a, 10, 0, &id), 0);
+    ck_assert_int_eq(mq_buf_share(a, id, 3, three), 0);
+    ck_assert_int_eq(mq_buf_refcount(a, three[0]), 3);
+    ck_assert_int_eq(mq_buf_release(a, id), MQ_ESTALE); /* consumed by the share */
+    ck_assert_int_eq(mq_buf_release(a, three[1]), 0);
+    ck_assert_int_eq(mq_buf_refcount(a, three[0]), 2);
+    ck_assert_int_eq(mq_buf_release(a, three[0]), 0);
+    ck_assert_int_eq(mq_buf_refcount(a, three[2]), 1);
+    ck_assert_uint_eq(tu_pools_free(a), before - 1);
+    ck_assert_int_eq(mq_buf_release(a, three[2]), 0);
+    ck_assert_uint_eq(tu_pools_free(a), before);
+}
+END_TEST
+
+START_TEST(test_share_runs_out_of_tokens_after_32)
+{
+    mq_layout l;
+    tu_layout_small(&l);
+    mq_arena *a = arena_slot0(&l);
+    mq_id id, two[2], many[40];
+
+    ck_assert_int_eq(mq_buf_alloc(a, 10, 0, &id), 0);      /* token 0 */
+    ck_assert_int_eq(mq_buf_share(a, id, 0, two), MQ_EINVAL);
+    ck_assert_int_eq(mq_buf_share(a, id, 31, many), 0);    /* tokens 1..31 */
+    ck_assert_int_eq(mq_buf_share(a, many[0], 2, two), MQ_ENOSPC);
+    ck_assert_int_eq(mq_buf_refcount(a, many[0]), 31);
+    for (int i = 0; i < 31; i++)
+        ck_assert_int_eq(mq_buf_release(a, many[i]), 0);
+    tu_assert_pools_full(a);
+}
+END_TEST
+
+START_TEST(test_writable_is_in_place_only_for_sole_holder)
+{
+    mq_layout l;
+    tu_layout_small(&l);
+    mq_arena *a = arena_slot0(&l);
+    mq_id id, two[2], w;
+    mq_timestamp ts = {MQ_TS_SAMPLE_INDEX, MQ_TS_HAS_RANGE, 4800, 4800, 4863}, got;
+
+    ck_assert_int_eq(mq_buf_alloc(a, 100, 0, &id), 0);
+    memcpy(mq_buf_data(a, id), "hello, world", 12);
+    ck_assert_int_eq(mq_buf_set_length(a, id, 12), 0);
+    ck_assert_int_eq(mq_buf_set_timestamp(a, id, &ts), 0);
+    w = id;
+    ck_assert_int_eq(mq_buf_writable(a, &w), 0);
+    ck_assert_uint_eq(w, id);
+
+    ck_assert_int_eq(mq_buf_share(a, id, 2, two), 0);
+    w = two[0];
+    ck_assert_int_eq(mq_buf_writable(a, &w), 1);
+    ck_assert_uint_ne(w, two[0]);
+    ck_assert_int_eq(mq_buf_length(a, w), 12);
+    ck_assert_int_eq(memcmp(mq_buf_data(a, w), "hello, world", 12), 0);
+    ck_assert_int_eq(mq_buf_timestamp(a, w, &got), 0);
+    ck_assert_int_eq(memcmp(&got, &ts, sizeof ts), 0);
+    ck_assert_int_eq(mq_buf_refcount(a, w), 1);
+    ck_assert_int_eq(mq_buf_refcount(a, two[1]), 1); /* the original lost one holder */
+    ((char *)mq_buf_data(a, w))[0] = 'J';
+    ck_assert_int_eq(((char *)mq_buf_data(a, two[1]))[0], 'h');
+    ck_assert_int_eq(mq_buf_release(a, w), 0);
+    ck_assert_int_eq(mq_buf_release(a, two[1]), 0);
+    tu_assert_pools_full(a);
+}
+END_TEST
+
+START_TEST(test_timestamps_and_lengths_round_trip)
+{
+    mq_layout l;
+    tu_layout_small(&l);
+    mq_arena *a = arena_slot0(&l);
+    mq_id id;
+    mq_timestamp got;
+
+    ck_assert_int_eq(mq_buf_alloc(a, 10, 0, &id), 0);
+    ck_assert_int_eq(mq_buf_timestamp(a, id, &got), 0);
+    ck_assert_uint_eq(got.type, MQ_TS_NONE);
+    for (uint32_t type = MQ_TS_NONE; type <= MQ_TS_SAMPLE_INDEX; type++) {
+        mq_timestamp ts = {type, 0, 1700000000123456789LL + type, 0, 0};
+        ck_assert_int_eq(mq_buf_set_timestamp(a, id, &ts), 0);
+        ck_assert_int_eq(mq_buf_timestamp(a, id, &got), 0);
+        ck_assert_uint_eq(got.type, type);
+        ck_assert_int_eq(got.value, 1700000000123456789LL + type);
+        ck_assert_uint_eq(got.flags, 0);
+    }
+    mq_timestamp bad = {7, 0, 0, 0, 0};
+    ck_assert_int_eq(mq_buf_set_timestamp(a, id, &bad), MQ_EINVAL);
+    bad.type = MQ_TS_RELATIVE;
+    bad.flags = 8;
+    ck_assert_int_eq(mq_buf_set_timestamp(a, id, &bad), MQ_EINVAL);
+    ck_assert_int_eq(mq_buf_set_length(a, id, 256), 0);
+    ck_assert_int_eq(mq_buf_length(a, id), 256);
+    ck_assert_int_eq(mq_buf_set_length(a, id, 257), MQ_EINVAL);
+    ck_assert_int_eq(mq_buf_release(a, id), 0);
+}
+END_TEST
+
+START_TEST(test_held_table_is_bounded)
+{
+    mq_layout l;
+    tu_layout_small(&l);
+    l.held_cap = 4;
+    mq_arena *a = arena_slot0(&l);
+    mq_id ids[4], extra;
+
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(mq_buf_alloc(a, 10, 0, &ids[i]), 0);
+    ck_assert_int_eq(mq_buf_alloc(a, 10, 0, &extra), MQ_ENOSPC);
+    ck_assert_int_eq(mq_buf_share(a, ids[0], 2, ids), MQ_ENOSPC);
+    ck_assert_int_eq(mq_arena_slot_leave(a), 4);
+    tu_assert_pools_full(a);
+}
+END_TEST
+
+START_TEST(test_alloc_without_a_slot_is_refused)
+{
+    mq_layout l;
+    tu_layout_small(&l);
+    mq_arena *a = tu_arena_new(&l);
+    mq_id id;
+    ck_assert_int_eq(mq_buf_alloc(a, 10, 0, &id), MQ_EINVAL);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("buf");
+    TCase *tc = tcase_create("buf");
+    tcase_add_test(tc, test_alloc_picks_smallest_class_that_fits);
+    tcase_add_test(tc, test_exhausted_pool_fails_then_refills);
+    tcase_add_test(tc, test_alloc_waits_until_another_process_releases);
+    tcase_add_test(tc, test_stale_and_forged_ids_are_refused);
+    tcase_add_test(tc, test_share_counts_references_and_last_release_frees);
+    tcase_add_test(tc, test_share_runs_out_of_tokens_after_32);
+    tcase_add_test(tc, test_writable_is_in_place_only_for_sole_holder);
+    tcase_add_test(tc, test_timestamps_and_lengths_round_trip);
+    tcase_add_test(tc, test_held_table_is_bounded);
+    tcase_add_test(tc, test_alloc_without_a_slot_is_refused);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

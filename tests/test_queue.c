@@ -1,0 +1,198 @@
+/* test_queue.c - queue order, overflow policies, end of stream, statistics, in one
+ * process with a producer handle and a consumer handle (two slots). */
+#define _GNU_SOURCE
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+struct pair {
+    mq_arena *a, *prod, *cons;
+    int conn;
+};
+
+static struct pair make_pair(uint32_t depth, int policy)
+{
+    mq_layout l;
+    struct pair p;
+
+    tu_layout_small(&l);
+    p.a = tu_arena_new(&l);
+    ck_assert_int_eq(mq_registry_add_block(p.a, "src", "test"), 0);
+    ck_assert_int_eq(mq_registry_add_block(p.a, "dst", "test"), 1);
+    p.conn = mq_registry_add_conn(p.a, 0, 0, 1, 0, depth, policy);
+    ck_assert_int_eq(p.conn, 0);
+    p.prod = tu_attach_slot(p.a, 1);
+    p.cons = tu_attach_slot(p.a, 2);
+    ck_assert_int_eq(mq_registry_bind(p.a, 0, 1), 0);
+    ck_assert_int_eq(mq_registry_bind(p.a, 1, 2), 0);
+    return p;
+}
+
+/* Allocates a buffer holding the 32-bit value v and pushes it. */
+static int push_value(struct pair *p, uint32_t v)
+{
+    mq_id id;
+    ck_assert_int_eq(mq_buf_alloc(p->prod, 4, 0, &id), 0);
+    memcpy(mq_buf_data(p->prod, id), &v, 4);
+    ck_assert_int_eq(mq_buf_set_length(p->prod, id, 4), 0);
+    return mq_queue_push(p->prod, (uint32_t)p->conn, id, 0);
+}
+
+static uint32_t pop_value(struct pair *p)
+{
+    mq_id id;
+    uint32_t v;
+    ck_assert_int_eq(mq_queue_pop(p->cons, (uint32_t)p->conn, &id, 0), 0);
+    memcpy(&v, mq_buf_data(p->cons, id), 4);
+    ck_assert_int_eq(mq_buf_release(p->cons, id), 0);
+    return v;
+}
+
+START_TEST(test_queue_is_fifo_and_counts)
+{
+    struct pair p = make_pair(8, MQ_POLICY_BLOCK);
+    mq_queue_stats st;
+    mq_id id;
+
+    ck_assert_int_eq(mq_queue_pop(p.cons, 0, &id, 0), MQ_EAGAIN);
+    ck_assert_int_eq(mq_queue_pop(p.cons, 0, &id, 1000000), MQ_ETIMEDOUT);
+    for (uint32_t round = 0; round < 5; round++) {
+        for (uint32_t i = 0; i < 8; i++)
+            ck_assert_int_eq(push_value(&p, round * 100 + i), 0);
+        ck_assert_int_eq(push_value(&p, 999), MQ_EAGAIN); /* full, block policy */
+        for (uint32_t i = 0; i < 8; i++)
+            ck_assert_uint_eq(pop_value(&p), round * 100 + i);
+    }
+    /* The refused push left its buffer with the producer: 5 of them. */
+    ck_assert_int_eq(mq_arena_slot_leave(p.prod), 5);
+    ck_assert_int_eq(mq_queue_stats_get(p.a, 0, &st), 0);
+    ck_assert_uint_eq(st.pushed, 40);
+    ck_assert_uint_eq(st.popped, 40);
+    ck_assert_uint_eq(st.bytes, 160);
+    ck_assert_uint_eq(st.hwm, 8);
+    ck_assert_uint_eq(st.drops, 0);
+    ck_assert_uint_eq(st.size, 0);
+    tu_assert_pools_full(p.a);
+}
+END_TEST
+
+START_TEST(test_drop_newest_keeps_the_first_depth_items)
+{
+    struct pair p = make_pair(4, MQ_POLICY_DROP_NEWEST);
+    mq_queue_stats st;
+
+    for (uint32_t i = 0; i < 10; i++)
+        ck_assert_int_eq(push_value(&p, i), i < 4 ? 0 : 1);
+    ck_assert_int_eq(mq_queue_stats_get(p.a, 0, &st), 0);
+    ck_assert_uint_eq(st.drops, 6);
+    ck_assert_uint_eq(st.pushed, 4);
+    for (uint32_t i = 0; i < 4; i++)
+        ck_assert_uint_eq(pop_value(&p), i);
+    tu_assert_pools_full(p.a);
+}
+END_TEST
+
+START_TEST(test_drop_oldest_keeps_the_last_depth_items)
+{
+    struct pair p = make_pair(4, MQ_POLICY_DROP_OLDEST);
+    mq_queue_stats st;
+
+    for (uint32_t i = 0; i < 10; i++)
+        ck_assert_int_eq(push_value(&p, i), i < 4 ? 0 : 1);
+    ck_assert_int_eq(mq_queue_stats_get(p.a, 0, &st), 0);
+    ck_assert_uint_eq(st.drops, 6);
+    ck_assert_uint_eq(st.pushed, 10);
+    ck_assert_uint_eq(st.size, 4);
+    ck_assert_uint_eq(st.popped, 0); /* drops are not pops */
+    for (uint32_t i = 6; i < 10; i++)
+        ck_assert_uint_eq(pop_value(&p), i);
+    tu_assert_pools_full(p.a);
+}
+END_TEST
+
+START_TEST(test_close_ends_stream_after_drain)
+{
+    struct pair p = make_pair(8, MQ_POLICY_BLOCK);
+    mq_id id;
+
+    ck_assert_int_eq(push_value(&p, 1), 0);
+    ck_assert_int_eq(push_value(&p, 2), 0);
+    ck_assert_int_eq(mq_queue_close(p.prod, 0), 0);
+    ck_assert_int_eq(mq_buf_alloc(p.prod, 4, 0, &id), 0);
+    ck_assert_int_eq(mq_queue_push(p.prod, 0, id, 0), MQ_EPIPE);
+    ck_assert_int_eq(mq_buf_release(p.prod, id), 0);
+    ck_assert_uint_eq(pop_value(&p), 1);
+    ck_assert_uint_eq(pop_value(&p), 2);
+    ck_assert_int_eq(mq_queue_pop(p.cons, 0, &id, 0), MQ_EOS);
+    ck_assert_int_eq(mq_queue_pop(p.cons, 0, &id, -1), MQ_EOS); /* no wait when closed */
+    tu_assert_pools_full(p.a);
+}
+END_TEST
+
+START_TEST(test_push_requires_holding_the_id)
+{
+    struct pair p = make_pair(8, MQ_POLICY_BLOCK);
+    mq_id id;
+
+    ck_assert_int_eq(mq_buf_alloc(p.prod, 4, 0, &id), 0);
+    ck_assert_int_eq(mq_queue_push(p.cons, 0, id, 0), MQ_ESTALE); /* another slot's id */
+    ck_assert_int_eq(mq_queue_push(p.prod, 7, id, 0), MQ_EINVAL);  /* no such queue */
+    ck_assert_int_eq(mq_queue_push(p.prod, 0, id, 0), 0);
+    ck_assert_int_eq(mq_queue_push(p.prod, 0, id, 0), MQ_ESTALE); /* handed over */
+    mq_id got;
+    ck_assert_int_eq(mq_queue_pop(p.cons, 0, &got, 0), 0);
+    ck_assert_uint_eq(got, id); /* the same reference, moved */
+    ck_assert_int_eq(mq_buf_release(p.prod, got), MQ_ESTALE);
+    ck_assert_int_eq(mq_buf_release(p.cons, got), 0);
+    tu_assert_pools_full(p.a);
+}
+END_TEST
+
+START_TEST(test_fan_out_by_share_reaches_every_queue)
+{
+    mq_layout l;
+    tu_layout_small(&l);
+    mq_arena *a = tu_arena_new(&l);
+    for (int b = 0; b < 4; b++)
+        ck_assert_int_ge(mq_registry_add_block(a, b ? "sink" : "src", "t") , 0);
+    for (uint32_t b = 1; b < 4; b++)
+        ck_assert_int_eq(mq_registry_add_conn(a, 0, b - 1, b, 0, 4, MQ_POLICY_BLOCK), (int)b - 1);
+    mq_arena *prod = tu_attach_slot(a, 0), *cons = tu_attach_slot(a, 1);
+    mq_id id, three[3], got[3];
+
+    ck_assert_int_eq(mq_buf_alloc(prod, 8, 0, &id), 0);
+    memcpy(mq_buf_data(prod, id), "fanout!", 8);
+    ck_assert_int_eq(mq_buf_share(prod, id, 3, three), 0);
+    for (uint32_t q = 0; q < 3; q++)
+        ck_assert_int_eq(mq_queue_push(prod, q, three[q], 0), 0);
+    for (uint32_t q = 0; q < 3; q++) {
+        ck_assert_int_eq(mq_queue_pop(cons, q, &got[q], 0), 0);
+        ck_assert_uint_eq(mq_id_index(got[q]), mq_id_index(id));
+        ck_assert_str_eq(mq_buf_data(cons, got[q]), "fanout!");
+    }
+    ck_assert_int_eq(mq_buf_refcount(cons, got[0]), 3);
+    for (uint32_t q = 0; q < 3; q++)
+        ck_assert_int_eq(mq_buf_release(cons, got[q]), 0);
+    tu_assert_pools_full(a);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("queue");
+    TCase *tc = tcase_create("queue");
+    tcase_add_test(tc, test_queue_is_fifo_and_counts);
+    tcase_add_test(tc, test_drop_newest_keeps_the_first_depth_items);
+    tcase_add_test(tc, test_drop_oldest_keeps_the_last_depth_items);
+    tcase_add_test(tc, test_close_ends_stream_after_drain);
+    tcase_add_test(tc, test_push_requires_holding_the_id);
+    tcase_add_test(tc, test_fan_out_by_share_reaches_every_queue);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,270 @@
+/* test_reclaim.c - a process killed anywhere loses nothing: after mq_arena_reclaim()
+ * every pool is full again and every queue still moves.
+ *
+ * Linked against the fault-injection build of libmq, where each shared-memory step
+ * of alloc, share, push, take and release is a crash point. The sweep kills a
+ * scripted process at its 1st, 2nd, ... crash point until the script runs through;
+ * the random trials kill a streaming producer or consumer at a random moment. */
+#define _GNU_SOURCE
+#include <check.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fault.h"
+#include "testutil.h"
+
+/* Blocks: 0 src, 1 sink A, 2 sink B. Connections: 0 src->A (block policy),
+ * 1 src->B (drop_oldest, depth 2, so the producer also takes from a queue). */
+static mq_arena *crash_graph(void)
+{
+    mq_layout l;
+    tu_layout_small(&l);
+    mq_arena *a = tu_arena_new(&l);
+    ck_assert_int_eq(mq_registry_add_block(a, "src", "t"), 0);
+    ck_assert_int_eq(mq_registry_add_block(a, "a", "t"), 1);
+    ck_assert_int_eq(mq_registry_add_block(a, "b", "t"), 2);
+    ck_assert_int_eq(mq_registry_add_conn(a, 0, 0, 1, 0, 8, MQ_POLICY_BLOCK), 0);
+    ck_assert_int_eq(mq_registry_add_conn(a, 0, 1, 2, 0, 2, MQ_POLICY_DROP_OLDEST), 1);
+    ck_assert_int_eq(mq_registry_bind(a, 0, 1), 0);
+    ck_assert_int_eq(mq_registry_bind(a, 1, 2), 0);
+    return a;
+}
+
+struct script {
+    mq_arena *a;
+    uint32_t slot;
+    long countdown;
+};
+
+static mq_arena *script_arena(struct script *s)
+{
+    mq_arena *a = NULL;
+    if (mq_arena_attach(mq_arena_shm_name(s->a), &a) < 0 || mq_arena_slot_claim(a, s->slot) < 0)
+        return NULL;
+    return a;
+}
+
+/* Producer script: every operation a block performs on its outputs. */
+static int producer_script(void *arg)
+{
+    struct script *s = arg;
+    mq_arena *a = script_arena(s);
+    mq_id id, two[2], w;
+
+    if (!a)
+        return 10;
+    mq_fault_countdown(s->countdown);
+    for (int i = 0; i < 3; i++) {
+        if (mq_buf_alloc(a, 100, 0, &id) < 0)
+            return 11;
+        if (mq_buf_share(a, id, 2, two) < 0)
+            return 12;
+        if (mq_queue_push(a, 0, two[0], 0) < 0)
+            return 13;
+        if (mq_queue_push(a, 1, two[1], 0) < 0) /* drops the oldest from i = 2 */
+            return 14;
+    }
+    if (mq_buf_alloc(a, 100, 0, &w) < 0 || mq_buf_alloc(a, 3000, 0, &id) < 0)
+        return 15;
+    if (mq_buf_writable(a, &w) != 0 || mq_buf_release(a, w) < 0)
+        return 16;
+    if (mq_buf_share(a, id, 3, (mq_id[3]){0}) < 0)
+        return 17;
+    mq_fault_countdown(0);
+    return 0; /* exits holding three references: the reclaimer's job */
+}
+
+/* Consumer script: pops two from queue 0 and releases one, holds the other. */
+static int consumer_script(void *arg)
+{
+    struct script *s = arg;
+    mq_arena *a = script_arena(s);
+    mq_id x, y, w;
+
+    if (!a)
+        return 20;
+    mq_fault_countdown(s->countdown);
+    if (mq_queue_pop(a, 0, &x, 0) < 0 || mq_queue_pop(a, 0, &y, 0) < 0)
+        return 21;
+    w = y;
+    if (mq_buf_writable(a, &w) != 1) /* queue 1 still shares it: a copy */
+        return 22;
+    if (mq_buf_release(a, x) < 0)
+        return 23;
+    mq_fault_countdown(0);
+    return 0;
+}
+
+/* Pops and releases everything left in the queues, as the (clean) slot 5. */
+static void drain(mq_arena *a)
+{
+    mq_arena *d = tu_attach_slot(a, 5);
+    mq_id id;
+
+    for (uint32_t q = 0; q < 2; q++)
+        while (mq_queue_pop(d, q, &id, 0) == 0)
+            ck_assert_int_eq(mq_buf_release(d, id), 0);
+    ck_assert_int_eq(mq_arena_slot_leave(d), 0);
+}
+
+/* The queues still move: one buffer through each. */
+static void assert_queues_move(mq_arena *a)
+{
+    mq_arena *d = tu_attach_slot(a, 6);
+    mq_id id, got;
+
+    for (uint32_t q = 0; q < 2; q++) {
+        ck_assert_int_eq(mq_buf_alloc(d, 10, 0, &id), 0);
+        ck_assert_int_eq(mq_queue_push(d, q, id, 0), 0);
+        ck_assert_int_eq(mq_queue_pop(d, q, &got, 0), 0);
+        ck_assert_uint_eq(got, id);
+        ck_assert_int_eq(mq_buf_release(d, got), 0);
+        mq_queue_stats st;
+        ck_assert_int_eq(mq_queue_stats_get(a, q, &st), 0);
+        ck_assert_uint_eq(st.size, 0);
+    }
+    ck_assert_int_eq(mq_arena_slot_leave(d), 0);
+}
+
+/* Runs script(countdown) in a child and reclaims its slot. Returns 1 if the child
+ * died at a crash point, 0 if the script completed. */
+static int sweep_step(int (*script)(void *), uint32_t slot, long countdown, int with_producer)
+{
+    mq_arena *a = crash_graph();
+    struct script s = {a, slot, countdown};
+
+    if (with_producer) { /* fill the queues for the consumer script */
+        struct script p = {a, 1, 0};
+        ck_assert_int_eq(tu_wait(tu_fork(producer_script, &p)), 0);
+        ck_assert_int_ge(mq_arena_reclaim(a, 1), 0);
+    }
+    int status = tu_wait(tu_fork(script, &s));
+    ck_assert_msg(status == 0 || status == 128 + SIGKILL, "countdown %ld: status %d", countdown,
+                  status);
+    ck_assert_int_ge(mq_arena_reclaim(a, slot), 0);
+    drain(a);
+    tu_assert_pools_full(a);
+    assert_queues_move(a);
+    tu_assert_pools_full(a);
+    return status != 0;
+}
+
+START_TEST(test_producer_killed_at_every_crash_point_loses_nothing)
+{
+    long n = 1;
+    while (sweep_step(producer_script, 1, n, 0))
+        n++;
+    /* Sanity: the script has many steps; the sweep visited each. */
+    ck_assert_int_gt(n, 40);
+}
+END_TEST
+
+START_TEST(test_consumer_killed_at_every_crash_point_loses_nothing)
+{
+    long n = 1;
+    while (sweep_step(consumer_script, 2, n, 1))
+        n++;
+    ck_assert_int_gt(n, 10);
+}
+END_TEST
+
+/* ---- random kills of streaming processes -------------------------------------- */
+
+struct stream {
+    mq_arena *a;
+    uint32_t slot, conn;
+    volatile int *stop; /* in a MAP_SHARED page */
+};
+
+static int stream_producer(void *arg)
+{
+    struct stream *s = arg;
+    mq_arena *a = NULL;
+    if (mq_arena_attach(mq_arena_shm_name(s->a), &a) < 0 || mq_arena_slot_claim(a, s->slot) < 0)
+        return 30;
+    for (uint64_t i = 0; !*s->stop; i++) {
+        mq_id id, two[2];
+        if (mq_buf_alloc(a, 64, 10000000, &id) < 0)
+            continue;
+        memcpy(mq_buf_data(a, id), &i, sizeof i);
+        if (mq_buf_share(a, id, 2, two) < 0)
+            return 31;
+        if (mq_queue_push(a, 0, two[0], 10000000) < 0)
+            mq_buf_release(a, two[0]);
+        if (mq_queue_push(a, 1, two[1], 10000000) < 0)
+            mq_buf_release(a, two[1]);
+    }
+    mq_arena_slot_leave(a);
+    return 0;
+}
+
+static int stream_consumer(void *arg)
+{
+    struct stream *s = arg;
+    mq_arena *a = NULL;
+    if (mq_arena_attach(mq_arena_shm_name(s->a), &a) < 0 || mq_arena_slot_claim(a, s->slot) < 0)
+        return 40;
+    while (!*s->stop) {
+        mq_id id;
+        for (uint32_t q = 0; q < 2; q++) {
+            if (mq_queue_pop(a, q, &id, q == 0 ? 10000000 : 0) == 0) {
+                mq_id w = id;
+                if (mq_buf_writable(a, &w) >= 0)
+                    id = w;
+                mq_buf_release(a, id);
+            }
+        }
+    }
+    mq_arena_slot_leave(a);
+    return 0;
+}
+
+START_TEST(test_200_random_kills_leave_full_pools_and_moving_queues)
+{
+    volatile int *stop = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    unsigned seed = (unsigned)time(NULL);
+    ck_assert_ptr_ne((void *)stop, MAP_FAILED);
+
+    for (int trial = 0; trial < 200; trial++) {
+        mq_arena *a = crash_graph();
+        struct stream p = {a, 1, 0, stop}, c = {a, 2, 0, stop};
+        *stop = 0;
+        pid_t pp = tu_fork(stream_producer, &p);
+        pid_t pc = tu_fork(stream_consumer, &c);
+        /* A random moment: 0 to 3 ms into the stream (randomness, not ordering). */
+        struct timespec d = {0, (long)(rand_r(&seed) % 3000000)};
+        nanosleep(&d, NULL);
+        int kill_producer = trial % 2 == 0;
+        pid_t victim = kill_producer ? pp : pc, survivor = kill_producer ? pc : pp;
+        ck_assert_int_eq(kill(victim, SIGKILL), 0);
+        ck_assert_int_eq(tu_wait(victim), 128 + SIGKILL);
+        ck_assert_int_ge(mq_arena_reclaim(a, kill_producer ? 1 : 2), 0);
+        *stop = 1;
+        ck_assert_int_eq(tu_wait(survivor), 0);
+        drain(a);
+        tu_assert_pools_full(a);
+        assert_queues_move(a);
+    }
+    munmap((void *)stop, 4096);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("reclaim");
+    TCase *tc = tcase_create("reclaim");
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, test_producer_killed_at_every_crash_point_loses_nothing);
+    tcase_add_test(tc, test_consumer_killed_at_every_crash_point_loses_nothing);
+    tcase_add_test(tc, test_200_random_kills_leave_full_pools_and_moving_queues);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

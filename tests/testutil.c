@@ -1,0 +1,124 @@
+/* testutil.c - see testutil.h. */
+#define _GNU_SOURCE
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#define TU_MAX 4096
+static char tu_names[TU_MAX][MQ_SHM_NAME_MAX];
+static int tu_nnames;
+static mq_arena *tu_handles[TU_MAX];
+static int tu_nhandles;
+static pid_t tu_owner;
+
+static void tu_cleanup(void)
+{
+    if (getpid() != tu_owner)
+        return; /* a forked child exiting must not unlink the parent's arenas */
+    for (int i = 0; i < tu_nhandles; i++)
+        mq_arena_detach(tu_handles[i]);
+    for (int i = 0; i < tu_nnames; i++)
+        mq_arena_unlink(tu_names[i]);
+    tu_nnames = tu_nhandles = 0;
+}
+
+static void tu_track(mq_arena *a, int with_name)
+{
+    if (tu_owner != getpid()) {
+        tu_owner = getpid();
+        tu_nnames = tu_nhandles = 0;
+        atexit(tu_cleanup);
+    }
+    ck_assert_int_lt(tu_nhandles, TU_MAX);
+    tu_handles[tu_nhandles++] = a;
+    if (with_name)
+        snprintf(tu_names[tu_nnames++], MQ_SHM_NAME_MAX, "%s", mq_arena_shm_name(a));
+}
+
+void tu_layout_small(mq_layout *l)
+{
+    memset(l, 0, sizeof *l);
+    l->n_pools = 2;
+    l->pools[0] = (mq_pool_class){256, 64};
+    l->pools[1] = (mq_pool_class){4096, 16};
+    l->n_slots = 8;
+    l->n_blocks = 8;
+    l->n_conns = 8;
+    l->queue_cap = 16;
+    l->held_cap = 64;
+}
+
+mq_arena *tu_arena_new(const mq_layout *l)
+{
+    mq_arena *a = NULL;
+    int rc = mq_arena_create(l, "test", &a);
+
+    ck_assert_msg(rc == 0, "mq_arena_create: %s", mq_strerror(rc));
+    tu_track(a, 1);
+    return a;
+}
+
+mq_arena *tu_attach_slot(mq_arena *a, uint32_t slot)
+{
+    mq_arena *b = NULL;
+    int rc = mq_arena_attach(mq_arena_shm_name(a), &b);
+
+    ck_assert_msg(rc == 0, "attach: %s", mq_strerror(rc));
+    rc = mq_arena_slot_claim(b, slot);
+    ck_assert_msg(rc == 0, "claim slot %u: %s", slot, mq_strerror(rc));
+    tu_track(b, 0);
+    return b;
+}
+
+pid_t tu_fork(int (*fn)(void *), void *arg)
+{
+    pid_t parent = getpid();
+    pid_t pid = fork();
+
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(99);
+        _exit(fn(arg));
+    }
+    return pid;
+}
+
+int tu_wait(pid_t pid)
+{
+    int st;
+
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    if (WIFEXITED(st))
+        return WEXITSTATUS(st);
+    return 128 + WTERMSIG(st);
+}
+
+unsigned tu_pools_free(mq_arena *a)
+{
+    unsigned n = 0;
+
+    for (int p = 0; p < mq_pool_count(a); p++) {
+        mq_pool_stats st;
+        ck_assert_int_eq(mq_pool_stats_get(a, (uint32_t)p, &st), 0);
+        n += st.free;
+    }
+    return n;
+}
+
+void tu_assert_pools_full(mq_arena *a)
+{
+    for (int p = 0; p < mq_pool_count(a); p++) {
+        mq_pool_stats st;
+        ck_assert_int_eq(mq_pool_stats_get(a, (uint32_t)p, &st), 0);
+        ck_assert_msg(st.free == st.count, "pool %d: %u of %u free", p, st.free, st.count);
+    }
+}
