@@ -29,17 +29,53 @@ static void tu_cleanup(void)
     tu_nnames = tu_nhandles = 0;
 }
 
+static int tu_janitor_fd = -1;
+
+/* Check ends a failing test without running atexit handlers, and a test can die by
+ * a signal, so the names are also sent to a janitor process that unlinks them when
+ * the pipe reaches EOF: when the test process is gone, however it went. */
+static void tu_start_janitor(void)
+{
+    int p[2];
+
+    ck_assert_int_eq(pipe(p), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        char buf[TU_MAX * 8], *line, *save = NULL;
+        size_t len = 0;
+        ssize_t n;
+        setpgid(0, 0); /* Check kills the test's process group when the test ends */
+        close(p[1]);
+        while (len < sizeof buf - 1 && (n = read(p[0], buf + len, sizeof buf - 1 - len)) > 0)
+            len += (size_t)n;
+        buf[len] = 0;
+        for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+            mq_arena_unlink(line);
+        _exit(0);
+    }
+    close(p[0]);
+    if (tu_janitor_fd >= 0)
+        close(tu_janitor_fd); /* inherited from a parent test process */
+    tu_janitor_fd = p[1];
+}
+
 static void tu_track(mq_arena *a, int with_name)
 {
     if (tu_owner != getpid()) {
         tu_owner = getpid();
         tu_nnames = tu_nhandles = 0;
         atexit(tu_cleanup);
+        tu_start_janitor();
     }
     ck_assert_int_lt(tu_nhandles, TU_MAX);
     tu_handles[tu_nhandles++] = a;
-    if (with_name)
+    if (with_name) {
+        char line[MQ_SHM_NAME_MAX + 1];
+        int n = snprintf(line, sizeof line, "%s\n", mq_arena_shm_name(a));
+        ck_assert_int_eq(write(tu_janitor_fd, line, (size_t)n), n);
         snprintf(tu_names[tu_nnames++], MQ_SHM_NAME_MAX, "%s", mq_arena_shm_name(a));
+    }
 }
 
 void tu_layout_small(mq_layout *l)
@@ -85,6 +121,8 @@ pid_t tu_fork(int (*fn)(void *), void *arg)
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (tu_janitor_fd >= 0)
+            close(tu_janitor_fd); /* EOF must follow the test process, not its children */
         if (getppid() != parent)
             _exit(99);
         _exit(fn(arg));
