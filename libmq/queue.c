@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "error.h"
 #include "queue.h"
+#include "registry.h"
 
 #define MQ__SPINS 200
 
@@ -330,9 +331,7 @@ void mq__queue_reclaim(mq_arena *a, uint32_t slot, const struct mq__held *e, uin
  * before storing head + 1, leaves its TAKEN mark at the head: advance past it. */
 void mq__queue_repair_heads(mq_arena *a, uint32_t slot)
 {
-    int n = atomic_load(&mq__hdr(a)->conns_used) <= a->layout.n_conns
-                ? (int)atomic_load(&mq__hdr(a)->conns_used)
-                : (int)a->layout.n_conns;
+    int n = mq_registry_conn_count(a);
 
     for (int i = 0; i < n; i++) {
         struct mq__qview v;

@@ -27,20 +27,12 @@ struct job {
     uint64_t *report;   /* a MAP_SHARED page: [0] = n, [1..] = values received */
 };
 
-static mq_arena *child_arena(struct job *j)
-{
-    mq_arena *a = NULL;
-    if (mq_arena_attach(mq_arena_shm_name(j->a), &a) < 0 || mq_arena_slot_claim(a, j->slot) < 0)
-        return NULL;
-    return a;
-}
-
 /* Pushes j->count buffers numbered 0.. to every connection in j->conn (sharing the
  * buffer when there are several), then closes them. */
 static int producer(void *arg)
 {
     struct job *j = arg;
-    mq_arena *a = child_arena(j);
+    mq_arena *a = tu_child_attach(j->a, j->slot);
     if (!a)
         return 10;
     for (uint64_t i = 0; i < j->count; i++) {
@@ -74,7 +66,7 @@ static int producer(void *arg)
 static int consumer(void *arg)
 {
     struct job *j = arg;
-    mq_arena *a = child_arena(j);
+    mq_arena *a = tu_child_attach(j->a, j->slot);
     uint64_t n = 0;
     char c;
     int rc;

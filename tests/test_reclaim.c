@@ -40,19 +40,11 @@ struct script {
     long countdown;
 };
 
-static mq_arena *script_arena(struct script *s)
-{
-    mq_arena *a = NULL;
-    if (mq_arena_attach(mq_arena_shm_name(s->a), &a) < 0 || mq_arena_slot_claim(a, s->slot) < 0)
-        return NULL;
-    return a;
-}
-
 /* Producer script: every operation a block performs on its outputs. */
 static int producer_script(void *arg)
 {
     struct script *s = arg;
-    mq_arena *a = script_arena(s);
+    mq_arena *a = tu_child_attach(s->a, s->slot);
     mq_id id, two[2], w;
 
     if (!a)
@@ -82,7 +74,7 @@ static int producer_script(void *arg)
 static int consumer_script(void *arg)
 {
     struct script *s = arg;
-    mq_arena *a = script_arena(s);
+    mq_arena *a = tu_child_attach(s->a, s->slot);
     mq_id x, y, w;
 
     if (!a)
@@ -183,8 +175,8 @@ struct stream {
 static int stream_producer(void *arg)
 {
     struct stream *s = arg;
-    mq_arena *a = NULL;
-    if (mq_arena_attach(mq_arena_shm_name(s->a), &a) < 0 || mq_arena_slot_claim(a, s->slot) < 0)
+    mq_arena *a = tu_child_attach(s->a, s->slot);
+    if (!a)
         return 30;
     for (uint64_t i = 0; !*s->stop; i++) {
         mq_id id, two[2];
@@ -205,8 +197,8 @@ static int stream_producer(void *arg)
 static int stream_consumer(void *arg)
 {
     struct stream *s = arg;
-    mq_arena *a = NULL;
-    if (mq_arena_attach(mq_arena_shm_name(s->a), &a) < 0 || mq_arena_slot_claim(a, s->slot) < 0)
+    mq_arena *a = tu_child_attach(s->a, s->slot);
+    if (!a)
         return 40;
     while (!*s->stop) {
         mq_id id;

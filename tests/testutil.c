@@ -12,8 +12,6 @@
 #include "testutil.h"
 
 #define TU_MAX 4096
-static char tu_names[TU_MAX][MQ_SHM_NAME_MAX];
-static int tu_nnames;
 static mq_arena *tu_handles[TU_MAX];
 static int tu_nhandles;
 static pid_t tu_owner;
@@ -24,16 +22,14 @@ static void tu_cleanup(void)
         return; /* a forked child exiting must not unlink the parent's arenas */
     for (int i = 0; i < tu_nhandles; i++)
         mq_arena_detach(tu_handles[i]);
-    for (int i = 0; i < tu_nnames; i++)
-        mq_arena_unlink(tu_names[i]);
-    tu_nnames = tu_nhandles = 0;
+    tu_nhandles = 0;
 }
 
 static int tu_janitor_fd = -1;
 
-/* Check ends a failing test without running atexit handlers, and a test can die by
- * a signal, so the names are also sent to a janitor process that unlinks them when
- * the pipe reaches EOF: when the test process is gone, however it went. */
+/* Arena names go to a janitor process that unlinks them when the pipe reaches EOF,
+ * i.e. when the test process is gone, however it went: Check ends a failing test
+ * without running atexit handlers, and a test can die by a signal. */
 static void tu_start_janitor(void)
 {
     int p[2];
@@ -54,6 +50,9 @@ static void tu_start_janitor(void)
             mq_arena_unlink(line);
         _exit(0);
     }
+    /* Also from this side: the child's own setpgid may not have run before the
+     * test ends and Check kills the group. */
+    setpgid(pid, pid);
     close(p[0]);
     if (tu_janitor_fd >= 0)
         close(tu_janitor_fd); /* inherited from a parent test process */
@@ -64,7 +63,7 @@ static void tu_track(mq_arena *a, int with_name)
 {
     if (tu_owner != getpid()) {
         tu_owner = getpid();
-        tu_nnames = tu_nhandles = 0;
+        tu_nhandles = 0;
         atexit(tu_cleanup);
         tu_start_janitor();
     }
@@ -74,7 +73,6 @@ static void tu_track(mq_arena *a, int with_name)
         char line[MQ_SHM_NAME_MAX + 1];
         int n = snprintf(line, sizeof line, "%s\n", mq_arena_shm_name(a));
         ck_assert_int_eq(write(tu_janitor_fd, line, (size_t)n), n);
-        snprintf(tu_names[tu_nnames++], MQ_SHM_NAME_MAX, "%s", mq_arena_shm_name(a));
     }
 }
 
@@ -110,6 +108,19 @@ mq_arena *tu_attach_slot(mq_arena *a, uint32_t slot)
     rc = mq_arena_slot_claim(b, slot);
     ck_assert_msg(rc == 0, "claim slot %u: %s", slot, mq_strerror(rc));
     tu_track(b, 0);
+    return b;
+}
+
+mq_arena *tu_child_attach(const mq_arena *a, uint32_t slot)
+{
+    mq_arena *b = NULL;
+
+    if (mq_arena_attach(mq_arena_shm_name(a), &b) < 0)
+        return NULL;
+    if (mq_arena_slot_claim(b, slot) < 0) {
+        mq_arena_detach(b);
+        return NULL;
+    }
     return b;
 }
 

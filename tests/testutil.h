@@ -11,12 +11,16 @@
  * queues of 16, 64 held references per slot. */
 void tu_layout_small(mq_layout *l);
 
-/* Creates an arena whose handle is detached and shm name unlinked at exit, also
- * when an assertion fails (Check exits the test process). */
+/* Creates an arena whose handle is detached at exit and whose shm name is unlinked
+ * once the test process is gone, also after a failed assertion or a signal. */
 mq_arena *tu_arena_new(const mq_layout *l);
 
 /* A second handle on the same arena, bound to `slot`, detached at exit. */
 mq_arena *tu_attach_slot(mq_arena *a, uint32_t slot);
+
+/* In a forked child: attaches to the arena by name and claims `slot`; NULL on
+ * failure (children report through their exit code, not ck_assert). */
+mq_arena *tu_child_attach(const mq_arena *a, uint32_t slot);
 
 /* Forks a child that is killed if the test process dies (PR_SET_PDEATHSIG), runs
  * fn(arg) and exits with its return value. */
