@@ -5,7 +5,8 @@
  *   2. buffers per second through one queue between two processes (alloc, fill,
  *      push / pop, check, release) vs a bare shared-memory SPSC ring of u64;
  *   3. alloc + release, ns per buffer, in one process.
- * Usage: bench_core [scale]   (scale multiplies the iteration counts; default 1)
+ * Usage: bench_core [scale [section]]   scale multiplies the iteration counts (default
+ *        1); section is latency, throughput or alloc (default: all three)
  */
 #define _GNU_SOURCE
 #include <limits.h>
@@ -186,12 +187,15 @@ static void latency_mq(int rounds, int64_t gap_ns, int64_t *p50, int64_t *p99)
 
 /* ---- 2. throughput --------------------------------------------------------------- */
 
+/* The bare ring carries `stride` u64 words per item: 1 is a ring of u64, 8 is a
+ * ring of 64-byte records (the payload travels inside the ring, as in a hand-made
+ * shared-memory queue without buffers). */
 #define RING 256
 struct bare_ring {
     _Alignas(64) _Atomic uint64_t head;
     _Alignas(64) _Atomic uint64_t tail;
-    _Alignas(64) uint64_t cells[RING];
-    uint64_t n;
+    _Alignas(64) uint64_t cells[RING * 8];
+    uint64_t n, stride;
 };
 
 static void bare_consumer(void *arg)
@@ -201,7 +205,7 @@ static void bare_consumer(void *arg)
     while (h < r->n) {
         uint64_t t = atomic_load_explicit(&r->tail, memory_order_acquire);
         while (h < t) {
-            if (r->cells[h % RING] != h)
+            if (r->cells[(h % RING) * r->stride] != h)
                 die("bare ring order", -EIO);
             h++;
             atomic_store_explicit(&r->head, h, memory_order_release);
@@ -209,16 +213,17 @@ static void bare_consumer(void *arg)
     }
 }
 
-static double throughput_bare(uint64_t n)
+static double throughput_bare(uint64_t n, uint64_t stride)
 {
     struct bare_ring *r = shared_page(sizeof *r);
     r->n = n;
+    r->stride = stride;
     pid_t pid = child(bare_consumer, r);
     int64_t t0 = mq_now_ns();
     for (uint64_t t = 0; t < n; t++) {
         while (t - atomic_load_explicit(&r->head, memory_order_acquire) >= RING)
             ;
-        r->cells[t % RING] = t;
+        r->cells[(t % RING) * stride] = t;
         atomic_store_explicit(&r->tail, t + 1, memory_order_release);
     }
     waitpid(pid, NULL, 0);
@@ -305,12 +310,13 @@ int main(int argc, char **argv)
     uint64_t n = (uint64_t)(2000000 * scale);
     int64_t f50, f99, q50, q99;
     double malloc_ns;
+    const char *only = argc > 2 ? argv[2] : NULL;
 
     static const struct { const char *what; int64_t gap; } modes[] = {
         {"both sides awake (no gap: spin hand-off)", 0},
         {"both sides asleep (200 us gap: kernel wake-ups)", 200000},
     };
-    for (int m = 0; m < 2; m++) {
+    for (int m = 0; m < 2 && (!only || !strcmp(only, "latency")); m++) {
         int r = modes[m].gap ? rounds / 4 : rounds;
         latency_futex(r, modes[m].gap, &f50, &f99);
         latency_mq(r, modes[m].gap, &q50, &q99);
@@ -321,12 +327,19 @@ int main(int argc, char **argv)
                (double)q50 / (double)f50, (double)q99 / (double)f99);
     }
 
-    double bare = throughput_bare(n), mq = throughput_mq(n);
+    if (only && strcmp(only, "throughput"))
+        goto alloc;
+    double bare = throughput_bare(n, 1), bare64 = throughput_bare(n, 8), mq = throughput_mq(n);
     printf("throughput, %llu items between two processes\n", (unsigned long long)n);
-    printf("  bare SPSC ring of u64    %8.2f M items/s\n", bare / 1e6);
-    printf("  mq alloc+push/pop+release%8.2f M buffers/s\n", mq / 1e6);
-    printf("  ratio mq/bare            %8.2f   (target >= 0.5)\n", mq / bare);
+    printf("  bare SPSC ring of u64         %8.2f M items/s\n", bare / 1e6);
+    printf("  bare SPSC ring of 64 B records%8.2f M items/s\n", bare64 / 1e6);
+    printf("  mq alloc+push/pop+release     %8.2f M buffers/s (64 B buffers)\n", mq / 1e6);
+    printf("  ratio mq/bare u64             %8.2f   (target >= 0.5)\n", mq / bare);
+    printf("  ratio mq/bare 64 B records    %8.2f\n", mq / bare64);
 
+alloc:
+    if (only && strcmp(only, "alloc"))
+        return 0;
     double ar = alloc_release_ns(n, &malloc_ns);
     printf("alloc+release, one process, %llu iterations\n", (unsigned long long)n);
     printf("  mq_buf_alloc+release     %8.1f ns\n", ar);

@@ -196,6 +196,23 @@ static mq_arena *mq__handle_new(void)
     return a;
 }
 
+static void mq__handle_free(mq_arena *a)
+{
+    free(a->seen_tail);
+    free(a->seen_head);
+    free(a);
+}
+
+/* The process-local parts that depend on the geometry. */
+static int mq__handle_init(mq_arena *a)
+{
+    size_t n = a->layout.n_conns ? a->layout.n_conns : 1;
+
+    a->seen_tail = calloc(n, sizeof *a->seen_tail);
+    a->seen_head = calloc(n, sizeof *a->seen_head);
+    return a->seen_tail && a->seen_head ? 0 : MQ_ENOMEM;
+}
+
 int mq_arena_create(const mq_layout *l, const char *graph_name, mq_arena **out)
 {
     mq_arena *a;
@@ -211,6 +228,10 @@ int mq_arena_create(const mq_layout *l, const char *graph_name, mq_arena **out)
         free(a);
         return MQ_EINVAL;
     }
+    if ((rc = mq__handle_init(a)) < 0) {
+        mq__handle_free(a);
+        return rc;
+    }
     for (int tries = 0; tries < 16 && fd < 0; tries++) {
         mq__make_name(a->shm_name, sizeof a->shm_name, graph_name);
         fd = shm_open(a->shm_name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -219,7 +240,7 @@ int mq_arena_create(const mq_layout *l, const char *graph_name, mq_arena **out)
     }
     if (fd < 0) {
         rc = -errno;
-        free(a);
+        mq__handle_free(a);
         return rc;
     }
     /* umask can only narrow 0600, but make the mode explicit anyway. */
@@ -240,7 +261,7 @@ fail_errno:
     rc = -errno;
     close(fd);
     shm_unlink(a->shm_name);
-    free(a);
+    mq__handle_free(a);
     return rc;
 }
 
@@ -309,13 +330,14 @@ int mq_arena_attach(const char *shm_name, mq_arena **out)
         munmap(base, (size_t)st.st_size);
         return MQ_ENOMEM;
     }
-    if ((rc = mq__validate(a, base, (uint64_t)st.st_size)) < 0) {
-        munmap(base, (size_t)st.st_size);
-        free(a);
-        return rc;
-    }
     a->base = base;
     a->size = (size_t)st.st_size;
+    if ((rc = mq__validate(a, base, (uint64_t)st.st_size)) < 0 ||
+        (rc = mq__handle_init(a)) < 0) {
+        munmap(base, (size_t)st.st_size);
+        mq__handle_free(a);
+        return rc;
+    }
     snprintf(a->shm_name, sizeof a->shm_name, "%s", shm_name);
     *out = a;
     return 0;
@@ -325,8 +347,9 @@ void mq_arena_detach(mq_arena *a)
 {
     if (!a)
         return;
+    mq__pool_unclaim(a);
     munmap(a->base, a->size);
-    free(a);
+    mq__handle_free(a);
 }
 
 int mq_arena_unlink(const char *shm_name)
@@ -387,6 +410,7 @@ int mq_arena_slot_leave(mq_arena *a)
 
     if (a->slot < 0)
         return MQ_EINVAL;
+    mq__pool_unclaim(a);
     rc = mq_arena_reclaim(a, (uint32_t)a->slot);
     a->slot = -1;
     a->held_hw = 0;

@@ -26,8 +26,9 @@
 #include "buf.h"
 
 #define MQ__MAGIC 0x414e455241514d31ULL /* "1MQARENA" little-endian */
-#define MQ__VERSION 1u
+#define MQ__VERSION 2u
 #define MQ__MAX_PORTS 16
+#define MQ__CLAIM_BATCH 8 /* buffers claimed per bitmap access in large pools */
 
 /* ---- buffer state word ------------------------------------------------------ */
 /* bits 0..31 live token mask, 32..37 tokens issued, 38..63 generation (26 bits:
@@ -120,17 +121,20 @@ struct mq__port {
     int32_t conn;
 };
 
+/* The doorbell has a cache line of its own: every neighbour reads it on every push
+ * or pop, while the block writes its statistics on every work call. */
 struct mq__block {
+    struct mq__doorbell bell;
+    uint8_t pad_bell[56];
     char name[MQ_NAME_MAX];
     char type[MQ_NAME_MAX];
     _Atomic int32_t slot;
     uint32_t n_in, n_out;
     uint32_t pad0;
-    struct mq__doorbell bell;
     _Atomic uint64_t work_calls, items_in, items_out, busy_ns;
     struct mq__port in[MQ__MAX_PORTS];
     struct mq__port out[MQ__MAX_PORTS];
-    uint8_t pad1[104];
+    uint8_t pad1[48];
 };
 static_assert(sizeof(struct mq__block) == 1280, "block layout");
 
@@ -154,14 +158,16 @@ struct mq__conn {
 };
 static_assert(sizeof(struct mq__conn) == 192, "conn layout");
 
+/* Allocators write the counters; releasers read the doorbell: two cache lines. */
 struct mq__pool {
     uint64_t size;
     uint32_t count, first;       /* buffers [first, first + count) */
-    struct mq__doorbell bell;     /* rung on release when someone waits for a buffer */
     _Atomic uint64_t allocs, failures;
-    uint8_t pad[24];
+    uint8_t pad0[32];
+    struct mq__doorbell bell;     /* rung on release when someone waits for a buffer */
+    uint8_t pad1[56];
 };
-static_assert(sizeof(struct mq__pool) == 64, "pool layout");
+static_assert(sizeof(struct mq__pool) == 128, "pool layout");
 
 struct mq__buf {
     _Atomic uint64_t state;
@@ -190,6 +196,16 @@ struct mq_arena {
     uint32_t held_hw;                        /* entries [0, held_hw) may be in use */
     uint32_t alloc_cursor[MQ_MAX_POOLS];     /* where this handle's next scan starts */
     int owner;                               /* this handle created the shm object */
+    /* Buffers claimed from a pool's bitmap in one batch and not yet allocated: free
+     * in their state words, so a crash loses nothing (pool repair re-marks them),
+     * and given back before this process sleeps (pool.c). */
+    uint32_t claim_n[MQ_MAX_POOLS];
+    uint32_t claim[MQ_MAX_POOLS][MQ__CLAIM_BATCH];
+    /* Per connection, a lower bound of its tail and of its head, as last read: the
+     * producer re-reads head only when the bound says "full", the consumer re-reads
+     * tail only when it says "empty". Both indices only grow, so a stale bound is
+     * safe. n_conns entries each. */
+    uint64_t *seen_tail, *seen_head;
 };
 
 /* Section accessors: indices must have been checked by the caller. */
@@ -266,6 +282,7 @@ int mq__token_release(mq_arena *a, uint64_t id);
 int mq__pool_claim(mq_arena *a, uint32_t pool, uint32_t *idx);
 void mq__pool_mark_free(mq_arena *a, uint32_t idx);
 void mq__pool_repair(mq_arena *a);
+void mq__pool_unclaim(mq_arena *a);
 
 /* queue.c: resolving a dead slot's queue operations. */
 void mq__queue_reclaim(mq_arena *a, uint32_t slot, const struct mq__held *e,
@@ -274,7 +291,7 @@ void mq__queue_repair_heads(mq_arena *a, uint32_t slot);
 
 /* doorbell.c */
 void mq__doorbell_ring(struct mq__doorbell *d);
-uint32_t mq__doorbell_arm(struct mq__doorbell *d);
+uint32_t mq__doorbell_arm(mq_arena *a, struct mq__doorbell *d);
 int mq__doorbell_wait(struct mq__doorbell *d, uint32_t seq, int64_t deadline_ns);
 void mq__doorbell_disarm(struct mq__doorbell *d);
 

@@ -131,7 +131,7 @@ int mq_buf_alloc(mq_arena *a, size_t size, int64_t timeout_ns, mq_id *out)
             atomic_fetch_add_explicit(&pool->failures, 1, memory_order_relaxed);
             return timeout_ns == 0 ? MQ_ENOBUFS : MQ_ETIMEDOUT;
         }
-        uint32_t seq = mq__doorbell_arm(&pool->bell);
+        uint32_t seq = mq__doorbell_arm(a, &pool->bell);
         if (mq__pool_claim(a, (uint32_t)p, &idx) == 0) {
             mq__doorbell_disarm(&pool->bell);
             if (mq__alloc_at(a, idx, e, out) == 0) {

@@ -33,8 +33,11 @@ void mq__doorbell_ring(struct mq__doorbell *d)
     syscall(SYS_futex, &d->seq, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
-uint32_t mq__doorbell_arm(struct mq__doorbell *d)
+uint32_t mq__doorbell_arm(mq_arena *a, struct mq__doorbell *d)
 {
+    /* Buffers this process claimed but did not use go back before it can sleep:
+     * someone may be waiting for exactly those. */
+    mq__pool_unclaim(a);
     atomic_fetch_add_explicit(&d->sleepers, 1, memory_order_relaxed);
     atomic_thread_fence(memory_order_seq_cst);
     return atomic_load_explicit(&d->seq, memory_order_relaxed);

@@ -7,10 +7,25 @@
  * leaves a free buffer whose bit is clear: invisible, not lost. mq__pool_repair(),
  * run by every reclaim, sets the bit of every free buffer; a bit set on a buffer that
  * is not free is harmless, because the claimer's CAS refuses it.
+ *
+ * In large pools a claim takes up to MQ__CLAIM_BATCH bits at once and keeps the
+ * rest in the handle; those buffers are free in their state words, so they are
+ * counted free, a crash loses none of them (repair), and the process gives them
+ * back before it sleeps (mq__doorbell_arm) or detaches.
  */
 #include "arena_internal.h"
 #include "error.h"
 #include "pool.h"
+
+/* How many buffers one bitmap access may claim. Claiming a batch means the
+ * allocator and the releaser (usually the next block) touch a bitmap word once per
+ * batch instead of once per buffer, which stops that cache line from bouncing
+ * between their cores. Small pools claim one at a time, so a batch can never hide
+ * a noticeable share of a pool. */
+static uint32_t mq__batch(const mq_arena *a, uint32_t pool)
+{
+    return a->layout.pools[pool].count >= 256 ? MQ__CLAIM_BATCH : 1;
+}
 
 int mq__pool_claim(mq_arena *a, uint32_t pool, uint32_t *idx)
 {
@@ -18,25 +33,44 @@ int mq__pool_claim(mq_arena *a, uint32_t pool, uint32_t *idx)
     uint32_t count = a->layout.pools[pool].count;
     uint32_t words = (count + 63) / 64;
     uint32_t start = a->alloc_cursor[pool] % words;
+    uint32_t batch = mq__batch(a, pool);
 
+    if (a->claim_n[pool] > 0) {
+        *idx = a->claim[pool][--a->claim_n[pool]];
+        return 0;
+    }
     for (uint32_t k = 0; k < words; k++) {
         uint32_t w = (start + k) % words;
         uint64_t v = atomic_load_explicit(&bm[w], memory_order_relaxed);
         while (v) {
-            uint64_t bit = v & -v;
-            uint64_t old = atomic_fetch_and(&bm[w], ~bit);
-            if (old & bit) {
-                uint32_t i = w * 64 + (uint32_t)__builtin_ctzll(bit);
-                a->alloc_cursor[pool] = w;
-                if (i >= count)
-                    break; /* a stray bit past the end; dropped */
-                *idx = a->pool_first[pool] + i;
+            uint64_t want = 0, rest = v;
+            for (uint32_t n = 0; n < batch && rest; n++) {
+                want |= rest & -rest;
+                rest &= rest - 1;
+            }
+            uint64_t got = atomic_fetch_and(&bm[w], ~want) & want;
+            a->alloc_cursor[pool] = w;
+            while (got) {
+                uint32_t i = w * 64 + (uint32_t)__builtin_ctzll(got);
+                got &= got - 1;
+                if (i < count) /* a stray bit past the end is dropped */
+                    a->claim[pool][a->claim_n[pool]++] = a->pool_first[pool] + i;
+            }
+            if (a->claim_n[pool] > 0) {
+                *idx = a->claim[pool][--a->claim_n[pool]];
                 return 0;
             }
-            v = old & ~bit;
+            v = atomic_load_explicit(&bm[w], memory_order_relaxed);
         }
     }
     return MQ_ENOBUFS;
+}
+
+/* Sets the bits of `bits` in word `w` of the pool and wakes its waiters. */
+static void mq__pool_give(mq_arena *a, uint32_t p, uint32_t w, uint64_t bits)
+{
+    atomic_fetch_or(&mq__bitmap(a)[a->pool_bitmap_word[p] + w], bits);
+    mq__doorbell_ring(&mq__pool(a, p)->bell);
 }
 
 void mq__pool_mark_free(mq_arena *a, uint32_t idx)
@@ -44,8 +78,15 @@ void mq__pool_mark_free(mq_arena *a, uint32_t idx)
     uint32_t p = mq__pool_of(a, idx);
     uint32_t i = idx - a->pool_first[p];
 
-    atomic_fetch_or(&mq__bitmap(a)[a->pool_bitmap_word[p] + i / 64], 1ULL << (i % 64));
-    mq__doorbell_ring(&mq__pool(a, p)->bell);
+    mq__pool_give(a, p, i / 64, 1ULL << (i % 64));
+}
+
+void mq__pool_unclaim(mq_arena *a)
+{
+    for (uint32_t p = 0; p < a->layout.n_pools; p++) {
+        while (a->claim_n[p] > 0)
+            mq__pool_mark_free(a, a->claim[p][--a->claim_n[p]]);
+    }
 }
 
 void mq__pool_repair(mq_arena *a)

@@ -75,7 +75,9 @@ static int mq__take(mq_arena *a, uint32_t conn, const struct mq__qview *v, uint6
         return MQ_EINVAL;
     for (;;) {
         uint64_t h = atomic_load_explicit(&c->head, memory_order_acquire);
-        uint64_t t = atomic_load_explicit(&c->tail, memory_order_acquire);
+        uint64_t t = a->seen_tail[conn];
+        if (t - h - 1 > v->mask) /* not known to hold an id: read the real tail */
+            a->seen_tail[conn] = t = atomic_load_explicit(&c->tail, memory_order_acquire);
         if (h == t) {
             if (!atomic_load_explicit(&c->closed, memory_order_acquire))
                 return MQ_EAGAIN;
@@ -131,8 +133,9 @@ static int mq__hasroom(const struct mq__conn *c, uint32_t depth)
 }
 
 /* Spins a little, then sleeps on `bell` until ready(c) or the deadline. */
-static int mq__wait(struct mq__doorbell *bell, const struct mq__conn *c, uint32_t depth,
-                    int (*ready)(const struct mq__conn *, uint32_t), int64_t deadline)
+static int mq__wait(mq_arena *a, struct mq__doorbell *bell, const struct mq__conn *c,
+                    uint32_t depth, int (*ready)(const struct mq__conn *, uint32_t),
+                    int64_t deadline)
 {
     for (int i = 0; i < MQ__SPINS; i++) {
         if (ready(c, depth))
@@ -141,7 +144,7 @@ static int mq__wait(struct mq__doorbell *bell, const struct mq__conn *c, uint32_
     }
     if (!bell)
         return deadline >= 0 && mq_now_ns() >= deadline ? MQ_ETIMEDOUT : 0;
-    uint32_t seq = mq__doorbell_arm(bell);
+    uint32_t seq = mq__doorbell_arm(a, bell);
     if (ready(c, depth)) {
         mq__doorbell_disarm(bell);
         return 0;
@@ -174,7 +177,7 @@ int mq_queue_pop(mq_arena *a, uint32_t conn, mq_id *id, int64_t timeout_ns)
         }
         if (rc != MQ_EAGAIN || timeout_ns == 0)
             return rc;
-        if (mq__wait(v.dst_bell, v.c, 0, mq__ready_pop, deadline) == MQ_ETIMEDOUT)
+        if (mq__wait(a, v.dst_bell, v.c, 0, mq__ready_pop, deadline) == MQ_ETIMEDOUT)
             return MQ_ETIMEDOUT;
     }
 }
@@ -219,7 +222,7 @@ static int mq__make_room(mq_arena *a, uint32_t conn, const struct mq__qview *v, 
         default:
             if (timeout_ns == 0)
                 return MQ_EAGAIN;
-            if (mq__wait(v->src_bell, c, v->depth, mq__hasroom, deadline) == MQ_ETIMEDOUT)
+            if (mq__wait(a, v->src_bell, c, v->depth, mq__hasroom, deadline) == MQ_ETIMEDOUT)
                 return MQ_ETIMEDOUT;
         }
     }
@@ -239,12 +242,19 @@ int mq_queue_push(mq_arena *a, uint32_t conn, mq_id id, int64_t timeout_ns)
         return rc;
     if (atomic_load_explicit(&v.c->closed, memory_order_relaxed))
         return MQ_EPIPE;
-    rc = mq__make_room(a, conn, &v, id, timeout_ns, deadline, &dropped);
-    if (rc != 0)
-        return rc;
     struct mq__conn *c = v.c;
     uint64_t t = atomic_load_explicit(&c->tail, memory_order_relaxed);
-    uint64_t h = atomic_load_explicit(&c->head, memory_order_relaxed);
+    uint64_t h = a->seen_head[conn];
+    if (t - h >= v.depth) { /* not known to have room: look at the real head */
+        rc = mq__make_room(a, conn, &v, id, timeout_ns, deadline, &dropped);
+        if (rc != 0)
+            return rc;
+        a->seen_head[conn] = atomic_load_explicit(&c->head, memory_order_acquire);
+    }
+    /* The high-water mark needs the real head; nothing waits for this load. */
+    h = atomic_load_explicit(&c->head, memory_order_relaxed);
+    if (t + 1 - h <= v.mask + 1 && t + 1 - h > atomic_load_explicit(&c->hwm, memory_order_relaxed))
+        atomic_store_explicit(&c->hwm, t + 1 - h, memory_order_relaxed);
     int64_t len = mq_buf_length(a, id);
 
     e->conn = conn;
@@ -255,8 +265,6 @@ int mq_queue_push(mq_arena *a, uint32_t conn, mq_id id, int64_t timeout_ns)
     MQ__CRASHPOINT();
     mq__bump(&c->pushed, 1);
     mq__bump(&c->bytes, len > 0 ? (uint64_t)len : 0);
-    if (t + 1 - h > atomic_load_explicit(&c->hwm, memory_order_relaxed))
-        atomic_store_explicit(&c->hwm, t + 1 - h, memory_order_relaxed);
     /* This store makes the push visible and hands the reference to the queue. */
     atomic_store_explicit(&c->tail, t + 1, memory_order_release);
     MQ__CRASHPOINT();
@@ -351,7 +359,7 @@ void mq__queue_repair_heads(mq_arena *a, uint32_t slot)
 
 uint32_t mq_block_prepare(mq_arena *a, uint32_t block)
 {
-    return block < a->layout.n_blocks ? mq__doorbell_arm(&mq__block(a, block)->bell) : 0;
+    return block < a->layout.n_blocks ? mq__doorbell_arm(a, &mq__block(a, block)->bell) : 0;
 }
 
 int mq_block_wait(mq_arena *a, uint32_t block, uint32_t seq, int64_t timeout_ns)

@@ -259,6 +259,67 @@ START_TEST(test_held_table_is_bounded)
 }
 END_TEST
 
+/* Large pools claim MQ__CLAIM_BATCH (8) buffers per bitmap access and keep the
+ * unused ones in the handle. Those stay counted free, are given back before the
+ * process can sleep or when it detaches, and survive a crash through pool repair. */
+static void big_pool_layout(mq_layout *l)
+{
+    tu_layout_small(l);
+    l->n_pools = 1;
+    l->pools[0] = (mq_pool_class){64, 256};
+}
+
+static int alloc_one_and_die(void *arg)
+{
+    mq_arena *c = tu_child_attach(arg, 2);
+    mq_id id;
+    if (!c || mq_buf_alloc(c, 64, 0, &id) < 0)
+        return 1;
+    _exit(0); /* no detach: the 7 claimed-but-unused buffers are left hidden */
+}
+
+static unsigned alloc_all(mq_arena *b, mq_id *ids, unsigned max)
+{
+    unsigned n = 0;
+    while (n < max && mq_buf_alloc(b, 64, 0, &ids[n]) == 0)
+        n++;
+    return n;
+}
+
+START_TEST(test_batched_claims_are_given_back)
+{
+    mq_layout l;
+    big_pool_layout(&l);
+    l.held_cap = 512;
+    mq_arena *a = arena_slot0(&l);
+    mq_arena *b = tu_attach_slot(a, 1);
+    mq_pool_stats ps;
+    mq_id one, ids[256];
+
+    ck_assert_int_eq(mq_buf_alloc(a, 64, 0, &one), 0);
+    ck_assert_int_eq(mq_pool_stats_get(a, 0, &ps), 0);
+    ck_assert_uint_eq(ps.free, 255); /* the 7 claimed ones are still free */
+    ck_assert_uint_eq(alloc_all(b, ids, 256), 248);
+    /* Preparing to sleep gives the claimed buffers back. */
+    mq_block_prepare(a, 0);
+    mq_block_cancel(a, 0);
+    ck_assert_uint_eq(alloc_all(b, ids + 248, 8), 7);
+    for (int i = 0; i < 255; i++)
+        ck_assert_int_eq(mq_buf_release(b, ids[i]), 0);
+    ck_assert_int_eq(mq_buf_release(a, one), 0);
+    tu_assert_pools_full(a);
+
+    /* A crash with claims outstanding: reclaim's repair makes them visible. */
+    pid_t pid = tu_fork(alloc_one_and_die, a);
+    ck_assert_int_eq(tu_wait(pid), 0);
+    ck_assert_int_eq(mq_arena_reclaim(a, 2), 1);
+    ck_assert_uint_eq(alloc_all(a, ids, 256), 256);
+    for (int i = 0; i < 256; i++)
+        ck_assert_int_eq(mq_buf_release(a, ids[i]), 0);
+    tu_assert_pools_full(a);
+}
+END_TEST
+
 START_TEST(test_alloc_without_a_slot_is_refused)
 {
     mq_layout l;
@@ -282,6 +343,7 @@ int main(void)
     tcase_add_test(tc, test_writable_is_in_place_only_for_sole_holder);
     tcase_add_test(tc, test_timestamps_and_lengths_round_trip);
     tcase_add_test(tc, test_held_table_is_bounded);
+    tcase_add_test(tc, test_batched_claims_are_given_back);
     tcase_add_test(tc, test_alloc_without_a_slot_is_refused);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
