@@ -397,6 +397,16 @@ int mq_arena_slot_claim(mq_arena *a, uint32_t slot)
 
 int mq_arena_slot(const mq_arena *a) { return a->slot; }
 
+void mq_arena_request_stop(mq_arena *a)
+{
+    atomic_store(&mq__hdr(a)->stop, 1);
+}
+
+int mq_arena_stop_requested(const mq_arena *a)
+{
+    return atomic_load_explicit(&mq__hdr(a)->stop, memory_order_relaxed) != 0;
+}
+
 void mq_arena_heartbeat(mq_arena *a)
 {
     if (a->slot >= 0)

@@ -89,6 +89,11 @@ int mq_arena_slot(const mq_arena *a); /* the bound slot, or -1 */
  * frees the slot. */
 int mq_arena_slot_leave(mq_arena *a);
 
+/* The graph-wide stop request: the supervisor sets it, sources poll it and finish,
+ * and end of stream then drains the rest of the graph. */
+void mq_arena_request_stop(mq_arena *a);
+int mq_arena_stop_requested(const mq_arena *a);
+
 /* Stores now into the bound slot's heartbeat. Cheap: one relaxed store. */
 void mq_arena_heartbeat(mq_arena *a);
 

@@ -144,8 +144,8 @@ struct mq__conn {
     /* configuration, written by the creator before children start */
     uint32_t src_block, src_port, dst_block, dst_port;
     uint32_t depth, policy;
-    _Atomic uint32_t closed;
-    uint32_t pad0;
+    _Atomic uint32_t closed;    /* the producer is done: EOS once drained */
+    _Atomic uint32_t abandoned; /* the consumer is done: pushes fail with EPIPE */
     uint8_t pad1[32];
     /* producer line */
     _Atomic uint64_t tail;

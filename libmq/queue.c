@@ -126,10 +126,12 @@ static int mq__nonempty(const struct mq__conn *c)
            atomic_load_explicit(&c->closed, memory_order_acquire);
 }
 
+/* Room, or no reader any more (which the pusher must learn too). */
 static int mq__hasroom(const struct mq__conn *c, uint32_t depth)
 {
     return atomic_load_explicit(&c->tail, memory_order_relaxed) -
-               atomic_load_explicit(&c->head, memory_order_acquire) < depth;
+               atomic_load_explicit(&c->head, memory_order_acquire) < depth ||
+           atomic_load_explicit(&c->abandoned, memory_order_acquire);
 }
 
 /* Spins a little, then sleeps on `bell` until ready(c) or the deadline. */
@@ -196,9 +198,11 @@ static int mq__make_room(mq_arena *a, uint32_t conn, const struct mq__qview *v, 
 {
     struct mq__conn *c = v->c;
 
-    while (!mq__hasroom(c, v->depth)) {
+    while (!mq__hasroom(c, v->depth) || atomic_load(&c->abandoned)) {
         uint64_t old;
         int rc;
+        if (atomic_load(&c->abandoned))
+            return MQ_EPIPE;
         if (atomic_load_explicit(&c->tail, memory_order_relaxed) -
                 atomic_load_explicit(&c->head, memory_order_acquire) > v->mask + 1)
             return MQ_ECORRUPT;
@@ -240,7 +244,8 @@ int mq_queue_push(mq_arena *a, uint32_t conn, mq_id id, int64_t timeout_ns)
         return MQ_ESTALE;
     if ((rc = mq__view(a, conn, &v)) < 0)
         return rc;
-    if (atomic_load_explicit(&v.c->closed, memory_order_relaxed))
+    if (atomic_load_explicit(&v.c->closed, memory_order_relaxed) ||
+        atomic_load_explicit(&v.c->abandoned, memory_order_relaxed))
         return MQ_EPIPE;
     struct mq__conn *c = v.c;
     uint64_t t = atomic_load_explicit(&c->tail, memory_order_relaxed);
@@ -283,6 +288,18 @@ int mq_queue_close(mq_arena *a, uint32_t conn)
         return rc;
     atomic_store_explicit(&v.c->closed, 1, memory_order_release);
     mq__ring(v.dst_bell);
+    return 0;
+}
+
+int mq_queue_abandon(mq_arena *a, uint32_t conn)
+{
+    struct mq__qview v;
+    int rc = mq__view(a, conn, &v);
+
+    if (rc < 0)
+        return rc;
+    atomic_store_explicit(&v.c->abandoned, 1, memory_order_release);
+    mq__ring(v.src_bell);
     return 0;
 }
 

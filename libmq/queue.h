@@ -23,7 +23,7 @@ enum mq_policy { MQ_POLICY_BLOCK = 0, MQ_POLICY_DROP_OLDEST = 1, MQ_POLICY_DROP_
 /* Pushes the caller's reference `id`. timeout_ns as in mq_buf_alloc (only the block
  * policy waits). Returns 0 when queued, 1 when the id or an older one was dropped by
  * policy (the reference is consumed either way), MQ_EAGAIN / MQ_ETIMEDOUT when full,
- * MQ_EPIPE after close, MQ_ESTALE if the caller does not hold `id`. */
+ * MQ_EPIPE after close or abandon (the caller keeps the reference), MQ_ESTALE if the caller does not hold `id`. */
 int mq_queue_push(mq_arena *a, uint32_t conn, mq_id id, int64_t timeout_ns);
 
 /* Pops the oldest id; the caller now holds it. MQ_EAGAIN / MQ_ETIMEDOUT when empty,
@@ -32,6 +32,11 @@ int mq_queue_pop(mq_arena *a, uint32_t conn, mq_id *id, int64_t timeout_ns);
 
 /* Producer side: no more pushes. Wakes the consumer. */
 int mq_queue_close(mq_arena *a, uint32_t conn);
+
+/* Consumer side: no more pops (the block finished early, like `head`). Pushes then
+ * fail with MQ_EPIPE, also one waiting for room, so the producer learns that nobody
+ * reads. Ids still queued stay there until someone drains them. */
+int mq_queue_abandon(mq_arena *a, uint32_t conn);
 
 typedef struct mq_queue_stats {
     uint64_t pushed;   /* ids queued */

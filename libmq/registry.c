@@ -93,3 +93,57 @@ int mq_registry_find_block(const mq_arena *a, const char *name)
             return i;
     return MQ_ENOENT;
 }
+
+int mq_registry_conn_info(const mq_arena *a, uint32_t conn, mq_conn_info *out)
+{
+    const struct mq__conn *c;
+    uint32_t nb = (uint32_t)mq_registry_block_count(a);
+
+    if (conn >= (uint32_t)mq_registry_conn_count(a))
+        return MQ_EINVAL;
+    c = mq__conn(a, conn);
+    *out = (mq_conn_info){c->src_block, c->src_port, c->dst_block, c->dst_port};
+    if (out->src_block >= nb || out->dst_block >= nb || out->src_port >= MQ__MAX_PORTS ||
+        out->dst_port >= MQ__MAX_PORTS)
+        return MQ_ECORRUPT;
+    return 0;
+}
+
+int mq_registry_block_info(const mq_arena *a, uint32_t block, mq_block_info *out)
+{
+    const struct mq__block *b;
+
+    if (block >= (uint32_t)mq_registry_block_count(a))
+        return MQ_EINVAL;
+    b = mq__block(a, block);
+    static_assert(sizeof out->name == MQ_NAME_MAX, "name size");
+    memcpy(out->name, b->name, MQ_NAME_MAX);
+    memcpy(out->type, b->type, MQ_NAME_MAX);
+    out->name[MQ_NAME_MAX - 1] = out->type[MQ_NAME_MAX - 1] = 0; /* shared: terminate */
+    out->slot = atomic_load(&b->slot);
+    out->work_calls = atomic_load(&b->work_calls);
+    out->items_in = atomic_load(&b->items_in);
+    out->items_out = atomic_load(&b->items_out);
+    out->busy_ns = atomic_load(&b->busy_ns);
+    return 0;
+}
+
+static void mq__add(_Atomic uint64_t *v, uint64_t by)
+{
+    atomic_store_explicit(v, atomic_load_explicit(v, memory_order_relaxed) + by,
+                          memory_order_relaxed);
+}
+
+void mq_registry_block_account(mq_arena *a, uint32_t block, uint64_t items_in,
+                               uint64_t items_out, uint64_t busy_ns)
+{
+    struct mq__block *b;
+
+    if (block >= (uint32_t)mq_registry_block_count(a))
+        return;
+    b = mq__block(a, block);
+    mq__add(&b->work_calls, 1);
+    mq__add(&b->items_in, items_in);
+    mq__add(&b->items_out, items_out);
+    mq__add(&b->busy_ns, busy_ns);
+}

@@ -32,4 +32,24 @@ int mq_registry_conn_count(const mq_arena *a);
 /* Finds a block by name; its index or MQ_ENOENT. */
 int mq_registry_find_block(const mq_arena *a, const char *name);
 
+typedef struct mq_conn_info {
+    uint32_t src_block, src_port, dst_block, dst_port;
+} mq_conn_info;
+
+/* The endpoints of a connection, checked against the registry's bounds. */
+int mq_registry_conn_info(const mq_arena *a, uint32_t conn, mq_conn_info *out);
+
+typedef struct mq_block_info {
+    char name[48];
+    char type[48];
+    int32_t slot;
+    uint64_t work_calls, items_in, items_out, busy_ns;
+} mq_block_info;
+
+int mq_registry_block_info(const mq_arena *a, uint32_t block, mq_block_info *out);
+
+/* Adds to a block's statistics. Only the process running the block calls it. */
+void mq_registry_block_account(mq_arena *a, uint32_t block, uint64_t items_in,
+                               uint64_t items_out, uint64_t busy_ns);
+
 #endif

@@ -1,0 +1,63 @@
+/* multiply_const - multiplies every item by a constant k (GNU Radio's
+ * multiply_const). Works in place when it holds the only reference to the buffer,
+ * so a chain of them copies nothing. */
+#include <stdint.h>
+
+#include "block.h"
+
+static const mq_param_decl params[] = {
+    {"k", MQ_PARAM_FLOAT, NULL, -1e30, 1e30, NULL, "the factor (real)"},
+    {"type", MQ_PARAM_ENUM, "f32", 0, 0, "f32|c32|f64|i16|i32", "item type"},
+};
+static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type"}};
+static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type"}};
+
+static int work(mq_block_ctx *c, void *state)
+{
+    double k = mq_param_float(c, "k");
+    size_t bytes;
+    mq_timestamp ts;
+    void *p = mq_in_writable(c, 0, &bytes);
+
+    if (!p)
+        return MQ_WORK_ERROR;
+    switch (mq_block_in_type(c, 0)) {
+    case MQ_ITEM_F32:
+    case MQ_ITEM_C32: {
+        float *f = p, kf = (float)k;
+        for (size_t i = 0; i < bytes / 4; i++)
+            f[i] *= kf;
+        break;
+    }
+    case MQ_ITEM_F64: {
+        double *d = p;
+        for (size_t i = 0; i < bytes / 8; i++)
+            d[i] *= k;
+        break;
+    }
+    case MQ_ITEM_I16: {
+        int16_t *s = p;
+        for (size_t i = 0; i < bytes / 2; i++)
+            s[i] = (int16_t)(s[i] * k);
+        break;
+    }
+    default: {
+        int32_t *s = p;
+        for (size_t i = 0; i < bytes / 4; i++)
+            s[i] = (int32_t)(s[i] * k);
+    }
+    }
+    mq_in_timestamp(c, 0, &ts);
+    return mq_out_forward(c, 0, 0, bytes, &ts) < 0 ? MQ_WORK_ERROR : MQ_WORK_OK;
+}
+
+static const mq_block_decl decl = {
+    .abi = MQ_BLOCK_ABI,
+    .name = "multiply_const",
+    .doc = "Multiplies every item by k (in place when it holds the only reference).\n"
+           "c32 items are scaled in both parts; integer results are truncated.",
+    .in = in, .n_in = 1, .out = out, .n_out = 1,
+    .params = params, .n_params = 2,
+    .work = work,
+};
+MQ_BLOCK_EXPORT(decl)

@@ -1,0 +1,171 @@
+/* block.h - writing a block: its declaration and the calls its work function makes.
+ *
+ * A block is one C file built as a module (a shared object). It declares itself once
+ * with an mq_block_decl: name, doc, typed ports, typed parameters, and its init, work
+ * and fini functions, and exports it with MQ_BLOCK_EXPORT. `mqgraph` loads the module
+ * in the block's own process, and the runtime (mq_block_run) calls:
+ *
+ *   init(ctx, &state)           once; parameters are parsed and checked already;
+ *   work(ctx, state)            repeatedly, with one buffer ready on each input (or,
+ *                               with MQ_BLOCK_ANY_INPUT, on at least one input);
+ *   fini(ctx, state)            once, also after an error.
+ *
+ * work returns MQ_WORK_OK (the current input buffers are consumed), MQ_WORK_DONE (the
+ * block is finished: its outputs close and end of stream travels downstream),
+ * MQ_WORK_NEED_INPUT (nothing consumed; call again when more input arrived) or
+ * MQ_WORK_ERROR (the graph fails; say why with mq_block_error first).
+ *
+ * A block with no inputs is a source: work is called until it returns DONE or the
+ * graph is asked to stop. A block finishes by itself when an input it needs ends
+ * (all inputs with MQ_BLOCK_ANY_INPUT), and when everything downstream has finished.
+ */
+#ifndef MQ_BLOCK_H
+#define MQ_BLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "buf.h"
+
+#define MQ_BLOCK_ABI 1
+
+typedef enum mq_item_type {
+    MQ_ITEM_U8 = 0,
+    MQ_ITEM_I16,
+    MQ_ITEM_I32,
+    MQ_ITEM_F32,
+    MQ_ITEM_F64,
+    MQ_ITEM_C32, /* two f32: re, im */
+    MQ_ITEM_BYTES,
+    MQ_ITEM_COUNT_
+} mq_item_type;
+
+size_t mq_item_size(mq_item_type t);
+const char *mq_item_name(mq_item_type t);
+int mq_item_parse(const char *name); /* the type, or MQ_EINVAL */
+
+typedef enum mq_param_type {
+    MQ_PARAM_INT = 0,
+    MQ_PARAM_FLOAT,
+    MQ_PARAM_BOOL,
+    MQ_PARAM_STRING,
+    MQ_PARAM_ENUM,   /* one of `choices`, "a|b|c" */
+    MQ_PARAM_FLOATS, /* a list of numbers */
+} mq_param_type;
+
+typedef struct mq_param_decl {
+    const char *name;
+    mq_param_type type;
+    const char *def;     /* the default as text; NULL: the parameter is required */
+    double min, max;     /* allowed range of INT, FLOAT and list elements, if min < max */
+    const char *choices; /* ENUM only */
+    const char *doc;
+} mq_param_decl;
+
+typedef struct mq_port_decl {
+    const char *name;
+    mq_item_type type;
+    const char *type_param; /* if set, the type is this ENUM parameter's value */
+} mq_port_decl;
+
+enum {
+    MQ_BLOCK_ANY_INPUT = 1, /* work runs when any input has a buffer, not all */
+};
+
+typedef struct mq_block_ctx mq_block_ctx;
+
+typedef struct mq_block_decl {
+    uint32_t abi; /* MQ_BLOCK_ABI */
+    const char *name;
+    const char *doc;
+    /* Ports. With a count parameter, the block has N copies of ports[0], named
+     * <name>0 .. <name>N-1, where N is that INT parameter's value. */
+    const mq_port_decl *in;
+    int n_in;
+    const char *in_count_param;
+    const mq_port_decl *out;
+    int n_out;
+    const char *out_count_param;
+    const mq_param_decl *params;
+    int n_params;
+    uint32_t flags;
+    int (*init)(mq_block_ctx *c, void **state);
+    int (*work)(mq_block_ctx *c, void *state);
+    void (*fini)(mq_block_ctx *c, void *state);
+} mq_block_decl;
+
+enum { MQ_WORK_OK = 0, MQ_WORK_DONE = 1, MQ_WORK_NEED_INPUT = 2, MQ_WORK_ERROR = -1 };
+
+/* The symbol `mqgraph` looks up in a module. */
+#define MQ_BLOCK_ENTRY "mq_block_entry"
+#define MQ_BLOCK_EXPORT(decl)                      \
+    const mq_block_decl *mq_block_entry(void);     \
+    const mq_block_decl *mq_block_entry(void) { return &(decl); }
+
+/* ---- parameters (valid from init on) -------------------------------------------- */
+int64_t mq_param_int(const mq_block_ctx *c, const char *name);
+double mq_param_float(const mq_block_ctx *c, const char *name);
+const char *mq_param_str(const mq_block_ctx *c, const char *name); /* STRING, ENUM */
+const double *mq_param_floats(const mq_block_ctx *c, const char *name, size_t *n);
+
+/* ---- the block ---------------------------------------------------------------------- */
+const char *mq_block_name(const mq_block_ctx *c);
+int mq_block_n_inputs(const mq_block_ctx *c);
+int mq_block_n_outputs(const mq_block_ctx *c);
+mq_item_type mq_block_in_type(const mq_block_ctx *c, int port);
+mq_item_type mq_block_out_type(const mq_block_ctx *c, int port);
+/* The graph was asked to stop (SIGINT): a long-running work should return DONE. */
+int mq_block_stopping(const mq_block_ctx *c);
+/* Records why the block fails; printed with the block's name. printf format. */
+void mq_block_error(mq_block_ctx *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* For what the calls below do not cover: the arena, as this block's slot. */
+mq_arena *mq_block_arena(mq_block_ctx *c);
+
+/* ---- inputs (during work) ------------------------------------------------------------ */
+/* The current buffer of input `port`: its data and length in bytes, or NULL if that
+ * input has none (only with MQ_BLOCK_ANY_INPUT, or an unconnected input). */
+const void *mq_in_data(mq_block_ctx *c, int port, size_t *bytes);
+int mq_in_timestamp(mq_block_ctx *c, int port, mq_timestamp *ts);
+/* The current buffer made writable: in place when this block holds the only
+ * reference, else a private copy. NULL if there is none or no buffer is free. */
+void *mq_in_writable(mq_block_ctx *c, int port, size_t *bytes);
+
+/* ---- outputs (during work) ----------------------------------------------------------- */
+/* A new buffer of at least `bytes` for output `port`; NULL (with the error recorded)
+ * if none can be had. One pending buffer per output; mq_out_push sends it. */
+void *mq_out_alloc(mq_block_ctx *c, int port, size_t bytes);
+/* Sends the pending buffer of `port` with `bytes` of data and the timestamp (may be
+ * NULL) to every connection of that output (fan-out shares it, no copy). */
+int mq_out_push(mq_block_ctx *c, int port, size_t bytes, const mq_timestamp *ts);
+/* Sends the current buffer of input `in` on output `out` without copying (after
+ * mq_in_writable if the block changed it). The input is consumed. */
+int mq_out_forward(mq_block_ctx *c, int in, int out, size_t bytes, const mq_timestamp *ts);
+
+/* ---- running a block (mqgraph's child process) --------------------------------------- */
+typedef struct mq_run_opts {
+    int64_t heartbeat_ns; /* longest wait between heartbeats */
+} mq_run_opts;
+
+/* Runs block `block` of the registry in this process, which must hold its slot:
+ * init, work until done, close outputs, fini. `params` are "name=value" strings that
+ * mq_params_check accepted. Returns 0 when the block finished, or a negative code
+ * with the reason in errbuf. */
+int mq_block_run(const mq_block_decl *d, mq_arena *a, uint32_t block, int n_params,
+                 char *const *params, const mq_run_opts *opts, char *errbuf, size_t errlen);
+
+/* Checks "name=value" strings against a declaration: unknown names, missing required
+ * parameters, wrong types, values out of range or not among the choices. Returns 0,
+ * or MQ_EINVAL with the offending parameter named in errbuf; *bad is its index in
+ * params, or -1 when the problem is a missing parameter. */
+int mq_params_check(const mq_block_decl *d, int n_params, char *const *params, int *bad,
+                    char *errbuf, size_t errlen);
+
+/* The number of inputs and outputs the block has with these parameters, and the name
+ * and type of port i (name written to buf). Used by the validator and the runtime. */
+int mq_block_port_count(const mq_block_decl *d, int n_params, char *const *params, int output);
+int mq_block_port(const mq_block_decl *d, int n_params, char *const *params, int output,
+                  int i, char *buf, size_t len, mq_item_type *type);
+
+#endif

@@ -1,0 +1,271 @@
+/* params.c - item types, and block parameters given as "name=value" text: checks,
+ * parsing, and the port lists that depend on them. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "params.h"
+
+static const struct {
+    const char *name;
+    size_t size;
+} mq__items[MQ_ITEM_COUNT_] = {
+    {"u8", 1}, {"i16", 2}, {"i32", 4}, {"f32", 4}, {"f64", 8}, {"c32", 8}, {"bytes", 1},
+};
+
+size_t mq_item_size(mq_item_type t)
+{
+    return (unsigned)t < MQ_ITEM_COUNT_ ? mq__items[t].size : 1;
+}
+
+const char *mq_item_name(mq_item_type t)
+{
+    return (unsigned)t < MQ_ITEM_COUNT_ ? mq__items[t].name : "?";
+}
+
+int mq_item_parse(const char *name)
+{
+    for (int i = 0; i < MQ_ITEM_COUNT_; i++)
+        if (strcmp(name, mq__items[i].name) == 0)
+            return i;
+    return MQ_EINVAL;
+}
+
+/* The value text of `name` among the "name=value" strings, or NULL; *idx its index. */
+static const char *mq__kv(int n, char *const *kv, const char *name, int *idx)
+{
+    size_t len = strlen(name);
+
+    for (int i = 0; i < n; i++)
+        if (strncmp(kv[i], name, len) == 0 && kv[i][len] == '=') {
+            *idx = i;
+            return kv[i] + len + 1;
+        }
+    *idx = -1;
+    return NULL;
+}
+
+static int mq__num(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    *out = strtod(s, &end);
+    return *s && !*end && errno == 0 && isfinite(*out) ? 0 : -1;
+}
+
+static int mq__choice(const char *choices, const char *v)
+{
+    size_t len = strlen(v);
+    for (const char *p = choices; p && *p;) {
+        const char *bar = strchr(p, '|');
+        size_t n = bar ? (size_t)(bar - p) : strlen(p);
+        if (n == len && strncmp(p, v, n) == 0)
+            return 1;
+        p = bar ? bar + 1 : NULL;
+    }
+    return 0;
+}
+
+static int mq__in_range(const mq_param_decl *p, double v)
+{
+    return !(p->min < p->max) || (v >= p->min && v <= p->max);
+}
+
+/* Parses one value; on error writes the reason (without the name) to err. */
+static int mq__parse_one(const mq_param_decl *p, const char *text, mq_pval *v, char *err,
+                         size_t len)
+{
+    double d;
+
+    memset(v, 0, sizeof *v);
+    switch (p->type) {
+    case MQ_PARAM_INT:
+        if (mq__num(text, &d) < 0 || d != floor(d) || fabs(d) > 9.007199254740992e15) {
+            snprintf(err, len, "'%s' is not an integer", text);
+            return MQ_EINVAL;
+        }
+        v->i = (int64_t)d;
+        v->f = d;
+        break;
+    case MQ_PARAM_FLOAT:
+        if (mq__num(text, &d) < 0) {
+            snprintf(err, len, "'%s' is not a number", text);
+            return MQ_EINVAL;
+        }
+        v->f = d;
+        break;
+    case MQ_PARAM_BOOL:
+        if (!strcmp(text, "true") || !strcmp(text, "1") || !strcmp(text, "yes"))
+            v->i = 1;
+        else if (strcmp(text, "false") && strcmp(text, "0") && strcmp(text, "no")) {
+            snprintf(err, len, "'%s' is not true or false", text);
+            return MQ_EINVAL;
+        }
+        return 0;
+    case MQ_PARAM_ENUM:
+        if (!mq__choice(p->choices, text)) {
+            snprintf(err, len, "'%s' is not one of %s", text, p->choices);
+            return MQ_EINVAL;
+        }
+        /* fall through */
+    case MQ_PARAM_STRING:
+        v->s = text;
+        return 0;
+    case MQ_PARAM_FLOATS: {
+        size_t cap = 1;
+        for (const char *q = text; *q; q++)
+            cap += *q == ',';
+        v->list = calloc(cap, sizeof *v->list);
+        if (!v->list) {
+            snprintf(err, len, "out of memory");
+            return MQ_ENOMEM;
+        }
+        for (const char *q = text; *text && q;) {
+            char item[64];
+            const char *comma = strchr(q, ',');
+            size_t n = comma ? (size_t)(comma - q) : strlen(q);
+            if (n >= sizeof item || (memcpy(item, q, n), item[n] = 0, mq__num(item, &d) < 0)) {
+                snprintf(err, len, "element %zu ('%.*s') is not a number", v->n,
+                         (int)(n > 32 ? 32 : n), q);
+                free(v->list);
+                v->list = NULL;
+                return MQ_EINVAL;
+            }
+            if (!mq__in_range(p, d)) {
+                snprintf(err, len, "element %zu (%g) is outside [%g, %g]", v->n, d, p->min,
+                         p->max);
+                free(v->list);
+                v->list = NULL;
+                return MQ_EINVAL;
+            }
+            v->list[v->n++] = d;
+            q = comma ? comma + 1 : NULL;
+        }
+        return 0;
+    }
+    }
+    if (!mq__in_range(p, v->f)) {
+        snprintf(err, len, "%s is outside [%g, %g]", text, p->min, p->max);
+        return MQ_EINVAL;
+    }
+    return 0;
+}
+
+int mq__params_parse(const mq_block_decl *d, int n, char *const *kv, mq_pval *vals, int *bad,
+                     char *errbuf, size_t errlen)
+{
+    char why[256];
+
+    *bad = -1;
+    for (int i = 0; i < n; i++) {
+        int known = 0;
+        for (int k = 0; k < d->n_params && !known; k++) {
+            size_t len = strlen(d->params[k].name);
+            known = !strncmp(kv[i], d->params[k].name, len) && kv[i][len] == '=';
+        }
+        if (!known) {
+            const char *eq = strchr(kv[i], '=');
+            *bad = i;
+            snprintf(errbuf, errlen, "block type '%s' has no parameter '%.*s'", d->name,
+                     (int)(eq ? eq - kv[i] : (long)strlen(kv[i])), kv[i]);
+            return MQ_EINVAL;
+        }
+    }
+    memset(vals, 0, sizeof *vals * (size_t)d->n_params);
+    for (int k = 0; k < d->n_params; k++) {
+        const mq_param_decl *p = &d->params[k];
+        int idx;
+        const char *text = mq__kv(n, kv, p->name, &idx);
+        if (!text && !p->def) {
+            snprintf(errbuf, errlen, "missing parameter '%s' (%s)", p->name,
+                     p->doc ? p->doc : "required");
+            mq__params_free(d, vals);
+            return MQ_EINVAL;
+        }
+        int rc = mq__parse_one(p, text ? text : p->def, &vals[k], why, sizeof why);
+        if (rc < 0) {
+            *bad = idx;
+            snprintf(errbuf, errlen, "parameter '%s': %s", p->name, why);
+            mq__params_free(d, vals);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+void mq__params_free(const mq_block_decl *d, mq_pval *vals)
+{
+    for (int k = 0; k < d->n_params; k++) {
+        free(vals[k].list);
+        vals[k].list = NULL;
+    }
+}
+
+int mq_params_check(const mq_block_decl *d, int n, char *const *kv, int *bad, char *errbuf,
+                    size_t errlen)
+{
+    mq_pval *vals = calloc((size_t)d->n_params + 1, sizeof *vals);
+    int rc;
+
+    if (!vals)
+        return MQ_ENOMEM;
+    rc = mq__params_parse(d, n, kv, vals, bad, errbuf, errlen);
+    if (rc == 0)
+        mq__params_free(d, vals);
+    free(vals);
+    return rc;
+}
+
+/* The value of an INT count parameter, or -1. */
+static int mq__count(const mq_block_decl *d, int n, char *const *kv, const char *name)
+{
+    int idx;
+    const char *text = mq__kv(n, kv, name, &idx);
+    double v;
+
+    for (int k = 0; !text && k < d->n_params; k++)
+        if (!strcmp(d->params[k].name, name))
+            text = d->params[k].def;
+    if (!text || mq__num(text, &v) < 0 || v < 0 || v > 16 || v != floor(v))
+        return -1;
+    return (int)v;
+}
+
+int mq_block_port_count(const mq_block_decl *d, int n, char *const *kv, int output)
+{
+    const char *cp = output ? d->out_count_param : d->in_count_param;
+    int count = cp ? mq__count(d, n, kv, cp) : (output ? d->n_out : d->n_in);
+    return count < 0 ? MQ_EINVAL : count;
+}
+
+int mq_block_port(const mq_block_decl *d, int n, char *const *kv, int output, int i, char *buf,
+                  size_t len, mq_item_type *type)
+{
+    const char *cp = output ? d->out_count_param : d->in_count_param;
+    const mq_port_decl *ports = output ? d->out : d->in;
+    int count = mq_block_port_count(d, n, kv, output);
+    const mq_port_decl *p;
+
+    if (count < 0 || i < 0 || i >= count)
+        return MQ_EINVAL;
+    p = cp ? &ports[0] : &ports[i];
+    if (cp)
+        snprintf(buf, len, "%s%d", p->name, i);
+    else
+        snprintf(buf, len, "%s", p->name);
+    *type = p->type;
+    if (p->type_param) {
+        int idx, t;
+        const char *text = mq__kv(n, kv, p->type_param, &idx);
+        for (int k = 0; !text && k < d->n_params; k++)
+            if (!strcmp(d->params[k].name, p->type_param))
+                text = d->params[k].def;
+        if (!text || (t = mq_item_parse(text)) < 0)
+            return MQ_EINVAL;
+        *type = (mq_item_type)t;
+    }
+    return 0;
+}

@@ -1,0 +1,21 @@
+/* params.h - parsed block parameters, shared by the validator's checks and the
+ * runtime's getters (internal to libmq). */
+#ifndef MQ_PARAMS_H
+#define MQ_PARAMS_H
+
+#include "block.h"
+
+typedef struct mq_pval {
+    int64_t i;       /* INT, BOOL */
+    double f;        /* FLOAT (and INT as a double) */
+    const char *s;   /* STRING, ENUM: points into the "name=value" text or the default */
+    double *list;    /* FLOATS, malloc'd */
+    size_t n;
+} mq_pval;
+
+/* Parses every declared parameter (given or default) into vals[d->n_params]. */
+int mq__params_parse(const mq_block_decl *d, int n_params, char *const *params, mq_pval *vals,
+                     int *bad, char *errbuf, size_t errlen);
+void mq__params_free(const mq_block_decl *d, mq_pval *vals);
+
+#endif

@@ -1,0 +1,164 @@
+/* catalog.c - finding and loading block modules with dlopen. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <dlfcn.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "catalog.h"
+
+const mq_block_decl *catalog_open(const char *path, void **dl, char *err, size_t len)
+{
+    const mq_block_decl *(*entry)(void);
+    const mq_block_decl *d;
+
+    *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!*dl) {
+        snprintf(err, len, "%s", dlerror());
+        return NULL;
+    }
+    *(void **)&entry = dlsym(*dl, MQ_BLOCK_ENTRY);
+    if (!entry) {
+        snprintf(err, len, "%s: no %s() declaration (see MQ_BLOCK_EXPORT in block.h)", path,
+                 MQ_BLOCK_ENTRY);
+    } else if (!(d = entry()) || d->abi != MQ_BLOCK_ABI || !d->name || !d->work) {
+        snprintf(err, len, "%s: declaration is incomplete or for another ABI (want %d)", path,
+                 MQ_BLOCK_ABI);
+    } else {
+        return d;
+    }
+    dlclose(*dl);
+    *dl = NULL;
+    return NULL;
+}
+
+static void scan_dir(mqg_catalog *c, const char *dir)
+{
+    struct dirent **names;
+    int n = scandir(dir, &names, NULL, alphasort);
+
+    for (int i = 0; i < n; i++) {
+        const char *f = names[i]->d_name;
+        size_t fl = strlen(f);
+        char path[PATH_MAX], err[PATH_MAX + 256];
+        void *dl;
+        if (fl > 3 && !strcmp(f + fl - 3, ".so")) {
+            snprintf(path, sizeof path, "%s/%s", dir, f);
+            const mq_block_decl *d = catalog_open(path, &dl, err, sizeof err);
+            if (!d) {
+                char **nb = realloc(c->broken, sizeof *nb * (size_t)(c->n_broken + 1));
+                if (nb) {
+                    c->broken = nb;
+                    c->broken[c->n_broken++] = strdup(err);
+                }
+            } else if (catalog_find(c, d->name)) {
+                dlclose(dl); /* an earlier directory wins */
+            } else {
+                mqg_module *nm = realloc(c->m, sizeof *nm * (size_t)(c->n + 1));
+                if (nm) {
+                    c->m = nm;
+                    c->m[c->n++] = (mqg_module){strdup(path), dl, d};
+                } else {
+                    dlclose(dl);
+                }
+            }
+        }
+        free(names[i]);
+    }
+    if (n >= 0)
+        free(names);
+}
+
+/* Whether this executable lives in the build tree (then the blocks are built there
+ * too, not installed). */
+static int in_build_tree(void)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    size_t bl = strlen(MQ_BUILDDIR);
+
+    if (n <= 0)
+        return 0;
+    exe[n] = 0;
+    return !strncmp(exe, MQ_BUILDDIR, bl) && exe[bl] == '/';
+}
+
+int catalog_load(mqg_catalog *c)
+{
+    const char *env = getenv("MQ_BLOCK_PATH");
+
+    memset(c, 0, sizeof *c);
+    if (env) {
+        char *copy = strdup(env), *save = NULL;
+        for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save))
+            scan_dir(c, d);
+        free(copy);
+    }
+    scan_dir(c, in_build_tree() ? MQ_BUILDDIR "/blocks/.libs" : MQ_BLOCKDIR);
+    return c->n;
+}
+
+void catalog_free(mqg_catalog *c)
+{
+    for (int i = 0; i < c->n; i++) {
+        free(c->m[i].path);
+        dlclose(c->m[i].dl);
+    }
+    for (int i = 0; i < c->n_broken; i++)
+        free(c->broken[i]);
+    free(c->m);
+    free(c->broken);
+    memset(c, 0, sizeof *c);
+}
+
+const mqg_module *catalog_find(const mqg_catalog *c, const char *type)
+{
+    for (int i = 0; i < c->n; i++)
+        if (!strcmp(c->m[i].decl->name, type))
+            return &c->m[i];
+    return NULL;
+}
+
+static int distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    int row[64];
+
+    if (la >= 63 || lb >= 63)
+        return 99;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        int prev = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int cur = row[j];
+            int best = prev + (a[i - 1] != b[j - 1]);
+            if (row[j] + 1 < best)
+                best = row[j] + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            prev = cur;
+        }
+    }
+    return row[lb];
+}
+
+const char *catalog_suggest(const mqg_catalog *c, const char *type)
+{
+    const char *best = NULL;
+    int bd = 4;
+
+    for (int i = 0; i < c->n; i++) {
+        int d = distance(type, c->m[i].decl->name);
+        if (d < bd) {
+            bd = d;
+            best = c->m[i].decl->name;
+        }
+    }
+    return best;
+}

@@ -1,0 +1,31 @@
+/* catalog.h - the block modules mqgraph can find: MQ_BLOCK_PATH first (so a user's
+ * block overrides a built-in one of the same name), then the build tree's blocks when
+ * mqgraph runs from its build tree, else the installed block directory. */
+#ifndef MQG_CATALOG_H
+#define MQG_CATALOG_H
+
+#include "block.h"
+
+typedef struct mqg_module {
+    char *path;
+    void *dl;
+    const mq_block_decl *decl;
+} mqg_module;
+
+typedef struct mqg_catalog {
+    int n;
+    mqg_module *m;
+    int n_broken;
+    char **broken; /* "PATH: why" for modules that failed to load */
+} mqg_catalog;
+
+int catalog_load(mqg_catalog *c);
+void catalog_free(mqg_catalog *c);
+const mqg_module *catalog_find(const mqg_catalog *c, const char *type);
+/* The known type nearest to `type` by edit distance, or NULL if none is close. */
+const char *catalog_suggest(const mqg_catalog *c, const char *type);
+
+/* Loads one module file and returns its declaration, or NULL with the reason. */
+const mq_block_decl *catalog_open(const char *path, void **dl, char *err, size_t len);
+
+#endif

@@ -1,0 +1,71 @@
+/* graph.h - a graph file in memory: what the YAML said, with where it said it.
+ *
+ * graph_load() parses the file with libyaml and fills this model; every later check
+ * (validate.c) reports against the marks kept here, as FILE:LINE:COL. Parameter
+ * values are kept as text ("name=value", lists joined with commas), the form the
+ * block runtime parses, after ${variable} substitution.
+ */
+#ifndef MQG_GRAPH_H
+#define MQG_GRAPH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "block.h"
+
+typedef struct mqg_mark {
+    int line, col; /* 1-based */
+} mqg_mark;
+
+typedef struct mqg_block {
+    char *name;
+    char *type;
+    mqg_mark mark, type_mark;
+    int n_params;
+    char **kv;          /* "name=value" */
+    mqg_mark *kv_mark;  /* where each value is */
+    int restart;        /* 0 never, 1 on-failure, 2 always */
+    const mq_block_decl *decl; /* set by validation */
+} mqg_block;
+
+typedef struct mqg_end {
+    char *block, *port;
+    mqg_mark mark;
+    int b, p; /* resolved block and port index */
+} mqg_end;
+
+typedef struct mqg_conn {
+    mqg_end src, dst;
+    uint32_t depth;
+    int policy;
+} mqg_conn;
+
+typedef struct mqg_graph {
+    char *file;
+    char *name;
+    uint32_t queue_depth;
+    int64_t heartbeat_ms, heartbeat_timeout_ms;
+    uint32_t n_pools;
+    uint64_t pool_size[8];
+    uint32_t pool_count[8];
+    int n_blocks, n_conns;
+    mqg_block *blocks;
+    mqg_conn *conns;
+} mqg_graph;
+
+/* "name=value" overrides for variables (mqgraph run --set). */
+typedef struct mqg_vars {
+    int n;
+    char **kv;
+} mqg_vars;
+
+/* Loads and checks the file's structure. On error returns NULL and writes
+ * "FILE:LINE:COL: message" to err. */
+mqg_graph *graph_load(const char *path, const mqg_vars *set, char *err, size_t errlen);
+void graph_free(mqg_graph *g);
+
+/* Formats "FILE:LINE:COL: " + message into err. */
+void graph_error(const mqg_graph *g, mqg_mark m, char *err, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+#endif

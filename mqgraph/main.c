@@ -1,0 +1,248 @@
+/* main.c - the mqgraph command line: run, validate, blocks, dot. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mq.h"
+#include "catalog.h"
+#include "graph.h"
+#include "supervise.h"
+#include "validate.h"
+
+#define EXIT_USAGE 2
+
+static const char *usage_main =
+    "usage: mqgraph [--help] [--version] COMMAND [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  run FILE [--set VAR=VALUE]... [--quiet]   run a graph, one process per block\n"
+    "  validate FILE [--set VAR=VALUE]...        check a graph without running it\n"
+    "  blocks [NAME]                             list block types, or show one\n"
+    "  dot FILE                                  print the graph as Graphviz\n"
+    "\n"
+    "Block modules are found in $MQ_BLOCK_PATH (colon-separated) and the installed\n"
+    "block directory. 'mqgraph COMMAND --help' describes a command.\n";
+
+static const char *usage_run =
+    "usage: mqgraph run FILE [--set VAR=VALUE]... [--quiet]\n"
+    "Runs the graph: one process per block in a shared-memory arena. Prints a summary\n"
+    "per block and per connection at the end (not with --quiet). Exit status: 0 when\n"
+    "every block finished, 1 when one failed, 2 for a bad graph or arguments, 130/143\n"
+    "when stopped by SIGINT/SIGTERM (the graph drains first; a second signal forces).\n";
+static const char *usage_validate =
+    "usage: mqgraph validate FILE [--set VAR=VALUE]...\n"
+    "Checks the graph (syntax, block types, params, ports, item types, fan-in,\n"
+    "unconnected inputs, cycles) and prints FILE:LINE:COL: message for a problem.\n";
+static const char *usage_blocks =
+    "usage: mqgraph blocks [NAME]\n"
+    "Lists the block types found, or shows one: ports, item types, params, docs.\n";
+static const char *usage_dot = "usage: mqgraph dot FILE [--set VAR=VALUE]...\n"
+                               "Prints the graph in Graphviz dot syntax.\n";
+
+static int wants_help(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return 1;
+    return 0;
+}
+
+/* Parses FILE [--set V=X]... [--quiet]; returns the loaded, validated graph. */
+static mqg_graph *load(int argc, char **argv, const char *usage, mqg_catalog *cat, int *quiet,
+                       int *status)
+{
+    const char *file = NULL;
+    mqg_vars vars = {0, calloc((size_t)argc + 1, sizeof(char *))};
+    char err[2048];
+    mqg_graph *g = NULL;
+
+    *status = EXIT_USAGE;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--set")) {
+            if (i + 1 >= argc || !strchr(argv[i + 1], '=') || argv[i + 1][0] == '=') {
+                fprintf(stderr, "mqgraph: --set needs VAR=VALUE\n%s", usage);
+                goto out;
+            }
+            vars.kv[vars.n++] = argv[++i];
+        } else if (quiet && !strcmp(argv[i], "--quiet")) {
+            *quiet = 1;
+        } else if (argv[i][0] == '-' || file) {
+            fprintf(stderr, "mqgraph: unexpected argument '%s'\n%s", argv[i], usage);
+            goto out;
+        } else {
+            file = argv[i];
+        }
+    }
+    if (!file) {
+        fprintf(stderr, "mqgraph: no graph file given\n%s", usage);
+        goto out;
+    }
+    if (!(g = graph_load(file, &vars, err, sizeof err))) {
+        fprintf(stderr, "%s\n", err);
+        goto out;
+    }
+    catalog_load(cat);
+    if (graph_validate(g, cat, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        graph_free(g);
+        g = NULL;
+        goto out;
+    }
+    *status = 0;
+out:
+    free(vars.kv);
+    return g;
+}
+
+static const char *ptype(mq_param_type t)
+{
+    static const char *n[] = {"int", "float", "bool", "string", "enum", "floats"};
+    return (unsigned)t <= MQ_PARAM_FLOATS ? n[t] : "?";
+}
+
+static void show_ports(const mq_block_decl *d, int output)
+{
+    const mq_port_decl *p = output ? d->out : d->in;
+    int n = output ? d->n_out : d->n_in;
+    const char *count = output ? d->out_count_param : d->in_count_param;
+
+    printf("%s:", output ? "outputs" : "inputs");
+    if (n == 0)
+        printf(" none");
+    for (int i = 0; i < n; i++) {
+        if (count)
+            printf(" %s0..%sN-1 (N = param %s)", p[i].name, p[i].name, count);
+        else
+            printf(" %s", p[i].name);
+        if (p[i].type_param)
+            printf(" (type from param %s)", p[i].type_param);
+        else
+            printf(" (%s)", mq_item_name(p[i].type));
+        if (count)
+            break;
+    }
+    printf("\n");
+}
+
+static int cmd_blocks(int argc, char **argv)
+{
+    mqg_catalog cat;
+
+    if (wants_help(argc, argv)) {
+        fputs(usage_blocks, stdout);
+        return 0;
+    }
+    if (argc > 1) {
+        fprintf(stderr, "mqgraph: unexpected argument '%s'\n%s", argv[1], usage_blocks);
+        return EXIT_USAGE;
+    }
+    catalog_load(&cat);
+    for (int i = 0; i < cat.n_broken; i++)
+        fprintf(stderr, "mqgraph: warning: %s\n", cat.broken[i]);
+    if (argc == 0) {
+        for (int i = 0; i < cat.n; i++) {
+            const char *doc = cat.m[i].decl->doc ? cat.m[i].decl->doc : "";
+            const char *nl = strchr(doc, '\n');
+            printf("%-16s %.*s\n", cat.m[i].decl->name, (int)(nl ? nl - doc : (long)strlen(doc)),
+                   doc);
+        }
+        catalog_free(&cat);
+        return 0;
+    }
+    const mqg_module *m = catalog_find(&cat, argv[0]);
+    if (!m) {
+        const char *near = catalog_suggest(&cat, argv[0]);
+        fprintf(stderr, "mqgraph: no block type '%s'%s%s%s\n", argv[0],
+                near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+        catalog_free(&cat);
+        return EXIT_USAGE;
+    }
+    const mq_block_decl *d = m->decl;
+    printf("%s  (%s)\n%s\n", d->name, m->path, d->doc ? d->doc : "");
+    show_ports(d, 0);
+    show_ports(d, 1);
+    printf("params:\n");
+    for (int k = 0; k < d->n_params; k++) {
+        const mq_param_decl *p = &d->params[k];
+        printf("  %-14s %-6s", p->name, ptype(p->type));
+        if (p->def)
+            printf(" default %s", p->def);
+        else
+            printf(" required");
+        if (p->min < p->max)
+            printf(", range [%g, %g]", p->min, p->max);
+        if (p->choices)
+            printf(", one of %s", p->choices);
+        printf("\n      %s\n", p->doc ? p->doc : "");
+    }
+    catalog_free(&cat);
+    return 0;
+}
+
+static int cmd_dot(mqg_graph *g)
+{
+    printf("digraph \"%s\" {\n  rankdir=LR;\n", g->name);
+    for (int i = 0; i < g->n_blocks; i++)
+        printf("  \"%s\" [shape=box, label=\"%s\\n%s\"];\n", g->blocks[i].name,
+               g->blocks[i].name, g->blocks[i].type);
+    for (int k = 0; k < g->n_conns; k++) {
+        mqg_conn *c = &g->conns[k];
+        printf("  \"%s\" -> \"%s\" [label=\"%s -> %s\"];\n", c->src.block, c->dst.block,
+               c->src.port, c->dst.port);
+    }
+    printf("}\n");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    mqg_catalog cat = {0};
+    int quiet = 0, status;
+    mqg_graph *g;
+
+    if (argc < 2) {
+        fputs(usage_main, stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        fputs(usage_main, stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("mqgraph %s\n", MQ_VERSION_STRING);
+        return 0;
+    }
+    if (!strcmp(cmd, "__block"))
+        return supervise_child(argc, argv);
+    if (!strcmp(cmd, "blocks"))
+        return cmd_blocks(argc - 2, argv + 2);
+    const char *usage = !strcmp(cmd, "run")        ? usage_run
+                        : !strcmp(cmd, "validate") ? usage_validate
+                        : !strcmp(cmd, "dot")      ? usage_dot
+                                                   : NULL;
+    if (!usage) {
+        fprintf(stderr, "mqgraph: unknown command '%s'\n%s", cmd, usage_main);
+        return EXIT_USAGE;
+    }
+    if (wants_help(argc - 2, argv + 2)) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    g = load(argc - 2, argv + 2, usage, &cat, !strcmp(cmd, "run") ? &quiet : NULL, &status);
+    if (!g) {
+        catalog_free(&cat);
+        return status;
+    }
+    if (!strcmp(cmd, "validate")) {
+        printf("%s: ok (%d blocks, %d connections)\n", g->file, g->n_blocks, g->n_conns);
+        status = 0;
+    } else if (!strcmp(cmd, "dot")) {
+        status = cmd_dot(g);
+    } else {
+        status = supervise_run(g, &cat, quiet);
+    }
+    graph_free(g);
+    catalog_free(&cat);
+    return status;
+}

@@ -1,0 +1,408 @@
+/* supervise.c - the supervisor (libuv) and the block child.
+ *
+ * The supervisor creates the arena, writes the registry, and uv_spawn()s one child
+ * per block: this same executable in its __block mode, which attaches, claims the
+ * block's slot and runs it. It then waits in uv_run for: child exits (record,
+ * reclaim what a failed child held, stop the graph), SIGINT/SIGTERM (ask sources to
+ * stop, so end of stream drains the graph; force after a grace period; a second
+ * signal forces at once), and a heartbeat timer (a child whose heartbeat is older
+ * than the timeout is killed as hung). When no child is left it prints the summary,
+ * drains the queues, and removes the arena.
+ *
+ * Children ask for SIGKILL when the supervisor dies (PR_SET_PDEATHSIG) and check
+ * that the parent they were started by is still their parent, since the signal is
+ * not sent if it died before the prctl.
+ */
+#define _GNU_SOURCE
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "mq.h"
+#include "block.h"
+#include "supervise.h"
+#include "validate.h"
+
+#define GRACE_MS 5000
+
+struct child {
+    struct sup *s;
+    uv_process_t proc;
+    int running;
+    int64_t status;  /* exit status */
+    int term_signal;
+    int idx;
+};
+
+struct sup {
+    mqg_graph *g;
+    mq_arena *a;
+    uv_loop_t *loop;
+    struct child *kids;
+    int running;
+    int failed;
+    int stop_signal;  /* the signal that stopped the graph, or 0 */
+    int forced;
+    uv_signal_t sigint, sigterm;
+    uv_timer_t grace, beat;
+    int64_t t0;
+};
+
+static void kill_all(struct sup *s)
+{
+    for (int i = 0; i < s->g->n_blocks; i++)
+        if (s->kids[i].running)
+            uv_process_kill(&s->kids[i].proc, SIGKILL);
+}
+
+static void on_grace(uv_timer_t *t)
+{
+    struct sup *s = t->data;
+    fprintf(stderr, "mqgraph: blocks still running %d ms after the stop; killing them\n",
+            GRACE_MS);
+    s->forced = 1;
+    kill_all(s);
+}
+
+/* Graceful stop: sources finish, end of stream drains the rest. */
+static void begin_stop(struct sup *s)
+{
+    if (uv_is_active((uv_handle_t *)&s->grace))
+        return;
+    mq_arena_request_stop(s->a);
+    uv_timer_start(&s->grace, on_grace, GRACE_MS, 0);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    struct sup *s = h->data;
+    if (s->stop_signal) {
+        s->forced = 1;
+        kill_all(s);
+        return;
+    }
+    s->stop_signal = signum;
+    fprintf(stderr, "mqgraph: %s: stopping the graph (again to force)\n", strsignal(signum));
+    begin_stop(s);
+}
+
+/* A failed block's queues: its outputs end, its inputs stop accepting, so its
+ * neighbours finish instead of waiting for it. */
+static void cut_block(struct sup *s, int b)
+{
+    for (int k = 0; k < s->g->n_conns; k++) {
+        if (s->g->conns[k].src.b == b)
+            mq_queue_close(s->a, (uint32_t)k);
+        if (s->g->conns[k].dst.b == b)
+            mq_queue_abandon(s->a, (uint32_t)k);
+    }
+}
+
+static void on_close(uv_handle_t *h) { (void)h; }
+
+static void maybe_finish(struct sup *s)
+{
+    if (s->running > 0)
+        return;
+    uv_timer_stop(&s->grace);
+    uv_timer_stop(&s->beat);
+    uv_close((uv_handle_t *)&s->grace, on_close);
+    uv_close((uv_handle_t *)&s->beat, on_close);
+    uv_close((uv_handle_t *)&s->sigint, on_close);
+    uv_close((uv_handle_t *)&s->sigterm, on_close);
+}
+
+static void on_exit_cb(uv_process_t *p, int64_t status, int term_signal)
+{
+    struct child *c = p->data;
+    struct sup *s = c->s;
+    mqg_block *b = &s->g->blocks[c->idx];
+
+    c->running = 0;
+    c->status = status;
+    c->term_signal = term_signal;
+    s->running--;
+    if (status != 0 || term_signal) {
+        if (!s->forced) {
+            s->failed = 1;
+            if (term_signal)
+                fprintf(stderr, "mqgraph: block '%s' (%s, pid %d) was killed by signal %d (%s)\n",
+                        b->name, b->type, p->pid, term_signal, strsignal(term_signal));
+            else
+                fprintf(stderr, "mqgraph: block '%s' (%s, pid %d) failed with exit status %d\n",
+                        b->name, b->type, p->pid, (int)status);
+        }
+        mq_arena_reclaim(s->a, (uint32_t)c->idx);
+        cut_block(s, c->idx);
+        begin_stop(s);
+    }
+    uv_close((uv_handle_t *)p, on_close);
+    maybe_finish(s);
+}
+
+static void on_beat(uv_timer_t *t)
+{
+    struct sup *s = t->data;
+    int64_t now = mq_now_ns(), limit = s->g->heartbeat_timeout_ms * 1000000;
+
+    for (int i = 0; i < s->g->n_blocks; i++) {
+        mq_slot_info si;
+        if (!s->kids[i].running || mq_arena_slot_info(s->a, (uint32_t)i, &si) < 0 ||
+            si.state != MQ_SLOT_ACTIVE)
+            continue;
+        if (now - si.heartbeat_ns > limit) {
+            fprintf(stderr, "mqgraph: block '%s' (pid %d) missed its heartbeat for %lld ms: "
+                            "killing it as hung\n",
+                    s->g->blocks[i].name, s->kids[i].proc.pid,
+                    (long long)((now - si.heartbeat_ns) / 1000000));
+            uv_process_kill(&s->kids[i].proc, SIGKILL);
+        }
+    }
+}
+
+static int spawn(struct sup *s, const mqg_catalog *cat, int i, const char *exe)
+{
+    mqg_block *b = &s->g->blocks[i];
+    struct child *c = &s->kids[i];
+    char idx[16], hb[32], ppid[16];
+    char **args = calloc((size_t)b->n_params + 8, sizeof *args);
+    uv_process_options_t o;
+    uv_stdio_container_t stdio[3];
+    int n = 0, rc;
+
+    if (!args)
+        return UV_ENOMEM;
+    snprintf(idx, sizeof idx, "%d", i);
+    snprintf(hb, sizeof hb, "%lld", (long long)s->g->heartbeat_ms);
+    snprintf(ppid, sizeof ppid, "%d", (int)getpid());
+    args[n++] = (char *)"mqgraph";
+    args[n++] = (char *)"__block";
+    args[n++] = (char *)mq_arena_shm_name(s->a);
+    args[n++] = idx;
+    args[n++] = catalog_find(cat, b->type)->path;
+    args[n++] = hb;
+    args[n++] = ppid;
+    for (int k = 0; k < b->n_params; k++)
+        args[n++] = b->kv[k];
+    args[n] = NULL;
+    memset(&o, 0, sizeof o);
+    for (int k = 0; k < 3; k++) {
+        stdio[k].flags = UV_INHERIT_FD;
+        stdio[k].data.fd = k;
+    }
+    o.file = exe;
+    o.args = args;
+    o.exit_cb = on_exit_cb;
+    o.stdio = stdio;
+    o.stdio_count = 3;
+    c->s = s;
+    c->idx = i;
+    c->proc.data = c;
+    rc = uv_spawn(s->loop, &c->proc, &o);
+    free(args);
+    if (rc == 0) {
+        c->running = 1;
+        s->running++;
+    }
+    return rc;
+}
+
+static int build_arena(struct sup *s)
+{
+    mqg_graph *g = s->g;
+    mq_layout l;
+    int rc;
+
+    mq_layout_default(&l);
+    if (g->n_pools) {
+        l.n_pools = g->n_pools;
+        for (uint32_t i = 0; i < g->n_pools; i++)
+            l.pools[i] = (mq_pool_class){g->pool_size[i], g->pool_count[i]};
+    }
+    l.n_slots = (uint32_t)g->n_blocks + 1; /* the last one is the supervisor's */
+    l.n_blocks = (uint32_t)g->n_blocks;
+    l.n_conns = g->n_conns ? (uint32_t)g->n_conns : 1;
+    l.queue_cap = graph_queue_cap(g);
+    if ((rc = mq_arena_create(&l, g->name, &s->a)) < 0)
+        return rc;
+    for (int i = 0; i < g->n_blocks; i++) {
+        if ((rc = mq_registry_add_block(s->a, g->blocks[i].name, g->blocks[i].type)) < 0 ||
+            (rc = mq_registry_bind(s->a, (uint32_t)i, (uint32_t)i)) < 0)
+            return rc;
+    }
+    for (int k = 0; k < g->n_conns; k++) {
+        mqg_conn *c = &g->conns[k];
+        rc = mq_registry_add_conn(s->a, (uint32_t)c->src.b, (uint32_t)c->src.p,
+                                  (uint32_t)c->dst.b, (uint32_t)c->dst.p, c->depth, c->policy);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static const char *policy_name(uint32_t p)
+{
+    return p == MQ_POLICY_DROP_OLDEST ? "drop_oldest"
+           : p == MQ_POLICY_DROP_NEWEST ? "drop_newest"
+                                        : "block";
+}
+
+static void summary(struct sup *s)
+{
+    mqg_graph *g = s->g;
+    double secs = (double)(mq_now_ns() - s->t0) / 1e9;
+
+    printf("graph %s: %d blocks, %d connections, %.3f s\n", g->name, g->n_blocks, g->n_conns,
+           secs);
+    printf("%-16s %-16s %8s %12s %12s %10s  %s\n", "block", "type", "work", "items in",
+           "items out", "busy ms", "status");
+    for (int i = 0; i < g->n_blocks; i++) {
+        mq_block_info bi;
+        char st[32];
+        struct child *c = &s->kids[i];
+        if (mq_registry_block_info(s->a, (uint32_t)i, &bi) < 0)
+            continue;
+        if (c->term_signal)
+            snprintf(st, sizeof st, "signal %d", c->term_signal);
+        else if (c->status)
+            snprintf(st, sizeof st, "exit %d", (int)c->status);
+        else
+            snprintf(st, sizeof st, "done");
+        printf("%-16s %-16s %8llu %12llu %12llu %10.1f  %s\n", g->blocks[i].name,
+               g->blocks[i].type, (unsigned long long)bi.work_calls,
+               (unsigned long long)bi.items_in, (unsigned long long)bi.items_out,
+               (double)bi.busy_ns / 1e6, st);
+    }
+    printf("%-34s %10s %12s %8s %6s %5s  %s\n", "connection", "buffers", "bytes", "drops",
+           "hwm", "depth", "policy");
+    for (int k = 0; k < g->n_conns; k++) {
+        mq_queue_stats qs;
+        char name[128];
+        mqg_conn *c = &g->conns[k];
+        if (mq_queue_stats_get(s->a, (uint32_t)k, &qs) < 0)
+            continue;
+        snprintf(name, sizeof name, "%s.%s -> %s.%s", c->src.block, c->src.port, c->dst.block,
+                 c->dst.port);
+        printf("%-34s %10llu %12llu %8llu %6llu %5u  %s\n", name, (unsigned long long)qs.pushed,
+               (unsigned long long)qs.bytes, (unsigned long long)qs.drops,
+               (unsigned long long)qs.hwm, qs.depth, policy_name(qs.policy));
+    }
+    fflush(stdout);
+}
+
+/* After every child is gone: whatever is still queued goes back to the pools. */
+static void drain(struct sup *s)
+{
+    mq_id id;
+
+    if (mq_arena_slot_claim(s->a, (uint32_t)s->g->n_blocks) < 0)
+        return;
+    for (int k = 0; k < s->g->n_conns; k++)
+        while (mq_queue_pop(s->a, (uint32_t)k, &id, 0) == 0)
+            mq_buf_release(s->a, id);
+    mq_arena_slot_leave(s->a);
+}
+
+int supervise_run(mqg_graph *g, const mqg_catalog *cat, int quiet)
+{
+    struct sup s = {.g = g};
+    char exe[PATH_MAX];
+    ssize_t n;
+    int rc;
+
+    n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) {
+        fprintf(stderr, "mqgraph: cannot find its own executable\n");
+        return 1;
+    }
+    exe[n] = 0;
+    s.kids = calloc((size_t)g->n_blocks, sizeof *s.kids);
+    s.loop = uv_default_loop();
+    if (!s.kids)
+        return 1;
+    if ((rc = build_arena(&s)) < 0) {
+        fprintf(stderr, "mqgraph: %s: cannot create the arena: %s\n", g->file, mq_strerror(rc));
+        if (s.a)
+            mq_arena_destroy(s.a);
+        free(s.kids);
+        return 1;
+    }
+    uv_signal_init(s.loop, &s.sigint);
+    uv_signal_init(s.loop, &s.sigterm);
+    uv_timer_init(s.loop, &s.grace);
+    uv_timer_init(s.loop, &s.beat);
+    s.sigint.data = s.sigterm.data = s.grace.data = s.beat.data = &s;
+    uv_signal_start(&s.sigint, on_signal, SIGINT);
+    uv_signal_start(&s.sigterm, on_signal, SIGTERM);
+    uv_timer_start(&s.beat, on_beat, (uint64_t)g->heartbeat_ms, (uint64_t)g->heartbeat_ms);
+    s.t0 = mq_now_ns();
+    for (int i = 0; i < g->n_blocks; i++) {
+        if ((rc = spawn(&s, cat, i, exe)) < 0) {
+            fprintf(stderr, "mqgraph: cannot start block '%s': %s\n", g->blocks[i].name,
+                    uv_strerror(rc));
+            s.failed = 1;
+            s.forced = 1;
+            kill_all(&s);
+            break;
+        }
+    }
+    maybe_finish(&s);
+    uv_run(s.loop, UV_RUN_DEFAULT);
+    if (!quiet)
+        summary(&s);
+    drain(&s);
+    mq_arena_destroy(s.a);
+    uv_loop_close(s.loop);
+    free(s.kids);
+    if (s.stop_signal)
+        return 128 + s.stop_signal;
+    return s.failed ? 1 : 0;
+}
+
+int supervise_child(int argc, char **argv)
+{
+    mq_arena *a;
+    void *dl;
+    char err[1024];
+    const mq_block_decl *d;
+    int rc;
+
+    if (argc < 7) {
+        fprintf(stderr, "mqgraph __block: internal use only\n");
+        return 2;
+    }
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != atoi(argv[6]))
+        return 3; /* the supervisor is already gone */
+    /* The supervisor handles SIGINT and SIGTERM (a terminal sends them to the whole
+     * process group); the block stops through the
+     * graph's stop flag and end of stream. */
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
+    uint32_t idx = (uint32_t)atoi(argv[3]);
+    if (!(d = catalog_open(argv[4], &dl, err, sizeof err))) {
+        fprintf(stderr, "mqgraph: %s\n", err);
+        return 2;
+    }
+    if ((rc = mq_arena_attach(argv[2], &a)) < 0 || (rc = mq_arena_slot_claim(a, idx)) < 0) {
+        fprintf(stderr, "mqgraph: block %u: cannot join the arena %s: %s\n", idx, argv[2],
+                mq_strerror(rc));
+        return 2;
+    }
+    mq_run_opts opts = {.heartbeat_ns = atoll(argv[5]) * 1000000LL};
+    rc = mq_block_run(d, a, idx, argc - 7, argv + 7, &opts, err, sizeof err);
+    if (rc < 0) {
+        mq_block_info bi;
+        mq_registry_block_info(a, idx, &bi);
+        fprintf(stderr, "mqgraph: block '%s' (%s): %s\n", bi.name, d->name,
+                err[0] ? err : mq_strerror(rc));
+    }
+    mq_arena_slot_leave(a);
+    mq_arena_detach(a);
+    return rc < 0 ? 2 : 0;
+}
