@@ -1,7 +1,8 @@
 #!/bin/sh
 # bootstrap.sh - install what is missing (Debian 12, as root), then configure and build.
-#   sh bootstrap.sh            install + autoreconf + configure + make
-#   sh bootstrap.sh check      ... and run the whole test suite (make check)
+#   sh bootstrap.sh            install + autoreconf + configure + make, then run
+#                              graphs/hello.yaml (writes hello.f32 here)
+#   sh bootstrap.sh check      install + build, and run the whole test suite
 set -eu
 cd "$(dirname "$0")"
 
@@ -33,3 +34,6 @@ if [ "${1:-}" = check ]; then
         END { printf "%d passed, %d failed\n", c - f, f }' tests/*.log
     exit $status
 fi
+
+./mqgraph/mqgraph run graphs/hello.yaml
+echo "bootstrap: hello.yaml wrote hello.f32 (480000 f32 samples of a 440 Hz sine)"

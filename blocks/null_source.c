@@ -1,0 +1,33 @@
+/* null_source - endless buffers of zeros (GNU Radio's
+ * null_source): a source for measuring the rest of a graph. */
+#include <string.h>
+
+#include "block.h"
+
+static const mq_param_decl params[] = {
+    {"type", MQ_PARAM_ENUM, "f32", 0, 0, "u8|i16|i32|f32|f64|c32|bytes", "item type"},
+    {"items_per_buffer", MQ_PARAM_INT, "1024", 1, 1048576, NULL, "items per output buffer"},
+};
+static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type"}};
+
+static int work(mq_block_ctx *c, void *state)
+{
+    size_t bytes = (size_t)mq_param_int(c, "items_per_buffer") *
+                   mq_item_size(mq_block_out_type(c, 0));
+    void *p = mq_out_alloc(c, 0, bytes);
+
+    if (!p)
+        return MQ_WORK_ERROR;
+    memset(p, 0, bytes);
+    return mq_out_push(c, 0, bytes, NULL) < 0 ? MQ_WORK_ERROR : MQ_WORK_OK;
+}
+
+static const mq_block_decl decl = {
+    .abi = MQ_BLOCK_ABI,
+    .name = "null_source",
+    .doc = "Endless buffers of zeros, until the graph stops or downstream finishes.",
+    .out = out, .n_out = 1,
+    .params = params, .n_params = 2,
+    .work = work,
+};
+MQ_BLOCK_EXPORT(decl)
