@@ -199,7 +199,6 @@ static mq_arena *mq__handle_new(void)
 static void mq__handle_free(mq_arena *a)
 {
     free(a->seen_tail);
-    free(a->seen_head);
     free(a);
 }
 
@@ -209,8 +208,7 @@ static int mq__handle_init(mq_arena *a)
     size_t n = a->layout.n_conns ? a->layout.n_conns : 1;
 
     a->seen_tail = calloc(n, sizeof *a->seen_tail);
-    a->seen_head = calloc(n, sizeof *a->seen_head);
-    return a->seen_tail && a->seen_head ? 0 : MQ_ENOMEM;
+    return a->seen_tail ? 0 : MQ_ENOMEM;
 }
 
 int mq_arena_create(const mq_layout *l, const char *graph_name, mq_arena **out)

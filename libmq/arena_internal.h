@@ -201,11 +201,10 @@ struct mq_arena {
      * and given back before this process sleeps (pool.c). */
     uint32_t claim_n[MQ_MAX_POOLS];
     uint32_t claim[MQ_MAX_POOLS][MQ__CLAIM_BATCH];
-    /* Per connection, a lower bound of its tail and of its head, as last read: the
-     * producer re-reads head only when the bound says "full", the consumer re-reads
-     * tail only when it says "empty". Both indices only grow, so a stale bound is
-     * safe. n_conns entries each. */
-    uint64_t *seen_tail, *seen_head;
+    /* Per connection, a lower bound of its tail as last read: the consumer re-reads
+     * tail only when the bound says "empty". Tail only grows, so a stale bound is
+     * safe. n_conns entries. */
+    uint64_t *seen_tail;
 };
 
 /* Section accessors: indices must have been checked by the caller. */
@@ -264,6 +263,14 @@ void mq__crashpoint(void);
 #else
 #define MQ__CRASHPOINT() ((void)0)
 #endif
+
+/* Adds to a counter that only the calling process writes: a plain read-modify-write,
+ * no lock prefix. */
+static inline void mq__bump(_Atomic uint64_t *counter, uint64_t by)
+{
+    atomic_store_explicit(counter, atomic_load_explicit(counter, memory_order_relaxed) + by,
+                          memory_order_relaxed);
+}
 
 /* Internal operations shared between modules. */
 

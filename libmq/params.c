@@ -34,18 +34,36 @@ int mq_item_parse(const char *name)
     return MQ_EINVAL;
 }
 
+/* Whether "name=value" text `kv` is for parameter `name`. */
+static int mq__is_key(const char *kv, const char *name)
+{
+    size_t len = strlen(name);
+    return strncmp(kv, name, len) == 0 && kv[len] == '=';
+}
+
 /* The value text of `name` among the "name=value" strings, or NULL; *idx its index. */
 static const char *mq__kv(int n, char *const *kv, const char *name, int *idx)
 {
-    size_t len = strlen(name);
-
     for (int i = 0; i < n; i++)
-        if (strncmp(kv[i], name, len) == 0 && kv[i][len] == '=') {
+        if (mq__is_key(kv[i], name)) {
             *idx = i;
-            return kv[i] + len + 1;
+            return kv[i] + strlen(name) + 1;
         }
     *idx = -1;
     return NULL;
+}
+
+/* The value text of `name`: given, else its declared default, else NULL. */
+static const char *mq__kv_or_default(const mq_block_decl *d, int n, char *const *kv,
+                                     const char *name)
+{
+    int idx;
+    const char *text = mq__kv(n, kv, name, &idx);
+
+    for (int k = 0; !text && k < d->n_params; k++)
+        if (!strcmp(d->params[k].name, name))
+            text = d->params[k].def;
+    return text;
 }
 
 static int mq__num(const char *s, double *out)
@@ -162,10 +180,8 @@ int mq__params_parse(const mq_block_decl *d, int n, char *const *kv, mq_pval *va
     *bad = -1;
     for (int i = 0; i < n; i++) {
         int known = 0;
-        for (int k = 0; k < d->n_params && !known; k++) {
-            size_t len = strlen(d->params[k].name);
-            known = !strncmp(kv[i], d->params[k].name, len) && kv[i][len] == '=';
-        }
+        for (int k = 0; k < d->n_params && !known; k++)
+            known = mq__is_key(kv[i], d->params[k].name);
         if (!known) {
             const char *eq = strchr(kv[i], '=');
             *bad = i;
@@ -222,13 +238,9 @@ int mq_params_check(const mq_block_decl *d, int n, char *const *kv, int *bad, ch
 /* The value of an INT count parameter, or -1. */
 static int mq__count(const mq_block_decl *d, int n, char *const *kv, const char *name)
 {
-    int idx;
-    const char *text = mq__kv(n, kv, name, &idx);
+    const char *text = mq__kv_or_default(d, n, kv, name);
     double v;
 
-    for (int k = 0; !text && k < d->n_params; k++)
-        if (!strcmp(d->params[k].name, name))
-            text = d->params[k].def;
     if (!text || mq__num(text, &v) < 0 || v < 0 || v > 16 || v != floor(v))
         return -1;
     return (int)v;
@@ -258,11 +270,8 @@ int mq_block_port(const mq_block_decl *d, int n, char *const *kv, int output, in
         snprintf(buf, len, "%s", p->name);
     *type = p->type;
     if (p->type_param) {
-        int idx, t;
-        const char *text = mq__kv(n, kv, p->type_param, &idx);
-        for (int k = 0; !text && k < d->n_params; k++)
-            if (!strcmp(d->params[k].name, p->type_param))
-                text = d->params[k].def;
+        int t;
+        const char *text = mq__kv_or_default(d, n, kv, p->type_param);
         if (!text || (t = mq_item_parse(text)) < 0)
             return MQ_EINVAL;
         *type = (mq_item_type)t;

@@ -66,19 +66,13 @@ int mq__pool_claim(mq_arena *a, uint32_t pool, uint32_t *idx)
     return MQ_ENOBUFS;
 }
 
-/* Sets the bits of `bits` in word `w` of the pool and wakes its waiters. */
-static void mq__pool_give(mq_arena *a, uint32_t p, uint32_t w, uint64_t bits)
-{
-    atomic_fetch_or(&mq__bitmap(a)[a->pool_bitmap_word[p] + w], bits);
-    mq__doorbell_ring(&mq__pool(a, p)->bell);
-}
-
 void mq__pool_mark_free(mq_arena *a, uint32_t idx)
 {
     uint32_t p = mq__pool_of(a, idx);
     uint32_t i = idx - a->pool_first[p];
 
-    mq__pool_give(a, p, i / 64, 1ULL << (i % 64));
+    atomic_fetch_or(&mq__bitmap(a)[a->pool_bitmap_word[p] + i / 64], 1ULL << (i % 64));
+    mq__doorbell_ring(&mq__pool(a, p)->bell);
 }
 
 void mq__pool_unclaim(mq_arena *a)

@@ -126,12 +126,16 @@ static int mq__nonempty(const struct mq__conn *c)
            atomic_load_explicit(&c->closed, memory_order_acquire);
 }
 
-/* Room, or no reader any more (which the pusher must learn too). */
 static int mq__hasroom(const struct mq__conn *c, uint32_t depth)
 {
     return atomic_load_explicit(&c->tail, memory_order_relaxed) -
-               atomic_load_explicit(&c->head, memory_order_acquire) < depth ||
-           atomic_load_explicit(&c->abandoned, memory_order_acquire);
+               atomic_load_explicit(&c->head, memory_order_acquire) < depth;
+}
+
+/* A full queue's producer waits for room, or for its reader to go away. */
+static int mq__ready_push(const struct mq__conn *c, uint32_t depth)
+{
+    return mq__hasroom(c, depth) || atomic_load_explicit(&c->abandoned, memory_order_acquire);
 }
 
 /* Spins a little, then sleeps on `bell` until ready(c) or the deadline. */
@@ -184,13 +188,6 @@ int mq_queue_pop(mq_arena *a, uint32_t conn, mq_id *id, int64_t timeout_ns)
     }
 }
 
-static void mq__bump(_Atomic uint64_t *counter, uint64_t by)
-{
-    /* Single writer (the producer): a plain read-modify-write, no lock prefix. */
-    atomic_store_explicit(counter, atomic_load_explicit(counter, memory_order_relaxed) + by,
-                          memory_order_relaxed);
-}
-
 /* Makes room according to the policy. 0: room now; 1: the pushed id was dropped;
  * negative: error. *dropped is set when an older id was dropped. */
 static int mq__make_room(mq_arena *a, uint32_t conn, const struct mq__qview *v, mq_id id,
@@ -198,7 +195,7 @@ static int mq__make_room(mq_arena *a, uint32_t conn, const struct mq__qview *v, 
 {
     struct mq__conn *c = v->c;
 
-    while (!mq__hasroom(c, v->depth) || atomic_load(&c->abandoned)) {
+    while (!mq__hasroom(c, v->depth)) {
         uint64_t old;
         int rc;
         if (atomic_load(&c->abandoned))
@@ -226,7 +223,7 @@ static int mq__make_room(mq_arena *a, uint32_t conn, const struct mq__qview *v, 
         default:
             if (timeout_ns == 0)
                 return MQ_EAGAIN;
-            if (mq__wait(a, v->src_bell, c, v->depth, mq__hasroom, deadline) == MQ_ETIMEDOUT)
+            if (mq__wait(a, v->src_bell, c, v->depth, mq__ready_push, deadline) == MQ_ETIMEDOUT)
                 return MQ_ETIMEDOUT;
         }
     }
@@ -247,17 +244,12 @@ int mq_queue_push(mq_arena *a, uint32_t conn, mq_id id, int64_t timeout_ns)
     if (atomic_load_explicit(&v.c->closed, memory_order_relaxed) ||
         atomic_load_explicit(&v.c->abandoned, memory_order_relaxed))
         return MQ_EPIPE;
+    rc = mq__make_room(a, conn, &v, id, timeout_ns, deadline, &dropped);
+    if (rc != 0)
+        return rc;
     struct mq__conn *c = v.c;
     uint64_t t = atomic_load_explicit(&c->tail, memory_order_relaxed);
-    uint64_t h = a->seen_head[conn];
-    if (t - h >= v.depth) { /* not known to have room: look at the real head */
-        rc = mq__make_room(a, conn, &v, id, timeout_ns, deadline, &dropped);
-        if (rc != 0)
-            return rc;
-        a->seen_head[conn] = atomic_load_explicit(&c->head, memory_order_acquire);
-    }
-    /* The high-water mark needs the real head; nothing waits for this load. */
-    h = atomic_load_explicit(&c->head, memory_order_relaxed);
+    uint64_t h = atomic_load_explicit(&c->head, memory_order_relaxed);
     if (t + 1 - h <= v.mask + 1 && t + 1 - h > atomic_load_explicit(&c->hwm, memory_order_relaxed))
         atomic_store_explicit(&c->hwm, t + 1 - h, memory_order_relaxed);
     int64_t len = mq_buf_length(a, id);

@@ -43,8 +43,7 @@ typedef struct mq_queue_stats {
     uint64_t popped;   /* ids popped by the consumer */
     uint64_t bytes;    /* sum of the lengths pushed */
     uint64_t drops;    /* ids released by the overflow policy */
-    uint64_t hwm;      /* highest occupancy the producer saw (it samples the head at
-                        * least once every depth pushes and whenever the queue is full) */
+    uint64_t hwm;      /* highest occupancy seen */
     uint32_t size;     /* ids queued now */
     uint32_t depth;
     uint32_t policy;

@@ -128,12 +128,6 @@ int mq_registry_block_info(const mq_arena *a, uint32_t block, mq_block_info *out
     return 0;
 }
 
-static void mq__add(_Atomic uint64_t *v, uint64_t by)
-{
-    atomic_store_explicit(v, atomic_load_explicit(v, memory_order_relaxed) + by,
-                          memory_order_relaxed);
-}
-
 void mq_registry_block_account(mq_arena *a, uint32_t block, uint64_t items_in,
                                uint64_t items_out, uint64_t busy_ns)
 {
@@ -142,8 +136,8 @@ void mq_registry_block_account(mq_arena *a, uint32_t block, uint64_t items_in,
     if (block >= (uint32_t)mq_registry_block_count(a))
         return;
     b = mq__block(a, block);
-    mq__add(&b->work_calls, 1);
-    mq__add(&b->items_in, items_in);
-    mq__add(&b->items_out, items_out);
-    mq__add(&b->busy_ns, busy_ns);
+    mq__bump(&b->work_calls, 1);
+    mq__bump(&b->items_in, items_in);
+    mq__bump(&b->items_out, items_out);
+    mq__bump(&b->busy_ns, busy_ns);
 }

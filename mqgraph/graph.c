@@ -123,21 +123,25 @@ static int to_int(struct loader *L, const yaml_node_t *n, const char *what, int6
     return 0;
 }
 
+/* The value of the file's variable name[0..len), or NULL if it has none. */
+static const char *file_var(struct loader *L, const char *name, size_t len)
+{
+    for (yaml_node_pair_t *p = L->vars ? L->vars->data.mapping.pairs.start : NULL;
+         p && p < L->vars->data.mapping.pairs.top; p++) {
+        const char *ks = scalar(node(L, p->key));
+        if (ks && strlen(ks) == len && !strncmp(ks, name, len))
+            return scalar(node(L, p->value));
+    }
+    return NULL;
+}
+
 /* ${name} substitution: --set first, then the file's variables. */
 static const char *lookup(struct loader *L, const char *name, size_t len)
 {
     for (int i = 0; L->set && i < L->set->n; i++)
         if (!strncmp(L->set->kv[i], name, len) && L->set->kv[i][len] == '=')
             return L->set->kv[i] + len + 1;
-    if (!L->vars)
-        return NULL;
-    for (yaml_node_pair_t *p = L->vars->data.mapping.pairs.start;
-         p < L->vars->data.mapping.pairs.top; p++) {
-        const char *ks = scalar(node(L, p->key));
-        if (ks && strlen(ks) == len && !strncmp(ks, name, len))
-            return scalar(node(L, p->value));
-    }
-    return NULL;
+    return file_var(L, name, len);
 }
 
 static char *expand(struct loader *L, const yaml_node_t *n, const char *s)
@@ -422,13 +426,7 @@ static int load_root(struct loader *L, yaml_node_t *root)
     for (int i = 0; L->set && i < L->set->n; i++) {
         const char *kv = L->set->kv[i];
         size_t len = (size_t)(strchr(kv, '=') - kv);
-        int found = 0;
-        for (yaml_node_pair_t *p = L->vars ? L->vars->data.mapping.pairs.start : NULL;
-             p && p < L->vars->data.mapping.pairs.top && !found; p++) {
-            const char *ks = scalar(node(L, p->key));
-            found = ks && strlen(ks) == len && !strncmp(ks, kv, len);
-        }
-        if (!found) {
+        if (!file_var(L, kv, len)) {
             snprintf(L->err, L->errlen, "%s: --set %.*s: the graph has no variable '%.*s'",
                      g->file, (int)len, kv, (int)len, kv);
             return -1;

@@ -50,17 +50,17 @@ static int find_port(const mqg_block *b, const char *port, int output, mq_item_t
     return -1;
 }
 
-static int resolve_end(mqg_graph *g, mqg_end *e, int output, char *err, size_t len)
+static int resolve_end(mqg_graph *g, mqg_end *e, int output, mq_item_type *t, char *err,
+                       size_t len)
 {
     char ports[512];
-    mq_item_type t;
 
     if ((e->b = find_block(g, e->block)) < 0) {
         graph_error(g, e->mark, err, len, "unknown block '%s'", e->block);
         return -1;
     }
     mqg_block *b = &g->blocks[e->b];
-    if ((e->p = find_port(b, e->port, output, &t)) < 0) {
+    if ((e->p = find_port(b, e->port, output, t)) < 0) {
         port_list(b, output, ports, sizeof ports);
         graph_error(g, e->mark, err, len, "block '%s' (%s) has no %s port '%s'; its %ss: %s",
                     b->name, b->type, output ? "output" : "input", e->port,
@@ -124,11 +124,10 @@ int graph_validate(mqg_graph *g, const mqg_catalog *cat, char *err, size_t len)
     for (int k = 0; k < g->n_conns; k++) {
         mqg_conn *c = &g->conns[k];
         mq_item_type ts, td;
-        if (resolve_end(g, &c->src, 1, err, len) < 0 || resolve_end(g, &c->dst, 0, err, len) < 0)
+        if (resolve_end(g, &c->src, 1, &ts, err, len) < 0 ||
+            resolve_end(g, &c->dst, 0, &td, err, len) < 0)
             return -1;
         mqg_block *sb = &g->blocks[c->src.b], *db = &g->blocks[c->dst.b];
-        find_port(sb, c->src.port, 1, &ts);
-        find_port(db, c->dst.port, 0, &td);
         if (ts != td && ts != MQ_ITEM_BYTES && td != MQ_ITEM_BYTES) {
             graph_error(g, c->dst.mark, err, len,
                         "item types differ: %s.%s is %s but %s.%s is %s", sb->name, c->src.port,
