@@ -1,19 +1,7 @@
 /* file_sink - writes the raw bytes of every input buffer to a file (GNU Radio's
  * file_sink). The file is written under a temporary name and renamed when the stream
  * ends, so a failed run leaves no partial file behind. */
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include "block.h"
-
-struct sink {
-    FILE *f;
-    char *path, *tmp;
-    int ok;
-};
+#include "part_file.h"
 
 static const mq_param_decl params[] = {
     {"path", MQ_PARAM_STRING, NULL, 0, 0, NULL, "the output file"},
@@ -23,53 +11,28 @@ static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type"}};
 
 static int init(mq_block_ctx *c, void **state)
 {
-    struct sink *s = calloc(1, sizeof *s);
-    const char *path = mq_param_str(c, "path");
-    size_t n = strlen(path) + 32;
+    struct part_file *p = calloc(1, sizeof *p);
 
-    if (!s || !(s->tmp = malloc(n)) || !(s->path = strdup(path))) {
-        mq_block_error(c, "out of memory");
+    if (!p)
         return -1;
-    }
-    *state = s;
-    snprintf(s->tmp, n, "%s.part%d", path, (int)getpid());
-    if (!(s->f = fopen(s->tmp, "wb"))) {
-        mq_block_error(c, "cannot create '%s': %s", s->tmp, strerror(errno));
-        return -1;
-    }
-    return 0;
+    *state = p;
+    return part_file_open(c, p, mq_param_str(c, "path"));
 }
 
 static int work(mq_block_ctx *c, void *state)
 {
-    struct sink *s = state;
+    struct part_file *p = state;
     size_t bytes;
-    const void *p = mq_in_data(c, 0, &bytes);
+    const void *d = mq_in_data(c, 0, &bytes);
 
-    if (fwrite(p, 1, bytes, s->f) != bytes) {
-        mq_block_error(c, "writing '%s': %s", s->tmp, strerror(errno));
-        return MQ_WORK_ERROR;
-    }
-    s->ok = 1;
-    return MQ_WORK_OK;
+    return fwrite(d, 1, bytes, p->f) == bytes ? MQ_WORK_OK : part_file_error(c, p);
 }
 
 static void fini(mq_block_ctx *c, void *state)
 {
-    struct sink *s = state;
-
-    if (!s)
-        return;
-    if (s->f) {
-        int bad = fclose(s->f) != 0;
-        if (bad || rename(s->tmp, s->path) != 0) {
-            mq_block_error(c, "finishing '%s': %s", s->path, strerror(errno));
-            unlink(s->tmp);
-        }
-    }
-    free(s->tmp);
-    free(s->path);
-    free(s);
+    if (state)
+        part_file_close(c, state);
+    free(state);
 }
 
 static const mq_block_decl decl = {

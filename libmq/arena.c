@@ -397,12 +397,22 @@ int mq_arena_slot(const mq_arena *a) { return a->slot; }
 
 void mq_arena_request_stop(mq_arena *a)
 {
-    atomic_store(&mq__hdr(a)->stop, 1);
+    atomic_fetch_or(&mq__hdr(a)->stop, MQ__STOP);
 }
 
 int mq_arena_stop_requested(const mq_arena *a)
 {
     return atomic_load_explicit(&mq__hdr(a)->stop, memory_order_relaxed) != 0;
+}
+
+void mq_arena_fail(mq_arena *a)
+{
+    atomic_fetch_or(&mq__hdr(a)->stop, MQ__STOP | MQ__FAILED);
+}
+
+int mq_arena_failed(const mq_arena *a)
+{
+    return (atomic_load(&mq__hdr(a)->stop) & MQ__FAILED) != 0;
 }
 
 void mq_arena_heartbeat(mq_arena *a)

@@ -93,6 +93,11 @@ int mq_arena_slot_leave(mq_arena *a);
  * and end of stream then drains the rest of the graph. */
 void mq_arena_request_stop(mq_arena *a);
 int mq_arena_stop_requested(const mq_arena *a);
+/* The graph failed (a block failed or died): also a stop request. Set before the
+ * failed block's outputs end, so a sink that sees that end of stream knows its
+ * output is incomplete and can discard it. */
+void mq_arena_fail(mq_arena *a);
+int mq_arena_failed(const mq_arena *a);
 
 /* Stores now into the bound slot's heartbeat. Cheap: one relaxed store. */
 void mq_arena_heartbeat(mq_arena *a);

@@ -53,6 +53,8 @@
 #define MQ__ID_IDX(id) ((uint64_t)((id) >> 32))
 #define MQ__CELL_TAKEN (1ULL << 63)
 
+enum { MQ__STOP = 1, MQ__FAILED = 2 };
+
 struct mq__hdr {
     uint64_t magic;
     uint32_t version;
@@ -60,7 +62,7 @@ struct mq__hdr {
     uint64_t total_size;
     int32_t creator_pid;
     _Atomic uint32_t state;
-    _Atomic uint32_t stop;
+    _Atomic uint32_t stop; /* MQ__STOP | MQ__FAILED */
     uint32_t n_pools;
     uint64_t pool_size[MQ_MAX_POOLS];
     uint32_t pool_count[MQ_MAX_POOLS];

@@ -8,7 +8,8 @@
  *   init(ctx, &state)           once; parameters are parsed and checked already;
  *   work(ctx, state)            repeatedly, with one buffer ready on each input (or,
  *                               with MQ_BLOCK_ANY_INPUT, on at least one input);
- *   fini(ctx, state)            once, also after an error.
+ *   fini(ctx, state)            once, also after an error (after a failed init,
+ *                               with whatever init stored in state, maybe NULL).
  *
  * work returns MQ_WORK_OK (the current input buffers are consumed), MQ_WORK_DONE (the
  * block is finished: its outputs close and end of stream travels downstream),
@@ -117,6 +118,9 @@ mq_item_type mq_block_in_type(const mq_block_ctx *c, int port);
 mq_item_type mq_block_out_type(const mq_block_ctx *c, int port);
 /* The graph was asked to stop (SIGINT): a long-running work should return DONE. */
 int mq_block_stopping(const mq_block_ctx *c);
+/* The graph failed: some block failed or died, so the stream this block saw end may
+ * be cut short. A sink's fini discards its output then. */
+int mq_block_graph_failed(const mq_block_ctx *c);
 /* Records why the block fails; printed with the block's name. printf format. */
 void mq_block_error(mq_block_ctx *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -131,6 +135,13 @@ int mq_in_timestamp(mq_block_ctx *c, int port, mq_timestamp *ts);
 /* The current buffer made writable: in place when this block holds the only
  * reference, else a private copy. NULL if there is none or no buffer is free. */
 void *mq_in_writable(mq_block_ctx *c, int port, size_t *bytes);
+/* Consumes only the first `bytes` of input `port` in this work call (GNU Radio's
+ * consume). The rest stays the current buffer: the next work call sees it from where
+ * this one stopped, with its timestamp moved on. Without this call, MQ_WORK_OK
+ * consumes every current input buffer whole. */
+int mq_in_consume(mq_block_ctx *c, int port, size_t bytes);
+/* Input `port` has no current buffer and never will again (end of stream). */
+int mq_in_ended(const mq_block_ctx *c, int port);
 
 /* ---- outputs (during work) ----------------------------------------------------------- */
 /* A new buffer of at least `bytes` for output `port`; NULL (with the error recorded)
@@ -142,6 +153,18 @@ int mq_out_push(mq_block_ctx *c, int port, size_t bytes, const mq_timestamp *ts)
 /* Sends the current buffer of input `in` on output `out` without copying (after
  * mq_in_writable if the block changed it). The input is consumed. */
 int mq_out_forward(mq_block_ctx *c, int in, int out, size_t bytes, const mq_timestamp *ts);
+/* Sends the current buffer of input `in` as it is (data, length, timestamp) on output
+ * `out` as one more reference, without copying; the input stays current, so it can
+ * go to several outputs. Not after mq_in_consume left part of it behind. */
+int mq_out_share(mq_block_ctx *c, int in, int out);
+/* Ends output `port` early: its connections see end of stream. The block finishes
+ * when all its outputs are closed or abandoned downstream. */
+int mq_out_close(mq_block_ctx *c, int port);
+
+/* ---- time ------------------------------------------------------------------------------ */
+/* Sleeps until `deadline_ns` on CLOCK_MONOTONIC, beating the heartbeat meanwhile.
+ * Returns 1 early if the graph is asked to stop, else 0. */
+int mq_block_sleep_until(mq_block_ctx *c, int64_t deadline_ns);
 
 /* ---- running a block (mqgraph's child process) --------------------------------------- */
 typedef struct mq_run_opts {

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "block.h"
 #include "clock.h"
@@ -30,10 +31,13 @@ struct mq__input {
     int conn;    /* -1: not connected (treated as ended) */
     mq_id cur;   /* MQ_ID_NONE or the current buffer */
     int eos;
+    size_t off;  /* bytes of cur consumed by earlier work calls */
+    int64_t take; /* -1, or where this work call's mq_in_consume ends (from the start) */
 };
 
 struct mq__output {
     int n;
+    int closed;
     int conn[MQ__FANOUT];
     int dead[MQ__FANOUT]; /* abandoned by its consumer */
     mq_id pending;        /* allocated by mq_out_alloc, not yet pushed */
@@ -111,6 +115,11 @@ int mq_block_stopping(const mq_block_ctx *c)
     return mq_arena_stop_requested(c->a);
 }
 
+int mq_block_graph_failed(const mq_block_ctx *c)
+{
+    return mq_arena_failed(c->a);
+}
+
 void mq_block_error(mq_block_ctx *c, const char *fmt, ...)
 {
     va_list ap;
@@ -127,21 +136,47 @@ static int mq__in_ok(const mq_block_ctx *c, int port)
     return port >= 0 && port < c->n_in && c->in[port].cur != MQ_ID_NONE;
 }
 
+static size_t mq__in_len(const mq_block_ctx *c, int port)
+{
+    int64_t len = mq_buf_length(c->a, c->in[port].cur);
+    return len > 0 ? (size_t)len : 0;
+}
+
 const void *mq_in_data(mq_block_ctx *c, int port, size_t *bytes)
 {
     *bytes = 0;
     if (!mq__in_ok(c, port))
         return NULL;
-    int64_t len = mq_buf_length(c->a, c->in[port].cur);
-    *bytes = len > 0 ? (size_t)len : 0;
-    return mq_buf_data(c->a, c->in[port].cur);
+    size_t len = mq__in_len(c, port), off = c->in[port].off;
+    *bytes = len > off ? len - off : 0;
+    return (const char *)mq_buf_data(c->a, c->in[port].cur) + off;
 }
 
+int mq_in_ended(const mq_block_ctx *c, int port)
+{
+    return port >= 0 && port < c->n_in && c->in[port].cur == MQ_ID_NONE && c->in[port].eos;
+}
+
+/* The timestamp of the first unconsumed item: a sample index moves on by the items
+ * consumed before; a time range is cut at the same fraction. */
 int mq_in_timestamp(mq_block_ctx *c, int port, mq_timestamp *ts)
 {
     if (!mq__in_ok(c, port))
         return MQ_EINVAL;
-    return mq_buf_timestamp(c->a, c->in[port].cur, ts);
+    int rc = mq_buf_timestamp(c->a, c->in[port].cur, ts);
+    size_t isz = mq_item_size(c->in_type[port]), len = mq__in_len(c, port);
+    int64_t done = (int64_t)(c->in[port].off / isz), all = (int64_t)(len / isz);
+
+    if (rc < 0 || done == 0)
+        return rc;
+    if (ts->type == MQ_TS_SAMPLE_INDEX) {
+        ts->value += done;
+    } else if ((ts->flags & MQ_TS_HAS_RANGE) && all > 0) {
+        int64_t shift = (int64_t)((double)(ts->end - ts->start) * (double)done / (double)all);
+        ts->start += shift;
+        ts->value += shift;
+    }
+    return 0;
 }
 
 void *mq_in_writable(mq_block_ctx *c, int port, size_t *bytes)
@@ -158,14 +193,24 @@ void *mq_in_writable(mq_block_ctx *c, int port, size_t *bytes)
     return (void *)mq_in_data(c, port, bytes);
 }
 
+int mq_in_consume(mq_block_ctx *c, int port, size_t bytes)
+{
+    if (!mq__in_ok(c, port))
+        return MQ_EINVAL;
+    size_t len = mq__in_len(c, port), end = c->in[port].off + bytes;
+    c->in[port].take = (int64_t)(end < len ? end : len);
+    return 0;
+}
+
 /* ---- outputs ---------------------------------------------------------------------------- */
 
-/* Sends `id` (a reference the block holds) to every live connection of output o. */
-static int mq__send(mq_block_ctx *c, int o, mq_id id)
+/* Sends `id` (a reference the block holds, `items` items) to every live connection
+ * of output o. The items count as output if at least one consumer took them. */
+static int mq__send(mq_block_ctx *c, int o, mq_id id, uint64_t items)
 {
     struct mq__output *out = &c->out[o];
     mq_id ids[MQ__FANOUT];
-    int live[MQ__FANOUT], k = 0, rc;
+    int live[MQ__FANOUT], k = 0, taken = 0, rc;
 
     for (int j = 0; j < out->n; j++)
         if (!out->dead[j])
@@ -187,8 +232,11 @@ static int mq__send(mq_block_ctx *c, int o, mq_id id)
             for (int r = j; r < k; r++)
                 mq_buf_release(c->a, ids[r]);
             return rc;
+        } else {
+            taken = 1;
         }
     }
+    c->items_out += taken ? items : 0;
     return 0;
 }
 
@@ -227,8 +275,7 @@ static int mq__finish_send(mq_block_ctx *c, int port, mq_id id, size_t bytes,
         mq_buf_release(c->a, id);
         return rc;
     }
-    c->items_out += bytes / mq_item_size(c->out_type[port]);
-    return mq__send(c, port, id);
+    return mq__send(c, port, id, bytes / mq_item_size(c->out_type[port]));
 }
 
 int mq_out_push(mq_block_ctx *c, int port, size_t bytes, const mq_timestamp *ts)
@@ -244,14 +291,90 @@ int mq_out_push(mq_block_ctx *c, int port, size_t bytes, const mq_timestamp *ts)
 
 int mq_out_forward(mq_block_ctx *c, int in, int port, size_t bytes, const mq_timestamp *ts)
 {
+    struct mq__input *ip;
     mq_id id;
 
     if (!mq__in_ok(c, in) || port < 0 || port >= c->n_out)
         return MQ_EINVAL;
-    id = c->in[in].cur;
-    c->in[in].cur = MQ_ID_NONE;
+    ip = &c->in[in];
+    if (ip->off > 0) {
+        /* Part of the buffer went to earlier work calls: what is left moves to its
+         * start, so the buffer downstream begins at the first unconsumed item. */
+        size_t left;
+        char *p = mq_in_writable(c, in, &left);
+        if (!p)
+            return MQ_ENOBUFS;
+        memmove(p - ip->off, p, left);
+        ip->off = 0;
+    }
+    id = ip->cur;
+    ip->cur = MQ_ID_NONE;
+    ip->take = -1;
     c->items_in += bytes / mq_item_size(c->in_type[in]);
     return mq__finish_send(c, port, id, bytes, ts);
+}
+
+int mq_out_share(mq_block_ctx *c, int in, int port)
+{
+    mq_id two[2];
+    int rc;
+
+    if (!mq__in_ok(c, in) || port < 0 || port >= c->n_out || c->in[in].off > 0)
+        return MQ_EINVAL;
+    rc = mq_buf_share(c->a, c->in[in].cur, 2, two);
+    if (rc == MQ_ENOSPC) {
+        /* The buffer has handed out all its reference tokens: send a copy. */
+        size_t len = mq__in_len(c, in);
+        mq_timestamp ts;
+        while ((rc = mq_buf_alloc(c->a, len, c->hb_ns, &two[1])) == MQ_ETIMEDOUT)
+            mq_arena_heartbeat(c->a);
+        if (rc < 0)
+            return rc;
+        memcpy(mq_buf_data(c->a, two[1]), mq_buf_data(c->a, c->in[in].cur), len);
+        mq_buf_set_length(c->a, two[1], len);
+        if (mq_buf_timestamp(c->a, c->in[in].cur, &ts) == 0)
+            mq_buf_set_timestamp(c->a, two[1], &ts);
+        two[0] = c->in[in].cur;
+    } else if (rc < 0) {
+        return rc;
+    }
+    c->in[in].cur = two[0];
+    return mq__send(c, port, two[1], mq__in_len(c, in) / mq_item_size(c->out_type[port]));
+}
+
+int mq_out_close(mq_block_ctx *c, int port)
+{
+    struct mq__output *out;
+
+    if (port < 0 || port >= c->n_out)
+        return MQ_EINVAL;
+    out = &c->out[port];
+    if (out->pending != MQ_ID_NONE)
+        mq_buf_release(c->a, out->pending);
+    out->pending = MQ_ID_NONE;
+    for (int j = 0; j < out->n; j++) {
+        mq_queue_close(c->a, (uint32_t)out->conn[j]);
+        out->dead[j] = 1;
+    }
+    out->closed = 1;
+    return 0;
+}
+
+int mq_block_sleep_until(mq_block_ctx *c, int64_t deadline_ns)
+{
+    for (;;) {
+        mq_arena_heartbeat(c->a);
+        if (mq_arena_stop_requested(c->a))
+            return 1;
+        int64_t now = mq_now_ns(), left = deadline_ns - now;
+        if (left <= 0)
+            return 0;
+        if (left > c->hb_ns)
+            left = c->hb_ns;
+        struct timespec t = {(time_t)((now + left) / 1000000000),
+                             (long)((now + left) % 1000000000)};
+        clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL);
+    }
 }
 
 /* ---- the loop ---------------------------------------------------------------------------- */
@@ -308,21 +431,33 @@ static int mq__outputs_dead(const mq_block_ctx *c)
     return 1;
 }
 
+/* After a work call that consumed: every current input buffer goes, except the part
+ * after what mq_in_consume asked for. */
 static void mq__consume_inputs(mq_block_ctx *c)
 {
     for (int i = 0; i < c->n_in; i++) {
-        if (c->in[i].cur == MQ_ID_NONE)
+        struct mq__input *in = &c->in[i];
+        if (in->cur == MQ_ID_NONE)
             continue;
-        int64_t len = mq_buf_length(c->a, c->in[i].cur);
-        c->items_in += len > 0 ? (uint64_t)len / mq_item_size(c->in_type[i]) : 0;
-        mq_buf_release(c->a, c->in[i].cur);
-        c->in[i].cur = MQ_ID_NONE;
+        size_t len = mq__in_len(c, i);
+        size_t end = in->take >= 0 ? (size_t)in->take : len;
+        c->items_in += (end - in->off) / mq_item_size(c->in_type[i]);
+        in->take = -1;
+        if (end < len) {
+            in->off = end;
+            continue;
+        }
+        mq_buf_release(c->a, in->cur);
+        in->cur = MQ_ID_NONE;
+        in->off = 0;
     }
 }
 
 /* End of the block: nothing more goes out, nothing more is read. */
 static void mq__shutdown(mq_block_ctx *c)
 {
+    for (int i = 0; i < c->n_in; i++)
+        c->in[i].take = -1;
     mq__consume_inputs(c);
     for (int o = 0; o < c->n_out; o++) {
         if (c->out[o].pending != MQ_ID_NONE)
@@ -354,7 +489,7 @@ static int mq__wire(mq_block_ctx *c, int n_params, char *const *params)
     }
     for (int i = 0; i < c->n_in; i++) {
         mq_block_port(c->d, n_params, params, 0, i, pname, sizeof pname, &c->in_type[i]);
-        c->in[i] = (struct mq__input){-1, MQ_ID_NONE, 1};
+        c->in[i] = (struct mq__input){-1, MQ_ID_NONE, 1, 0, -1};
     }
     for (int o = 0; o < c->n_out; o++) {
         mq_block_port(c->d, n_params, params, 1, o, pname, sizeof pname, &c->out_type[o]);
@@ -365,7 +500,7 @@ static int mq__wire(mq_block_ctx *c, int n_params, char *const *params)
         if (mq_registry_conn_info(c->a, (uint32_t)k, &ci) < 0)
             continue;
         if (ci.dst_block == c->block && (int)ci.dst_port < c->n_in)
-            c->in[ci.dst_port] = (struct mq__input){k, MQ_ID_NONE, 0};
+            c->in[ci.dst_port] = (struct mq__input){k, MQ_ID_NONE, 0, 0, -1};
         if (ci.src_block == c->block && (int)ci.src_port < c->n_out) {
             struct mq__output *out = &c->out[ci.src_port];
             if (out->n == MQ__FANOUT) {
@@ -409,6 +544,9 @@ static int mq__loop(mq_block_ctx *c, void *state)
         rc = c->d->work(c, state);
         if (rc == MQ_WORK_OK || rc == MQ_WORK_DONE)
             mq__consume_inputs(c);
+        else
+            for (int i = 0; i < c->n_in; i++)
+                c->in[i].take = -1;
         mq_registry_block_account(c->a, c->block, c->items_in, c->items_out,
                                   (uint64_t)(mq_now_ns() - t0));
         need_more = 0;
@@ -469,10 +607,11 @@ int mq_block_run(const mq_block_decl *d, mq_arena *a, uint32_t block, int n_para
         if (!c->failed)
             snprintf(errbuf, errlen, "init failed (%d)", rc);
         rc = MQ_EINVAL;
-        mq__shutdown(c);
-        goto out;
+    } else {
+        rc = mq__loop(c, state);
     }
-    rc = mq__loop(c, state);
+    if (rc < 0)
+        mq_arena_fail(a); /* before the outputs end: see mq_arena_fail */
     mq__shutdown(c);
     if (d->fini)
         d->fini(c, state);

@@ -137,6 +137,7 @@ static void on_exit_cb(uv_process_t *p, int64_t status, int term_signal)
                 fprintf(stderr, "mqgraph: block '%s' (%s, pid %d) failed with exit status %d\n",
                         b->name, b->type, p->pid, (int)status);
         }
+        mq_arena_fail(s->a); /* before the cut: sinks that see it end discard output */
         mq_arena_reclaim(s->a, (uint32_t)c->idx);
         cut_block(s, c->idx);
         begin_stop(s);

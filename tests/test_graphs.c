@@ -5,127 +5,17 @@
  * with its stdout and stderr captured to files. */
 #define _GNU_SOURCE
 #include <check.h>
-#include <dirent.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <math.h>
-#include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "mq.h"
-
-static char base[64]; /* made before the tests fork, removed after all of them */
-static char dir[128];
-
-/* Arena objects of graph `name` in /dev/shm. */
-static int shm_count(const char *name)
-{
-    char prefix[96];
-    DIR *d = opendir("/dev/shm");
-    struct dirent *e;
-    int n = 0;
-
-    snprintf(prefix, sizeof prefix, "mq.%s.", name);
-    while (d && (e = readdir(d)))
-        n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
-    if (d)
-        closedir(d);
-    return n;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    return remove(path);
-}
-
-static void make_base(void)
-{
-    snprintf(base, sizeof base, "/tmp/mq-graphs-XXXXXX");
-    if (!mkdtemp(base))
-        abort();
-}
-
-static void remove_base(void)
-{
-    nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void enter_tmpdir(void)
-{
-    snprintf(dir, sizeof dir, "%s/t-XXXXXX", base);
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    ck_assert_int_eq(chdir(dir), 0);
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    rewind(f);
-    buf = malloc((size_t)n + 1);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = 0;
-    fclose(f);
-    if (len)
-        *len = (size_t)n;
-    return buf;
-}
-
-/* Starts mqgraph with args (NULL-terminated), output to out.txt / err.txt. */
-static pid_t start(const char *const *args)
-{
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        const char *argv[16] = {MQGRAPH};
-        int n = 1;
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        for (int i = 0; args[i] && n < 15; i++)
-            argv[n++] = args[i];
-        argv[n] = NULL;
-        int o = open("out.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int e = open("err.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(o, 1);
-        dup2(e, 2);
-        execv(MQGRAPH, (char *const *)argv);
-        _exit(127);
-    }
-    return pid;
-}
-
-static int finish(pid_t pid)
-{
-    int st;
-    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-static int run(const char *const *args)
-{
-    return finish(start(args));
-}
+#include "runutil.h"
 
 /* ---- hello.yaml ---------------------------------------------------------------------- */
 
@@ -149,6 +39,175 @@ START_TEST(test_hello_writes_the_doubled_sine)
     free(out);
     ck_assert_int_eq(shm_count("hello"), 0);
     ck_assert_int_ne(access("hello.f32.part", F_OK), 0);
+}
+END_TEST
+
+/* ---- the other example graphs ------------------------------------------------------- */
+
+static float *read_f32(const char *path, size_t want)
+{
+    size_t len;
+    float *x = (float *)read_file(path, &len);
+    ck_assert_msg(x != NULL, "%s is missing", path);
+    ck_assert_uint_eq(len, want * sizeof(float));
+    return x;
+}
+
+static void run_example(const char *file, const char *const *extra)
+{
+    const char *args[12] = {"run", file, "--quiet"};
+    int n = 3;
+    for (int i = 0; extra && extra[i]; i++)
+        args[n++] = extra[i];
+    args[n] = NULL;
+    int rc = run(args);
+    char *err = read_file("err.txt", NULL);
+    ck_assert_msg(rc == 0, "%s: exit %d: %s", file, rc, err);
+    free(err);
+}
+
+START_TEST(test_fanout_gives_every_sink_the_whole_stream)
+{
+    size_t na, nb;
+    enter_tmpdir();
+    run_example(GRAPHS "/fanout.yaml", NULL);
+    double *a = read_numbers("fanout-a.txt", &na), *b = read_numbers("fanout-b.txt", &nb);
+    float *c = read_f32("fanout-c.f32", 4096), *d = read_f32("fanout-d.f32", 4096);
+    ck_assert_uint_eq(na, 4096);
+    ck_assert_uint_eq(nb, 4096);
+    for (int i = 0; i < 4096; i++) {
+        double want = i % 8 + 1;
+        ck_assert_double_eq(a[i], want);
+        ck_assert_double_eq(b[i], 2 * want); /* doubled on a copy ... */
+        ck_assert_float_eq(c[i], (float)want); /* ... the others saw the original */
+        ck_assert_float_eq(d[i], (float)want);
+    }
+    free(a), free(b), free(c), free(d);
+    ck_assert_int_eq(shm_count("fanout"), 0);
+}
+END_TEST
+
+START_TEST(test_merge_keeps_each_inputs_order_and_add_sums)
+{
+    size_t n, ns;
+    int pos = 0, neg = 0;
+    enter_tmpdir();
+    run_example(GRAPHS "/merge.yaml", NULL);
+    double *m = read_numbers("merge.txt", &n), *s = read_numbers("sum.txt", &ns);
+    ck_assert_uint_eq(n, 1500);
+    for (size_t i = 0; i < n; i++) {
+        if (m[i] > 0)
+            ck_assert_double_eq(m[i], pos++ % 4 + 1);
+        else
+            ck_assert_double_eq(m[i], -(neg++ % 2 + 1));
+    }
+    ck_assert_int_eq(pos, 1000);
+    ck_assert_int_eq(neg, 500);
+    /* add: buffers of 7 and 11 items, so every call adds misaligned pieces */
+    ck_assert_uint_eq(ns, 999);
+    for (int i = 0; i < 999; i++)
+        ck_assert_double_eq(s[i], 10 * (i % 3 + 1) + i % 5 + 1);
+    free(m), free(s);
+}
+END_TEST
+
+/* The taps of graphs/fir_lowpass.yaml, as written there. */
+static const double lp_taps[31] = {
+    -0.000647960382, -0.00144397905, -0.00270225797, -0.00444074475, -0.00619148454,
+    -0.00695915901, -0.00537067609, 2.39068677e-18, 0.0102068182, 0.025522447,
+    0.0451695882, 0.067288915, 0.0891803923, 0.107780639, 0.120271316, 0.124672294,
+    0.120271316, 0.107780639, 0.0891803923, 0.067288915, 0.0451695882, 0.025522447,
+    0.0102068182, 2.39068677e-18, -0.00537067609, -0.00695915901, -0.00619148454,
+    -0.00444074475, -0.00270225797, -0.00144397905, -0.000647960382};
+
+START_TEST(test_fir_lowpass_keeps_the_low_tone)
+{
+    enum { N = 48000 };
+    static double x[N];
+    double gain_re = 0, gain_im = 0;
+    enter_tmpdir();
+    run_example(GRAPHS "/fir_lowpass.yaml", NULL);
+    float *y = read_f32("lowpass.f32", N);
+    for (int n = 0; n < N; n++)
+        x[n] = sin(2 * M_PI * 1000.0 * n / 48000) + sin(2 * M_PI * 10000.0 * n / 48000);
+    for (int k = 0; k < 31; k++) {
+        gain_re += lp_taps[k] * cos(2 * M_PI * 1000.0 * k / 48000);
+        gain_im -= lp_taps[k] * sin(2 * M_PI * 1000.0 * k / 48000);
+    }
+    double gain = hypot(gain_re, gain_im), worst = 0;
+    for (int n = 0; n < N; n++) {
+        double want = 0;
+        for (int k = 0; k < 31 && k <= n; k++)
+            want += lp_taps[k] * x[n - k];
+        /* f32 samples and f32 sums: within 1e-5 of the exact convolution */
+        ck_assert_msg(fabs(y[n] - want) < 1e-5, "y[%d] = %.9f, want %.9f", n, y[n], want);
+        if (n >= 30) { /* past the start-up: the 1 kHz tone, scaled and 15 samples late */
+            double tone = gain * sin(2 * M_PI * 1000.0 * (n - 15) / 48000);
+            worst = fmax(worst, fabs(y[n] - tone));
+        }
+    }
+    ck_assert_msg(worst < 1e-3, "the 10 kHz tone leaks through: %.6f", worst);
+    free(y);
+}
+END_TEST
+
+START_TEST(test_chain8_is_exact)
+{
+    size_t n;
+    static double d[10005];
+    enter_tmpdir();
+    run_example(GRAPHS "/chain8.yaml", NULL);
+    double *y = read_numbers("chain8.txt", &n);
+    ck_assert_uint_eq(n, 10005);
+    for (int i = 0; i < 10005; i++)
+        d[i] = i < 5 ? 0 : 4.0 * ((i - 5) % 10 + 1);
+    for (int i = 0; i < 10005; i++)
+        ck_assert_double_eq(y[i], -(0.5 * d[i] + (i ? 0.5 * d[i - 1] : 0)));
+    free(y);
+}
+END_TEST
+
+START_TEST(test_file_round_trip_is_byte_exact)
+{
+    enum { N = 100003 }; /* not a multiple of the 1000-item buffers */
+    static int16_t data[N];
+    size_t len;
+    FILE *f;
+    enter_tmpdir();
+    for (int i = 0; i < N; i++)
+        data[i] = (int16_t)(i * 7919 + (i >> 3));
+    ck_assert_ptr_nonnull(f = fopen("in.i16", "wb"));
+    ck_assert_uint_eq(fwrite(data, 2, N, f), N);
+    fclose(f);
+    const char *set[] = {"--set", "in=in.i16", "--set", "out=out.i16", NULL};
+    run_example(GRAPHS "/file_roundtrip.yaml", set);
+    char *out = read_file("out.i16", &len);
+    ck_assert_uint_eq(len, sizeof data);
+    ck_assert_int_eq(memcmp(out, data, len), 0);
+    free(out);
+}
+END_TEST
+
+START_TEST(test_throttled_source_takes_its_time)
+{
+    size_t n;
+    struct timespec t0, t1;
+    enter_tmpdir();
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    const char *set[] = {"--set", "rate=20000", NULL};
+    run_example(GRAPHS "/throttled.yaml", set);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    /* 4000 items in buffers of 250 at 20000/s: the 16th buffer is due 0.2 s after
+     * the first item, so the run cannot be shorter. (A lower bound only: a slow
+     * machine makes it longer, never shorter.) */
+    ck_assert_msg(secs >= 0.2, "4000 items at 20000/s took only %.3f s", secs);
+    double *y = read_numbers("throttled.txt", &n);
+    ck_assert_uint_eq(n, 4000);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(fabs(y[i] - sin(2 * M_PI * 250.0 * (double)i / 8000)) < 1e-6,
+                      "item %zu: %.9f", i, y[i]);
+    free(y);
 }
 END_TEST
 
@@ -253,37 +312,6 @@ START_TEST(test_failing_block_fails_the_run_and_is_named)
 }
 END_TEST
 
-/* Waits (bounded) until the graph's arena exists and every block has joined. */
-static int wait_running(const char *name, int blocks)
-{
-    for (int tries = 0; tries < 5000; tries++) {
-        DIR *d = opendir("/dev/shm");
-        struct dirent *e;
-        char prefix[96], found[300] = "";
-        snprintf(prefix, sizeof prefix, "mq.%s.", name);
-        while (d && (e = readdir(d)))
-            if (!strncmp(e->d_name, prefix, strlen(prefix)))
-                snprintf(found, sizeof found, "/%s", e->d_name);
-        closedir(d);
-        mq_arena *a;
-        if (found[0] && mq_arena_attach(found, &a) == 0) {
-            int active = 0;
-            for (int i = 0; i < blocks; i++) {
-                mq_slot_info si;
-                active += mq_arena_slot_info(a, (uint32_t)i, &si) == 0 &&
-                          si.state == MQ_SLOT_ACTIVE;
-            }
-            mq_arena_detach(a);
-            if (active == blocks)
-                return 1;
-        }
-        sched_yield();
-        struct timespec ts = {0, 1000000};
-        nanosleep(&ts, NULL); /* polling a condition, with a deadline */
-    }
-    return 0;
-}
-
 static void stop_with(int sig, int want_status)
 {
     enter_tmpdir();
@@ -356,8 +384,14 @@ int main(void)
     int failed;
 
     tcase_set_timeout(tc, 60);
-    tcase_add_unchecked_fixture(tc, make_base, remove_base);
+    tcase_add_unchecked_fixture(tc, run_make_base, run_remove_base);
     tcase_add_test(tc, test_hello_writes_the_doubled_sine);
+    tcase_add_test(tc, test_fanout_gives_every_sink_the_whole_stream);
+    tcase_add_test(tc, test_merge_keeps_each_inputs_order_and_add_sums);
+    tcase_add_test(tc, test_fir_lowpass_keeps_the_low_tone);
+    tcase_add_test(tc, test_chain8_is_exact);
+    tcase_add_test(tc, test_file_round_trip_is_byte_exact);
+    tcase_add_test(tc, test_throttled_source_takes_its_time);
     tcase_add_loop_test(tc, test_bad_graph_is_refused_with_line_and_column, 0,
                         (int)(sizeof bad / sizeof bad[0]));
     tcase_add_test(tc, test_variables_and_set);

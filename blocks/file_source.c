@@ -1,0 +1,105 @@
+/* file_source - reads raw items from a file (GNU Radio's file_source), once or over
+ * and over. The file must hold a whole number of items. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "block.h"
+
+struct fsrc {
+    FILE *f;
+    size_t isz, per_buf;
+    int repeat;
+    int64_t sent;
+};
+
+static const mq_param_decl params[] = {
+    {"path", MQ_PARAM_STRING, NULL, 0, 0, NULL, "the file to read"},
+    {"type", MQ_PARAM_ENUM, "f32", 0, 0, "u8|i16|i32|f32|f64|c32|bytes", "item type"},
+    {"repeat", MQ_PARAM_BOOL, "false", 0, 0, NULL, "start again at the end of the file"},
+    {"items_per_buffer", MQ_PARAM_INT, "4096", 1, 1048576, NULL, "items per output buffer"},
+};
+static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type"}};
+
+static int init(mq_block_ctx *c, void **state)
+{
+    struct fsrc *s = calloc(1, sizeof *s);
+    const char *path = mq_param_str(c, "path");
+    struct stat st;
+
+    if (!s)
+        return -1;
+    *state = s;
+    s->isz = mq_item_size(mq_block_out_type(c, 0));
+    s->per_buf = (size_t)mq_param_int(c, "items_per_buffer");
+    s->repeat = (int)mq_param_int(c, "repeat");
+    if (!(s->f = fopen(path, "rb")) || fstat(fileno(s->f), &st) < 0) {
+        mq_block_error(c, "cannot open '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        mq_block_error(c, "'%s' is not a regular file", path);
+        return -1;
+    }
+    if ((size_t)st.st_size % s->isz) {
+        mq_block_error(c, "'%s' has %lld bytes, not a whole number of %zu-byte items", path,
+                       (long long)st.st_size, s->isz);
+        return -1;
+    }
+    if (st.st_size == 0 && s->repeat) {
+        mq_block_error(c, "'%s' is empty and cannot repeat", path);
+        return -1;
+    }
+    return 0;
+}
+
+static int work(mq_block_ctx *c, void *state)
+{
+    struct fsrc *s = state;
+    size_t want = s->per_buf * s->isz, got = 0;
+    mq_timestamp ts = {.type = MQ_TS_SAMPLE_INDEX, .value = s->sent};
+    char *o = mq_out_alloc(c, 0, want);
+
+    if (!o)
+        return MQ_WORK_ERROR;
+    while (got < want) {
+        size_t n = fread(o + got, 1, want - got, s->f);
+        got += n;
+        if (n > 0)
+            continue;
+        if (ferror(s->f)) {
+            mq_block_error(c, "reading '%s': %s", mq_param_str(c, "path"), strerror(errno));
+            return MQ_WORK_ERROR;
+        }
+        if (!s->repeat)
+            break;
+        rewind(s->f);
+    }
+    if (got == 0)
+        return MQ_WORK_DONE;
+    s->sent += (int64_t)(got / s->isz);
+    if (mq_out_push(c, 0, got, &ts) < 0)
+        return MQ_WORK_ERROR;
+    return got < want ? MQ_WORK_DONE : MQ_WORK_OK;
+}
+
+static void fini(mq_block_ctx *c, void *state)
+{
+    struct fsrc *s = state;
+    if (s && s->f)
+        fclose(s->f);
+    free(s);
+}
+
+static const mq_block_decl decl = {
+    .abi = MQ_BLOCK_ABI,
+    .name = "file_source",
+    .doc = "Reads raw items from `path` and finishes at its end; with repeat, starts\n"
+           "again at the beginning forever. Buffers carry the sample index.",
+    .out = out, .n_out = 1,
+    .params = params, .n_params = sizeof params / sizeof params[0],
+    .init = init, .work = work, .fini = fini,
+};
+MQ_BLOCK_EXPORT(decl)

@@ -1,0 +1,117 @@
+/* fir_filter - a finite impulse response filter with real taps (GNU Radio's
+ * fir_filter_fff / fir_filter_ccf), with optional decimation.
+ *
+ * y[n] = sum_k taps[k] * x[n - k], with x before the first item taken as zero, and
+ * every `decimation`-th y kept starting with y[0]. The last ntaps-1 items of each
+ * buffer are kept as the history of the next. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "block.h"
+
+struct fir {
+    float *rtaps;  /* taps reversed: y[n] = sum_j rtaps[j] * ext[n + j] */
+    size_t ntaps, lanes, dec, phase;
+    float *ext;    /* history then the current input, in floats */
+    size_t ext_cap;
+    int64_t out_sent;
+};
+
+static const mq_param_decl params[] = {
+    {"taps", MQ_PARAM_FLOATS, NULL, -1e30, 1e30, NULL, "the filter taps, taps[0] first"},
+    {"decimation", MQ_PARAM_INT, "1", 1, 1 << 20, NULL, "keep every n-th output"},
+    {"type", MQ_PARAM_ENUM, "f32", 0, 0, "f32|c32", "item type of input and output"},
+};
+static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type"}};
+static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type"}};
+
+static int init(mq_block_ctx *c, void **state)
+{
+    struct fir *f = calloc(1, sizeof *f);
+    size_t n;
+    const double *taps = mq_param_floats(c, "taps", &n);
+
+    if (!f)
+        return -1;
+    *state = f;
+    if (n == 0) {
+        mq_block_error(c, "taps: at least one tap is needed");
+        return -1;
+    }
+    f->ntaps = n;
+    f->lanes = mq_block_in_type(c, 0) == MQ_ITEM_C32 ? 2 : 1;
+    f->dec = (size_t)mq_param_int(c, "decimation");
+    if (!(f->rtaps = malloc(n * sizeof *f->rtaps)))
+        return -1;
+    for (size_t j = 0; j < n; j++)
+        f->rtaps[j] = (float)taps[n - 1 - j];
+    f->ext_cap = (n - 1) * f->lanes;
+    if (!(f->ext = calloc(f->ext_cap + 1, sizeof *f->ext))) /* zero history */
+        return -1;
+    return 0;
+}
+
+static int work(mq_block_ctx *c, void *state)
+{
+    struct fir *f = state;
+    size_t bytes, hist = (f->ntaps - 1) * f->lanes;
+    const float *x = mq_in_data(c, 0, &bytes);
+    size_t n = bytes / (4 * f->lanes), need = hist + n * f->lanes, outs;
+    mq_timestamp ts = {.type = MQ_TS_SAMPLE_INDEX, .value = f->out_sent};
+    float *o;
+
+    if (need > f->ext_cap) {
+        float *e = realloc(f->ext, need * sizeof *e);
+        if (!e) {
+            mq_block_error(c, "out of memory");
+            return MQ_WORK_ERROR;
+        }
+        f->ext = e;
+        f->ext_cap = need;
+    }
+    memcpy(f->ext + hist, x, n * f->lanes * sizeof *x);
+    outs = f->phase < n ? (n - f->phase + f->dec - 1) / f->dec : 0;
+    if (outs > 0) {
+        if (!(o = mq_out_alloc(c, 0, outs * f->lanes * 4)))
+            return MQ_WORK_ERROR;
+        for (size_t m = 0; m < outs; m++) {
+            size_t p = f->phase + m * f->dec;
+            for (size_t l = 0; l < f->lanes; l++) {
+                const float *e = f->ext + p * f->lanes + l;
+                float acc = 0;
+                for (size_t j = 0; j < f->ntaps; j++)
+                    acc += f->rtaps[j] * e[j * f->lanes];
+                o[m * f->lanes + l] = acc;
+            }
+        }
+        if (mq_out_push(c, 0, outs * f->lanes * 4, &ts) < 0)
+            return MQ_WORK_ERROR;
+        f->out_sent += (int64_t)outs;
+    }
+    f->phase = f->phase + outs * f->dec - n;
+    memmove(f->ext, f->ext + n * f->lanes, hist * sizeof *f->ext);
+    return MQ_WORK_OK;
+}
+
+static void fini(mq_block_ctx *c, void *state)
+{
+    struct fir *f = state;
+    if (f) {
+        free(f->rtaps);
+        free(f->ext);
+    }
+    free(f);
+}
+
+static const mq_block_decl decl = {
+    .abi = MQ_BLOCK_ABI,
+    .name = "fir_filter",
+    .doc = "FIR filter with real taps: y[n] = sum_k taps[k] x[n-k] (x before the\n"
+           "first item is 0), keeping y[0], y[d], y[2d].. for decimation d. f32, or c32\n"
+           "filtered per part. Output buffers carry their output sample index. The\n"
+           "group delay of a symmetric filter is (len(taps) - 1) / 2 input items.",
+    .in = in, .n_in = 1, .out = out, .n_out = 1,
+    .params = params, .n_params = sizeof params / sizeof params[0],
+    .init = init, .work = work, .fini = fini,
+};
+MQ_BLOCK_EXPORT(decl)

@@ -1,0 +1,55 @@
+/* merger - N inputs into one output, buffers passed on whole and without a copy in
+ * the order they arrive. When several inputs are waiting, they take turns, so a busy
+ * input cannot starve another. Order is kept within each input, not across them. */
+#include <stdlib.h>
+
+#include "block.h"
+
+static const mq_param_decl params[] = {
+    {"inputs", MQ_PARAM_INT, "2", 1, 16, NULL, "number of inputs"},
+    {"type", MQ_PARAM_ENUM, "f32", 0, 0, "u8|i16|i32|f32|f64|c32|bytes", "item type"},
+};
+static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type"}};
+static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type"}};
+
+static int init(mq_block_ctx *c, void **state)
+{
+    *state = calloc(1, sizeof(int)); /* the input to look at first */
+    return *state ? 0 : -1;
+}
+
+static int work(mq_block_ctx *c, void *state)
+{
+    int *first = state, n = mq_block_n_inputs(c);
+
+    for (int k = 0; k < n; k++) {
+        int i = (*first + k) % n;
+        size_t bytes;
+        mq_timestamp ts;
+        if (!mq_in_data(c, i, &bytes))
+            continue;
+        mq_in_timestamp(c, i, &ts);
+        if (mq_out_forward(c, i, 0, bytes, &ts) < 0)
+            return MQ_WORK_ERROR;
+    }
+    *first = (*first + 1) % n;
+    return MQ_WORK_OK;
+}
+
+static void fini(mq_block_ctx *c, void *state)
+{
+    free(state);
+}
+
+static const mq_block_decl decl = {
+    .abi = MQ_BLOCK_ABI,
+    .name = "merger",
+    .doc = "Passes buffers from any of its `inputs` inputs to the output as they come\n"
+           "(no copy; waiting inputs take turns). Finishes when all inputs have ended.",
+    .in = in, .n_in = 1, .in_count_param = "inputs",
+    .out = out, .n_out = 1,
+    .params = params, .n_params = 2,
+    .flags = MQ_BLOCK_ANY_INPUT,
+    .init = init, .work = work, .fini = fini,
+};
+MQ_BLOCK_EXPORT(decl)

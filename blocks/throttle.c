@@ -1,0 +1,70 @@
+/* throttle - lets items through at no more than `rate` per second on average (GNU
+ * Radio's throttle), for graphs without a hardware clock. A buffer of n items leaves
+ * when the items before it plus n are due: at start + (sent + n) / rate. */
+#include <stdlib.h>
+#include <time.h>
+
+#include "block.h"
+
+struct thr {
+    double rate;
+    int64_t t0;
+    uint64_t sent;
+};
+
+static const mq_param_decl params[] = {
+    {"rate", MQ_PARAM_FLOAT, NULL, 1e-3, 1e12, NULL, "items per second"},
+    {"type", MQ_PARAM_ENUM, "f32", 0, 0, "u8|i16|i32|f32|f64|c32|bytes", "item type"},
+};
+static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type"}};
+static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type"}};
+
+static int64_t now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+static int init(mq_block_ctx *c, void **state)
+{
+    struct thr *t = calloc(1, sizeof *t);
+    if (!t)
+        return -1;
+    t->rate = mq_param_float(c, "rate");
+    t->t0 = -1;
+    *state = t;
+    return 0;
+}
+
+static int work(mq_block_ctx *c, void *state)
+{
+    struct thr *t = state;
+    size_t bytes;
+    mq_timestamp ts;
+
+    mq_in_data(c, 0, &bytes);
+    if (t->t0 < 0)
+        t->t0 = now_ns(); /* the clock starts with the first item */
+    t->sent += bytes / mq_item_size(mq_block_in_type(c, 0));
+    if (mq_block_sleep_until(c, t->t0 + (int64_t)((double)t->sent / t->rate * 1e9)))
+        return MQ_WORK_DONE;
+    mq_in_timestamp(c, 0, &ts);
+    return mq_out_forward(c, 0, 0, bytes, &ts) < 0 ? MQ_WORK_ERROR : MQ_WORK_OK;
+}
+
+static void fini(mq_block_ctx *c, void *state)
+{
+    free(state);
+}
+
+static const mq_block_decl decl = {
+    .abi = MQ_BLOCK_ABI,
+    .name = "throttle",
+    .doc = "Passes items on at `rate` items per second on average, a buffer at a time\n"
+           "(no copy): n items take n / rate seconds. Stops early if the graph stops.",
+    .in = in, .n_in = 1, .out = out, .n_out = 1,
+    .params = params, .n_params = 2,
+    .init = init, .work = work, .fini = fini,
+};
+MQ_BLOCK_EXPORT(decl)

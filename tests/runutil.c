@@ -1,0 +1,176 @@
+/* runutil.c - running mqgraph from tests (see runutil.h). */
+#define _GNU_SOURCE
+#include <check.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mq.h"
+#include "runutil.h"
+
+static char base[64];
+static char dir[128];
+
+int shm_count(const char *name)
+{
+    char prefix[96];
+    DIR *d = opendir("/dev/shm");
+    struct dirent *e;
+    int n = 0;
+
+    snprintf(prefix, sizeof prefix, "mq.%s.", name);
+    while (d && (e = readdir(d)))
+        n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    return remove(path);
+}
+
+void run_make_base(void)
+{
+    snprintf(base, sizeof base, "/tmp/mq-graphs-XXXXXX");
+    if (!mkdtemp(base))
+        abort();
+}
+
+void run_remove_base(void)
+{
+    nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void enter_tmpdir(void)
+{
+    snprintf(dir, sizeof dir, "%s/t-XXXXXX", base);
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_eq(chdir(dir), 0);
+}
+
+void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    long n;
+
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    rewind(f);
+    buf = malloc((size_t)n + 1);
+    ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = 0;
+    fclose(f);
+    if (len)
+        *len = (size_t)n;
+    return buf;
+}
+
+pid_t start(const char *const *args)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        const char *argv[16] = {MQGRAPH};
+        int n = 1;
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        for (int i = 0; args[i] && n < 15; i++)
+            argv[n++] = args[i];
+        argv[n] = NULL;
+        int o = open("out.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int e = open("err.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(o, 1);
+        dup2(e, 2);
+        execv(MQGRAPH, (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+int finish(pid_t pid)
+{
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int run(const char *const *args)
+{
+    return finish(start(args));
+}
+
+double *read_numbers(const char *path, size_t *n)
+{
+    char *text = read_file(path, NULL), *p, *end;
+    size_t cap = 1024;
+    double *v = malloc(cap * sizeof *v);
+
+    *n = 0;
+    ck_assert_msg(text != NULL, "%s is missing", path);
+    for (p = text;; p = end) {
+        double d = strtod(p, &end);
+        if (end == p)
+            break;
+        if (*n == cap)
+            v = realloc(v, (cap *= 2) * sizeof *v);
+        v[(*n)++] = d;
+    }
+    while (*p == ' ' || *p == '\n')
+        p++;
+    ck_assert_msg(*p == 0, "%s: not a number at byte %td", path, p - text);
+    free(text);
+    return v;
+}
+
+int wait_running(const char *name, int blocks)
+{
+    for (int tries = 0; tries < 5000; tries++) {
+        DIR *d = opendir("/dev/shm");
+        struct dirent *e;
+        char prefix[96], found[300] = "";
+        snprintf(prefix, sizeof prefix, "mq.%s.", name);
+        while (d && (e = readdir(d)))
+            if (!strncmp(e->d_name, prefix, strlen(prefix)))
+                snprintf(found, sizeof found, "/%s", e->d_name);
+        closedir(d);
+        mq_arena *a;
+        if (found[0] && mq_arena_attach(found, &a) == 0) {
+            int active = 0;
+            for (int i = 0; i < blocks; i++) {
+                mq_slot_info si;
+                active += mq_arena_slot_info(a, (uint32_t)i, &si) == 0 &&
+                          si.state == MQ_SLOT_ACTIVE;
+            }
+            mq_arena_detach(a);
+            if (active == blocks)
+                return 1;
+        }
+        sched_yield();
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL); /* polling a condition, with a deadline */
+    }
+    return 0;
+}
+

@@ -1,0 +1,33 @@
+/* runutil.h - running mqgraph from tests: a temporary directory per test, mqgraph
+ * started with its output captured to out.txt and err.txt, and files read back. */
+#ifndef MQ_TESTS_RUNUTIL_H
+#define MQ_TESTS_RUNUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* The directory all tests of a run work under: made before the tests fork (an
+ * unchecked fixture), removed with everything in it after them. */
+void run_make_base(void);
+void run_remove_base(void);
+/* A fresh directory under the base, made the current directory. */
+void enter_tmpdir(void);
+
+void write_file(const char *path, const char *text);
+/* The whole file, NUL-terminated (NULL if it cannot be opened); *len its size. */
+char *read_file(const char *path, size_t *len);
+/* A text file of one or more numbers per line, as doubles; *n how many. */
+double *read_numbers(const char *path, size_t *n);
+
+/* mqgraph (MQGRAPH) with args (NULL-terminated), stdout to out.txt, stderr to
+ * err.txt; finish() waits and returns the exit status, or 128 + the signal. */
+pid_t start(const char *const *args);
+int finish(pid_t pid);
+int run(const char *const *args);
+
+/* Arena objects of graph `name` in /dev/shm. */
+int shm_count(const char *name);
+/* Waits (bounded) until graph `name`'s arena exists and `blocks` blocks joined it. */
+int wait_running(const char *name, int blocks);
+
+#endif
