@@ -1,0 +1,412 @@
+/* test_blocks.c - each block of the library in a small graph, its output checked
+ * against values computed here; the blocks' errors, word for word. */
+#define _GNU_SOURCE
+#include <check.h>
+#include <math.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runutil.h"
+
+/* Writes `yaml` to g.yaml, runs it and returns the exit status. */
+static int graph(const char *yaml)
+{
+    write_file("g.yaml", yaml);
+    const char *args[] = {"run", "g.yaml", "--quiet", NULL};
+    return run(args);
+}
+
+static void graph_ok(const char *yaml)
+{
+    int rc = graph(yaml);
+    char *err = read_file("err.txt", NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    free(err);
+}
+
+/* The run failed (exit 1) naming the block and saying `why`; no output file. */
+static void graph_fails(const char *yaml, const char *why, const char *output)
+{
+    ck_assert_int_eq(graph(yaml), 1);
+    char *err = read_file("err.txt", NULL);
+    ck_assert_msg(strstr(err, why), "stderr: %s", err);
+    free(err);
+    ck_assert_int_ne(access(output, F_OK), 0);
+    ck_assert_int_eq(shm_count("g"), 0);
+}
+
+static double *numbers(const char *path, size_t want)
+{
+    size_t n;
+    double *v = read_numbers(path, &n);
+    ck_assert_uint_eq(n, want);
+    return v;
+}
+
+/* ---- sources ------------------------------------------------------------------------- */
+
+START_TEST(test_sig_source_waveforms)
+{
+    enter_tmpdir();
+    graph_ok("blocks:\n"
+             "  cos: {type: sig_source, params: {waveform: cosine, frequency: 300, sample_rate: 8000,"
+             " amplitude: 2, phase: 0.5}}\n"
+             "  sq:  {type: sig_source, params: {waveform: square, frequency: 1000, sample_rate: 8000,"
+             " amplitude: 3, offset: -1}}\n"
+             "  saw: {type: sig_source, params: {waveform: sawtooth, frequency: 1000,"
+             " sample_rate: 8000, amplitude: 8}}\n"
+             "  k:   {type: sig_source, params: {waveform: constant, amplitude: 0.25, offset: 1}}\n"
+             "  cx:  {type: sig_source, params: {type: c32, frequency: -500, sample_rate: 8000}}\n"
+             "  h1: {type: head, params: {items: 1000}}\n"
+             "  h2: {type: head, params: {items: 1000}}\n"
+             "  h3: {type: head, params: {items: 1000}}\n"
+             "  h4: {type: head, params: {items: 1000}}\n"
+             "  h5: {type: head, params: {items: 1000, type: c32}}\n"
+             "  o1: {type: vector_sink, params: {path: cos.txt}}\n"
+             "  o2: {type: vector_sink, params: {path: sq.txt}}\n"
+             "  o3: {type: vector_sink, params: {path: saw.txt}}\n"
+             "  o4: {type: vector_sink, params: {path: k.txt}}\n"
+             "  o5: {type: vector_sink, params: {path: cx.txt, type: c32}}\n"
+             "connections:\n"
+             "  - [cos.out, h1.in]\n  - [h1.out, o1.in]\n"
+             "  - [sq.out, h2.in]\n  - [h2.out, o2.in]\n"
+             "  - [saw.out, h3.in]\n  - [h3.out, o3.in]\n"
+             "  - [k.out, h4.in]\n  - [h4.out, o4.in]\n"
+             "  - [cx.out, h5.in]\n  - [h5.out, o5.in]\n");
+    double *cs = numbers("cos.txt", 1000), *sq = numbers("sq.txt", 1000);
+    double *saw = numbers("saw.txt", 1000), *k = numbers("k.txt", 1000);
+    double *cx = numbers("cx.txt", 2000);
+    for (int n = 0; n < 1000; n++) {
+        ck_assert_double_eq_tol(cs[n], 2 * cos(2 * M_PI * 300.0 * n / 8000 + 0.5), 2e-6);
+        /* 1 kHz at 8 kHz: 4 samples high, 4 low; exact */
+        ck_assert_double_eq(sq[n], n % 8 < 4 ? 2.0 : -1.0);
+        ck_assert_double_eq(saw[n], n % 8); /* 8 * (n/8 mod 1) */
+        ck_assert_double_eq(k[n], 1.25);
+        double th = 2 * M_PI * -500.0 * n / 8000;
+        ck_assert_double_eq_tol(cx[2 * n], sin(th), 1e-6); /* e^{i(th - pi/2)} */
+        ck_assert_double_eq_tol(cx[2 * n + 1], -cos(th), 1e-6);
+    }
+    free(cs), free(sq), free(saw), free(k), free(cx);
+}
+END_TEST
+
+START_TEST(test_vector_source_types_and_repeat)
+{
+    enter_tmpdir();
+    graph_ok("blocks:\n"
+             "  i:  {type: vector_source, params: {values: [1.4, -2.6, 40000, -40000, 7], type: i16}}\n"
+             "  c:  {type: vector_source, params: {values: [1, -1, 0.5, 2], type: c32, repeat: true,"
+             " items_per_buffer: 3}}\n"
+             "  h:  {type: head, params: {items: 7, type: c32}}\n"
+             "  oi: {type: vector_sink, params: {path: i.txt, type: i16}}\n"
+             "  oc: {type: vector_sink, params: {path: c.txt, type: c32}}\n"
+             "connections:\n  - [i.out, oi.in]\n  - [c.out, h.in]\n  - [h.out, oc.in]\n");
+    char *i = read_file("i.txt", NULL), *c = read_file("c.txt", NULL);
+    ck_assert_str_eq(i, "1\n-3\n32767\n-32768\n7\n"); /* rounded, saturated */
+    ck_assert_str_eq(c, "1 -1\n0.5 2\n1 -1\n0.5 2\n1 -1\n0.5 2\n1 -1\n");
+    free(i), free(c);
+    graph_fails("blocks:\n  v: {type: vector_source, params: {values: [1, 2, 3], type: c32}}\n"
+                "  o: {type: vector_sink, params: {path: o.txt, type: c32}}\n"
+                "connections:\n  - [v.out, o.in]\n",
+                "mqgraph: block 'v' (vector_source): values: c32 takes re, im pairs, but 3 "
+                "numbers were given\n",
+                "o.txt");
+}
+END_TEST
+
+START_TEST(test_file_source_repeat_and_errors)
+{
+    const float three[3] = {1.5f, -2.0f, 3.25f};
+    FILE *f;
+    enter_tmpdir();
+    ck_assert_ptr_nonnull(f = fopen("three.f32", "wb"));
+    fwrite(three, 4, 3, f);
+    fclose(f);
+    write_file("odd.f32", "12345"); /* 5 bytes: not whole f32 items */
+    graph_ok("blocks:\n"
+             "  s: {type: file_source, params: {path: three.f32, repeat: true, items_per_buffer: 2}}\n"
+             "  h: {type: head, params: {items: 8}}\n"
+             "  o: {type: vector_sink, params: {path: o.txt}}\n"
+             "connections:\n  - [s.out, h.in]\n  - [h.out, o.in]\n");
+    char *o = read_file("o.txt", NULL);
+    ck_assert_str_eq(o, "1.5\n-2\n3.25\n1.5\n-2\n3.25\n1.5\n-2\n");
+    free(o);
+    unlink("o.txt");
+    graph_fails("blocks:\n  s: {type: file_source, params: {path: nope.f32}}\n"
+                "  o: {type: vector_sink, params: {path: o.txt}}\n"
+                "connections:\n  - [s.out, o.in]\n",
+                "mqgraph: block 's' (file_source): cannot open 'nope.f32': No such file or "
+                "directory\n",
+                "o.txt");
+    graph_fails("blocks:\n  s: {type: file_source, params: {path: odd.f32}}\n"
+                "  o: {type: vector_sink, params: {path: o.txt}}\n"
+                "connections:\n  - [s.out, o.in]\n",
+                "mqgraph: block 's' (file_source): 'odd.f32' has 5 bytes, not a whole number of "
+                "4-byte items\n",
+                "o.txt");
+}
+END_TEST
+
+static void noise_graph(const char *dist, const char *type, int seed, const char *path)
+{
+    char yaml[512];
+    snprintf(yaml, sizeof yaml,
+             "blocks:\n"
+             "  n: {type: noise_source, params: {distribution: %s, type: %s, amplitude: 2,"
+             " seed: %d}}\n"
+             "  h: {type: head, params: {items: 200000, type: %s}}\n"
+             "  o: {type: file_sink, params: {path: %s, type: %s}}\n"
+             "connections:\n  - [n.out, h.in]\n  - [h.out, o.in]\n",
+             dist, type, seed, type, path, type);
+    graph_ok(yaml);
+}
+
+/* Mean and variance of the n floats in path. */
+static void moments(const char *path, size_t n, double *mean, double *var)
+{
+    size_t len;
+    float *x = (float *)read_file(path, &len);
+    double s = 0, ss = 0;
+    ck_assert_uint_eq(len, n * 4);
+    for (size_t i = 0; i < n; i++)
+        s += x[i];
+    *mean = s / (double)n;
+    for (size_t i = 0; i < n; i++)
+        ss += (x[i] - *mean) * (x[i] - *mean);
+    *var = ss / (double)n;
+    free(x);
+}
+
+START_TEST(test_noise_source_statistics_and_seed)
+{
+    double mean, var;
+    size_t la, lb, lc;
+    enter_tmpdir();
+    noise_graph("uniform", "f32", 7, "u.f32");
+    moments("u.f32", 200000, &mean, &var);
+    /* uniform on [-2, 2): mean 0, variance 4/3; the standard error of the mean is
+     * 0.0026, so 0.02 is 7 of them */
+    ck_assert_double_eq_tol(mean, 0, 0.02);
+    ck_assert_double_eq_tol(var, 4.0 / 3, 0.02);
+    noise_graph("gaussian", "f32", 7, "g.f32");
+    moments("g.f32", 200000, &mean, &var);
+    ck_assert_double_eq_tol(mean, 0, 0.03);
+    ck_assert_double_eq_tol(var, 4.0, 0.06);
+    noise_graph("gaussian", "c32", 7, "c.f32"); /* power amplitude^2 over both parts */
+    moments("c.f32", 400000, &mean, &var);
+    ck_assert_double_eq_tol(var * 2, 4.0, 0.06);
+    noise_graph("gaussian", "f32", 7, "g2.f32");
+    noise_graph("gaussian", "f32", 8, "g3.f32");
+    char *a = read_file("g.f32", &la), *b = read_file("g2.f32", &lb), *c = read_file("g3.f32", &lc);
+    ck_assert_int_eq(memcmp(a, b, la), 0); /* same seed, same stream */
+    ck_assert_int_ne(memcmp(a, c, la), 0);
+    free(a), free(b), free(c);
+}
+END_TEST
+
+/* ---- processing ---------------------------------------------------------------------- */
+
+START_TEST(test_add_three_inputs_of_uneven_buffers)
+{
+    enter_tmpdir();
+    graph_ok("blocks:\n"
+             "  a: {type: vector_source, params: {values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], type: i16,"
+             " items_per_buffer: 3}}\n"
+             "  b: {type: vector_source, params: {values: [100, 200], type: i16, repeat: true,"
+             " items_per_buffer: 4}}\n"
+             "  c: {type: vector_source, params: {values: [-1000], type: i16, repeat: true}}\n"
+             "  s: {type: add, params: {inputs: 3, type: i16}}\n"
+             "  o: {type: vector_sink, params: {path: o.txt, type: i16}}\n"
+             "connections:\n  - [a.out, s.in0]\n  - [b.out, s.in1]\n  - [c.out, s.in2]\n"
+             "  - [s.out, o.in]\n");
+    char *o = read_file("o.txt", NULL);
+    /* a ends after 10 items, so the sum does too */
+    ck_assert_str_eq(o, "-899\n-798\n-897\n-796\n-895\n-794\n-893\n-792\n-891\n-790\n");
+    free(o);
+}
+END_TEST
+
+START_TEST(test_fir_filter_decimation_and_c32)
+{
+    enter_tmpdir();
+    graph_ok("blocks:\n"
+             "  x: {type: vector_source, params: {values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],"
+             " items_per_buffer: 2}}\n"
+             "  f: {type: fir_filter, params: {taps: [1, 10, 100], decimation: 3}}\n"
+             "  o: {type: vector_sink, params: {path: o.txt}}\n"
+             "  z: {type: vector_source, params: {values: [1, -1, 2, -2, 3, -3], type: c32}}\n"
+             "  g: {type: fir_filter, params: {taps: [0.5, 0.25], type: c32}}\n"
+             "  p: {type: vector_sink, params: {path: p.txt, type: c32}}\n"
+             "connections:\n  - [x.out, f.in]\n  - [f.out, o.in]\n  - [z.out, g.in]\n"
+             "  - [g.out, p.in]\n");
+    char *o = read_file("o.txt", NULL), *p = read_file("p.txt", NULL);
+    /* y[n] = x[n] + 10 x[n-1] + 100 x[n-2]; kept: n = 0, 3, 6, 9 */
+    ck_assert_str_eq(o, "1\n234\n567\n900\n");
+    ck_assert_str_eq(p, "0.5 -0.5\n1.25 -1.25\n2 -2\n");
+    free(o), free(p);
+}
+END_TEST
+
+START_TEST(test_delay_and_timestamps)
+{
+    enter_tmpdir();
+    graph_ok("blocks:\n"
+             "  x: {type: vector_source, params: {values: [1, 2, 3, 4, 5], items_per_buffer: 2}}\n"
+             "  d: {type: delay, params: {items: 3}}\n"
+             "  o: {type: vector_sink, params: {path: o.txt, timestamps: true}}\n"
+             "connections:\n  - [x.out, d.in]\n  - [d.out, o.in]\n");
+    char *o = read_file("o.txt", NULL);
+    /* the zeros go out in buffers of the input's size; sample indices move by 3 */
+    ck_assert_str_eq(o, "@ sample 0\n0\n0\n@ sample 2\n0\n@ sample 3\n1\n2\n@ sample 5\n3\n4\n"
+                        "@ sample 7\n5\n");
+    free(o);
+}
+END_TEST
+
+START_TEST(test_throttle_stops_with_the_graph)
+{
+    enter_tmpdir();
+    write_file("g.yaml", "blocks:\n"
+                         "  s: {type: null_source, params: {items_per_buffer: 10}}\n"
+                         "  t: {type: throttle, params: {rate: 1}}\n"
+                         "  o: {type: vector_sink, params: {path: o.txt}}\n"
+                         "connections:\n  - [s.out, t.in]\n  - [t.out, o.in]\n");
+    const char *args[] = {"run", "g.yaml", "--quiet", NULL};
+    pid_t pid = start(args);
+    ck_assert_msg(wait_running("g", 3), "graph did not start");
+    kill(pid, SIGINT);
+    /* throttle sleeps 10 s for its first buffer; the stop cuts that short (the
+     * grace period is 5 s, after which the status would be a forced kill's) */
+    ck_assert_int_eq(finish(pid), 130);
+    char *err = read_file("err.txt", NULL);
+    ck_assert_ptr_null(strstr(err, "killing them"));
+    free(err);
+    char *o = read_file("o.txt", NULL); /* stopped, not failed: the sink keeps its file */
+    ck_assert_ptr_nonnull(o);
+    free(o);
+}
+END_TEST
+
+/* ---- topology ------------------------------------------------------------------------ */
+
+START_TEST(test_splitter_to_sixteen_outputs)
+{
+    char yaml[4096];
+    int n = snprintf(yaml, sizeof yaml,
+                     "blocks:\n"
+                     "  x: {type: vector_source, params: {values: [1, 2, 3], repeat: true,"
+                     " items_per_buffer: 5}}\n"
+                     "  h: {type: head, params: {items: 100}}\n"
+                     "  s: {type: splitter, params: {outputs: 16}}\n");
+    for (int i = 0; i < 16; i++)
+        n += snprintf(yaml + n, sizeof yaml - (size_t)n,
+                      "  o%d: {type: vector_sink, params: {path: o%d.txt}}\n", i, i);
+    n += snprintf(yaml + n, sizeof yaml - (size_t)n,
+                  "connections:\n  - [x.out, h.in]\n  - [h.out, s.in]\n");
+    for (int i = 0; i < 16; i++)
+        n += snprintf(yaml + n, sizeof yaml - (size_t)n, "  - [s.out%d, o%d.in]\n", i, i);
+    enter_tmpdir();
+    graph_ok(yaml);
+    for (int i = 0; i < 16; i++) {
+        char path[32];
+        snprintf(path, sizeof path, "o%d.txt", i);
+        double *v = numbers(path, 100);
+        for (int k = 0; k < 100; k++)
+            ck_assert_double_eq(v[k], k % 3 + 1);
+        free(v);
+    }
+}
+END_TEST
+
+START_TEST(test_router_rules)
+{
+    enter_tmpdir();
+    graph_ok("blocks:\n"
+             "  a: {type: vector_source, params: {values: [1, 2, 3, 4, 5, 6], items_per_buffer: 2}}\n"
+             "  b: {type: vector_source, params: {values: [-1, -2]}}\n"
+             "  swap: {type: router, params: {rule: map, map: [1, 0]}}\n"
+             "  oa: {type: vector_sink, params: {path: oa.txt}}\n"
+             "  ob: {type: vector_sink, params: {path: ob.txt}}\n"
+             "  c: {type: vector_source, params: {values: [1, 2, 3, 4, 5, 6, 7], items_per_buffer: 1}}\n"
+             "  rr: {type: router, params: {inputs: 1, outputs: 3, rule: round_robin}}\n"
+             "  r0: {type: vector_sink, params: {path: r0.txt}}\n"
+             "  r1: {type: vector_sink, params: {path: r1.txt}}\n"
+             "  r2: {type: vector_sink, params: {path: r2.txt}}\n"
+             "connections:\n  - [a.out, swap.in0]\n  - [b.out, swap.in1]\n"
+             "  - [swap.out0, oa.in]\n  - [swap.out1, ob.in]\n"
+             "  - [c.out, rr.in0]\n  - [rr.out0, r0.in]\n  - [rr.out1, r1.in]\n"
+             "  - [rr.out2, r2.in]\n");
+    const char *want[][2] = {{"oa.txt", "-1\n-2\n"}, {"ob.txt", "1\n2\n3\n4\n5\n6\n"},
+                             {"r0.txt", "1\n4\n7\n"}, {"r1.txt", "2\n5\n"}, {"r2.txt", "3\n6\n"}};
+    for (int i = 0; i < 5; i++) {
+        char *o = read_file(want[i][0], NULL);
+        ck_assert_msg(o && !strcmp(o, want[i][1]), "%s: %s", want[i][0], o);
+        free(o);
+    }
+    graph_fails("blocks:\n  a: {type: vector_source, params: {values: [1]}}\n"
+                "  r: {type: router, params: {inputs: 1, outputs: 2}}\n"
+                "  o: {type: vector_sink, params: {path: o.txt}}\n"
+                "connections:\n  - [a.out, r.in0]\n  - [r.out0, o.in]\n",
+                "mqgraph: block 'r' (router): rule direct needs as many outputs as inputs "
+                "(1 inputs, 2 outputs)\n",
+                "o.txt");
+}
+END_TEST
+
+START_TEST(test_merger_outlives_an_input_that_ends)
+{
+    size_t n;
+    int seen[3] = {0};
+    enter_tmpdir();
+    graph_ok("blocks:\n"
+             "  a: {type: vector_source, params: {values: [1]}}\n"
+             "  b: {type: vector_source, params: {values: [2], repeat: true, items_per_buffer: 10}}\n"
+             "  c: {type: vector_source, params: {values: [3], repeat: true, items_per_buffer: 10}}\n"
+             "  hb: {type: head, params: {items: 5000}}\n"
+             "  hc: {type: head, params: {items: 3000}}\n"
+             "  m: {type: merger, params: {inputs: 3}}\n"
+             "  o: {type: vector_sink, params: {path: o.txt}}\n"
+             "connections:\n  - [a.out, m.in0]\n  - [b.out, hb.in]\n  - [c.out, hc.in]\n"
+             "  - [hb.out, m.in1]\n  - [hc.out, m.in2]\n  - [m.out, o.in]\n");
+    double *v = read_numbers("o.txt", &n);
+    ck_assert_uint_eq(n, 8001);
+    for (size_t i = 0; i < n; i++)
+        seen[(int)v[i] - 1]++;
+    ck_assert_int_eq(seen[0], 1);
+    ck_assert_int_eq(seen[1], 5000);
+    ck_assert_int_eq(seen[2], 3000);
+    free(v);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("blocks");
+    TCase *tc = tcase_create("blocks");
+    SRunner *sr;
+    int failed;
+
+    tcase_set_timeout(tc, 60);
+    tcase_add_unchecked_fixture(tc, run_make_base, run_remove_base);
+    tcase_add_test(tc, test_sig_source_waveforms);
+    tcase_add_test(tc, test_vector_source_types_and_repeat);
+    tcase_add_test(tc, test_file_source_repeat_and_errors);
+    tcase_add_test(tc, test_noise_source_statistics_and_seed);
+    tcase_add_test(tc, test_add_three_inputs_of_uneven_buffers);
+    tcase_add_test(tc, test_fir_filter_decimation_and_c32);
+    tcase_add_test(tc, test_delay_and_timestamps);
+    tcase_add_test(tc, test_throttle_stops_with_the_graph);
+    tcase_add_test(tc, test_splitter_to_sixteen_outputs);
+    tcase_add_test(tc, test_router_rules);
+    tcase_add_test(tc, test_merger_outlives_an_input_that_ends);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
