@@ -405,6 +405,34 @@ int mq_arena_stop_requested(const mq_arena *a)
     return atomic_load_explicit(&mq__hdr(a)->stop, memory_order_relaxed) != 0;
 }
 
+void mq_arena_start(mq_arena *a)
+{
+    atomic_store(&mq__hdr(a)->started, 1);
+    mq__doorbell_ring(&mq__hdr(a)->start_bell);
+}
+
+int mq_arena_started(const mq_arena *a)
+{
+    return atomic_load_explicit(&mq__hdr(a)->started, memory_order_acquire) != 0;
+}
+
+int mq_arena_wait_start(mq_arena *a, int64_t timeout_ns)
+{
+    struct mq__doorbell *bell = &mq__hdr(a)->start_bell;
+    int64_t deadline = timeout_ns < 0 ? -1 : mq_now_ns() + timeout_ns;
+
+    while (!mq_arena_started(a)) {
+        uint32_t seq = mq__doorbell_arm(a, bell);
+        if (mq_arena_started(a)) {
+            mq__doorbell_disarm(bell);
+            break;
+        }
+        if (mq__doorbell_wait(bell, seq, deadline) == MQ_ETIMEDOUT)
+            return mq_arena_started(a) ? 0 : MQ_ETIMEDOUT;
+    }
+    return 0;
+}
+
 void mq_arena_fail(mq_arena *a)
 {
     atomic_fetch_or(&mq__hdr(a)->stop, MQ__STOP | MQ__FAILED);

@@ -99,6 +99,14 @@ int mq_arena_stop_requested(const mq_arena *a);
 void mq_arena_fail(mq_arena *a);
 int mq_arena_failed(const mq_arena *a);
 
+/* The start barrier: blocks wait in mq_arena_wait_start until the supervisor has
+ * started all of them and calls mq_arena_start, so early blocks do not take the
+ * CPU from the start-up of later ones. wait_start returns 0 once started, or
+ * MQ_ETIMEDOUT after timeout_ns (< 0: no limit). */
+void mq_arena_start(mq_arena *a);
+int mq_arena_started(const mq_arena *a);
+int mq_arena_wait_start(mq_arena *a, int64_t timeout_ns);
+
 /* Stores now into the bound slot's heartbeat. Cheap: one relaxed store. */
 void mq_arena_heartbeat(mq_arena *a);
 

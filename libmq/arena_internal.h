@@ -26,7 +26,7 @@
 #include "buf.h"
 
 #define MQ__MAGIC 0x414e455241514d31ULL /* "1MQARENA" little-endian */
-#define MQ__VERSION 2u
+#define MQ__VERSION 3u
 #define MQ__MAX_PORTS 16
 #define MQ__CLAIM_BATCH 8 /* buffers claimed per bitmap access in large pools */
 
@@ -53,6 +53,11 @@
 #define MQ__ID_IDX(id) ((uint64_t)((id) >> 32))
 #define MQ__CELL_TAKEN (1ULL << 63)
 
+struct mq__doorbell {
+    _Atomic uint32_t seq;
+    _Atomic uint32_t sleepers;
+};
+
 enum { MQ__STOP = 1, MQ__FAILED = 2 };
 
 struct mq__hdr {
@@ -74,7 +79,9 @@ struct mq__hdr {
         off_bufs, off_bitmap, off_data;
     char graph_name[MQ_NAME_MAX];
     _Atomic uint32_t blocks_used, conns_used; /* registry fill, creator only */
-    uint8_t reserved[96];
+    _Atomic uint32_t started; /* mq_arena_start was called */
+    struct mq__doorbell start_bell;
+    uint8_t reserved[84];
 };
 static_assert(sizeof(struct mq__hdr) == 384, "header layout");
 
@@ -112,11 +119,6 @@ static_assert(sizeof(struct mq__slot) == 64, "slot layout");
 /* A futex doorbell: producers ring the consumer's doorbell after pushing, consumers
  * ring the producer's after freeing space. The futex word is `seq`; `sleepers`
  * counts processes inside a wait, so a ring costs no syscall when nobody sleeps. */
-struct mq__doorbell {
-    _Atomic uint32_t seq;
-    _Atomic uint32_t sleepers;
-};
-
 struct mq__port {
     char name[24];
     uint32_t item_type;

@@ -10,7 +10,8 @@
 
 #include "catalog.h"
 
-const mq_block_decl *catalog_open(const char *path, void **dl, char *err, size_t len)
+/* Loads one module file and returns its declaration, or NULL with the reason. */
+static const mq_block_decl *catalog_open(const char *path, void **dl, char *err, size_t len)
 {
     const mq_block_decl *(*entry)(void);
     const mq_block_decl *d;

@@ -25,7 +25,5 @@ const mqg_module *catalog_find(const mqg_catalog *c, const char *type);
 /* The known type nearest to `type` by edit distance, or NULL if none is close. */
 const char *catalog_suggest(const mqg_catalog *c, const char *type);
 
-/* Loads one module file and returns its declaration, or NULL with the reason. */
-const mq_block_decl *catalog_open(const char *path, void **dl, char *err, size_t len);
 
 #endif

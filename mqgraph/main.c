@@ -213,8 +213,6 @@ int main(int argc, char **argv)
         printf("mqgraph %s\n", MQ_VERSION_STRING);
         return 0;
     }
-    if (!strcmp(cmd, "__block"))
-        return supervise_child(argc, argv);
     if (!strcmp(cmd, "blocks"))
         return cmd_blocks(argc - 2, argv + 2);
     const char *usage = !strcmp(cmd, "run")        ? usage_run

@@ -10,7 +10,4 @@
  * block failed, 128 + signal when stopped by SIGINT/SIGTERM. */
 int supervise_run(mqg_graph *g, const mqg_catalog *cat, int quiet);
 
-/* The child side: `mqgraph __block SHM INDEX MODULE HEARTBEAT_MS PPID [name=value...]`. */
-int supervise_child(int argc, char **argv);
-
 #endif

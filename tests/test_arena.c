@@ -267,6 +267,31 @@ START_TEST(test_registry_blocks_and_connections)
 }
 END_TEST
 
+/* A waiter is released by mq_arena_start, however long it has been waiting. */
+static int start_waiter(void *arg)
+{
+    mq_arena *c = tu_child_attach(arg, 1);
+    if (!c)
+        return 10;
+    int rc = mq_arena_wait_start(c, 10 * 1000000000LL);
+    return rc == 0 && mq_arena_started(c) ? 0 : 11;
+}
+
+START_TEST(test_start_barrier_releases_waiters)
+{
+    mq_layout l;
+    tu_layout_small(&l);
+    mq_arena *a = tu_arena_new(&l);
+    ck_assert_int_eq(mq_arena_started(a), 0);
+    ck_assert_int_eq(mq_arena_wait_start(a, 1000000), MQ_ETIMEDOUT);
+    pid_t pid = tu_fork(start_waiter, a);
+    mq_arena_start(a);
+    ck_assert_int_eq(tu_wait(pid), 0);
+    ck_assert_int_eq(mq_arena_started(a), 1);
+    ck_assert_int_eq(mq_arena_wait_start(a, 0), 0);
+}
+END_TEST
+
 START_TEST(test_strerror_names_every_code)
 {
     ck_assert_str_eq(mq_strerror(0), "success");
@@ -294,6 +319,7 @@ int main(void)
     tcase_add_test(tc, test_attach_inconsistent_geometry_fails);
     tcase_add_test(tc, test_slot_claim_is_exclusive_and_leave_frees_it);
     tcase_add_test(tc, test_registry_blocks_and_connections);
+    tcase_add_test(tc, test_start_barrier_releases_waiters);
     tcase_add_test(tc, test_strerror_names_every_code);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

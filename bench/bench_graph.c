@@ -1,0 +1,224 @@
+/* bench_graph - whole graphs run by mqgraph, measured against the machine itself:
+ *
+ *   memcpy      single-core memory copy bandwidth (the baseline), 256 MiB at a time;
+ *   chain3      null_source -> head(N) -> multiply_const -> null_sink, f32 items:
+ *               items/s and GB/s of the stream, and the ratio to memcpy;
+ *   chain8x     the same with 8 multiply_const in a row;
+ *   startup     a 64-block chain: from launching mqgraph until every block has
+ *               joined the arena, and from SIGINT until mqgraph has exited
+ *               (stop, drain, reap, unlink).
+ *
+ * Usage: bench_graph [items] [items_per_buffer]   (defaults 2^28, 16384)
+ * Figures only; nothing is asserted. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mq.h"
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static double memcpy_gbps(void)
+{
+    size_t n = (size_t)256 << 20;
+    char *a = malloc(n), *b = malloc(n);
+    double best = 0;
+
+    if (!a || !b)
+        abort();
+    memset(a, 1, n);
+    memset(b, 2, n); /* both touched: no page faults inside the timing */
+    for (int r = 0; r < 5; r++) {
+        double t0 = now_s();
+        memcpy(r % 2 ? a : b, r % 2 ? b : a, n);
+        double gbps = (double)n / (now_s() - t0) / 1e9;
+        if (gbps > best)
+            best = gbps;
+    }
+    free(a);
+    free(b);
+    return best;
+}
+
+/* The mqgraph to run: in the build tree, MQGRAPH is libtool's wrapper script, which
+ * costs a shell start-up (~40 ms) per launch that an installed mqgraph does not have;
+ * the binary behind it is run directly, with the library path the wrapper would set. */
+static const char *exe = MQGRAPH;
+
+static void find_binary(void)
+{
+    static char bin[512], libs[512];
+    char *slash;
+    snprintf(bin, sizeof bin, "%s", MQGRAPH);
+    if (!(slash = strrchr(bin, '/')))
+        return;
+    snprintf(slash, sizeof bin - (size_t)(slash - bin), "/.libs/mqgraph");
+    if (access(bin, X_OK) != 0)
+        return;
+    snprintf(libs, sizeof libs, "%s/libmq/.libs", BUILDDIR);
+    setenv("LD_LIBRARY_PATH", libs, 1);
+    exe = bin;
+}
+
+static pid_t launch(const char *yaml, int quiet)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        abort();
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (quiet) {
+            int fd = open("/dev/null", O_WRONLY);
+            dup2(fd, 1);
+        }
+        execl(exe, exe, "run", yaml, "--quiet", (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+static int reap(pid_t pid)
+{
+    int st;
+    if (waitpid(pid, &st, 0) != pid)
+        return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* A chain: null_source -> head -> `stages` x multiply_const -> null_sink. */
+static void write_chain(const char *path, const char *name, int stages, long long items,
+                        int per_buf)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        abort();
+    fprintf(f, "name: %s\nblocks:\n  src: {type: null_source, params: {items_per_buffer: %d}}\n",
+            name, per_buf);
+    fprintf(f, "  head: {type: head, params: {items: %lld}}\n", items);
+    for (int i = 0; i < stages; i++)
+        fprintf(f, "  m%d: {type: multiply_const, params: {k: 1.0001}}\n", i);
+    fprintf(f, "  sink: {type: null_sink}\nconnections:\n  - [src.out, head.in]\n");
+    for (int i = 0; i <= stages; i++) {
+        char from[16], to[16];
+        snprintf(from, sizeof from, i ? "m%d" : "head", i - 1);
+        snprintf(to, sizeof to, i < stages ? "m%d" : "sink", i);
+        fprintf(f, "  - [%s.out, %s.in]\n", from, to);
+    }
+    fclose(f);
+}
+
+static void chain(const char *dir, const char *label, int stages, long long items, int per_buf,
+                  double base)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s.yaml", dir, label);
+    write_chain(path, label, stages, items, per_buf);
+    double t0 = now_s();
+    int rc = reap(launch(path, 1));
+    double secs = now_s() - t0;
+    double gbps = (double)items * 4 / secs / 1e9;
+    printf("%-8s %2d blocks  %lld f32 items in %.3f s: %6.1f M items/s, %5.2f GB/s,"
+           " %.2f x memcpy%s\n",
+           label, stages + 3, items, secs, (double)items / secs / 1e6, gbps, gbps / base,
+           rc ? "  (FAILED)" : "");
+}
+
+/* Polls (every 1 ms, so the polling itself takes little from the blocks) until the
+ * arena of graph `name` exists, `blocks` slots are active and the supervisor has
+ * released them (mq_arena_start); returns the time that took, or -1 after 10 s. */
+static double wait_all_joined(const char *name, int blocks, double t0)
+{
+    char prefix[64], shm[300] = "";
+    snprintf(prefix, sizeof prefix, "mq.%s.", name);
+    while (now_s() - t0 < 10) {
+        if (!shm[0]) {
+            DIR *d = opendir("/dev/shm");
+            struct dirent *e;
+            while (d && (e = readdir(d)))
+                if (!strncmp(e->d_name, prefix, strlen(prefix)))
+                    snprintf(shm, sizeof shm, "/%s", e->d_name);
+            if (d)
+                closedir(d);
+        }
+        mq_arena *a;
+        if (shm[0] && mq_arena_attach(shm, &a) == 0) {
+            int active = 0;
+            for (int i = 0; i < blocks; i++) {
+                mq_slot_info si;
+                active += mq_arena_slot_info(a, (uint32_t)i, &si) == 0 &&
+                          si.state == MQ_SLOT_ACTIVE;
+            }
+            int started = mq_arena_started(a);
+            mq_arena_detach(a);
+            if (active == blocks && started)
+                return now_s() - t0;
+        }
+        usleep(1000);
+    }
+    return -1;
+}
+
+static void startup(const char *dir)
+{
+    char path[256];
+    double up_best = 1e9, down_best = 1e9, up_sum = 0, down_sum = 0;
+    const int runs = 5;
+
+    snprintf(path, sizeof path, "%s/start64.yaml", dir);
+    write_chain(path, "start64", 61, 1LL << 50, 1024); /* 64 blocks, runs until stopped */
+    for (int r = 0; r < runs; r++) {
+        double t0 = now_s();
+        pid_t pid = launch(path, 1);
+        double up = wait_all_joined("start64", 64, t0);
+        double t1 = now_s();
+        kill(pid, SIGINT);
+        int rc = reap(pid);
+        double down = now_s() - t1;
+        if (up < 0 || rc != 130) {
+            printf("startup  run %d failed (up %.3f, exit %d)\n", r, up, rc);
+            continue;
+        }
+        up_sum += up, down_sum += down;
+        up_best = up < up_best ? up : up_best;
+        down_best = down < down_best ? down : down_best;
+    }
+    printf("startup  64 blocks: launch to all joined %.1f ms (best of %d; mean %.1f),"
+           " SIGINT to exit %.1f ms (mean %.1f)\n",
+           up_best * 1e3, runs, up_sum / runs * 1e3, down_best * 1e3, down_sum / runs * 1e3);
+}
+
+int main(int argc, char **argv)
+{
+    long long items = argc > 1 ? atoll(argv[1]) : 1LL << 28;
+    int per_buf = argc > 2 ? atoi(argv[2]) : 16384;
+    char dir[] = "/tmp/mq-bench-XXXXXX";
+
+    if (!mkdtemp(dir))
+        return 1;
+    find_binary();
+    printf("mqgraph  %s\n", exe);
+    double base = memcpy_gbps();
+    printf("memcpy   single core, 256 MiB: %.2f GB/s (best of 5)\n", base);
+    printf("(buffers of %d f32 items)\n", per_buf);
+    chain(dir, "chain3", 1, items, per_buf, base);
+    chain(dir, "chain8x", 8, items, per_buf, base);
+    startup(dir);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    return system(cmd) == 0 ? 0 : 1;
+}
