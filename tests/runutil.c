@@ -103,6 +103,10 @@ pid_t start(const char *const *args)
         int e = open("err.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
         dup2(o, 1);
         dup2(e, 2);
+#ifdef MQGRAPH_LIBS
+        /* mqgraph_san is no libtool wrapper: the modules find libmq through this */
+        setenv("LD_LIBRARY_PATH", MQGRAPH_LIBS, 1);
+#endif
         execv(MQGRAPH, (char *const *)argv);
         _exit(127);
     }
