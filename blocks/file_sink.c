@@ -9,16 +9,6 @@ static const mq_param_decl params[] = {
 };
 static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type"}};
 
-static int init(mq_block_ctx *c, void **state)
-{
-    struct part_file *p = calloc(1, sizeof *p);
-
-    if (!p)
-        return -1;
-    *state = p;
-    return part_file_open(c, p, mq_param_str(c, "path"));
-}
-
 static int work(mq_block_ctx *c, void *state)
 {
     struct part_file *p = state;
@@ -28,13 +18,6 @@ static int work(mq_block_ctx *c, void *state)
     return fwrite(d, 1, bytes, p->f) == bytes ? MQ_WORK_OK : part_file_error(c, p);
 }
 
-static void fini(mq_block_ctx *c, void *state)
-{
-    if (state)
-        part_file_close(c, state);
-    free(state);
-}
-
 static const mq_block_decl decl = {
     .abi = MQ_BLOCK_ABI,
     .name = "file_sink",
@@ -42,6 +25,6 @@ static const mq_block_decl decl = {
            "renamed at the end of the stream).",
     .in = in, .n_in = 1,
     .params = params, .n_params = 2,
-    .init = init, .work = work, .fini = fini,
+    .init = part_file_init, .work = work, .fini = part_file_fini,
 };
 MQ_BLOCK_EXPORT(decl)

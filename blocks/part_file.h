@@ -59,4 +59,23 @@ static void part_file_close(mq_block_ctx *c, struct part_file *p)
     free(p->path);
 }
 
+/* init and fini of a sink whose state is just its part_file, opened on the `path`
+ * parameter. */
+static int part_file_init(mq_block_ctx *c, void **state)
+{
+    struct part_file *p = calloc(1, sizeof *p);
+
+    if (!p)
+        return -1;
+    *state = p;
+    return part_file_open(c, p, mq_param_str(c, "path"));
+}
+
+static void part_file_fini(mq_block_ctx *c, void *state)
+{
+    if (state)
+        part_file_close(c, state);
+    free(state);
+}
+
 #endif

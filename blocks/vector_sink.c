@@ -14,16 +14,6 @@ static const mq_param_decl params[] = {
 };
 static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type"}};
 
-static int init(mq_block_ctx *c, void **state)
-{
-    struct part_file *p = calloc(1, sizeof *p);
-
-    if (!p)
-        return -1;
-    *state = p;
-    return part_file_open(c, p, mq_param_str(c, "path"));
-}
-
 static int print_item(FILE *f, mq_item_type t, const void *d, size_t i)
 {
     switch (t) {
@@ -59,13 +49,6 @@ static int work(mq_block_ctx *c, void *state)
     return MQ_WORK_OK;
 }
 
-static void fini(mq_block_ctx *c, void *state)
-{
-    if (state)
-        part_file_close(c, state);
-    free(state);
-}
-
 static const mq_block_decl decl = {
     .abi = MQ_BLOCK_ABI,
     .name = "vector_sink",
@@ -74,6 +57,6 @@ static const mq_block_decl decl = {
            "The file appears (renamed from path.partPID) when the stream ends.",
     .in = in, .n_in = 1,
     .params = params, .n_params = sizeof params / sizeof params[0],
-    .init = init, .work = work, .fini = fini,
+    .init = part_file_init, .work = work, .fini = part_file_fini,
 };
 MQ_BLOCK_EXPORT(decl)
