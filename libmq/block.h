@@ -118,6 +118,9 @@ mq_item_type mq_block_in_type(const mq_block_ctx *c, int port);
 mq_item_type mq_block_out_type(const mq_block_ctx *c, int port);
 /* The graph was asked to stop (SIGINT): a long-running work should return DONE. */
 int mq_block_stopping(const mq_block_ctx *c);
+/* How often this block's process was restarted before this one (restart policies
+ * on-failure and always): 0 the first time. A restarted block starts from init. */
+int mq_block_restarts(const mq_block_ctx *c);
 /* The graph failed: some block failed or died, so the stream this block saw end may
  * be cut short. A sink's fini discards its output then. */
 int mq_block_graph_failed(const mq_block_ctx *c);
@@ -169,6 +172,12 @@ int mq_block_sleep_until(mq_block_ctx *c, int64_t deadline_ns);
 /* ---- running a block (mqgraph's child process) --------------------------------------- */
 typedef struct mq_run_opts {
     int64_t heartbeat_ns; /* longest wait between heartbeats */
+    int restarts;         /* how often this block was restarted before (mq_block_restarts) */
+    /* The supervisor may start the block again when it ends (restart on-failure or
+     * always): its outputs stay open, its inputs are not abandoned and a failure
+     * does not fail the graph; the supervisor does all that itself when it decides
+     * not to restart the block. */
+    int restartable;
 } mq_run_opts;
 
 /* Runs block `block` of the registry in this process, which must hold its slot:

@@ -312,6 +312,7 @@ int mq_queue_stats_get(const mq_arena *a, uint32_t conn, mq_queue_stats *out)
     out->depth = v.depth;
     out->policy = v.policy;
     out->closed = atomic_load(&v.c->closed);
+    out->abandoned = atomic_load(&v.c->abandoned);
     return 0;
 }
 

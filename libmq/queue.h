@@ -48,6 +48,7 @@ typedef struct mq_queue_stats {
     uint32_t depth;
     uint32_t policy;
     uint32_t closed;
+    uint32_t abandoned;
 } mq_queue_stats;
 
 int mq_queue_stats_get(const mq_arena *a, uint32_t conn, mq_queue_stats *out);

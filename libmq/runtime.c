@@ -53,6 +53,7 @@ struct mq_block_ctx {
     struct mq__input in[MQ__PORTS];
     struct mq__output out[MQ__PORTS];
     int64_t hb_ns;
+    int restarts;
     uint64_t items_in, items_out; /* during one work call */
     char name[48];
     char *err;
@@ -113,6 +114,11 @@ mq_item_type mq_block_out_type(const mq_block_ctx *c, int port)
 int mq_block_stopping(const mq_block_ctx *c)
 {
     return mq_arena_stop_requested(c->a);
+}
+
+int mq_block_restarts(const mq_block_ctx *c)
+{
+    return c->restarts;
 }
 
 int mq_block_graph_failed(const mq_block_ctx *c)
@@ -453,8 +459,10 @@ static void mq__consume_inputs(mq_block_ctx *c)
     }
 }
 
-/* End of the block: nothing more goes out, nothing more is read. */
-static void mq__shutdown(mq_block_ctx *c)
+/* End of the block: nothing more goes out, nothing more is read. With
+ * `end_streams` 0 (a block the supervisor may restart), only what the block holds
+ * goes; its connections stay as they are. */
+static void mq__shutdown(mq_block_ctx *c, int end_streams)
 {
     for (int i = 0; i < c->n_in; i++)
         c->in[i].take = -1;
@@ -463,6 +471,10 @@ static void mq__shutdown(mq_block_ctx *c)
         if (c->out[o].pending != MQ_ID_NONE)
             mq_buf_release(c->a, c->out[o].pending);
         c->out[o].pending = MQ_ID_NONE;
+    }
+    if (!end_streams)
+        return;
+    for (int o = 0; o < c->n_out; o++) {
         for (int j = 0; j < c->out[o].n; j++)
             mq_queue_close(c->a, (uint32_t)c->out[o].conn[j]);
     }
@@ -588,6 +600,7 @@ int mq_block_run(const mq_block_decl *d, mq_arena *a, uint32_t block, int n_para
     c->err = errbuf;
     c->errlen = errlen;
     c->hb_ns = opts && opts->heartbeat_ns > 0 ? opts->heartbeat_ns : 100000000;
+    c->restarts = opts ? opts->restarts : 0;
     errbuf[0] = 0;
     if ((rc = mq_registry_block_info(a, block, &bi)) < 0) {
         snprintf(errbuf, errlen, "no block %u in the registry", block);
@@ -610,9 +623,10 @@ int mq_block_run(const mq_block_decl *d, mq_arena *a, uint32_t block, int n_para
     } else {
         rc = mq__loop(c, state);
     }
-    if (rc < 0)
+    int restartable = opts && opts->restartable;
+    if (rc < 0 && !restartable)
         mq_arena_fail(a); /* before the outputs end: see mq_arena_fail */
-    mq__shutdown(c);
+    mq__shutdown(c, !restartable);
     if (d->fini)
         d->fini(c, state);
 out:

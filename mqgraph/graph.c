@@ -229,6 +229,38 @@ static char *param_text(struct loader *L, const yaml_node_t *v, const char *name
     return out;
 }
 
+/* restart: POLICY, or {policy: POLICY, max_restarts: N, backoff_ms: MS}. */
+static int load_restart(struct loader *L, yaml_node_t *n, mqg_block *b)
+{
+    static const char *const keys[] = {"policy", "max_restarts", "backoff_ms", NULL};
+    static const char *const names[] = {"never", "on-failure", "always"};
+    yaml_node_t *p = n, *x;
+    int64_t v;
+
+    if (n->type == YAML_MAPPING_NODE) {
+        if (known_keys(L, n, keys, "restart") < 0)
+            return -1;
+        if ((x = get(L, n, "max_restarts"))) {
+            if (to_int(L, x, "max_restarts", 0, 1000000, &v) < 0)
+                return -1;
+            b->max_restarts = (int)v;
+        }
+        if ((x = get(L, n, "backoff_ms"))) {
+            if (to_int(L, x, "backoff_ms", 0, 3600000, &v) < 0)
+                return -1;
+            b->backoff_ms = v;
+        }
+        if (!(p = get(L, n, "policy")))
+            return fail(L, n, "restart needs a policy: never, on-failure or always");
+    }
+    for (int i = 0; i < 3; i++)
+        if (scalar(p) && !strcmp(scalar(p), names[i])) {
+            b->restart = i;
+            return 0;
+        }
+    return fail(L, p, "restart must be never, on-failure or always");
+}
+
 static int load_block(struct loader *L, yaml_node_t *k, yaml_node_t *v, mqg_block *b)
 {
     static const char *const keys[] = {"type", "params", "restart", NULL};
@@ -245,17 +277,10 @@ static int load_block(struct loader *L, yaml_node_t *k, yaml_node_t *v, mqg_bloc
         return fail(L, t, "the type of block '%s' must be a name", b->name);
     b->type = strdup(scalar(t));
     b->type_mark = mark_of(t);
-    if ((restart = get(L, v, "restart"))) {
-        const char *r = scalar(restart);
-        if (r && !strcmp(r, "never"))
-            b->restart = 0;
-        else if (r && !strcmp(r, "on-failure"))
-            b->restart = 1;
-        else if (r && !strcmp(r, "always"))
-            b->restart = 2;
-        else
-            return fail(L, restart, "restart must be never, on-failure or always");
-    }
+    b->max_restarts = 3;
+    b->backoff_ms = 100;
+    if ((restart = get(L, v, "restart")) && load_restart(L, restart, b) < 0)
+        return -1;
     if (!(params = get(L, v, "params")))
         return 0;
     if (want(L, params, YAML_MAPPING_NODE, "params") < 0)

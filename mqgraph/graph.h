@@ -17,6 +17,8 @@ typedef struct mqg_mark {
     int line, col; /* 1-based */
 } mqg_mark;
 
+enum { MQG_RESTART_NEVER = 0, MQG_RESTART_ON_FAILURE, MQG_RESTART_ALWAYS };
+
 typedef struct mqg_block {
     char *name;
     char *type;
@@ -24,7 +26,9 @@ typedef struct mqg_block {
     int n_params;
     char **kv;          /* "name=value" */
     mqg_mark *kv_mark;  /* where each value is */
-    int restart;        /* 0 never, 1 on-failure, 2 always */
+    int restart;        /* MQG_RESTART_* */
+    int max_restarts;   /* default 3 */
+    int64_t backoff_ms; /* before the first restart, doubled for each next one */
     const mq_block_decl *decl; /* set by validation */
 } mqg_block;
 

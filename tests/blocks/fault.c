@@ -1,0 +1,114 @@
+/* fault - a test block that fails on purpose: it passes f32 buffers through until
+ * item `at` (or a point drawn from `seed`), then crashes (SIGSEGV, abort, exit 3),
+ * hangs (sleeping, spinning, or stopped by SIGSTOP, all without heartbeat), returns
+ * ERROR, or takes a buffer reference it never gives back. It faults only in its
+ * first `times` lives, so a restarted one can run clean. Built for the tests only,
+ * never installed. */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "block.h"
+
+struct fault {
+    int kind;
+    int64_t at, seen;
+    int armed;
+};
+
+enum { NONE, SEGV, ABORT, EXIT, HANG, SPIN, STOP, ERROR, LEAK };
+static const char *kinds[] = {"none", "segv", "abort", "exit", "hang", "spin", "stop",
+                              "error", "leak"};
+
+static const mq_param_decl params[] = {
+    {"kind", MQ_PARAM_ENUM, "segv", 0, 0, "none|segv|abort|exit|hang|spin|stop|error|leak",
+     "what goes wrong"},
+    {"at", MQ_PARAM_INT, "0", -1, 1e15, NULL, "item at which it goes wrong; -1: from seed"},
+    {"seed", MQ_PARAM_INT, "1", 0, 1e15, NULL, "draws `at` in [0, 10000) when at is -1"},
+    {"times", MQ_PARAM_INT, "1", 0, 1e6, NULL, "fault in the first `times` lives only"},
+};
+static const mq_port_decl in[] = {{.name = "in", .type = MQ_ITEM_F32}};
+static const mq_port_decl out[] = {{.name = "out", .type = MQ_ITEM_F32}};
+
+static int init(mq_block_ctx *c, void **state)
+{
+    struct fault *f = calloc(1, sizeof *f);
+    const char *k = mq_param_str(c, "kind");
+
+    if (!f)
+        return -1;
+    for (int i = 0; i < (int)(sizeof kinds / sizeof kinds[0]); i++)
+        if (!strcmp(k, kinds[i]))
+            f->kind = i;
+    f->at = mq_param_int(c, "at");
+    if (f->at < 0) {
+        srand((unsigned)mq_param_int(c, "seed"));
+        f->at = rand() % 10000;
+    }
+    f->armed = mq_block_restarts(c) < mq_param_int(c, "times");
+    *state = f;
+    return 0;
+}
+
+static int go_wrong(mq_block_ctx *c, struct fault *f)
+{
+    mq_id id;
+
+    switch (f->kind) {
+    case SEGV:
+        raise(SIGSEGV);
+        break;
+    case ABORT:
+        abort();
+    case EXIT:
+        _exit(3);
+    case HANG:
+        for (;;)
+            pause();
+    case SPIN:
+        for (volatile int x = 0;; x++)
+            ;
+    case STOP:
+        raise(SIGSTOP);
+        break;
+    case ERROR:
+        mq_block_error(c, "fault: ERROR at item %lld as asked", (long long)f->at);
+        return MQ_WORK_ERROR;
+    case LEAK:
+        mq_buf_alloc(mq_block_arena(c), 64, 0, &id); /* never released */
+        break;
+    }
+    f->armed = 0;
+    return MQ_WORK_OK;
+}
+
+static int work(mq_block_ctx *c, void *state)
+{
+    struct fault *f = state;
+    size_t bytes;
+    mq_timestamp ts;
+
+    mq_in_data(c, 0, &bytes);
+    if (f->armed && f->kind != NONE && f->seen + (int64_t)(bytes / 4) > f->at &&
+        go_wrong(c, f) != MQ_WORK_OK)
+        return MQ_WORK_ERROR;
+    f->seen += (int64_t)(bytes / 4);
+    mq_in_timestamp(c, 0, &ts);
+    return mq_out_forward(c, 0, 0, bytes, &ts) < 0 ? MQ_WORK_ERROR : MQ_WORK_OK;
+}
+
+static void fini(mq_block_ctx *c, void *state)
+{
+    free(state);
+}
+
+static const mq_block_decl decl = {
+    .abi = MQ_BLOCK_ABI,
+    .name = "fault",
+    .doc = "Test block: passes f32 through, then fails as `kind` says at item `at`.",
+    .in = in, .n_in = 1, .out = out, .n_out = 1,
+    .params = params, .n_params = sizeof params / sizeof params[0],
+    .init = init, .work = work, .fini = fini,
+};
+MQ_BLOCK_EXPORT(decl)

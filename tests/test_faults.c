@@ -1,0 +1,270 @@
+/* test_faults.c - blocks that crash, hang or fail (the `fault` test block): what the
+ * supervisor says, restart policies, the output that survives, and nothing left
+ * behind; mqgraph itself killed with SIGKILL. */
+#define _GNU_SOURCE
+#include <check.h>
+#include <dirent.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mq.h"
+#include "runutil.h"
+
+/* vector_source 0..999 in buffers of 100 -> fault -> vector_sink, the fault block
+ * configured by `fault` (its params) and `restart`. */
+static int chain(const char *fault, const char *restart, const char *arena)
+{
+    static char yaml[16384];
+    int n = snprintf(yaml, sizeof yaml, "%s\nblocks:\n  src: {type: vector_source, params: {values: [",
+                     arena);
+    for (int i = 0; i < 1000; i++)
+        n += snprintf(yaml + n, sizeof yaml - (size_t)n, "%s%d", i ? ", " : "", i);
+    snprintf(yaml + n, sizeof yaml - (size_t)n,
+             "], items_per_buffer: 100}}\n"
+             "  f: {type: fault, params: {%s}, restart: %s}\n"
+             "  out: {type: vector_sink, params: {path: data.txt}}\n"
+             "connections:\n  - [src.out, f.in]\n  - [f.out, out.in]\n",
+             fault, restart);
+    write_file("c.yaml", yaml);
+    const char *args[] = {"run", "c.yaml", NULL};
+    return run(args);
+}
+
+static char *err_text(void)
+{
+    return read_file("err.txt", NULL);
+}
+
+/* data.txt holds 0..999 without the 100 items of the buffer at 500..599, which the
+ * faulting process held when it died. */
+static void assert_lost_one_buffer(void)
+{
+    size_t n;
+    double *v = read_numbers("data.txt", &n);
+    ck_assert_uint_eq(n, 900);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_double_eq(v[i], i < 500 ? (double)i : (double)i + 100);
+    free(v);
+}
+
+static const struct {
+    const char *kind, *says;
+} crashes[] = {
+    {"segv", "was killed by signal 11 (Segmentation fault); restarting it in 10 ms "
+             "(restart 1 of 3); 1 buffer it held was lost\n"},
+    {"abort", "was killed by signal 6 (Aborted); restarting it in 10 ms (restart 1 of 3); "
+              "1 buffer it held was lost\n"},
+    {"exit", "failed with exit status 3; restarting it in 10 ms (restart 1 of 3); 1 buffer "
+             "it held was lost\n"},
+    {"error", "failed with exit status 2; restarting it in 10 ms (restart 1 of 3)"},
+};
+
+START_TEST(test_crash_is_restarted_on_failure)
+{
+    char params[64];
+    enter_tmpdir();
+    snprintf(params, sizeof params, "kind: %s, at: 500", crashes[_i].kind);
+    ck_assert_int_eq(chain(params, "{policy: on-failure, backoff_ms: 10}", ""), 0);
+    char *err = err_text();
+    ck_assert_msg(strstr(err, "mqgraph: block 'f' (fault, pid ") && strstr(err, crashes[_i].says),
+                  "stderr: %s", err);
+    free(err);
+    if (strcmp(crashes[_i].kind, "error") == 0) {
+        /* ERROR: the block's own runtime gives the buffer back before exiting */
+        size_t n;
+        double *v = read_numbers("data.txt", &n);
+        ck_assert_uint_eq(n, 900);
+        free(v);
+    } else {
+        assert_lost_one_buffer();
+    }
+    char *summary = read_file("out.txt", NULL); /* mqgraph's stdout */
+    ck_assert_msg(strstr(summary, "done, 1 restart\n"), "summary: %s", summary);
+    free(summary);
+    ck_assert_int_eq(shm_count("c"), 0);
+}
+END_TEST
+
+START_TEST(test_hung_block_is_killed_and_restarted)
+{
+    static const char *hangs[] = {"hang", "spin", "stop"};
+    char params[64];
+    enter_tmpdir();
+    snprintf(params, sizeof params, "kind: %s, at: 500", hangs[_i]);
+    ck_assert_int_eq(chain(params, "{policy: on-failure, backoff_ms: 10}",
+                           "arena: {heartbeat_ms: 20, heartbeat_timeout_ms: 200}"),
+                     0);
+    char *err = err_text();
+    ck_assert_msg(strstr(err, "mqgraph: block 'f' (pid ") &&
+                      strstr(err, "killing it as hung\n") &&
+                      strstr(err, "was killed by signal 9 (Killed); restarting it in 10 ms "
+                                  "(restart 1 of 3); 1 buffer it held was lost\n"),
+                  "stderr: %s", err);
+    free(err);
+    assert_lost_one_buffer();
+    ck_assert_int_eq(shm_count("c"), 0);
+}
+END_TEST
+
+START_TEST(test_never_restart_fails_the_graph)
+{
+    enter_tmpdir();
+    ck_assert_int_eq(chain("kind: segv, at: 500", "never", ""), 1);
+    char *err = err_text();
+    ck_assert_msg(strstr(err, "' (fault, pid ") &&
+                      strstr(err, ") was killed by signal 11 (Segmentation fault)\n"),
+                  "stderr: %s", err);
+    free(err);
+    ck_assert_int_ne(access("data.txt", F_OK), 0); /* the sink discarded its part */
+    ck_assert_int_eq(shm_count("c"), 0);
+}
+END_TEST
+
+START_TEST(test_restarts_run_out)
+{
+    enter_tmpdir();
+    ck_assert_int_eq(chain("kind: exit, at: 100, times: 10",
+                           "{policy: on-failure, max_restarts: 2, backoff_ms: 5}", ""),
+                     1);
+    char *err = err_text();
+    ck_assert_msg(strstr(err, "restarting it in 5 ms (restart 1 of 2)") &&
+                      strstr(err, "restarting it in 10 ms (restart 2 of 2)") &&
+                      strstr(err, "failed with exit status 3 (after 2 restarts)\n"),
+                  "stderr: %s", err);
+    free(err);
+    ck_assert_int_ne(access("data.txt", F_OK), 0);
+    ck_assert_int_eq(shm_count("c"), 0);
+}
+END_TEST
+
+START_TEST(test_leaked_reference_comes_back)
+{
+    enter_tmpdir();
+    /* the block keeps a buffer reference forever; leaving its slot returns it, and
+     * mqgraph's end-of-run check (every pool full) passes */
+    ck_assert_int_eq(chain("kind: leak, at: 500", "never", ""), 0);
+    size_t n;
+    double *v = read_numbers("data.txt", &n);
+    ck_assert_uint_eq(n, 1000);
+    free(v);
+}
+END_TEST
+
+START_TEST(test_always_restarts_a_finished_source)
+{
+    enter_tmpdir();
+    write_file("c.yaml", "blocks:\n"
+                         "  src: {type: vector_source, params: {values: [1, 2, 3]},"
+                         " restart: {policy: always, max_restarts: 2, backoff_ms: 1}}\n"
+                         "  out: {type: vector_sink, params: {path: data.txt}}\n"
+                         "connections:\n  - [src.out, out.in]\n");
+    const char *args[] = {"run", "c.yaml", NULL};
+    ck_assert_int_eq(run(args), 0);
+    char *out = read_file("data.txt", NULL);
+    ck_assert_str_eq(out, "1\n2\n3\n1\n2\n3\n1\n2\n3\n"); /* played 1 + 2 times */
+    free(out);
+    char *summary = read_file("out.txt", NULL);
+    ck_assert_msg(strstr(summary, "done, 2 restarts\n"), "summary: %s", summary);
+    free(summary);
+}
+END_TEST
+
+/* Whether pid is gone (or a zombie nobody reaps, in a container without init). */
+static int gone(pid_t pid)
+{
+    char path[64], st = 0;
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 1;
+    int rc = fscanf(f, "%*d (%*[^)]) %c", &st);
+    fclose(f);
+    return rc == 1 && (st == 'Z' || st == 'X');
+}
+
+START_TEST(test_sigkill_of_mqgraph_leaves_nothing)
+{
+    pid_t kids[3];
+    char shm[300] = "";
+    enter_tmpdir();
+    write_file("k.yaml", "blocks:\n"
+                         "  src: {type: null_source}\n"
+                         "  mul: {type: multiply_const, params: {k: 2}}\n"
+                         "  out: {type: null_sink}\n"
+                         "connections:\n  - [src.out, mul.in]\n  - [mul.out, out.in]\n");
+    const char *args[] = {"run", "k.yaml", NULL};
+    pid_t pid = start(args);
+    ck_assert_msg(wait_running("k", 3), "graph did not start");
+    DIR *d = opendir("/dev/shm");
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (!strncmp(e->d_name, "mq.k.", 5))
+            snprintf(shm, sizeof shm, "/%s", e->d_name);
+    closedir(d);
+    mq_arena *a;
+    ck_assert_int_eq(mq_arena_attach(shm, &a), 0);
+    for (int i = 0; i < 3; i++) {
+        mq_slot_info si;
+        ck_assert_int_eq(mq_arena_slot_info(a, (uint32_t)i, &si), 0);
+        kids[i] = si.pid;
+    }
+    mq_arena_detach(a);
+    kill(pid, SIGKILL);
+    ck_assert_int_eq(finish(pid), 128 + SIGKILL);
+    /* PR_SET_PDEATHSIG: every block goes at once; allow a second */
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 0; i < 3; i++) {
+        while (!gone(kids[i])) {
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            ck_assert_msg((now.tv_sec - t0.tv_sec) * 1000000000L + now.tv_nsec - t0.tv_nsec <
+                              1000000000L,
+                          "block process %d outlived mqgraph by a second", (int)kids[i]);
+            sched_yield();
+        }
+    }
+    ck_assert_int_eq(shm_count("k"), 1); /* SIGKILL: no chance to clean up */
+    /* the next run of the graph removes it */
+    write_file("n.yaml", "name: k\nblocks:\n  s: {type: vector_source, params: {values: [1]}}\n"
+                         "  o: {type: null_sink}\nconnections:\n  - [s.out, o.in]\n");
+    const char *next[] = {"run", "n.yaml", "--quiet", NULL};
+    ck_assert_int_eq(run(next), 0);
+    char *err = err_text(), want[400];
+    snprintf(want, sizeof want, "mqgraph: removed the arena %s left by a run that died (pid %d)\n",
+             shm, (int)pid);
+    ck_assert_msg(strstr(err, want), "stderr: %s", err);
+    free(err);
+    ck_assert_int_eq(shm_count("k"), 0);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("faults");
+    TCase *tc = tcase_create("faults");
+    SRunner *sr;
+    int failed;
+
+    setenv("MQ_BLOCK_PATH", FAULT_BLOCKS, 1);
+    tcase_set_timeout(tc, 60);
+    tcase_add_unchecked_fixture(tc, run_make_base, run_remove_base);
+    tcase_add_loop_test(tc, test_crash_is_restarted_on_failure, 0,
+                        (int)(sizeof crashes / sizeof crashes[0]));
+    tcase_add_loop_test(tc, test_hung_block_is_killed_and_restarted, 0, 3);
+    tcase_add_test(tc, test_never_restart_fails_the_graph);
+    tcase_add_test(tc, test_restarts_run_out);
+    tcase_add_test(tc, test_leaked_reference_comes_back);
+    tcase_add_test(tc, test_always_restarts_a_finished_source);
+    tcase_add_test(tc, test_sigkill_of_mqgraph_leaves_nothing);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
