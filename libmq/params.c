@@ -153,7 +153,7 @@ static int mq__parse_one(const mq_param_decl *p, const char *text, mq_pval *v, c
                 return MQ_EINVAL;
             }
             if (!mq__in_range(p, d)) {
-                snprintf(err, len, "element %zu (%g) is outside [%g, %g]", v->n, d, p->min,
+                snprintf(err, len, "element %zu (%g) is outside [%.15g, %.15g]", v->n, d, p->min,
                          p->max);
                 free(v->list);
                 v->list = NULL;
@@ -166,7 +166,7 @@ static int mq__parse_one(const mq_param_decl *p, const char *text, mq_pval *v, c
     }
     }
     if (!mq__in_range(p, v->f)) {
-        snprintf(err, len, "%s is outside [%g, %g]", text, p->min, p->max);
+        snprintf(err, len, "%s is outside [%.15g, %.15g]", text, p->min, p->max);
         return MQ_EINVAL;
     }
     return 0;

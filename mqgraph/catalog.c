@@ -115,6 +115,17 @@ void catalog_free(mqg_catalog *c)
     memset(c, 0, sizeof *c);
 }
 
+const char *catalog_broken(const mqg_catalog *c, const char *type)
+{
+    char file[PATH_MAX];
+
+    snprintf(file, sizeof file, "/%s.so: ", type);
+    for (int i = 0; i < c->n_broken; i++)
+        if (strstr(c->broken[i], file))
+            return c->broken[i];
+    return NULL;
+}
+
 const mqg_module *catalog_find(const mqg_catalog *c, const char *type)
 {
     for (int i = 0; i < c->n; i++)

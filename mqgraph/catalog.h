@@ -22,6 +22,9 @@ typedef struct mqg_catalog {
 int catalog_load(mqg_catalog *c);
 void catalog_free(mqg_catalog *c);
 const mqg_module *catalog_find(const mqg_catalog *c, const char *type);
+/* Why the module file TYPE.so failed to load ("PATH: why"), or NULL. */
+const char *catalog_broken(const mqg_catalog *c, const char *type);
+
 /* The known type nearest to `type` by edit distance, or NULL if none is close. */
 const char *catalog_suggest(const mqg_catalog *c, const char *type);
 

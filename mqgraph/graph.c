@@ -3,11 +3,13 @@
  * The whole file becomes a yaml_document_t whose nodes carry start marks; the walk
  * below checks the shape (known keys, the right kind of node) and copies what it
  * needs. The first problem ends the load with FILE:LINE:COL. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 #include "graph.h"
@@ -227,6 +229,19 @@ static char *param_text(struct loader *L, const yaml_node_t *v, const char *name
         free(x);
     }
     return out;
+}
+
+/* Block names: what a connection end "block.port" and the summary can show as is. */
+static int plain_name(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+
+    if (n == 0 || n >= 48)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
+            return 0;
+    return 1;
 }
 
 /* restart: POLICY, or {policy: POLICY, max_restarts: N, backoff_ms: MS}. */
@@ -472,8 +487,10 @@ static int load_root(struct loader *L, yaml_node_t *root)
     for (int i = 0; i < g->n_blocks; i++) {
         yaml_node_pair_t *p = &v->data.mapping.pairs.start[i];
         yaml_node_t *k = node(L, p->key);
-        if (!scalar(k) || !*scalar(k) || strchr(scalar(k), '.') || strlen(scalar(k)) >= 48)
-            return fail(L, k, "a block name must be a plain name without '.' (under 48 chars)");
+        if (!plain_name(scalar(k)))
+            return fail(L, k, "a block name is 1 to 47 letters, digits, '_' or '-'%s%s%s",
+                        scalar(k) ? ", not '" : "", scalar(k) ? scalar(k) : "",
+                        scalar(k) ? "'" : "");
         for (int j = 0; j < i; j++)
             if (!strcmp(g->blocks[j].name, scalar(k)))
                 return fail(L, k, "duplicate block name '%s' (first at line %d)", scalar(k),
@@ -497,19 +514,33 @@ static int load_root(struct loader *L, yaml_node_t *root)
 
 mqg_graph *graph_load(const char *path, const mqg_vars *set, char *err, size_t errlen)
 {
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    mqg_graph *g;
+
+    int e = !f ? errno : fstat(fileno(f), &st) < 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+
+    if (e) {
+        snprintf(err, errlen, "%s: %s", path, strerror(e));
+        if (f)
+            fclose(f);
+        return NULL;
+    }
+    g = graph_load_stream(f, path, set, err, errlen);
+    fclose(f);
+    return g;
+}
+
+mqg_graph *graph_load_stream(FILE *f, const char *path, const mqg_vars *set, char *err,
+                             size_t errlen)
+{
     struct loader L = {.set = set, .err = err, .errlen = errlen};
     yaml_parser_t parser;
-    FILE *f = fopen(path, "rb");
     mqg_graph *g;
     int rc = -1;
 
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
     g = calloc(1, sizeof *g);
     if (!g || !yaml_parser_initialize(&parser)) {
-        fclose(f);
         free(g);
         snprintf(err, errlen, "%s: out of memory", path);
         return NULL;
@@ -533,7 +564,6 @@ mqg_graph *graph_load(const char *path, const mqg_vars *set, char *err, size_t e
         yaml_document_delete(&L.doc);
     }
     yaml_parser_delete(&parser);
-    fclose(f);
     if (rc < 0) {
         graph_free(g);
         return NULL;

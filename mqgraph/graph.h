@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "block.h"
 
@@ -66,6 +67,9 @@ typedef struct mqg_vars {
 /* Loads and checks the file's structure. On error returns NULL and writes
  * "FILE:LINE:COL: message" to err. */
 mqg_graph *graph_load(const char *path, const mqg_vars *set, char *err, size_t errlen);
+/* The same from an open stream; `path` names it in messages. */
+mqg_graph *graph_load_stream(FILE *f, const char *path, const mqg_vars *set, char *err,
+                             size_t errlen);
 void graph_free(mqg_graph *g);
 
 /* Formats "FILE:LINE:COL: " + message into err. */

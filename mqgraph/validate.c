@@ -98,8 +98,11 @@ int graph_validate(mqg_graph *g, const mqg_catalog *cat, char *err, size_t len)
         const mqg_module *m = catalog_find(cat, b->type);
         int bad;
         if (!m) {
-            const char *near = catalog_suggest(cat, b->type);
-            if (near)
+            const char *near = catalog_suggest(cat, b->type), *broken;
+            if ((broken = catalog_broken(cat, b->type)))
+                graph_error(g, b->type_mark, err, len,
+                            "block type '%s' could not be loaded: %s", b->type, broken);
+            else if (near)
                 graph_error(g, b->type_mark, err, len,
                             "unknown block type '%s' (did you mean '%s'?)", b->type, near);
             else

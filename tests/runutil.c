@@ -61,6 +61,11 @@ void enter_tmpdir(void)
     ck_assert_int_eq(chdir(dir), 0);
 }
 
+const char *dir_now(void)
+{
+    return dir;
+}
+
 void write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");

@@ -12,6 +12,8 @@ void run_make_base(void);
 void run_remove_base(void);
 /* A fresh directory under the base, made the current directory. */
 void enter_tmpdir(void);
+/* That directory's path. */
+const char *dir_now(void);
 
 void write_file(const char *path, const char *text);
 /* The whole file, NUL-terminated (NULL if it cannot be opened); *len its size. */

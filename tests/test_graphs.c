@@ -5,6 +5,7 @@
  * with its stdout and stderr captured to files. */
 #define _GNU_SOURCE
 #include <check.h>
+#include <dirent.h>
 #include <math.h>
 #include <signal.h>
 #include <stdint.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mq.h"
@@ -213,56 +215,53 @@ END_TEST
 
 /* ---- validation ----------------------------------------------------------------------- */
 
-static const struct {
-    const char *yaml, *err;
-} bad[] = {
-    {"name: x\nblocks:\n  a: {type: sig_sorce}\n",
-     "g.yaml:3:13: unknown block type 'sig_sorce' (did you mean 'sig_source'?)\n"},
-    {"blocks:\n  a: {type: sig_source, params: {frequency: abc}}\n",
-     "g.yaml:2:45: block 'a': parameter 'frequency': 'abc' is not a number\n"},
-    {"blocks:\n  a: {type: sig_source}\n  h: {type: head, params: {items: 5}}\n"
-     "connections:\n  - [a.out, h.inn]\n",
-     "g.yaml:5:13: block 'h' (head) has no input port 'inn'; its inputs: in (f32)\n"},
-    {"blocks:\n  a: {type: sig_source, params: {type: c32}}\n  h: {type: head, params: {items: 5}}\n"
-     "connections:\n  - [a.out, h.0]\n",
-     "g.yaml:5:13: item types differ: a.out is c32 but h.0 is f32\n"},
-    {"blocks: [\n",
-     "g.yaml:2:1: YAML syntax: did not find expected node content while parsing a flow node\n"},
-    {"blocks:\n  h: {type: head}\n",
-     "g.yaml:2:3: block 'h': missing parameter 'items' (how many items to pass)\n"},
-    {"blocks:\n  h: {type: head, params: {items: 5}}\n",
-     "g.yaml:2:3: input 'in' of block 'h' is not connected\n"},
-    {"blocks:\n  a: {type: sig_source, colour: red}\n",
-     "g.yaml:2:25: unknown key 'colour' in a block (expected one of: type, params, restart)\n"},
-    {"blocks:\n  a: {type: sig_source, params: {frequency: '${f}'}}\n",
-     "g.yaml:2:45: undefined variable 'f'\n"},
-    {"blocks:\n  a: {type: sig_source}\n  a: {type: null_sink}\n",
-     "g.yaml:3:3: duplicate block name 'a' (first at line 2)\n"},
-    {"blocks:\n  m: {type: multiply_const, params: {k: 2}}\n"
-     "connections:\n  - [m.out, m.in]\n",
-     "g.yaml:4:6: the connections form a cycle (through m.out -> m.in)\n"},
-    {"blocks:\n  a: {type: sig_source}\n  b: {type: sig_source}\n  s: {type: null_sink}\n"
-     "connections:\n  - [a.out, s.in]\n  - [b.out, s.in]\n",
-     "g.yaml:7:13: input s.in already has an upstream (a.out, line 6)\n"},
-    {"blocks:\n  a: {type: sig_source, params: {sample_rate: 0}}\n",
-     "g.yaml:2:47: block 'a': parameter 'sample_rate': 0 is outside [1e-06, 1e+12]\n"},
-    {"blocks:\n  a: {type: sig_source}\n  s: {type: null_sink}\n"
-     "connections:\n  - {from: a.out, to: s.in, policy: sometimes}\n",
-     "g.yaml:5:37: policy must be block, drop_oldest or drop_newest, not 'sometimes'\n"},
-};
+/* tests/bad: each NAME.yaml must be refused by validate and run alike, with exit
+ * status 2, exactly the message in NAME.err, and no arena left behind. */
+static char *bad_names[256];
+static int n_bad;
+
+static int is_yaml(const struct dirent *e)
+{
+    size_t n = strlen(e->d_name);
+    return n > 5 && !strcmp(e->d_name + n - 5, ".yaml");
+}
+
+static void list_bad(void)
+{
+    struct dirent **names;
+    int n = scandir(BAD, &names, is_yaml, alphasort);
+    for (int i = 0; i < n; i++) {
+        if (n_bad < 256)
+            bad_names[n_bad++] = strndup(names[i]->d_name, strlen(names[i]->d_name) - 5);
+        free(names[i]);
+    }
+    free(names);
+}
 
 START_TEST(test_bad_graph_is_refused_with_line_and_column)
 {
+    char path[512], file[300], *yaml, *want;
+    const char *name = bad_names[_i];
     enter_tmpdir();
-    write_file("g.yaml", bad[_i].yaml);
-    const char *args[] = {"validate", "g.yaml", NULL};
+    snprintf(path, sizeof path, "%s/%s.yaml", BAD, name);
+    ck_assert_ptr_nonnull(yaml = read_file(path, NULL));
+    snprintf(path, sizeof path, "%s/%s.err", BAD, name);
+    ck_assert_msg((want = read_file(path, NULL)) != NULL, "%s.err is missing", name);
+    snprintf(file, sizeof file, "%s.yaml", name);
+    write_file(file, yaml);
+    const char *args[] = {"validate", file, NULL};
     ck_assert_int_eq(run(args), 2);
     char *err = read_file("err.txt", NULL);
-    ck_assert_str_eq(err, bad[_i].err);
+    ck_assert_str_eq(err, want);
     free(err);
-    const char *rargs[] = {"run", "g.yaml", NULL};
+    const char *rargs[] = {"run", file, NULL};
     ck_assert_int_eq(run(rargs), 2);
-    ck_assert_int_eq(shm_count("g"), 0);
+    err = read_file("err.txt", NULL);
+    ck_assert_str_eq(err, want);
+    free(err);
+    ck_assert_int_eq(shm_count(name), 0);
+    free(yaml);
+    free(want);
 }
 END_TEST
 
@@ -343,6 +342,67 @@ START_TEST(test_sigterm_exits_143)
 }
 END_TEST
 
+/* Bad command lines: exit status 2 and the first line of stderr. */
+static const struct {
+    const char *args[4], *first;
+} bad_cli[] = {
+    {{"run"}, "mqgraph: no graph file given\n"},
+    {{"run", "a.yaml", "b.yaml"}, "mqgraph: unexpected argument 'b.yaml'\n"},
+    {{"run", "--set", "n", "g.yaml"}, "mqgraph: --set needs VAR=VALUE\n"},
+    {{"run", "--set"}, "mqgraph: --set needs VAR=VALUE\n"},
+    {{"validate", "--frobnicate", "x.yaml"}, "mqgraph: unexpected argument '--frobnicate'\n"},
+    {{"validate", "x.yaml", "--quiet"}, "mqgraph: unexpected argument '--quiet'\n"},
+    {{"dot"}, "mqgraph: no graph file given\n"},
+    {{"blocks", "nosuch"}, "mqgraph: no block type 'nosuch'\n"},
+    {{"fly"}, "mqgraph: unknown command 'fly'\n"},
+    {{NULL}, "usage: mqgraph [--help] [--version] COMMAND [ARGS]\n"},
+};
+
+START_TEST(test_bad_command_line)
+{
+    enter_tmpdir();
+    ck_assert_int_eq(run(bad_cli[_i].args), 2);
+    char *err = read_file("err.txt", NULL);
+    size_t n = strlen(bad_cli[_i].first);
+    ck_assert_msg(!strncmp(err, bad_cli[_i].first, n), "stderr: %s", err);
+    free(err);
+}
+END_TEST
+
+START_TEST(test_unusable_files_and_modules)
+{
+    char path[600];
+    enter_tmpdir();
+    ck_assert_int_eq(mkdir("dir.yaml", 0700), 0);
+    const char *dir[] = {"validate", "dir.yaml", NULL};
+    ck_assert_int_eq(run(dir), 2);
+    char *err = read_file("err.txt", NULL);
+    ck_assert_str_eq(err, "dir.yaml: Is a directory\n");
+    free(err);
+    /* a module file that is not a shared object, and one without a declaration */
+    ck_assert_int_eq(mkdir("mods", 0700), 0);
+    write_file("mods/junk.so", "not an ELF file\n");
+    snprintf(path, sizeof path, "%s/mods:%s", dir_now(), TEST_BLOCKS);
+    setenv("MQ_BLOCK_PATH", path, 1);
+    write_file("j.yaml", "blocks:\n  a: {type: junk}\n");
+    write_file("n.yaml", "blocks:\n  a: {type: nodecl}\n");
+    const char *junk[] = {"validate", "j.yaml", NULL}, *nodecl[] = {"run", "n.yaml", NULL};
+    ck_assert_int_eq(run(junk), 2);
+    err = read_file("err.txt", NULL);
+    snprintf(path, sizeof path, "j.yaml:2:13: block type 'junk' could not be loaded: %s/mods/junk.so: ",
+             dir_now());
+    ck_assert_msg(!strncmp(err, path, strlen(path)), "stderr: %s", err);
+    free(err);
+    ck_assert_int_eq(run(nodecl), 2);
+    err = read_file("err.txt", NULL);
+    snprintf(path, sizeof path, "n.yaml:2:13: block type 'nodecl' could not be loaded: %s/nodecl.so: "
+             "no mq_block_entry() declaration (see MQ_BLOCK_EXPORT in block.h)\n", TEST_BLOCKS);
+    ck_assert_str_eq(err, path);
+    free(err);
+    unsetenv("MQ_BLOCK_PATH");
+}
+END_TEST
+
 /* ---- command line ------------------------------------------------------------------- */
 
 START_TEST(test_cli_help_version_and_bad_arguments)
@@ -392,13 +452,15 @@ int main(void)
     tcase_add_test(tc, test_chain8_is_exact);
     tcase_add_test(tc, test_file_round_trip_is_byte_exact);
     tcase_add_test(tc, test_throttled_source_takes_its_time);
-    tcase_add_loop_test(tc, test_bad_graph_is_refused_with_line_and_column, 0,
-                        (int)(sizeof bad / sizeof bad[0]));
+    list_bad();
+    tcase_add_loop_test(tc, test_bad_graph_is_refused_with_line_and_column, 0, n_bad);
     tcase_add_test(tc, test_variables_and_set);
     tcase_add_test(tc, test_failing_block_fails_the_run_and_is_named);
     tcase_add_test(tc, test_sigint_drains_and_exits_130);
     tcase_add_test(tc, test_sigterm_exits_143);
     tcase_add_test(tc, test_cli_help_version_and_bad_arguments);
+    tcase_add_test(tc, test_unusable_files_and_modules);
+    tcase_add_loop_test(tc, test_bad_command_line, 0, (int)(sizeof bad_cli / sizeof bad_cli[0]));
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
