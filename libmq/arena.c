@@ -385,9 +385,11 @@ int mq_arena_slot_claim(mq_arena *a, uint32_t slot)
     s = mq__slot(a, slot);
     if (!atomic_compare_exchange_strong(&s->state, &expect, MQ_SLOT_ACTIVE))
         return MQ_EBUSY;
-    atomic_store(&s->pid, getpid());
-    atomic_store(&s->start_ns, mq_now_ns());
+    /* pid last: a watcher that sees this process's pid (mq_arena_slot_info reads it
+     * first) also sees its fresh heartbeat, not the slot's previous owner's. */
     atomic_store(&s->heartbeat_ns, mq_now_ns());
+    atomic_store(&s->start_ns, mq_now_ns());
+    atomic_store(&s->pid, getpid());
     a->slot = (int)slot;
     a->held_hw = 0;
     return 0;
@@ -471,7 +473,7 @@ int mq_arena_slot_info(const mq_arena *a, uint32_t slot, mq_slot_info *out)
     if (slot >= a->layout.n_slots)
         return MQ_EINVAL;
     s = mq__slot(a, slot);
-    out->pid = atomic_load(&s->pid);
+    out->pid = atomic_load(&s->pid); /* before the heartbeat: see mq_arena_slot_claim */
     out->state = atomic_load(&s->state);
     out->heartbeat_ns = atomic_load(&s->heartbeat_ns);
     out->restarts = atomic_load(&s->restarts);

@@ -275,8 +275,10 @@ static void on_beat(uv_timer_t *t)
 
     for (int i = 0; i < s->g->n_blocks; i++) {
         mq_slot_info si;
+        /* Only once the child has claimed its slot: until then the slot's heartbeat
+         * is its previous owner's (or none). */
         if (!s->kids[i].running || mq_arena_slot_info(s->a, (uint32_t)i, &si) < 0 ||
-            si.state != MQ_SLOT_ACTIVE)
+            si.state != MQ_SLOT_ACTIVE || si.pid != s->kids[i].pid)
             continue;
         if (now - si.heartbeat_ns > limit) {
             fprintf(stderr, "mqgraph: block '%s' (pid %d) missed its heartbeat for %lld ms: "

@@ -2,8 +2,10 @@
  * item `at` (or a point drawn from `seed`), then crashes (SIGSEGV, abort, exit 3),
  * hangs (sleeping, spinning, or stopped by SIGSTOP, all without heartbeat), returns
  * ERROR, or takes a buffer reference it never gives back. It faults only in its
- * first `times` lives, so a restarted one can run clean. Built for the tests only,
- * never installed. */
+ * first `times` lives, so a restarted one can run clean. With `inputs: 0` it is a
+ * source of `items` items (values 0, 1, 2, ...), with `outputs: 0` a sink, so a
+ * fault can sit at any position of a graph. Built for the tests only, never
+ * installed. */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +15,7 @@
 
 struct fault {
     int kind;
-    int64_t at, seen;
+    int64_t at, seen, items;
     int armed;
 };
 
@@ -25,8 +27,11 @@ static const mq_param_decl params[] = {
     {"kind", MQ_PARAM_ENUM, "segv", 0, 0, "none|segv|abort|exit|hang|spin|stop|error|leak",
      "what goes wrong"},
     {"at", MQ_PARAM_INT, "0", -1, 1e15, NULL, "item at which it goes wrong; -1: from seed"},
-    {"seed", MQ_PARAM_INT, "1", 0, 1e15, NULL, "draws `at` in [0, 10000) when at is -1"},
+    {"seed", MQ_PARAM_INT, "1", 0, 1e15, NULL, "draws `at` in [0, items) when at is -1"},
     {"times", MQ_PARAM_INT, "1", 0, 1e6, NULL, "fault in the first `times` lives only"},
+    {"inputs", MQ_PARAM_INT, "1", 0, 1, NULL, "0: a source"},
+    {"outputs", MQ_PARAM_INT, "1", 0, 1, NULL, "0: a sink"},
+    {"items", MQ_PARAM_INT, "3000", 1, 1e12, NULL, "a source's items; the range of a drawn `at`"},
 };
 static const mq_port_decl in[] = {{.name = "in", .type = MQ_ITEM_F32}};
 static const mq_port_decl out[] = {{.name = "out", .type = MQ_ITEM_F32}};
@@ -42,9 +47,10 @@ static int init(mq_block_ctx *c, void **state)
         if (!strcmp(k, kinds[i]))
             f->kind = i;
     f->at = mq_param_int(c, "at");
+    f->items = mq_param_int(c, "items");
     if (f->at < 0) {
         srand((unsigned)mq_param_int(c, "seed"));
-        f->at = rand() % 10000;
+        f->at = rand() % f->items;
     }
     f->armed = mq_block_restarts(c) < mq_param_int(c, "times");
     *state = f;
@@ -83,18 +89,41 @@ static int go_wrong(mq_block_ctx *c, struct fault *f)
     return MQ_WORK_OK;
 }
 
+/* A source's next buffer: up to 100 items counting on from `seen`. */
+static size_t produce(mq_block_ctx *c, struct fault *f)
+{
+    int64_t n = f->items - f->seen < 100 ? f->items - f->seen : 100;
+    float *o = n > 0 ? mq_out_alloc(c, 0, (size_t)n * 4) : NULL;
+
+    for (int64_t i = 0; o && i < n; i++)
+        o[i] = (float)(f->seen + i);
+    return o ? (size_t)n * 4 : 0;
+}
+
 static int work(mq_block_ctx *c, void *state)
 {
     struct fault *f = state;
+    int source = mq_block_n_inputs(c) == 0, sink = mq_block_n_outputs(c) == 0;
     size_t bytes;
-    mq_timestamp ts;
+    mq_timestamp ts = {.type = MQ_TS_SAMPLE_INDEX, .value = f->seen};
 
-    mq_in_data(c, 0, &bytes);
+    if (source) {
+        if (f->seen >= f->items)
+            return MQ_WORK_DONE;
+        if (!(bytes = produce(c, f)))
+            return MQ_WORK_ERROR;
+    } else {
+        mq_in_data(c, 0, &bytes);
+        mq_in_timestamp(c, 0, &ts);
+    }
     if (f->armed && f->kind != NONE && f->seen + (int64_t)(bytes / 4) > f->at &&
         go_wrong(c, f) != MQ_WORK_OK)
         return MQ_WORK_ERROR;
     f->seen += (int64_t)(bytes / 4);
-    mq_in_timestamp(c, 0, &ts);
+    if (sink)
+        return MQ_WORK_OK;
+    if (source)
+        return mq_out_push(c, 0, bytes, &ts) < 0 ? MQ_WORK_ERROR : MQ_WORK_OK;
     return mq_out_forward(c, 0, 0, bytes, &ts) < 0 ? MQ_WORK_ERROR : MQ_WORK_OK;
 }
 
@@ -107,7 +136,8 @@ static const mq_block_decl decl = {
     .abi = MQ_BLOCK_ABI,
     .name = "fault",
     .doc = "Test block: passes f32 through, then fails as `kind` says at item `at`.",
-    .in = in, .n_in = 1, .out = out, .n_out = 1,
+    .in = in, .n_in = 1, .in_count_param = "inputs",
+    .out = out, .n_out = 1, .out_count_param = "outputs",
     .params = params, .n_params = sizeof params / sizeof params[0],
     .init = init, .work = work, .fini = fini,
 };
