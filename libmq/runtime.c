@@ -185,6 +185,25 @@ int mq_in_timestamp(mq_block_ctx *c, int port, mq_timestamp *ts)
     return 0;
 }
 
+/* A new buffer with the current buffer of input `port`'s data, length and
+ * timestamp, waiting (and beating) until one is free. */
+static int mq__copy_input(mq_block_ctx *c, int port, mq_id *copy)
+{
+    size_t len = mq__in_len(c, port);
+    mq_timestamp ts;
+    int rc;
+
+    while ((rc = mq_buf_alloc(c->a, len, c->hb_ns, copy)) == MQ_ETIMEDOUT)
+        mq_arena_heartbeat(c->a);
+    if (rc < 0)
+        return rc;
+    memcpy(mq_buf_data(c->a, *copy), mq_buf_data(c->a, c->in[port].cur), len);
+    mq_buf_set_length(c->a, *copy, len);
+    if (mq_buf_timestamp(c->a, c->in[port].cur, &ts) == 0)
+        mq_buf_set_timestamp(c->a, *copy, &ts);
+    return 0;
+}
+
 void *mq_in_writable(mq_block_ctx *c, int port, size_t *bytes)
 {
     int rc;
@@ -192,7 +211,17 @@ void *mq_in_writable(mq_block_ctx *c, int port, size_t *bytes)
     *bytes = 0;
     if (!mq__in_ok(c, port))
         return NULL;
-    if ((rc = mq_buf_writable(c->a, &c->in[port].cur)) < 0) {
+    rc = mq_buf_writable(c->a, &c->in[port].cur);
+    if (rc == MQ_ENOBUFS) {
+        /* Shared and no buffer free for the copy right now: wait for one, as
+         * mq_out_alloc does (buffers come back as the graph downstream drains). */
+        mq_id copy;
+        if ((rc = mq__copy_input(c, port, &copy)) == 0) {
+            mq_buf_release(c->a, c->in[port].cur);
+            c->in[port].cur = copy;
+        }
+    }
+    if (rc < 0) {
         mq_block_error(c, "input %d: no writable buffer: %s", port, mq_strerror(rc));
         return NULL;
     }
@@ -330,16 +359,8 @@ int mq_out_share(mq_block_ctx *c, int in, int port)
     rc = mq_buf_share(c->a, c->in[in].cur, 2, two);
     if (rc == MQ_ENOSPC) {
         /* The buffer has handed out all its reference tokens: send a copy. */
-        size_t len = mq__in_len(c, in);
-        mq_timestamp ts;
-        while ((rc = mq_buf_alloc(c->a, len, c->hb_ns, &two[1])) == MQ_ETIMEDOUT)
-            mq_arena_heartbeat(c->a);
-        if (rc < 0)
+        if ((rc = mq__copy_input(c, in, &two[1])) < 0)
             return rc;
-        memcpy(mq_buf_data(c->a, two[1]), mq_buf_data(c->a, c->in[in].cur), len);
-        mq_buf_set_length(c->a, two[1], len);
-        if (mq_buf_timestamp(c->a, c->in[in].cur, &ts) == 0)
-            mq_buf_set_timestamp(c->a, two[1], &ts);
         two[0] = c->in[in].cur;
     } else if (rc < 0) {
         return rc;

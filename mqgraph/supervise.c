@@ -35,6 +35,7 @@
 #include "validate.h"
 
 #define GRACE_MS 5000
+#define BACKOFF_RESET_NS 10000000000LL /* 10 s */
 
 struct child {
     struct sup *s;
@@ -44,6 +45,8 @@ struct child {
     int term_signal;
     int idx;
     int restarts;    /* processes started after the first */
+    int backoff_step; /* restarts since the last life that lasted a while */
+    int64_t started_ns;
     int waiting;     /* a restart is scheduled on `timer` */
     uv_timer_t timer;
 };
@@ -186,15 +189,20 @@ static void on_restart(uv_timer_t *t)
 }
 
 /* Starts block c again after its back-off: backoff_ms, doubled for each restart
- * before, at most a minute. */
+ * before (since a life of BACKOFF_RESET_NS or more), at most a minute. */
 static void schedule_restart(struct sup *s, struct child *c, const char *why, int lost)
 {
     mqg_block *b = &s->g->blocks[c->idx];
     int64_t ms = b->backoff_ms;
 
-    for (int k = 0; k < c->restarts && ms < 60000; k++)
+    /* A block that ran a while before failing starts the back-off over: one crash
+     * an hour should not wait as long as ten in a row. */
+    if (mq_now_ns() - c->started_ns >= BACKOFF_RESET_NS)
+        c->backoff_step = 0;
+    for (int k = 0; k < c->backoff_step && ms < 60000; k++)
         ms *= 2;
     ms = ms < 60000 ? ms : 60000;
+    c->backoff_step++;
     c->restarts++;
     fprintf(stderr, "mqgraph: block '%s' (%s, pid %d) %s; restarting it in %lld ms "
                     "(restart %d of %d)",
@@ -346,6 +354,7 @@ static int spawn(struct sup *s, int i)
     if (pid == 0)
         child_main(s, i, parent);
     c->pid = pid;
+    c->started_ns = mq_now_ns();
     c->idx = i;
     c->running = 1;
     s->running++;
