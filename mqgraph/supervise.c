@@ -216,6 +216,21 @@ static void schedule_restart(struct sup *s, struct child *c, const char *why, in
     uv_timer_start(&c->timer, on_restart, (uint64_t)ms, 0);
 }
 
+/* Releases what the dead child held; returns how many references that was. Its
+ * table is in shared memory, so it may have been written over: say so. */
+static int reclaim(struct sup *s, struct child *c)
+{
+    int n = mq_arena_reclaim(s->a, (uint32_t)c->idx);
+
+    if (n == MQ_ECORRUPT) {
+        fprintf(stderr, "mqgraph: block '%s': its reference table in the arena is corrupt; "
+                        "what could be checked was released\n",
+                s->g->blocks[c->idx].name);
+        s->failed = 1;
+    }
+    return n > 0 ? n : 0;
+}
+
 static void child_exited(struct sup *s, struct child *c, int64_t status, int term_signal)
 {
     mqg_block *b = &s->g->blocks[c->idx];
@@ -236,7 +251,7 @@ static void child_exited(struct sup *s, struct child *c, int64_t status, int ter
         snprintf(why, sizeof why, "failed with exit status %d", (int)status);
     if (failed) {
         if (may_restart) {
-            schedule_restart(s, c, why, mq_arena_reclaim(s->a, (uint32_t)c->idx));
+            schedule_restart(s, c, why, reclaim(s, c));
             return;
         }
         if (!s->forced) {
@@ -248,7 +263,7 @@ static void child_exited(struct sup *s, struct child *c, int64_t status, int ter
             fputc('\n', stderr);
         }
         mq_arena_fail(s->a); /* before the cut: sinks that see it end discard output */
-        mq_arena_reclaim(s->a, (uint32_t)c->idx);
+        reclaim(s, c);
         cut_block(s, c->idx);
         begin_stop(s);
     } else if (b->restart != MQG_RESTART_NEVER) {
@@ -561,8 +576,9 @@ int supervise_run(mqg_graph *g, const mqg_catalog *cat, int quiet)
         summary(&s);
     unsigned missing = drain(&s);
     if (missing) {
-        fprintf(stderr, "mqgraph: %u buffer%s did not come back to the pools\n", missing,
-                missing == 1 ? "" : "s");
+        fprintf(stderr, "mqgraph: the arena's shared state is corrupt: %u buffer%s did not "
+                        "come back to the pools\n",
+                missing, missing == 1 ? "" : "s");
         s.failed = 1;
     }
     mq_arena_destroy(s.a);

@@ -360,6 +360,34 @@ START_TEST(test_fault_matrix)
 }
 END_TEST
 
+/* A block writes random bytes over the arena (after its first KiB, or all of it,
+ * header included): mqgraph must neither crash nor hang, must report the
+ * corruption, fail the run, and leave nothing behind. */
+START_TEST(test_scribbled_arena_is_reported)
+{
+    char yaml[1024];
+    enter_tmpdir();
+    snprintf(yaml, sizeof yaml,
+             "name: m\narena: {heartbeat_ms: 20, heartbeat_timeout_ms: 400}\n"
+             "blocks:\n"
+             "  src: {type: fault, params: {inputs: 0, kind: none, items: 100000}}\n"
+             "  f: {type: fault, params: {kind: scribble, at: %d, scribble_from: %d}}\n"
+             "  m: {type: multiply_const, params: {k: 2}}\n"
+             "  out: {type: null_sink}\n"
+             "connections:\n  - [src.0, f.0]\n  - [f.0, m.in]\n  - [m.out, out.in]\n",
+             100 + 700 * _i, _i % 2 ? 0 : 1024);
+    write_file("m.yaml", yaml);
+    const char *args[] = {"run", "m.yaml", "--quiet", NULL};
+    ck_assert_int_eq(run(args), 1);
+    char *err = err_text();
+    ck_assert_msg(strstr(err, "corrupt"), "stderr: %s", err);
+    free(err);
+    ck_assert_int_eq(shm_count("m"), 0);
+    ck_assert_int_eq(orphans(), 0);
+}
+END_TEST
+
+
 int main(void)
 {
     Suite *s = suite_create("faults");
@@ -379,6 +407,7 @@ int main(void)
     tcase_add_test(tc, test_always_restarts_a_finished_source);
     tcase_add_test(tc, test_sigkill_of_mqgraph_leaves_nothing);
     tcase_add_loop_test(tc, test_fault_matrix, 0, N_KINDS * N_POS * N_POLICIES);
+    tcase_add_loop_test(tc, test_scribbled_arena_is_reported, 0, 6);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

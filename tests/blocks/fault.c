@@ -6,7 +6,10 @@
  * source of `items` items (values 0, 1, 2, ...), with `outputs: 0` a sink, so a
  * fault can sit at any position of a graph. Built for the tests only, never
  * installed. */
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,19 +22,20 @@ struct fault {
     int armed;
 };
 
-enum { NONE, SEGV, ABORT, EXIT, HANG, SPIN, STOP, ERROR, LEAK };
+enum { NONE, SEGV, ABORT, EXIT, HANG, SPIN, STOP, ERROR, LEAK, SCRIBBLE };
 static const char *kinds[] = {"none", "segv", "abort", "exit", "hang", "spin", "stop",
-                              "error", "leak"};
+                              "error", "leak", "scribble"};
 
 static const mq_param_decl params[] = {
-    {"kind", MQ_PARAM_ENUM, "segv", 0, 0, "none|segv|abort|exit|hang|spin|stop|error|leak",
-     "what goes wrong"},
+    {"kind", MQ_PARAM_ENUM, "segv", 0, 0,
+     "none|segv|abort|exit|hang|spin|stop|error|leak|scribble", "what goes wrong"},
     {"at", MQ_PARAM_INT, "0", -1, 1e15, NULL, "item at which it goes wrong; -1: from seed"},
     {"seed", MQ_PARAM_INT, "1", 0, 1e15, NULL, "draws `at` in [0, items) when at is -1"},
     {"times", MQ_PARAM_INT, "1", 0, 1e6, NULL, "fault in the first `times` lives only"},
     {"inputs", MQ_PARAM_INT, "1", 0, 1, NULL, "0: a source"},
     {"outputs", MQ_PARAM_INT, "1", 0, 1, NULL, "0: a sink"},
     {"items", MQ_PARAM_INT, "3000", 1, 1e12, NULL, "a source's items; the range of a drawn `at`"},
+    {"scribble_from", MQ_PARAM_INT, "1024", 0, 1 << 20, NULL, "scribble: first byte overwritten"},
 };
 static const mq_port_decl in[] = {{.name = "in", .type = MQ_ITEM_F32}};
 static const mq_port_decl out[] = {{.name = "out", .type = MQ_ITEM_F32}};
@@ -55,6 +59,30 @@ static int init(mq_block_ctx *c, void **state)
     f->armed = mq_block_restarts(c) < mq_param_int(c, "times");
     *state = f;
     return 0;
+}
+
+/* What a wild pointer would do: random bytes over the shared state after the
+ * arena's first `scribble_from` bytes (slots, reference tables, registry, queues, pool and buffer
+ * metadata), through a mapping of its own. Then it carries on as if nothing
+ * happened. */
+static void scribble(mq_block_ctx *c, struct fault *f)
+{
+    int fd = shm_open(mq_arena_shm_name(mq_block_arena(c)), O_RDWR, 0);
+    struct stat st;
+    unsigned char *p;
+    size_t len;
+
+    if (fd < 0 || fstat(fd, &st) < 0)
+        return;
+    len = (size_t)st.st_size < (1u << 20) ? (size_t)st.st_size : 1u << 20;
+    p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED)
+        return;
+    srand((unsigned)f->at);
+    for (size_t i = (size_t)mq_param_int(c, "scribble_from"); i < len; i++)
+        p[i] = (unsigned char)rand();
+    munmap(p, len);
 }
 
 static int go_wrong(mq_block_ctx *c, struct fault *f)
@@ -83,6 +111,9 @@ static int go_wrong(mq_block_ctx *c, struct fault *f)
         return MQ_WORK_ERROR;
     case LEAK:
         mq_buf_alloc(mq_block_arena(c), 64, 0, &id); /* never released */
+        break;
+    case SCRIBBLE:
+        scribble(c, f);
         break;
     }
     f->armed = 0;
