@@ -50,6 +50,29 @@ START_TEST(test_arena_is_owner_only_and_uniquely_named)
 }
 END_TEST
 
+/* Another user cannot attach. Needs root to become that user (here: nobody); as an
+ * ordinary user the mode check above is what there is. */
+static int attach_as_nobody(void *arg)
+{
+    mq_arena *x;
+    if (setgid(65534) < 0 || setuid(65534) < 0)
+        return 10;
+    return mq_arena_attach(mq_arena_shm_name(arg), &x) == MQ_EACCES ? 0 : 11;
+}
+
+START_TEST(test_other_user_cannot_attach)
+{
+    mq_layout l;
+    tu_layout_small(&l);
+    mq_arena *a = tu_arena_new(&l);
+    if (getuid() != 0) {
+        ck_assert_int_ne(getuid(), 65534); /* the mode test covers this case */
+        return;
+    }
+    ck_assert_int_eq(tu_wait(tu_fork(attach_as_nobody, a)), 0);
+}
+END_TEST
+
 START_TEST(test_arena_default_layout_matches_design_notes)
 {
     mq_layout l;
@@ -311,6 +334,7 @@ int main(void)
     TCase *tc = tcase_create("arena");
     tcase_add_test(tc, test_arena_create_then_attach_sees_same_geometry);
     tcase_add_test(tc, test_arena_is_owner_only_and_uniquely_named);
+    tcase_add_test(tc, test_other_user_cannot_attach);
     tcase_add_test(tc, test_arena_default_layout_matches_design_notes);
     tcase_add_test(tc, test_layout_check_rejects_bad_geometry);
     tcase_add_test(tc, test_attach_garbage_is_not_an_arena);
