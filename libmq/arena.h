@@ -125,5 +125,7 @@ int mq_arena_slot_info(const mq_arena *a, uint32_t slot, mq_slot_info *out);
  * Safe while other processes run. Returns the number of references released, or
  * MQ_ECORRUPT if the slot's table failed a check (what could be repaired is). */
 int mq_arena_reclaim(mq_arena *a, uint32_t slot);
+/* The same, also giving the bytes those references held (the data lost with them). */
+int mq_arena_reclaim_lost(mq_arena *a, uint32_t slot, uint64_t *bytes);
 
 #endif

@@ -296,8 +296,17 @@ void mq__pool_repair(mq_arena *a);
 void mq__pool_unclaim(mq_arena *a);
 
 /* queue.c: resolving a dead slot's queue operations. */
+/* What a reclaim released: references, and the bytes (buffer lengths) they held. */
+struct mq__loss {
+    uint32_t refs;
+    uint64_t bytes;
+};
+
+/* Releases token `id` of a dead slot, counting it in `loss` if it was still live. */
+void mq__reclaim_token(mq_arena *a, uint64_t id, struct mq__loss *loss);
+
 void mq__queue_reclaim(mq_arena *a, uint32_t slot, const struct mq__held *e,
-                       uint32_t *released);
+                       struct mq__loss *loss);
 void mq__queue_repair_heads(mq_arena *a, uint32_t slot);
 
 /* doorbell.c */

@@ -320,7 +320,8 @@ int mq_queue_stats_get(const mq_arena *a, uint32_t conn, mq_queue_stats *out)
 
 /* Resolves a dead slot's TAKE or PUSH entry (see the file comment for why the
  * checks are exact). */
-void mq__queue_reclaim(mq_arena *a, uint32_t slot, const struct mq__held *e, uint32_t *released)
+void mq__queue_reclaim(mq_arena *a, uint32_t slot, const struct mq__held *e,
+                       struct mq__loss *loss)
 {
     struct mq__qview v;
     uint32_t state = atomic_load(&e->state);
@@ -331,16 +332,14 @@ void mq__queue_reclaim(mq_arena *a, uint32_t slot, const struct mq__held *e, uin
     if (state == MQ__H_PUSH) {
         if (atomic_load(&v.c->tail) > e->pos)
             return; /* published: the queue owns it */
-        if (mq__token_release(a, id) >= 0)
-            (*released)++;
+        mq__reclaim_token(a, id, loss);
         return;
     }
     uint64_t h = e->pos;
     if (atomic_load(&v.c->head) != h ||
         atomic_load(&v.cells[h & v.mask]) != (MQ__CELL_TAKEN | slot))
         return; /* the CAS did not happen: the id is still the queue's */
-    if (mq__token_release(a, id) >= 0)
-        (*released)++;
+    mq__reclaim_token(a, id, loss);
     atomic_compare_exchange_strong(&v.c->head, &h, h + 1);
     mq__ring(v.src_bell);
 }

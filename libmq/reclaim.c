@@ -13,25 +13,39 @@
 #include "arena_internal.h"
 #include "error.h"
 
-static void mq__reclaim_share(mq_arena *a, const struct mq__held *e, uint32_t *released)
+void mq__reclaim_token(mq_arena *a, uint64_t id, struct mq__loss *loss)
 {
-    uint64_t id = atomic_load(&e->id);
+    int64_t len = mq_buf_length(a, id); /* while the token still holds the buffer */
 
     if (mq__token_release(a, id) >= 0) {
-        (*released)++; /* the split never happened: the old token was still live */
-        return;
+        loss->refs++;
+        loss->bytes += len > 0 ? (uint64_t)len : 0;
     }
+}
+
+static void mq__reclaim_share(mq_arena *a, const struct mq__held *e, struct mq__loss *loss)
+{
+    uint64_t id = atomic_load(&e->id);
+    uint32_t before = loss->refs;
+
+    mq__reclaim_token(a, id, loss);
+    if (loss->refs != before)
+        return; /* the split never happened: the old token was still live */
     if (e->pos >= MQ__TOKENS || e->aux > MQ__TOKENS - e->pos)
         return;
     for (uint32_t k = (uint32_t)e->pos; k < e->pos + e->aux; k++)
-        if (mq__token_release(a, MQ__ID(MQ__ID_IDX(id), MQ__ID_GEN(id), k)) >= 0)
-            (*released)++;
+        mq__reclaim_token(a, MQ__ID(MQ__ID_IDX(id), MQ__ID_GEN(id), k), loss);
 }
 
 int mq_arena_reclaim(mq_arena *a, uint32_t slot)
 {
+    return mq_arena_reclaim_lost(a, slot, NULL);
+}
+
+int mq_arena_reclaim_lost(mq_arena *a, uint32_t slot, uint64_t *bytes)
+{
     struct mq__slot *s;
-    uint32_t released = 0;
+    struct mq__loss loss = {0, 0};
     int corrupt = 0;
 
     if (slot >= a->layout.n_slots)
@@ -44,15 +58,14 @@ int mq_arena_reclaim(mq_arena *a, uint32_t slot)
             continue;
         case MQ__H_HELD:
         case MQ__H_ALLOC: /* the generation names the slot: a foreign win is refused */
-            if (mq__token_release(a, atomic_load(&e->id)) >= 0)
-                released++;
+            mq__reclaim_token(a, atomic_load(&e->id), &loss);
             break;
         case MQ__H_TAKE:
         case MQ__H_PUSH:
-            mq__queue_reclaim(a, slot, e, &released);
+            mq__queue_reclaim(a, slot, e, &loss);
             break;
         case MQ__H_SHARE:
-            mq__reclaim_share(a, e, &released);
+            mq__reclaim_share(a, e, &loss);
             break;
         default:
             corrupt = 1;
@@ -66,5 +79,7 @@ int mq_arena_reclaim(mq_arena *a, uint32_t slot)
         atomic_store(&mq__block(a, (uint32_t)block)->bell.sleepers, 0);
     atomic_store(&s->pid, 0);
     atomic_store(&s->state, MQ_SLOT_FREE);
-    return corrupt ? MQ_ECORRUPT : (int)released;
+    if (bytes)
+        *bytes = loss.bytes;
+    return corrupt ? MQ_ECORRUPT : (int)loss.refs;
 }

@@ -190,7 +190,8 @@ static void on_restart(uv_timer_t *t)
 
 /* Starts block c again after its back-off: backoff_ms, doubled for each restart
  * before (since a life of BACKOFF_RESET_NS or more), at most a minute. */
-static void schedule_restart(struct sup *s, struct child *c, const char *why, int lost)
+static void schedule_restart(struct sup *s, struct child *c, const char *why, int lost,
+                             uint64_t bytes)
 {
     mqg_block *b = &s->g->blocks[c->idx];
     int64_t ms = b->backoff_ms;
@@ -208,19 +209,20 @@ static void schedule_restart(struct sup *s, struct child *c, const char *why, in
                     "(restart %d of %d)",
             b->name, b->type, (int)c->pid, why, (long long)ms, c->restarts, b->max_restarts);
     if (lost > 0)
-        fprintf(stderr, "; %d buffer%s it held %s lost", lost, lost == 1 ? "" : "s",
-                lost == 1 ? "was" : "were");
+        fprintf(stderr, "; %d buffer%s it held %s lost (%llu bytes)", lost,
+                lost == 1 ? "" : "s", lost == 1 ? "was" : "were", (unsigned long long)bytes);
     fputc('\n', stderr);
     c->waiting = 1;
     s->pending++;
     uv_timer_start(&c->timer, on_restart, (uint64_t)ms, 0);
 }
 
-/* Releases what the dead child held; returns how many references that was. Its
+/* Releases what the dead child held; returns how many references that was and
+ * their bytes in *bytes. Its
  * table is in shared memory, so it may have been written over: say so. */
-static int reclaim(struct sup *s, struct child *c)
+static int reclaim(struct sup *s, struct child *c, uint64_t *bytes)
 {
-    int n = mq_arena_reclaim(s->a, (uint32_t)c->idx);
+    int n = mq_arena_reclaim_lost(s->a, (uint32_t)c->idx, bytes);
 
     if (n == MQ_ECORRUPT) {
         fprintf(stderr, "mqgraph: block '%s': its reference table in the arena is corrupt; "
@@ -251,7 +253,9 @@ static void child_exited(struct sup *s, struct child *c, int64_t status, int ter
         snprintf(why, sizeof why, "failed with exit status %d", (int)status);
     if (failed) {
         if (may_restart) {
-            schedule_restart(s, c, why, reclaim(s, c));
+            uint64_t bytes = 0;
+            int lost = reclaim(s, c, &bytes);
+            schedule_restart(s, c, why, lost, bytes);
             return;
         }
         if (!s->forced) {
@@ -263,13 +267,14 @@ static void child_exited(struct sup *s, struct child *c, int64_t status, int ter
             fputc('\n', stderr);
         }
         mq_arena_fail(s->a); /* before the cut: sinks that see it end discard output */
-        reclaim(s, c);
+        uint64_t bytes;
+        reclaim(s, c, &bytes);
         cut_block(s, c->idx);
         begin_stop(s);
     } else if (b->restart != MQG_RESTART_NEVER) {
         /* It left its streams open for a restart (mq_run_opts.restartable). */
         if (may_restart && !stream_ended(s, c->idx)) {
-            schedule_restart(s, c, "finished", 0);
+            schedule_restart(s, c, "finished", 0, 0);
             return;
         }
         cut_block(s, c->idx);

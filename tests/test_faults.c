@@ -40,7 +40,7 @@ static char *err_text(void)
     return read_file("err.txt", NULL);
 }
 
-/* data.txt holds 0..999 without the 100 items of the buffer at 500..599, which the
+/* data.txt holds 0..999 without the 100 items (400 bytes) of the buffer at 500..599, which the
  * faulting process held when it died. */
 static void assert_lost_one_buffer(void)
 {
@@ -56,11 +56,11 @@ static const struct {
     const char *kind, *says;
 } crashes[] = {
     {"segv", "was killed by signal 11 (Segmentation fault); restarting it in 10 ms "
-             "(restart 1 of 3); 1 buffer it held was lost\n"},
+             "(restart 1 of 3); 1 buffer it held was lost (400 bytes)\n"},
     {"abort", "was killed by signal 6 (Aborted); restarting it in 10 ms (restart 1 of 3); "
-              "1 buffer it held was lost\n"},
+              "1 buffer it held was lost (400 bytes)\n"},
     {"exit", "failed with exit status 3; restarting it in 10 ms (restart 1 of 3); 1 buffer "
-             "it held was lost\n"},
+             "it held was lost (400 bytes)\n"},
     {"error", "failed with exit status 2; restarting it in 10 ms (restart 1 of 3)"},
 };
 
@@ -103,7 +103,7 @@ START_TEST(test_hung_block_is_killed_and_restarted)
     ck_assert_msg(strstr(err, "mqgraph: block 'f' (pid ") &&
                       strstr(err, "killing it as hung\n") &&
                       strstr(err, "was killed by signal 9 (Killed); restarting it in 10 ms "
-                                  "(restart 1 of 3); 1 buffer it held was lost\n"),
+                                  "(restart 1 of 3); 1 buffer it held was lost (400 bytes)\n"),
                   "stderr: %s", err);
     free(err);
     assert_lost_one_buffer();
