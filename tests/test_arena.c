@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "suite.h"
 
 START_TEST(test_arena_create_then_attach_sees_same_geometry)
 {
@@ -346,9 +347,5 @@ int main(void)
     tcase_add_test(tc, test_start_barrier_releases_waiters);
     tcase_add_test(tc, test_strerror_names_every_code);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run(s);
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "runutil.h"
+#include "suite.h"
 
 /* Writes `yaml` to b.yaml (so the graph is named "b", apart from test_graphs' "g"
  * that may run at the same time), runs it and returns the exit status. */
@@ -388,8 +389,6 @@ int main(void)
 {
     Suite *s = suite_create("blocks");
     TCase *tc = tcase_create("blocks");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 60);
     tcase_add_unchecked_fixture(tc, run_make_base, run_remove_base);
@@ -405,9 +404,5 @@ int main(void)
     tcase_add_test(tc, test_router_rules);
     tcase_add_test(tc, test_merger_outlives_an_input_that_ends);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return tu_run(s);
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "suite.h"
 
 static mq_arena *arena_slot0(mq_layout *l)
 {
@@ -346,9 +347,5 @@ int main(void)
     tcase_add_test(tc, test_batched_claims_are_given_back);
     tcase_add_test(tc, test_alloc_without_a_slot_is_refused);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run(s);
 }

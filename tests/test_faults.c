@@ -14,6 +14,7 @@
 
 #include "mq.h"
 #include "runutil.h"
+#include "suite.h"
 
 /* vector_source 0..999 in buffers of 100 -> fault -> vector_sink, the fault block
  * configured by `fault` (its params) and `restart`. */
@@ -392,8 +393,6 @@ int main(void)
 {
     Suite *s = suite_create("faults");
     TCase *tc = tcase_create("faults");
-    SRunner *sr;
-    int failed;
 
     setenv("MQ_BLOCK_PATH", FAULT_BLOCKS, 1);
     tcase_set_timeout(tc, 600);
@@ -409,9 +408,5 @@ int main(void)
     tcase_add_loop_test(tc, test_fault_matrix, 0, N_KINDS * N_POS * N_POLICIES);
     tcase_add_loop_test(tc, test_scribbled_arena_is_reported, 0, 6);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return tu_run(s);
 }

@@ -18,6 +18,7 @@
 
 #include "mq.h"
 #include "runutil.h"
+#include "suite.h"
 
 /* ---- hello.yaml ---------------------------------------------------------------------- */
 
@@ -440,8 +441,6 @@ int main(void)
 {
     Suite *s = suite_create("graphs");
     TCase *tc = tcase_create("graphs");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 60);
     tcase_add_unchecked_fixture(tc, run_make_base, run_remove_base);
@@ -462,9 +461,5 @@ int main(void)
     tcase_add_test(tc, test_unusable_files_and_modules);
     tcase_add_loop_test(tc, test_bad_command_line, 0, (int)(sizeof bad_cli / sizeof bad_cli[0]));
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return tu_run(s);
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "suite.h"
 
 #define MILLION 1000000u
 
@@ -260,9 +261,5 @@ int main(void)
     tcase_add_test(tc, test_slow_consumer_drop_oldest_keeps_the_last_8);
     tcase_add_test(tc, test_slow_consumer_block_policy_loses_nothing);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run(s);
 }

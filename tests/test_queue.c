@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "suite.h"
 
 struct pair {
     mq_arena *a, *prod, *cons;
@@ -190,9 +191,5 @@ int main(void)
     tcase_add_test(tc, test_push_requires_holding_the_id);
     tcase_add_test(tc, test_fan_out_by_share_reaches_every_queue);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run(s);
 }

@@ -16,6 +16,7 @@
 
 #include "fault.h"
 #include "testutil.h"
+#include "suite.h"
 
 /* Blocks: 0 src, 1 sink A, 2 sink B. Connections: 0 src->A (block policy),
  * 1 src->B (drop_oldest, depth 2, so the producer also takes from a queue). */
@@ -254,9 +255,5 @@ int main(void)
     tcase_add_test(tc, test_consumer_killed_at_every_crash_point_loses_nothing);
     tcase_add_test(tc, test_200_random_kills_leave_full_pools_and_moving_queues);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run(s);
 }
