@@ -170,7 +170,7 @@ static int cmd_blocks(int argc, char **argv)
         else
             printf(" required");
         if (p->min < p->max)
-            printf(", range [%g, %g]", p->min, p->max);
+            printf(", range [%.15g, %.15g]", p->min, p->max);
         if (p->choices)
             printf(", one of %s", p->choices);
         printf("\n      %s\n", p->doc ? p->doc : "");

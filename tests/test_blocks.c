@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "runutil.h"
@@ -210,6 +211,63 @@ START_TEST(test_noise_source_statistics_and_seed)
 }
 END_TEST
 
+/* clock_source's timing, computed here from the formula in its doc: a drifting,
+ * jittered clock with gaps, through head and multiply_const, which must pass the
+ * timestamps on untouched. */
+static uint64_t mix(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+START_TEST(test_clock_source_timing_is_known_in_advance)
+{
+    enum { N = 10, BUFFERS = 40 };
+    const double period = 1e9 / 1000 * (1 + 150 / 1e6);
+    size_t len;
+    enter_tmpdir();
+    graph_ok("blocks:\n"
+             "  clk: {type: clock_source, params: {rate: 1000, items_per_buffer: 10, drift_ppm: 150,"
+             " jitter_ns: 20000, gap_every: 7, gap_len: 2, start_ns: 5000000, seed: 42}}\n"
+             "  h: {type: head, params: {items: 400}}\n"
+             "  m: {type: multiply_const, params: {k: -1}}\n"
+             "  o: {type: vector_sink, params: {path: o.txt, timestamps: true}}\n"
+             "connections:\n  - [clk.out, h.in]\n  - [h.out, m.in]\n  - [m.out, o.in]\n");
+    char *text = read_file("o.txt", &len), *p = text;
+    for (int64_t k = 0; k < BUFFERS; k++) {
+        int64_t j = k + 2 * (k / 7);
+        int64_t jit = (int64_t)(mix(42 + (uint64_t)(j + 1) * 0x9e3779b97f4a7c15ull) % 40001) - 20000;
+        int64_t t = 5000000 + llround((double)j * period) + jit;
+        long long v, s0, e0;
+        int used;
+        ck_assert_msg(sscanf(p, "@ relative %lld %lld %lld\n%n", &v, &s0, &e0, &used) == 3,
+                      "buffer %lld: '%.40s'", (long long)k, p);
+        ck_assert_int_eq(v, t);
+        ck_assert_int_eq(s0, t);
+        ck_assert_int_eq(e0, t + llround(9 * period / 10));
+        p += used;
+        for (int i = 0; i < N; i++) {
+            double x = strtod(p, &p);
+            ck_assert_double_eq(x, -(double)(j * N + i));
+        }
+        p += *p == '\n';
+    }
+    ck_assert_int_eq(*p, 0);
+    free(text);
+    /* realtime: the 10th buffer (slot 9) leaves at 90 ms; a lower bound only */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    graph_ok("blocks:\n"
+             "  clk: {type: clock_source, params: {rate: 100, buffers: 10, realtime: true}}\n"
+             "  o: {type: null_sink}\n"
+             "connections:\n  - [clk.out, o.in]\n");
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    ck_assert_msg(secs >= 0.09, "10 buffers at 100/s in real time took %.3f s", secs);
+}
+END_TEST
+
 /* ---- processing ---------------------------------------------------------------------- */
 
 START_TEST(test_add_three_inputs_of_uneven_buffers)
@@ -396,6 +454,7 @@ int main(void)
     tcase_add_test(tc, test_vector_source_types_and_repeat);
     tcase_add_test(tc, test_file_source_repeat_and_errors);
     tcase_add_test(tc, test_noise_source_statistics_and_seed);
+    tcase_add_test(tc, test_clock_source_timing_is_known_in_advance);
     tcase_add_test(tc, test_add_three_inputs_of_uneven_buffers);
     tcase_add_test(tc, test_fir_filter_decimation_and_c32);
     tcase_add_test(tc, test_delay_and_timestamps);
