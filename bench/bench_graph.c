@@ -11,7 +11,6 @@
  * Usage: bench_graph [items] [items_per_buffer]   (defaults 2^28, 16384)
  * Figures only; nothing is asserted. */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
@@ -24,14 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mq.h"
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
+#include "bench_util.h"
 
 static double memcpy_gbps(void)
 {
@@ -143,20 +135,9 @@ static void chain(const char *dir, const char *label, int stages, long long item
  * released them (mq_arena_start); returns the time that took, or -1 after 10 s. */
 static double wait_all_joined(const char *name, int blocks, double t0)
 {
-    char prefix[64], shm[300] = "";
-    snprintf(prefix, sizeof prefix, "mq.%s.", name);
     while (now_s() - t0 < 10) {
-        if (!shm[0]) {
-            DIR *d = opendir("/dev/shm");
-            struct dirent *e;
-            while (d && (e = readdir(d)))
-                if (!strncmp(e->d_name, prefix, strlen(prefix)))
-                    snprintf(shm, sizeof shm, "/%s", e->d_name);
-            if (d)
-                closedir(d);
-        }
-        mq_arena *a;
-        if (shm[0] && mq_arena_attach(shm, &a) == 0) {
+        mq_arena *a = bench_attach(name);
+        if (a) {
             int active = 0;
             for (int i = 0; i < blocks; i++) {
                 mq_slot_info si;

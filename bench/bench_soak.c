@@ -15,7 +15,6 @@
  * Usage: bench_soak [buffers] [interval_ms] [seed]   (defaults 125000, 200, 1)
  * Figures only; nothing is asserted. */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,14 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mq.h"
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
+#include "bench_util.h"
 
 static long rss_kb(pid_t pid)
 {
@@ -82,23 +74,6 @@ static void write_graph(const char *path, long long buffers)
     fclose(f);
 }
 
-/* The arena of graph "soak", attached once it exists. */
-static mq_arena *find_arena(void)
-{
-    DIR *d = opendir("/dev/shm");
-    struct dirent *e;
-    char name[300] = "";
-    mq_arena *a = NULL;
-    while (d && (e = readdir(d)))
-        if (!strncmp(e->d_name, "mq.soak.", 8))
-            snprintf(name, sizeof name, "/%s", e->d_name);
-    if (d)
-        closedir(d);
-    if (name[0] && mq_arena_attach(name, &a) < 0)
-        a = NULL;
-    return a;
-}
-
 int main(int argc, char **argv)
 {
     long long buffers = argc > 1 ? atoll(argv[1]) : 125000;
@@ -135,7 +110,7 @@ int main(int argc, char **argv)
             continue;
         next_kill += interval_ms / 1000.0;
         if (!a)
-            a = find_arena();
+            a = bench_attach("soak");
         if (!a)
             continue;
         mq_slot_info si;

@@ -19,7 +19,6 @@
  * the graph takes them. */
 #include <math.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "block.h"
 
@@ -45,13 +44,6 @@ static const mq_param_decl params[] = {
 };
 static const mq_port_decl out[] = {{.name = "out", .type = MQ_ITEM_F32}};
 
-static int64_t now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
-
 static uint64_t splitmix64(uint64_t z)
 {
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
@@ -74,7 +66,7 @@ static int init(mq_block_ctx *c, void **state)
     k->seed = (uint64_t)mq_param_int(c, "seed");
     k->buffers = mq_param_int(c, "buffers");
     k->realtime = (int)mq_param_int(c, "realtime");
-    k->t0 = now_ns();
+    k->t0 = mq_block_now_ns();
     *state = k;
     return 0;
 }

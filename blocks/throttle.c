@@ -2,7 +2,6 @@
  * Radio's throttle), for graphs without a hardware clock. A buffer of n items leaves
  * when the items before it plus n are due: at start + (sent + n) / rate. */
 #include <stdlib.h>
-#include <time.h>
 
 #include "block.h"
 
@@ -18,13 +17,6 @@ static const mq_param_decl params[] = {
 };
 static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type"}};
 static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type"}};
-
-static int64_t now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
 
 static int init(mq_block_ctx *c, void **state)
 {
@@ -45,7 +37,7 @@ static int work(mq_block_ctx *c, void *state)
 
     mq_in_data(c, 0, &bytes);
     if (t->t0 < 0)
-        t->t0 = now_ns(); /* the clock starts with the first item */
+        t->t0 = mq_block_now_ns(); /* the clock starts with the first item */
     t->sent += bytes / mq_item_size(mq_block_in_type(c, 0));
     if (mq_block_sleep_until(c, t->t0 + (int64_t)((double)t->sent / t->rate * 1e9)))
         return MQ_WORK_DONE;

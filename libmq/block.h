@@ -165,6 +165,8 @@ int mq_out_share(mq_block_ctx *c, int in, int out);
 int mq_out_close(mq_block_ctx *c, int port);
 
 /* ---- time ------------------------------------------------------------------------------ */
+/* Now on CLOCK_MONOTONIC in ns: the clock of mq_block_sleep_until. */
+int64_t mq_block_now_ns(void);
 /* Sleeps until `deadline_ns` on CLOCK_MONOTONIC, beating the heartbeat meanwhile.
  * Returns 1 early if the graph is asked to stop, else 0. */
 int mq_block_sleep_until(mq_block_ctx *c, int64_t deadline_ns);

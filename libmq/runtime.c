@@ -37,7 +37,6 @@ struct mq__input {
 
 struct mq__output {
     int n;
-    int closed;
     int conn[MQ__FANOUT];
     int dead[MQ__FANOUT]; /* abandoned by its consumer */
     mq_id pending;        /* allocated by mq_out_alloc, not yet pushed */
@@ -170,11 +169,12 @@ int mq_in_timestamp(mq_block_ctx *c, int port, mq_timestamp *ts)
     if (!mq__in_ok(c, port))
         return MQ_EINVAL;
     int rc = mq_buf_timestamp(c->a, c->in[port].cur, ts);
-    size_t isz = mq_item_size(c->in_type[port]), len = mq__in_len(c, port);
-    int64_t done = (int64_t)(c->in[port].off / isz), all = (int64_t)(len / isz);
+    size_t isz = mq_item_size(c->in_type[port]);
+    int64_t done = (int64_t)(c->in[port].off / isz);
 
     if (rc < 0 || done == 0)
         return rc;
+    int64_t all = (int64_t)(mq__in_len(c, port) / isz);
     if (ts->type == MQ_TS_SAMPLE_INDEX) {
         ts->value += done;
     } else if ((ts->flags & MQ_TS_HAS_RANGE) && all > 0) {
@@ -275,6 +275,14 @@ static int mq__send(mq_block_ctx *c, int o, mq_id id, uint64_t items)
     return 0;
 }
 
+/* Gives up output o's allocated but unsent buffer, if any. */
+static void mq__drop_pending(mq_block_ctx *c, int o)
+{
+    if (c->out[o].pending != MQ_ID_NONE)
+        mq_buf_release(c->a, c->out[o].pending);
+    c->out[o].pending = MQ_ID_NONE;
+}
+
 void *mq_out_alloc(mq_block_ctx *c, int port, size_t bytes)
 {
     struct mq__output *out;
@@ -285,10 +293,7 @@ void *mq_out_alloc(mq_block_ctx *c, int port, size_t bytes)
         return NULL;
     }
     out = &c->out[port];
-    if (out->pending != MQ_ID_NONE) {
-        mq_buf_release(c->a, out->pending);
-        out->pending = MQ_ID_NONE;
-    }
+    mq__drop_pending(c, port);
     while ((rc = mq_buf_alloc(c->a, bytes, c->hb_ns, &out->pending)) == MQ_ETIMEDOUT)
         mq_arena_heartbeat(c->a);
     if (rc < 0) {
@@ -376,15 +381,17 @@ int mq_out_close(mq_block_ctx *c, int port)
     if (port < 0 || port >= c->n_out)
         return MQ_EINVAL;
     out = &c->out[port];
-    if (out->pending != MQ_ID_NONE)
-        mq_buf_release(c->a, out->pending);
-    out->pending = MQ_ID_NONE;
+    mq__drop_pending(c, port);
     for (int j = 0; j < out->n; j++) {
         mq_queue_close(c->a, (uint32_t)out->conn[j]);
         out->dead[j] = 1;
     }
-    out->closed = 1;
     return 0;
+}
+
+int64_t mq_block_now_ns(void)
+{
+    return mq_now_ns();
 }
 
 int mq_block_sleep_until(mq_block_ctx *c, int64_t deadline_ns)
@@ -458,6 +465,13 @@ static int mq__outputs_dead(const mq_block_ctx *c)
     return 1;
 }
 
+/* Forgets what this work call's mq_in_consume calls asked for. */
+static void mq__forget_takes(mq_block_ctx *c)
+{
+    for (int i = 0; i < c->n_in; i++)
+        c->in[i].take = -1;
+}
+
 /* After a work call that consumed: every current input buffer goes, except the part
  * after what mq_in_consume asked for. */
 static void mq__consume_inputs(mq_block_ctx *c)
@@ -485,20 +499,16 @@ static void mq__consume_inputs(mq_block_ctx *c)
  * goes; its connections stay as they are. */
 static void mq__shutdown(mq_block_ctx *c, int end_streams)
 {
-    for (int i = 0; i < c->n_in; i++)
-        c->in[i].take = -1;
+    mq__forget_takes(c);
     mq__consume_inputs(c);
     for (int o = 0; o < c->n_out; o++) {
-        if (c->out[o].pending != MQ_ID_NONE)
-            mq_buf_release(c->a, c->out[o].pending);
-        c->out[o].pending = MQ_ID_NONE;
+        if (end_streams)
+            mq_out_close(c, o);
+        else
+            mq__drop_pending(c, o);
     }
     if (!end_streams)
         return;
-    for (int o = 0; o < c->n_out; o++) {
-        for (int j = 0; j < c->out[o].n; j++)
-            mq_queue_close(c->a, (uint32_t)c->out[o].conn[j]);
-    }
     for (int i = 0; i < c->n_in; i++) {
         mq_id id;
         if (c->in[i].conn < 0)
@@ -578,8 +588,7 @@ static int mq__loop(mq_block_ctx *c, void *state)
         if (rc == MQ_WORK_OK || rc == MQ_WORK_DONE)
             mq__consume_inputs(c);
         else
-            for (int i = 0; i < c->n_in; i++)
-                c->in[i].take = -1;
+            mq__forget_takes(c);
         mq_registry_block_account(c->a, c->block, c->items_in, c->items_out,
                                   (uint64_t)(mq_now_ns() - t0));
         need_more = 0;

@@ -127,6 +127,15 @@ static void cut_block(struct sup *s, int b)
     }
 }
 
+/* Block b failed for good: the graph is marked failed before b's queues are cut
+ * (sinks that see them end discard their output), and the rest stops. */
+static void fail_block(struct sup *s, int b)
+{
+    mq_arena_fail(s->a);
+    cut_block(s, b);
+    begin_stop(s);
+}
+
 static void on_close(uv_handle_t *h) { (void)h; }
 
 static void maybe_finish(struct sup *s)
@@ -181,9 +190,7 @@ static void on_restart(uv_timer_t *t)
         fprintf(stderr, "mqgraph: cannot restart block '%s': %s\n", s->g->blocks[c->idx].name,
                 strerror(-rc));
         s->failed = 1;
-        mq_arena_fail(s->a);
-        cut_block(s, c->idx);
-        begin_stop(s);
+        fail_block(s, c->idx);
     }
     maybe_finish(s);
 }
@@ -217,9 +224,9 @@ static void schedule_restart(struct sup *s, struct child *c, const char *why, in
     uv_timer_start(&c->timer, on_restart, (uint64_t)ms, 0);
 }
 
-/* Releases what the dead child held; returns how many references that was and
- * their bytes in *bytes. Its
- * table is in shared memory, so it may have been written over: say so. */
+/* Releases what the dead child held; returns how many references that was, and
+ * their bytes in *bytes (may be NULL). Its table is in shared memory, so it may
+ * have been written over: say so. */
 static int reclaim(struct sup *s, struct child *c, uint64_t *bytes)
 {
     int n = mq_arena_reclaim_lost(s->a, (uint32_t)c->idx, bytes);
@@ -266,11 +273,8 @@ static void child_exited(struct sup *s, struct child *c, int64_t status, int ter
                 fprintf(stderr, " (after %d restart%s)", c->restarts, c->restarts == 1 ? "" : "s");
             fputc('\n', stderr);
         }
-        mq_arena_fail(s->a); /* before the cut: sinks that see it end discard output */
-        uint64_t bytes;
-        reclaim(s, c, &bytes);
-        cut_block(s, c->idx);
-        begin_stop(s);
+        reclaim(s, c, NULL);
+        fail_block(s, c->idx);
     } else if (b->restart != MQG_RESTART_NEVER) {
         /* It left its streams open for a restart (mq_run_opts.restartable). */
         if (may_restart && !stream_ended(s, c->idx)) {
@@ -499,24 +503,18 @@ static void remove_stale_arenas(const char *ours)
 {
     DIR *d = opendir("/dev/shm");
     struct dirent *e;
-    char prefix[MQ_SHM_NAME_MAX];
-    const char *pid_part = strrchr(ours, '.');
+    /* Ours is "/mq.GRAPH.PID.RANDOM", GRAPH without dots (the arena cleans it):
+     * the others of this graph start with the same "mq.GRAPH.". */
+    const char *dot = strchr(ours + 4, '.');
+    size_t plen = dot ? (size_t)(dot - ours) : 0;
 
-    /* "/mq.GRAPH.PID.RANDOM" -> "mq.GRAPH.", the graph name as the arena spells it */
-    while (pid_part && pid_part > ours && *--pid_part != '.')
-        ;
-    if (!pid_part || pid_part <= ours)
-        return;
-    snprintf(prefix, sizeof prefix, "%.*s", (int)(pid_part + 1 - (ours + 1)), ours + 1);
-    while (d && (e = readdir(d))) {
-        const char *n = e->d_name, *last = strrchr(n, '.'), *prev;
+    while (plen && d && (e = readdir(d))) {
+        const char *n = e->d_name;
         char *end;
-        if (strncmp(n, prefix, strlen(prefix)) || !last || last - n < 4)
+        if (strncmp(n, ours + 1, plen))
             continue;
-        for (prev = last - 1; prev > n + 2 && *prev != '.'; prev--)
-            ;
-        long pid = strtol(prev + 1, &end, 10);
-        if (prev <= n + 2 || end != last || pid <= 0 || strlen(last + 1) != 16)
+        long pid = strtol(n + plen, &end, 10);
+        if (pid <= 0 || *end != '.' || strlen(end + 1) != 16)
             continue;
         if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
             continue;

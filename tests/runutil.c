@@ -22,19 +22,28 @@
 static char base[64];
 static char dir[128];
 
-int shm_count(const char *name)
+int arena_name(const char *graph, char *out, size_t len)
 {
     char prefix[96];
     DIR *d = opendir("/dev/shm");
     struct dirent *e;
     int n = 0;
 
-    snprintf(prefix, sizeof prefix, "mq.%s.", name);
+    snprintf(prefix, sizeof prefix, "mq.%s.", graph);
     while (d && (e = readdir(d)))
-        n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0) {
+            n++;
+            if (out)
+                snprintf(out, len, "/%s", e->d_name);
+        }
     if (d)
         closedir(d);
     return n;
+}
+
+int shm_count(const char *name)
+{
+    return arena_name(name, NULL, 0);
 }
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -160,16 +169,9 @@ double *read_numbers(const char *path, size_t *n)
 int wait_running(const char *name, int blocks)
 {
     for (int tries = 0; tries < 5000; tries++) {
-        DIR *d = opendir("/dev/shm");
-        struct dirent *e;
-        char prefix[96], found[300] = "";
-        snprintf(prefix, sizeof prefix, "mq.%s.", name);
-        while (d && (e = readdir(d)))
-            if (!strncmp(e->d_name, prefix, strlen(prefix)))
-                snprintf(found, sizeof found, "/%s", e->d_name);
-        closedir(d);
+        char found[300];
         mq_arena *a;
-        if (found[0] && mq_arena_attach(found, &a) == 0) {
+        if (arena_name(name, found, sizeof found) && mq_arena_attach(found, &a) == 0) {
             int active = 0;
             for (int i = 0; i < blocks; i++) {
                 mq_slot_info si;
@@ -187,3 +189,18 @@ int wait_running(const char *name, int blocks)
     return 0;
 }
 
+
+pid_t start_endless(const char *name)
+{
+    char file[128];
+    snprintf(file, sizeof file, "%s.yaml", name);
+    write_file(file, "blocks:\n"
+                     "  src: {type: null_source}\n"
+                     "  mul: {type: multiply_const, params: {k: 2}}\n"
+                     "  out: {type: null_sink}\n"
+                     "connections:\n  - [src.out, mul.in]\n  - [mul.out, out.in]\n");
+    const char *args[] = {"run", file, NULL};
+    pid_t pid = start(args);
+    ck_assert_msg(wait_running(name, 3), "graph %s did not start", name);
+    return pid;
+}

@@ -29,7 +29,12 @@ int run(const char *const *args);
 
 /* Arena objects of graph `name` in /dev/shm. */
 int shm_count(const char *name);
+/* The same count, and the shm name ("/mq.GRAPH...") of one of them in out. */
+int arena_name(const char *graph, char *out, size_t len);
 /* Waits (bounded) until graph `name`'s arena exists and `blocks` blocks joined it. */
 int wait_running(const char *name, int blocks);
+/* Starts NAME.yaml, written here: null_source -> multiply_const -> null_sink, which
+ * runs until stopped, and waits until its 3 blocks are running. */
+pid_t start_endless(const char *name);
 
 #endif

@@ -315,14 +315,7 @@ END_TEST
 static void stop_with(int sig, int want_status)
 {
     enter_tmpdir();
-    write_file("s.yaml", "blocks:\n"
-                         "  src: {type: null_source}\n"
-                         "  mul: {type: multiply_const, params: {k: 2}}\n"
-                         "  out: {type: null_sink}\n"
-                         "connections:\n  - [src.out, mul.in]\n  - [mul.out, out.in]\n");
-    const char *args[] = {"run", "s.yaml", NULL};
-    pid_t pid = start(args);
-    ck_assert_msg(wait_running("s", 3), "graph did not start");
+    pid_t pid = start_endless("s");
     kill(pid, sig);
     ck_assert_int_eq(finish(pid), want_status);
     char *out = read_file("out.txt", NULL);
