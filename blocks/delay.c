@@ -1,6 +1,9 @@
 /* delay - delays the stream by `items` items (GNU Radio's delay): that many zero
- * items come out first, then the input unchanged and without a copy. Sample-index
- * timestamps move on by the delay. */
+ * items come out first, then the input unchanged and without a copy.
+ *
+ * Timestamps stay with the places in the stream, not with the data: output item p
+ * has the time input item p had, so every input buffer's stamp moves later by the
+ * delay (ts.h), and the zeros in front are stamped as the first input items were. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +13,8 @@ struct delay {
     uint64_t left; /* zero items still to emit */
     int64_t shift;
     size_t isz;
+    mq_timestamp first; /* the first input buffer's stamp */
+    double period;      /* the item period, from the last buffer that told it */
 };
 
 static const mq_param_decl params[] = {
@@ -38,6 +43,11 @@ static int work(mq_block_ctx *c, void *state)
     mq_timestamp ts;
 
     mq_in_data(c, 0, &bytes);
+    mq_in_timestamp(c, 0, &ts);
+    if (mq_ts_period(&ts, bytes / d->isz) > 0)
+        d->period = mq_ts_period(&ts, bytes / d->isz);
+    if (d->left > 0 && d->left == (uint64_t)d->shift)
+        d->first = ts;
     while (d->left > 0) {
         /* The zeros go out in buffers the size of the input's (at least one item). */
         uint64_t n = bytes / d->isz ? bytes / d->isz : 1;
@@ -47,14 +57,15 @@ static int work(mq_block_ctx *c, void *state)
         if (!z)
             return MQ_WORK_ERROR;
         memset(z, 0, (size_t)n * d->isz);
-        ts = (mq_timestamp){.type = MQ_TS_SAMPLE_INDEX, .value = d->shift - (int64_t)d->left};
+        mq_ts_at(&d->first, d->period, (double)(d->shift - (int64_t)d->left), 1, (size_t)n,
+                 &ts);
         if (mq_out_push(c, 0, (size_t)n * d->isz, &ts) < 0)
             return MQ_WORK_ERROR;
         d->left -= n;
     }
     mq_in_timestamp(c, 0, &ts);
-    if (ts.type == MQ_TS_SAMPLE_INDEX)
-        ts.value += d->shift;
+    mq_timestamp in_ts = ts;
+    mq_ts_at(&in_ts, d->period, (double)d->shift, 1, bytes / d->isz, &ts);
     return mq_out_forward(c, 0, 0, bytes, &ts) < 0 ? MQ_WORK_ERROR : MQ_WORK_OK;
 }
 
@@ -67,7 +78,8 @@ static const mq_block_decl decl = {
     .abi = MQ_BLOCK_ABI,
     .name = "delay",
     .doc = "Delays the stream by `items` items: that many zeros come first, then the\n"
-           "input unchanged (no copy). Sample-index timestamps move on by the delay.",
+           "input unchanged (no copy). Timestamps stay with the places: each buffer's\n"
+           "moves later by the delay, and the zeros carry the first input stamps.",
     .in = in, .n_in = 1, .out = out, .n_out = 1,
     .params = params, .n_params = 2,
     .init = init, .work = work, .fini = fini,

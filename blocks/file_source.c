@@ -20,6 +20,8 @@ static const mq_param_decl params[] = {
     {"type", MQ_PARAM_ENUM, "f32", 0, 0, "u8|i16|i32|f32|f64|c32|bytes", "item type"},
     {"repeat", MQ_PARAM_BOOL, "false", 0, 0, NULL, "start again at the end of the file"},
     {"items_per_buffer", MQ_PARAM_INT, "4096", 1, 1048576, NULL, "items per output buffer"},
+    {"sample_rate", MQ_PARAM_FLOAT, "0", 0, 1e12, NULL, "items per second, for time stamps (0: not known)"},
+    MQ_PARAM_TIMESTAMPS,
 };
 static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type"}};
 
@@ -59,7 +61,7 @@ static int work(mq_block_ctx *c, void *state)
 {
     struct fsrc *s = state;
     size_t want = s->per_buf * s->isz, got = 0;
-    mq_timestamp ts = {.type = MQ_TS_SAMPLE_INDEX, .value = s->sent};
+    mq_timestamp ts;
     char *o = mq_out_alloc(c, 0, want);
 
     if (!o)
@@ -79,6 +81,7 @@ static int work(mq_block_ctx *c, void *state)
     }
     if (got == 0)
         return MQ_WORK_DONE;
+    mq_block_stamp(c, mq_param_float(c, "sample_rate"), s->sent, got / s->isz, &ts);
     s->sent += (int64_t)(got / s->isz);
     if (mq_out_push(c, 0, got, &ts) < 0)
         return MQ_WORK_ERROR;

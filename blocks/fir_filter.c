@@ -3,7 +3,12 @@
  *
  * y[n] = sum_k taps[k] * x[n - k], with x before the first item taken as zero, and
  * every `decimation`-th y kept starting with y[0]. The last ntaps-1 items of each
- * buffer are kept as the history of the next. */
+ * buffer are kept as the history of the next.
+ *
+ * Timestamps: a sample index counts output items. A time stamps each output item
+ * y[n] with the time of x[n] less the group delay of a linear-phase filter,
+ * (ntaps - 1) / 2 input items: the moment the output describes, so filtered and
+ * unfiltered streams still align by time. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,7 +62,7 @@ static int work(mq_block_ctx *c, void *state)
     size_t bytes, hist = (f->ntaps - 1) * f->lanes;
     const float *x = mq_in_data(c, 0, &bytes);
     size_t n = bytes / (4 * f->lanes), need = hist + n * f->lanes, outs;
-    mq_timestamp ts = {.type = MQ_TS_SAMPLE_INDEX, .value = f->out_sent};
+    mq_timestamp in_ts, ts;
     float *o;
 
     if (need > f->ext_cap) {
@@ -84,6 +89,12 @@ static int work(mq_block_ctx *c, void *state)
                 o[m * f->lanes + l] = acc;
             }
         }
+        mq_in_timestamp(c, 0, &in_ts);
+        if (in_ts.type == MQ_TS_SAMPLE_INDEX)
+            ts = (mq_timestamp){.type = MQ_TS_SAMPLE_INDEX, .value = f->out_sent};
+        else
+            mq_ts_items(&in_ts, n, (double)f->phase - (double)(f->ntaps - 1) / 2,
+                        (double)f->dec, outs, &ts);
         if (mq_out_push(c, 0, outs * f->lanes * 4, &ts) < 0)
             return MQ_WORK_ERROR;
         f->out_sent += (int64_t)outs;
@@ -108,8 +119,8 @@ static const mq_block_decl decl = {
     .name = "fir_filter",
     .doc = "FIR filter with real taps: y[n] = sum_k taps[k] x[n-k] (x before the\n"
            "first item is 0), keeping y[0], y[d], y[2d].. for decimation d. f32, or c32\n"
-           "filtered per part. Output buffers carry their output sample index. The\n"
-           "group delay of a symmetric filter is (len(taps) - 1) / 2 input items.",
+           "filtered per part. A sample index counts output items; a time stamps y[n]\n"
+           "with the time of x[n] less the group delay, (len(taps) - 1) / 2 items.",
     .in = in, .n_in = 1, .out = out, .n_out = 1,
     .params = params, .n_params = sizeof params / sizeof params[0],
     .init = init, .work = work, .fini = fini,

@@ -26,6 +26,8 @@ static const mq_param_decl params[] = {
      "uniform: half the range; gaussian: standard deviation"},
     {"seed", MQ_PARAM_INT, "0", 0, 9.007199254740992e15, NULL, "seed of the generator"},
     {"items_per_buffer", MQ_PARAM_INT, "1024", 1, 1048576, NULL, "items per output buffer"},
+    {"sample_rate", MQ_PARAM_FLOAT, "0", 0, 1e12, NULL, "items per second, for time stamps (0: not known)"},
+    MQ_PARAM_TIMESTAMPS,
 };
 static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type"}};
 
@@ -100,12 +102,13 @@ static int work(mq_block_ctx *c, void *state)
     struct noise *n = state;
     size_t floats = n->per_buf * (n->complex_out ? 2 : 1);
     float *o = mq_out_alloc(c, 0, floats * 4);
-    mq_timestamp ts = {.type = MQ_TS_SAMPLE_INDEX, .value = n->sent};
+    mq_timestamp ts;
 
     if (!o)
         return MQ_WORK_ERROR;
     for (size_t i = 0; i < floats; i++)
         o[i] = (float)(n->amp * (n->gaussian ? normal(n) : 2 * unit(n) - 1));
+    mq_block_stamp(c, mq_param_float(c, "sample_rate"), n->sent, n->per_buf, &ts);
     n->sent += (int64_t)n->per_buf;
     return mq_out_push(c, 0, floats * 4, &ts) < 0 ? MQ_WORK_ERROR : MQ_WORK_OK;
 }

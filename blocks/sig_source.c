@@ -26,6 +26,7 @@ static const mq_param_decl params[] = {
     {"offset", MQ_PARAM_FLOAT, "0", -1e30, 1e30, NULL, "added to every item (real part)"},
     {"phase", MQ_PARAM_FLOAT, "0", -1e6, 1e6, NULL, "initial phase in radians"},
     {"items_per_buffer", MQ_PARAM_INT, "1024", 1, 1048576, NULL, "items per output buffer"},
+    MQ_PARAM_TIMESTAMPS,
 };
 static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type"}};
 
@@ -77,7 +78,7 @@ static int work(mq_block_ctx *c, void *state)
     struct sig *s = state;
     size_t isz = s->complex_out ? 8 : 4;
     float *o = mq_out_alloc(c, 0, s->per_buf * isz);
-    mq_timestamp ts = {.type = MQ_TS_SAMPLE_INDEX, .value = s->n};
+    mq_timestamp ts;
     double im;
 
     if (!o)
@@ -91,6 +92,7 @@ static int work(mq_block_ctx *c, void *state)
             o[i] = (float)re;
         }
     }
+    mq_block_stamp(c, s->fs, s->n, s->per_buf, &ts);
     s->n += (int64_t)s->per_buf;
     return mq_out_push(c, 0, s->per_buf * isz, &ts) < 0 ? MQ_WORK_ERROR : MQ_WORK_OK;
 }
@@ -106,7 +108,8 @@ static const mq_block_decl decl = {
     .doc = "Periodic waveform: sine, cosine, square, sawtooth or constant (f32 or c32).\n"
            "Item n is offset + amplitude * w(frequency * n / sample_rate + phase / 2pi).\n"
            "c32 sine and cosine are complex exponentials; other c32 shapes repeat the\n"
-           "real value in the imaginary part. Buffers carry the sample index.",
+           "real value in the imaginary part. Timestamps: see `timestamps` (the rate is\n"
+           "sample_rate).",
     .out = out, .n_out = 1,
     .params = params, .n_params = sizeof params / sizeof params[0],
     .init = init, .work = work, .fini = fini,

@@ -20,6 +20,8 @@ static const mq_param_decl params[] = {
     {"type", MQ_PARAM_ENUM, "f32", 0, 0, "u8|i16|i32|f32|f64|c32", "item type"},
     {"repeat", MQ_PARAM_BOOL, "false", 0, 0, NULL, "start again after the last value"},
     {"items_per_buffer", MQ_PARAM_INT, "1024", 1, 1048576, NULL, "items per output buffer"},
+    {"sample_rate", MQ_PARAM_FLOAT, "0", 0, 1e12, NULL, "items per second, for time stamps (0: not known)"},
+    MQ_PARAM_TIMESTAMPS,
 };
 static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type"}};
 
@@ -74,7 +76,7 @@ static int work(mq_block_ctx *c, void *state)
 {
     struct vsrc *s = state;
     size_t room = s->repeat ? s->per_buf : s->n - s->next, k = 0;
-    mq_timestamp ts = {.type = MQ_TS_SAMPLE_INDEX, .value = s->sent};
+    mq_timestamp ts;
     char *o;
 
     if (room == 0)
@@ -91,6 +93,7 @@ static int work(mq_block_ctx *c, void *state)
         if (s->repeat && s->next == s->n)
             s->next = 0;
     }
+    mq_block_stamp(c, mq_param_float(c, "sample_rate"), s->sent, room, &ts);
     s->sent += (int64_t)room;
     if (mq_out_push(c, 0, room * s->isz, &ts) < 0)
         return MQ_WORK_ERROR;

@@ -26,7 +26,7 @@
 #include "buf.h"
 
 #define MQ__MAGIC 0x414e455241514d31ULL /* "1MQARENA" little-endian */
-#define MQ__VERSION 3u
+#define MQ__VERSION 4u
 #define MQ__MAX_PORTS 16
 #define MQ__CLAIM_BATCH 8 /* buffers claimed per bitmap access in large pools */
 
@@ -81,7 +81,10 @@ struct mq__hdr {
     _Atomic uint32_t blocks_used, conns_used; /* registry fill, creator only */
     _Atomic uint32_t started; /* mq_arena_start was called */
     struct mq__doorbell start_bell;
-    uint8_t reserved[84];
+    /* The graph's start (mq_arena_start) on CLOCK_MONOTONIC and CLOCK_REALTIME:
+     * written before `started`, read after it. */
+    int64_t start_mono_ns, start_real_ns;
+    uint8_t reserved[64];
 };
 static_assert(sizeof(struct mq__hdr) == 384, "header layout");
 
@@ -158,7 +161,8 @@ struct mq__conn {
     /* consumer line */
     _Atomic uint64_t head;
     _Atomic uint64_t popped;
-    uint8_t pad3[48];
+    _Atomic uint64_t stale, missed; /* counted by the consumer: see mq_in_count */
+    uint8_t pad3[32];
 };
 static_assert(sizeof(struct mq__conn) == 192, "conn layout");
 

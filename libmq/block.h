@@ -28,6 +28,8 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "queue.h" /* MQ_NOTE_* */
+#include "ts.h"
 
 #define MQ_BLOCK_ABI 1
 
@@ -72,6 +74,9 @@ typedef struct mq_port_decl {
 
 enum {
     MQ_BLOCK_ANY_INPUT = 1, /* work runs when any input has a buffer, not all */
+    /* With MQ_BLOCK_ANY_INPUT: once every input has ended, work runs one last time
+     * with no input buffer, so a block that aggregates can emit what it holds. */
+    MQ_BLOCK_CALL_AT_END = 2,
 };
 
 typedef struct mq_block_ctx mq_block_ctx;
@@ -145,6 +150,17 @@ void *mq_in_writable(mq_block_ctx *c, int port, size_t *bytes);
 int mq_in_consume(mq_block_ctx *c, int port, size_t bytes);
 /* Input `port` has no current buffer and never will again (end of stream). */
 int mq_in_ended(const mq_block_ctx *c, int port);
+/* Takes the current buffer of input `port` out of the input (it counts as consumed)
+ * and gives its reference to the block, which keeps it across work calls and gives
+ * it up with mq_buf_release(mq_block_arena(c), id), at the latest in fini. Read it
+ * with mq_buf_data, mq_buf_length and mq_buf_timestamp. The reference is recorded
+ * for the block's process like every other, so a crash loses nothing. Not after
+ * mq_in_consume left part of the buffer behind. */
+int mq_in_take(mq_block_ctx *c, int port, mq_id *id);
+/* Counts, in input `port`'s connection statistics (the run summary), `n` buffers
+ * dropped as stale (MQ_NOTE_STALE) or outputs made without this input
+ * (MQ_NOTE_MISSED). See queue.h. */
+int mq_in_note(mq_block_ctx *c, int port, int what, uint64_t n);
 
 /* ---- outputs (during work) ----------------------------------------------------------- */
 /* A new buffer of at least `bytes` for output `port`; NULL (with the error recorded)
@@ -167,9 +183,35 @@ int mq_out_close(mq_block_ctx *c, int port);
 /* ---- time ------------------------------------------------------------------------------ */
 /* Now on CLOCK_MONOTONIC in ns: the clock of mq_block_sleep_until. */
 int64_t mq_block_now_ns(void);
+/* When the graph started (all blocks released together), on CLOCK_MONOTONIC: the
+ * origin of relative timestamps. */
+int64_t mq_block_graph_start_ns(const mq_block_ctx *c);
 /* Sleeps until `deadline_ns` on CLOCK_MONOTONIC, beating the heartbeat meanwhile.
  * Returns 1 early if the graph is asked to stop, else 0. */
 int mq_block_sleep_until(mq_block_ctx *c, int64_t deadline_ns);
+/* For a block with MQ_BLOCK_ANY_INPUT that returns MQ_WORK_NEED_INPUT to wait for a
+ * late input: work runs again by `deadline_ns` (CLOCK_MONOTONIC) even if nothing
+ * arrives. Holds for the next wait only. */
+void mq_block_call_by(mq_block_ctx *c, int64_t deadline_ns);
+
+/* How a source stamps its buffers: the parameter below, declared by every source of
+ * the library, and mq_block_stamp, which reads it.
+ *   sample_index  the index of the buffer's first item in the stream (the default);
+ *   relative      ns since the graph's start: with a sample rate, item k sits at
+ *                 k * 1e9 / rate (the nominal sample clock) and the buffer carries
+ *                 the range of its first and last item; without one, the time the
+ *                 buffer was made;
+ *   absolute      CLOCK_REALTIME ns when the buffer was made, with the range its
+ *                 items span at the sample rate, if there is one;
+ *   none          no timestamp. */
+#define MQ_PARAM_TIMESTAMPS                                                              \
+    {"timestamps", MQ_PARAM_ENUM, "sample_index", 0, 0, "sample_index|relative|absolute|none", \
+     "what the buffers' timestamps give (doc/timestamps.md)"}
+/* The timestamp of a buffer of `n` items whose first is item `first` of the stream,
+ * at `rate` items per second (0: not known), as the block's "timestamps" parameter
+ * asks (sample_index if it has none). */
+void mq_block_stamp(const mq_block_ctx *c, double rate, int64_t first, size_t n,
+                    mq_timestamp *ts);
 
 /* ---- running a block (mqgraph's child process) --------------------------------------- */
 typedef struct mq_run_opts {

@@ -15,6 +15,7 @@
 #include "pool.h"
 #include "queue.h"
 #include "registry.h"
+#include "ts.h"
 
 #define MQ_VERSION_STRING "0.1.0"
 

@@ -313,6 +313,22 @@ int mq_queue_stats_get(const mq_arena *a, uint32_t conn, mq_queue_stats *out)
     out->policy = v.policy;
     out->closed = atomic_load(&v.c->closed);
     out->abandoned = atomic_load(&v.c->abandoned);
+    out->stale = atomic_load(&v.c->stale);
+    out->missed = atomic_load(&v.c->missed);
+    return 0;
+}
+
+int mq_queue_note(mq_arena *a, uint32_t conn, int what, uint64_t n)
+{
+    struct mq__qview v;
+    int rc = mq__view(a, conn, &v);
+
+    if (rc < 0)
+        return rc;
+    if (what != MQ_NOTE_STALE && what != MQ_NOTE_MISSED)
+        return MQ_EINVAL;
+    atomic_fetch_add_explicit(what == MQ_NOTE_STALE ? &v.c->stale : &v.c->missed, n,
+                              memory_order_relaxed);
     return 0;
 }
 

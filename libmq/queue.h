@@ -49,9 +49,17 @@ typedef struct mq_queue_stats {
     uint32_t policy;
     uint32_t closed;
     uint32_t abandoned;
+    uint64_t stale;    /* buffers the consumer dropped as too old (mq_queue_note) */
+    uint64_t missed;   /* outputs the consumer made without this input (mq_queue_note) */
 } mq_queue_stats;
 
 int mq_queue_stats_get(const mq_arena *a, uint32_t conn, mq_queue_stats *out);
+
+/* Consumer side: counts what became of popped buffers, for the statistics. A
+ * synchronising block drops buffers that can no longer be aligned (MQ_NOTE_STALE)
+ * and emits some outputs with this input missing (MQ_NOTE_MISSED). */
+enum { MQ_NOTE_STALE = 1, MQ_NOTE_MISSED = 2 };
+int mq_queue_note(mq_arena *a, uint32_t conn, int what, uint64_t n);
 
 /* Waits on the doorbell of `block` until any of its queues changes (a push into one
  * of its inputs, space freed in one of its outputs), or the timeout passes. The

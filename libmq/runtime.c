@@ -11,6 +11,7 @@
  * early (head) abandons its inputs, its producers' pushes fail with MQ_EPIPE, and a
  * producer whose outputs are all abandoned finishes too.
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include "params.h"
 #include "queue.h"
 #include "registry.h"
+#include "ts.h"
 
 #define MQ__FANOUT 16
 #define MQ__PORTS 16
@@ -54,6 +56,9 @@ struct mq_block_ctx {
     int64_t hb_ns;
     int restarts;
     uint64_t items_in, items_out; /* during one work call */
+    int64_t start_mono;  /* the graph's start: origin of relative timestamps */
+    int64_t call_by;     /* mq_block_call_by: 0, or when work must run next */
+    int end_called;      /* MQ_BLOCK_CALL_AT_END: the last call was made */
     char name[48];
     char *err;
     size_t errlen;
@@ -162,8 +167,8 @@ int mq_in_ended(const mq_block_ctx *c, int port)
     return port >= 0 && port < c->n_in && c->in[port].cur == MQ_ID_NONE && c->in[port].eos;
 }
 
-/* The timestamp of the first unconsumed item: a sample index moves on by the items
- * consumed before; a time range is cut at the same fraction. */
+/* The timestamp of the first unconsumed item: it moves on by the items consumed
+ * before (ts.h). */
 int mq_in_timestamp(mq_block_ctx *c, int port, mq_timestamp *ts)
 {
     if (!mq__in_ok(c, port))
@@ -174,14 +179,9 @@ int mq_in_timestamp(mq_block_ctx *c, int port, mq_timestamp *ts)
 
     if (rc < 0 || done == 0)
         return rc;
-    int64_t all = (int64_t)(mq__in_len(c, port) / isz);
-    if (ts->type == MQ_TS_SAMPLE_INDEX) {
-        ts->value += done;
-    } else if ((ts->flags & MQ_TS_HAS_RANGE) && all > 0) {
-        int64_t shift = (int64_t)((double)(ts->end - ts->start) * (double)done / (double)all);
-        ts->start += shift;
-        ts->value += shift;
-    }
+    size_t all = mq__in_len(c, port) / isz;
+    mq_timestamp whole = *ts;
+    mq_ts_items(&whole, all, (double)done, 1.0, all - (size_t)done, ts);
     return 0;
 }
 
@@ -226,6 +226,26 @@ void *mq_in_writable(mq_block_ctx *c, int port, size_t *bytes)
         return NULL;
     }
     return (void *)mq_in_data(c, port, bytes);
+}
+
+int mq_in_take(mq_block_ctx *c, int port, mq_id *id)
+{
+    struct mq__input *in = &c->in[port];
+
+    if (!mq__in_ok(c, port) || in->off > 0)
+        return MQ_EINVAL;
+    c->items_in += mq__in_len(c, port) / mq_item_size(c->in_type[port]);
+    *id = in->cur;
+    in->cur = MQ_ID_NONE;
+    in->take = -1;
+    return 0;
+}
+
+int mq_in_note(mq_block_ctx *c, int port, int what, uint64_t n)
+{
+    if (port < 0 || port >= c->n_in || c->in[port].conn < 0)
+        return MQ_EINVAL;
+    return mq_queue_note(c->a, (uint32_t)c->in[port].conn, what, n);
 }
 
 int mq_in_consume(mq_block_ctx *c, int port, size_t bytes)
@@ -394,6 +414,44 @@ int64_t mq_block_now_ns(void)
     return mq_now_ns();
 }
 
+int64_t mq_block_graph_start_ns(const mq_block_ctx *c)
+{
+    return c->start_mono;
+}
+
+void mq_block_call_by(mq_block_ctx *c, int64_t deadline_ns)
+{
+    c->call_by = deadline_ns;
+}
+
+void mq_block_stamp(const mq_block_ctx *c, double rate, int64_t first, size_t n,
+                    mq_timestamp *ts)
+{
+    const char *kind = mq__param(c, "timestamps") ? mq_param_str(c, "timestamps") : "";
+    struct timespec rt;
+
+    *ts = (mq_timestamp){.type = MQ_TS_SAMPLE_INDEX, .value = first};
+    if (!strcmp(kind, "none")) {
+        ts->type = MQ_TS_NONE;
+        ts->value = 0;
+    } else if (!strcmp(kind, "relative")) {
+        ts->type = MQ_TS_RELATIVE;
+        ts->value = rate > 0 ? llround((double)first * 1e9 / rate) : mq_now_ns() - c->start_mono;
+    } else if (!strcmp(kind, "absolute")) {
+        clock_gettime(CLOCK_REALTIME, &rt);
+        ts->type = MQ_TS_ABSOLUTE;
+        ts->value = (int64_t)rt.tv_sec * 1000000000 + rt.tv_nsec;
+    }
+    if (mq_ts_is_time(ts) && rate > 0) {
+        ts->flags = MQ_TS_HAS_RANGE;
+        ts->start = ts->value;
+        /* Both ends from the stream's item count, so consecutive ranges tile. */
+        ts->end = ts->type == MQ_TS_RELATIVE
+                      ? llround((double)(first + (int64_t)n - 1) * 1e9 / rate)
+                      : ts->value + llround((double)(n > 0 ? n - 1 : 0) * 1e9 / rate);
+    }
+}
+
 int mq_block_sleep_until(mq_block_ctx *c, int64_t deadline_ns)
 {
     for (;;) {
@@ -446,7 +504,10 @@ static int mq__readiness(const mq_block_ctx *c, int need_more, int *arrived)
     *arrived = have + ended;
     if (c->d->flags & MQ_BLOCK_ANY_INPUT) {
         if (have == 0 && ended == c->n_in)
-            return MQ__FINISHED;
+            return (c->d->flags & MQ_BLOCK_CALL_AT_END) && !c->end_called ? MQ__READY
+                                                                           : MQ__FINISHED;
+        if (c->call_by && mq_now_ns() >= c->call_by)
+            return MQ__READY;
         return have > 0 && *arrived > need_more ? MQ__READY : MQ__WAIT;
     }
     if (ended > 0)
@@ -557,6 +618,21 @@ static int mq__wire(mq_block_ctx *c, int n_params, char *const *params)
     return 0;
 }
 
+static int mq__all_ended(const mq_block_ctx *c)
+{
+    for (int i = 0; i < c->n_in; i++)
+        if (c->in[i].cur != MQ_ID_NONE || !c->in[i].eos)
+            return 0;
+    return 1;
+}
+
+/* How long to sleep: one heartbeat, or less to keep a mq_block_call_by deadline. */
+static int64_t mq__wait_ns(const mq_block_ctx *c)
+{
+    int64_t left = c->call_by ? c->call_by - mq_now_ns() : c->hb_ns;
+    return left < 1 ? 1 : left < c->hb_ns ? left : c->hb_ns;
+}
+
 static int mq__loop(mq_block_ctx *c, void *state)
 {
     int need_more = 0, arrived, rc;
@@ -579,10 +655,13 @@ static int mq__loop(mq_block_ctx *c, void *state)
             if (mq__readiness(c, need_more, &arrived) != MQ__WAIT)
                 mq_block_cancel(c->a, c->block);
             else
-                mq_block_wait(c->a, c->block, seq, c->hb_ns);
+                mq_block_wait(c->a, c->block, seq, mq__wait_ns(c));
             continue;
         }
         int64_t t0 = mq_now_ns();
+        c->call_by = 0;
+        if (c->n_in > 0 && mq__all_ended(c))
+            c->end_called = 1;
         c->items_in = c->items_out = 0;
         rc = c->d->work(c, state);
         if (rc == MQ_WORK_OK || rc == MQ_WORK_DONE)
@@ -598,7 +677,7 @@ static int mq__loop(mq_block_ctx *c, void *state)
         case MQ_WORK_DONE:
             return 0;
         case MQ_WORK_NEED_INPUT:
-            if (arrived == c->n_in) {
+            if (arrived == c->n_in && !c->call_by) {
                 snprintf(c->err, c->errlen, "work wants more input than can arrive");
                 return MQ_EINVAL;
             }
@@ -638,6 +717,9 @@ int mq_block_run(const mq_block_decl *d, mq_arena *a, uint32_t block, int n_para
         return rc;
     }
     snprintf(c->name, sizeof c->name, "%s", bi.name);
+    int64_t real;
+    if (mq_arena_start_time(a, &c->start_mono, &real) < 0)
+        c->start_mono = mq_now_ns(); /* run outside a started graph (tests) */
     c->vals = calloc((size_t)d->n_params + 1, sizeof *c->vals);
     if (!c->vals) {
         free(c);

@@ -454,8 +454,8 @@ static void summary(struct sup *s)
                (unsigned long long)bi.items_in, (unsigned long long)bi.items_out,
                (double)bi.busy_ns / 1e6, st);
     }
-    printf("%-34s %10s %12s %8s %6s %5s  %s\n", "connection", "buffers", "bytes", "drops",
-           "hwm", "depth", "policy");
+    printf("%-34s %10s %12s %8s %8s %8s %6s %5s  %s\n", "connection", "buffers", "bytes",
+           "drops", "stale", "missed", "hwm", "depth", "policy");
     for (int k = 0; k < g->n_conns; k++) {
         mq_queue_stats qs;
         char name[128];
@@ -464,9 +464,11 @@ static void summary(struct sup *s)
             continue;
         snprintf(name, sizeof name, "%s.%s -> %s.%s", c->src.block, c->src.port, c->dst.block,
                  c->dst.port);
-        printf("%-34s %10llu %12llu %8llu %6llu %5u  %s\n", name, (unsigned long long)qs.pushed,
-               (unsigned long long)qs.bytes, (unsigned long long)qs.drops,
-               (unsigned long long)qs.hwm, qs.depth, policy_name(qs.policy));
+        printf("%-34s %10llu %12llu %8llu %8llu %8llu %6llu %5u  %s\n", name,
+               (unsigned long long)qs.pushed, (unsigned long long)qs.bytes,
+               (unsigned long long)qs.drops, (unsigned long long)qs.stale,
+               (unsigned long long)qs.missed, (unsigned long long)qs.hwm, qs.depth,
+               policy_name(qs.policy));
     }
     fflush(stdout);
 }
