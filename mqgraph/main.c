@@ -166,7 +166,7 @@ static int cmd_blocks(int argc, char **argv)
         const mq_param_decl *p = &d->params[k];
         printf("  %-14s %-6s", p->name, ptype(p->type));
         if (p->def)
-            printf(" default %s", p->def);
+            printf(" default %s", *p->def ? p->def : p->type == MQ_PARAM_FLOATS ? "[]" : "\"\"");
         else
             printf(" required");
         if (p->min < p->max)

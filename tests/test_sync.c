@@ -740,6 +740,69 @@ START_TEST(test_sync_merger_errors)
 }
 END_TEST
 
+/* resampler: L=2 with the taps of linear interpolation gives y[2i+1] = x[i] and
+ * y[2i] = (x[i-1] + x[i]) / 2, output j stamped at input position (j - 1) / 2 (the
+ * group delay of 3 taps is one upsampled item); L/M = 2/3 with the designed low-pass
+ * keeps a constant's level, and output j sits at input position (3j - 36) / 2. */
+START_TEST(test_resampler_rescales_stamps_exactly)
+{
+    struct rec *r;
+    enter_tmpdir();
+    graph_ok("blocks:\n"
+             "  x: {type: vector_source, params: {values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],"
+             " items_per_buffer: 4, sample_rate: 1000, timestamps: relative}}\n"
+             "  r: {type: resampler, params: {interpolation: 2, taps: [0.5, 1, 0.5]}}\n"
+             "  o: {type: vector_sink, params: {path: o.txt, timestamps: true}}\n"
+             "connections:\n  - [x.out, r.in]\n  - [r.out, o.in]\n");
+    int n = read_records("o.txt", &r), j = 0;
+    ck_assert_int_eq(n, 3); /* one output buffer per input buffer */
+    for (int k = 0; k < n; k++) {
+        ck_assert_int_eq(r[k].s, (j - 1) * 500000);
+        ck_assert_int_eq(r[k].e, (j + r[k].n - 2) * 500000);
+        for (int i = 0; i < r[k].n; i++, j++) {
+            double xi = j / 2 + 1, prev = j / 2 > 0 ? j / 2 : 0;
+            ck_assert_double_eq(r[k].x[i], j % 2 ? xi : (prev + xi) / 2);
+        }
+    }
+    ck_assert_int_eq(j, 20);
+    free(r);
+
+    static const char *const kinds[2] = {"relative", "sample_index"};
+    for (int kind = 0; kind < 2; kind++) {
+        char yaml[1024];
+        snprintf(yaml, sizeof yaml,
+                 "blocks:\n"
+                 "  x: {type: sig_source, params: {waveform: constant, amplitude: 1,"
+                 " sample_rate: 1000, items_per_buffer: 10, timestamps: %s}}\n"
+                 "  h: {type: head, params: {items: 100}}\n"
+                 "  r: {type: resampler, params: {interpolation: 2, decimation: 3}}\n"
+                 "  o: {type: vector_sink, params: {path: o.txt, timestamps: true}}\n"
+                 "connections:\n  - [x.out, h.in]\n  - [h.out, r.in]\n  - [r.out, o.in]\n",
+                 kinds[kind]);
+        graph_ok(yaml);
+        n = read_records("o.txt", &r);
+        ck_assert_int_eq(n, 10);
+        j = 0;
+        for (int k = 0; k < n; k++) {
+            /* input buffer k ends with item 10k + 9: outputs up to (2 (10k+9) + 1) / 3 */
+            ck_assert_int_eq(j + r[k].n, (20 * k + 19) / 3 + 1);
+            if (kind == 0) {
+                ck_assert_int_eq(r[k].s, (3 * j - 36) * 500000);
+                ck_assert_int_eq(r[k].e, (3 * (j + r[k].n - 1) - 36) * 500000);
+            } else {
+                ck_assert_str_eq(r[k].type, "sample");
+                ck_assert_int_eq(r[k].v, j);
+            }
+            for (int i = 0; i < r[k].n; i++, j++)
+                if (j >= 24) /* the filter's whole length is past the start */
+                    ck_assert_msg(fabs(r[k].x[i] - 1) < 0.005, "y[%d] = %g", j, r[k].x[i]);
+        }
+        ck_assert_int_eq(j, 67);
+        free(r);
+    }
+}
+END_TEST
+
 Suite *sync_suite(void);
 Suite *sync_suite(void)
 {
@@ -755,6 +818,7 @@ Suite *sync_suite(void)
     tcase_add_test(tc, test_late_input_waits_up_to_the_timeout);
     tcase_add_test(tc, test_async_passes_everything_through);
     tcase_add_test(tc, test_sync_merger_errors);
+    tcase_add_test(tc, test_resampler_rescales_stamps_exactly);
     suite_add_tcase(s, tc);
     return s;
 }
