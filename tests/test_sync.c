@@ -803,6 +803,43 @@ START_TEST(test_resampler_rescales_stamps_exactly)
 }
 END_TEST
 
+/* graphs/sync_merge3.yaml: every output record against the exact rule over the
+ * three clocks the graph describes, doubled. */
+START_TEST(test_sync_merge3_graph)
+{
+    const struct clk k[3] = {
+        {.rate = 1000, .n = 8, .jitter = 300000, .seed = 1, .buffers = 1000},
+        {.rate = 1000, .n = 8, .jitter = 300000, .seed = 2, .buffers = 1000, .drift_ppm = 200},
+        {.rate = 1000, .n = 8, .jitter = 300000, .seed = 3, .buffers = 1000, .gap_every = 100,
+         .gap_len = 3},
+    };
+    struct sbuf *in[3];
+    int len[3];
+    long long stale[3] = {0};
+    struct out *want = calloc(1000, sizeof *want);
+    for (int i = 0; i < 3; i++)
+        in[i] = clock_stream(&k[i]), len[i] = 1000;
+    int n = ref_exact(in, len, 3, 1000000, want, stale);
+    for (int j = 0; j < n; j++)
+        for (int i = 0; i < want[j].n; i++)
+            want[j].x[i] *= 2;
+    enter_tmpdir();
+    const char *args[] = {"run", GRAPHS "/sync_merge3.yaml", NULL};
+    ck_assert_int_eq(run(args), 0);
+    check_outputs("sync_merge3.txt", want, n);
+    /* c's gaps (3 slots every 100 buffers) leave 9 sets of 3 incomplete */
+    ck_assert_int_eq(n, 973);
+    ck_assert_int_eq(stale[0], 27);
+    ck_assert_int_eq(summary("a.out -> s.in0", 3), stale[0]);
+    ck_assert_int_eq(summary("b.out -> s.in1", 3), stale[1]);
+    ck_assert_int_eq(summary("c.out -> s.in2", 3), stale[2]);
+    ck_assert_int_eq(shm_count("sync_merge3"), 0);
+    for (int i = 0; i < 3; i++)
+        free(in[i]);
+    free(want);
+}
+END_TEST
+
 Suite *sync_suite(void);
 Suite *sync_suite(void)
 {
@@ -819,6 +856,7 @@ Suite *sync_suite(void)
     tcase_add_test(tc, test_async_passes_everything_through);
     tcase_add_test(tc, test_sync_merger_errors);
     tcase_add_test(tc, test_resampler_rescales_stamps_exactly);
+    tcase_add_test(tc, test_sync_merge3_graph);
     suite_add_tcase(s, tc);
     return s;
 }
