@@ -840,6 +840,45 @@ START_TEST(test_sync_merge3_graph)
 }
 END_TEST
 
+/* graphs/overflow.yaml: a source 10x faster than its sink through each overflow
+ * policy. Exact: block loses nothing; what arrives plus what was dropped is what
+ * was sent; order holds; drop_newest never drops the first 4 (the queue's depth),
+ * drop_oldest never the last 4. A bound: the source is done in about 100 ms, in
+ * which the sink takes about 10, so at least half are dropped. */
+START_TEST(test_overflow_policies_with_a_fast_source)
+{
+    static const char *const pol[3] = {"block", "drop_newest", "drop_oldest"};
+    static const char *const conn[3] = {"src_block.out -> slow_block.in",
+                                        "src_newest.out -> slow_newest.in",
+                                        "src_oldest.out -> slow_oldest.in"};
+    enter_tmpdir();
+    const char *args[] = {"run", GRAPHS "/overflow.yaml", NULL};
+    ck_assert_int_eq(run(args), 0);
+    for (int k = 0; k < 3; k++) {
+        char path[64];
+        size_t n;
+        snprintf(path, sizeof path, "overflow-%s.txt", pol[k]);
+        double *v = read_numbers(path, &n);
+        long long drops = summary(conn[k], 2);
+        ck_assert_int_eq((long long)n + drops, 100);
+        for (size_t i = 1; i < n; i++)
+            ck_assert_double_gt(v[i], v[i - 1]);
+        if (k == 0) {
+            ck_assert_int_eq(drops, 0);
+            for (size_t i = 0; i < n; i++)
+                ck_assert_double_eq(v[i], (double)i);
+        } else {
+            ck_assert_int_ge(drops, 50);
+            for (int i = 0; i < 4; i++)
+                ck_assert_double_eq(k == 1 ? v[i] : v[n - 4 + (size_t)i],
+                                    k == 1 ? i : 96 + i);
+        }
+        free(v);
+    }
+    ck_assert_int_eq(shm_count("overflow"), 0);
+}
+END_TEST
+
 Suite *sync_suite(void);
 Suite *sync_suite(void)
 {
@@ -857,6 +896,7 @@ Suite *sync_suite(void)
     tcase_add_test(tc, test_sync_merger_errors);
     tcase_add_test(tc, test_resampler_rescales_stamps_exactly);
     tcase_add_test(tc, test_sync_merge3_graph);
+    tcase_add_test(tc, test_overflow_policies_with_a_fast_source);
     suite_add_tcase(s, tc);
     return s;
 }
