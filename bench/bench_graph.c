@@ -47,51 +47,6 @@ static double memcpy_gbps(void)
     return best;
 }
 
-/* The mqgraph to run: in the build tree, MQGRAPH is libtool's wrapper script, which
- * costs a shell start-up (~40 ms) per launch that an installed mqgraph does not have;
- * the binary behind it is run directly, with the library path the wrapper would set. */
-static const char *exe = MQGRAPH;
-
-static void find_binary(void)
-{
-    static char bin[512], libs[512];
-    char *slash;
-    snprintf(bin, sizeof bin, "%s", MQGRAPH);
-    if (!(slash = strrchr(bin, '/')))
-        return;
-    snprintf(slash, sizeof bin - (size_t)(slash - bin), "/.libs/mqgraph");
-    if (access(bin, X_OK) != 0)
-        return;
-    snprintf(libs, sizeof libs, "%s/libmq/.libs", BUILDDIR);
-    setenv("LD_LIBRARY_PATH", libs, 1);
-    exe = bin;
-}
-
-static pid_t launch(const char *yaml, int quiet)
-{
-    pid_t pid = fork();
-    if (pid < 0)
-        abort();
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (quiet) {
-            int fd = open("/dev/null", O_WRONLY);
-            dup2(fd, 1);
-        }
-        execl(exe, exe, "run", yaml, "--quiet", (char *)NULL);
-        _exit(127);
-    }
-    return pid;
-}
-
-static int reap(pid_t pid)
-{
-    int st;
-    if (waitpid(pid, &st, 0) != pid)
-        return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 /* A chain: null_source -> head -> `stages` x multiply_const -> null_sink. */
 static void write_chain(const char *path, const char *name, int stages, long long items,
                         int per_buf)

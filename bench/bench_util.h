@@ -1,12 +1,18 @@
-/* bench_util.h - what the graph benchmarks share: a clock, and finding a running
- * graph's arena. Header-only; each benchmark is one program. */
+/* bench_util.h - what the graph benchmarks share: a clock, launching mqgraph, and
+ * finding a running graph's arena. Header-only; each benchmark is one program. */
 #ifndef MQ_BENCH_UTIL_H
 #define MQ_BENCH_UTIL_H
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "mq.h"
 
@@ -35,6 +41,51 @@ static inline mq_arena *bench_attach(const char *name)
     if (shm[0] && mq_arena_attach(shm, &a) < 0)
         a = NULL;
     return a;
+}
+
+/* The mqgraph to run: in the build tree, MQGRAPH is libtool's wrapper script, which
+ * costs a shell start-up (~40 ms) per launch that an installed mqgraph does not have;
+ * the binary behind it is run directly, with the library path the wrapper would set. */
+static const char *exe = MQGRAPH;
+
+static inline void find_binary(void)
+{
+    static char bin[512], libs[512];
+    char *slash;
+    snprintf(bin, sizeof bin, "%s", MQGRAPH);
+    if (!(slash = strrchr(bin, '/')))
+        return;
+    snprintf(slash, sizeof bin - (size_t)(slash - bin), "/.libs/mqgraph");
+    if (access(bin, X_OK) != 0)
+        return;
+    snprintf(libs, sizeof libs, "%s/libmq/.libs", BUILDDIR);
+    setenv("LD_LIBRARY_PATH", libs, 1);
+    exe = bin;
+}
+
+static inline pid_t launch(const char *yaml, int quiet)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        abort();
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (quiet) {
+            int fd = open("/dev/null", O_WRONLY);
+            dup2(fd, 1);
+        }
+        execl(exe, exe, "run", yaml, "--quiet", (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+static inline int reap(pid_t pid)
+{
+    int st;
+    if (waitpid(pid, &st, 0) != pid)
+        return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 #endif

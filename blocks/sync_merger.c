@@ -69,6 +69,8 @@ struct sm {
 struct part {
     const void *p;
     size_t items;
+    const double *acc; /* window: the part is acc[k] * scale (p is set too, unused) */
+    double scale;
 };
 
 static const mq_param_decl params[] = {
@@ -267,8 +269,15 @@ static int emit(mq_block_ctx *c, struct sm *m, struct part *parts, const mq_time
     if (!m->interleave) {
         char *w = o;
         for (int i = 0; i < m->n; i++) {
-            size_t b = parts[i].items * m->isz;
-            if (parts[i].p)
+            size_t b = parts[i].items * m->isz, nk = parts[i].items * sl;
+            const double *acc = parts[i].acc;
+            if (acc && m->dbl)
+                for (size_t k = 0; k < nk; k++)
+                    ((double *)w)[k] = acc[k] * parts[i].scale;
+            else if (acc)
+                for (size_t k = 0; k < nk; k++)
+                    ((float *)w)[k] = (float)(acc[k] * parts[i].scale);
+            else if (parts[i].p)
                 memcpy(w, parts[i].p, b);
             else
                 for (size_t k = 0; k < parts[i].items * sl; k++)
@@ -280,7 +289,9 @@ static int emit(mq_block_ctx *c, struct sm *m, struct part *parts, const mq_time
         for (size_t j = 0; j < items; j++)
             for (int i = 0; i < m->n; i++)
                 for (size_t l = 0; l < sl; l++, k++)
-                    put(m, o, k, parts[i].p ? get(m, parts[i].p, j * sl + l) : NAN);
+                    put(m, o, k, parts[i].acc ? parts[i].acc[j * sl + l] * parts[i].scale
+                                 : parts[i].p ? get(m, parts[i].p, j * sl + l)
+                                              : NAN);
     }
     return mq_out_push(c, 0, total * m->isz, ts) < 0 ? MQ_WORK_ERROR : MQ_WORK_OK;
 }
@@ -291,7 +302,7 @@ static int work_exact(mq_block_ctx *c, struct sm *m)
 {
     int64_t t[MAXIN], latest = INT64_MIN;
     int present[MAXIN], keep[MAXIN], any = 0, late = 0, gone = 0, stale = 0;
-    struct part parts[MAXIN];
+    struct part parts[MAXIN] = {{0}};
     mq_timestamp ts;
 
     if (heads(c, m, t, present) < 0)
@@ -419,7 +430,7 @@ static int work_reference(mq_block_ctx *c, struct sm *m)
 {
     int64_t t[MAXIN];
     int present[MAXIN], keep[MAXIN], use[MAXIN], moved = 0;
-    struct part parts[MAXIN];
+    struct part parts[MAXIN] = {{0}};
     mq_timestamp ts;
 
     if (heads(c, m, t, present) < 0)
@@ -514,8 +525,21 @@ static int accumulate(mq_block_ctx *c, struct sm *m, int i)
             memset(s->acc, 0, n * sizeof *s->acc);
         s->acc_n = n;
     }
-    for (size_t k = 0; k < s->acc_n; k++)
-        s->acc[k] = m->agg == LAST ? get(m, p, k) : s->acc[k] + get(m, p, k);
+    /* Separate loops per type and kind, so each one vectorises. */
+    double *acc = s->acc;
+    const float *f = p;
+    const double *d = p;
+    if (m->agg == LAST && m->dbl)
+        memcpy(acc, d, s->acc_n * sizeof *acc);
+    else if (m->agg == LAST)
+        for (size_t k = 0; k < s->acc_n; k++)
+            acc[k] = f[k];
+    else if (m->dbl)
+        for (size_t k = 0; k < s->acc_n; k++)
+            acc[k] += d[k];
+    else
+        for (size_t k = 0; k < s->acc_n; k++)
+            acc[k] += f[k];
     s->acc_count++;
     return 0;
 }
@@ -524,7 +548,7 @@ static int accumulate(mq_block_ctx *c, struct sm *m, int i)
  * nothing), then start the next one at the earliest head. */
 static int close_window(mq_block_ctx *c, struct sm *m, const int64_t *t, const int *present)
 {
-    struct part parts[MAXIN];
+    struct part parts[MAXIN] = {{0}};
     int all = 1, some = 0, rc = MQ_WORK_OK;
 
     for (int i = 0; i < m->n; i++) {
@@ -535,12 +559,8 @@ static int close_window(mq_block_ctx *c, struct sm *m, const int64_t *t, const i
             continue;
         }
         some = 1;
-        void *o = scratch(c, m, i, s->acc_n);
-        if (!o)
-            return MQ_WORK_ERROR;
-        for (size_t k = 0; k < s->acc_n; k++)
-            put(m, o, k, m->agg == MEAN ? s->acc[k] / (double)s->acc_count : s->acc[k]);
-        parts[i].p = o;
+        parts[i].p = parts[i].acc = s->acc;
+        parts[i].scale = m->agg == MEAN ? 1.0 / (double)s->acc_count : 1.0;
         parts[i].items = s->acc_n / (size_t)m->lanes;
     }
     if (all || (some && m->mode == HYBRID)) {
