@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <check.h>
 #include <math.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mq.h"
 #include "runutil.h"
 #include "suite.h"
 
@@ -879,6 +881,84 @@ START_TEST(test_overflow_policies_with_a_fast_source)
 }
 END_TEST
 
+/* The work calls of block `block` of graph `name` so far, and the pid running it. */
+static uint64_t block_progress(const char *name, uint32_t block, pid_t *pid)
+{
+    char shm[300];
+    mq_arena *a;
+    mq_block_info bi;
+    mq_slot_info si;
+    uint64_t calls = 0;
+
+    *pid = 0;
+    if (!arena_name(name, shm, sizeof shm) || mq_arena_attach(shm, &a) < 0)
+        return 0;
+    if (mq_registry_block_info(a, block, &bi) == 0 && bi.slot >= 0 &&
+        mq_arena_slot_info(a, (uint32_t)bi.slot, &si) == 0 && si.state == MQ_SLOT_ACTIVE) {
+        calls = bi.work_calls;
+        *pid = si.pid;
+    }
+    mq_arena_detach(a);
+    return calls;
+}
+
+/* sync_merger (nearest) holds taken buffers across work calls; SIGKILLed five times
+ * while it runs, it is restarted each time, what it held is reclaimed, and when the
+ * graph is stopped every buffer is back in its pool (mqgraph fails the run if not). */
+START_TEST(test_sync_merger_killed_while_holding_buffers)
+{
+    enter_tmpdir();
+    write_file("sk.yaml",
+               "blocks:\n"
+               "  a: {type: clock_source, params: {rate: 1000, items_per_buffer: 16}}\n"
+               "  b: {type: clock_source, params: {rate: 300, items_per_buffer: 16, jitter_ns: 300000}}\n"
+               "  c: {type: clock_source, params: {rate: 2000, items_per_buffer: 16}}\n"
+               "  s: {type: sync_merger, params: {inputs: 3, policy: nearest,"
+               " max_distance: 2000000},\n"
+               "      restart: {policy: on-failure, max_restarts: 10, backoff_ms: 1}}\n"
+               "  o: {type: null_sink}\n"
+               "connections:\n  - [a.out, s.in0]\n  - [b.out, s.in1]\n  - [c.out, s.in2]\n"
+               "  - [s.out, o.in]\n");
+    const char *args[] = {"run", "sk.yaml", NULL};
+    pid_t pid = start(args);
+    ck_assert(wait_running("sk", 5));
+    for (int kill_no = 0; kill_no < 5; kill_no++) {
+        pid_t victim = 0, last = 0;
+        uint64_t calls = 0;
+        /* until a process that has done 200 work calls runs it (polling with a
+         * bound: 20 s) */
+        for (int tries = 0; tries < 20000 && calls < 200; tries++) {
+            struct timespec ts = {0, 1000000};
+            calls = block_progress("sk", 3, &victim);
+            if (victim != last)
+                calls = 0, last = victim; /* a new process: its counts start over */
+            nanosleep(&ts, NULL);
+        }
+        ck_assert_msg(victim > 0 && calls >= 200, "kill %d: merger not running", kill_no);
+        ck_assert_int_eq(kill(victim, SIGKILL), 0);
+        /* wait for the restart: another pid in the slot */
+        pid_t now = victim;
+        for (int tries = 0; tries < 20000 && (now == victim || now == 0); tries++) {
+            struct timespec ts = {0, 1000000};
+            block_progress("sk", 3, &now);
+            nanosleep(&ts, NULL);
+        }
+        ck_assert_msg(now != victim && now > 0, "kill %d: no restart", kill_no);
+    }
+    kill(pid, SIGINT);
+    int rc = finish(pid);
+    char *err = read_file("err.txt", NULL);
+    ck_assert_msg(rc == 130, "exit %d: %s", rc, err);
+    ck_assert_ptr_null(strstr(err, "did not come back"));
+    ck_assert_ptr_nonnull(strstr(err, "block 's' (sync_merger, pid"));
+    free(err);
+    char *out = read_file("out.txt", NULL);
+    ck_assert_ptr_nonnull(strstr(out, "done, 5 restarts"));
+    free(out);
+    ck_assert_int_eq(shm_count("sk"), 0);
+}
+END_TEST
+
 Suite *sync_suite(void);
 Suite *sync_suite(void)
 {
@@ -897,6 +977,7 @@ Suite *sync_suite(void)
     tcase_add_test(tc, test_resampler_rescales_stamps_exactly);
     tcase_add_test(tc, test_sync_merge3_graph);
     tcase_add_test(tc, test_overflow_policies_with_a_fast_source);
+    tcase_add_test(tc, test_sync_merger_killed_while_holding_buffers);
     suite_add_tcase(s, tc);
     return s;
 }
