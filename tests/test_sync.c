@@ -125,11 +125,39 @@ static int read_records(const char *path, struct rec **out)
 
 /* ---- running graphs ----------------------------------------------------------------- */
 
-/* Runs `yaml` as sy.yaml (graph "sy"); exit status, the summary in out.txt. */
+/* The plain and the sanitized build of this suite may run at once (make -j), so
+ * each names its graphs apart: shm_count and the kill test look arenas up by name. */
+#ifdef MQGRAPH_LIBS
+#define SFX "_san"
+#else
+#define SFX ""
+#endif
+
+/* An example graph from graphs/, copied here under the name NAME SFX. */
+static const char *example(const char *name)
+{
+    static char file[128];
+    char src[512], *text, *at;
+    snprintf(src, sizeof src, "%s/%s.yaml", GRAPHS, name);
+    snprintf(file, sizeof file, "%s%s.yaml", name, SFX);
+    text = read_file(src, NULL);
+    ck_assert_ptr_nonnull(text);
+    at = strstr(text, "\nname: ");
+    ck_assert_ptr_nonnull(at);
+    FILE *f = fopen(file, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "%.*s\nname: %s%s%s", (int)(at - text), text, name, SFX,
+            strchr(at + 1, '\n'));
+    fclose(f);
+    free(text);
+    return file;
+}
+
+/* Runs `yaml` as graph "sy" SFX; exit status, the summary in out.txt. */
 static int graph(const char *yaml)
 {
-    write_file("sy.yaml", yaml);
-    const char *args[] = {"run", "sy.yaml", NULL};
+    write_file("sy" SFX ".yaml", yaml);
+    const char *args[] = {"run", "sy" SFX ".yaml", NULL};
     return run(args);
 }
 
@@ -139,7 +167,7 @@ static void graph_ok(const char *yaml)
     char *err = read_file("err.txt", NULL);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
     free(err);
-    ck_assert_int_eq(shm_count("sy"), 0);
+    ck_assert_int_eq(shm_count("sy" SFX), 0);
 }
 
 static void graph_fails(const char *yaml, const char *why)
@@ -148,7 +176,7 @@ static void graph_fails(const char *yaml, const char *why)
     char *err = read_file("err.txt", NULL);
     ck_assert_msg(strstr(err, why), "stderr: %s", err);
     free(err);
-    ck_assert_int_eq(shm_count("sy"), 0);
+    ck_assert_int_eq(shm_count("sy" SFX), 0);
 }
 
 /* Column `col` (0 buffers, 2 drops, 3 stale, 4 missed) of connection `conn`'s row
@@ -826,7 +854,7 @@ START_TEST(test_sync_merge3_graph)
         for (int i = 0; i < want[j].n; i++)
             want[j].x[i] *= 2;
     enter_tmpdir();
-    const char *args[] = {"run", GRAPHS "/sync_merge3.yaml", NULL};
+    const char *args[] = {"run", example("sync_merge3"), NULL};
     ck_assert_int_eq(run(args), 0);
     check_outputs("sync_merge3.txt", want, n);
     /* c's gaps (3 slots every 100 buffers) leave 9 sets of 3 incomplete */
@@ -835,7 +863,7 @@ START_TEST(test_sync_merge3_graph)
     ck_assert_int_eq(summary("a.out -> s.in0", 3), stale[0]);
     ck_assert_int_eq(summary("b.out -> s.in1", 3), stale[1]);
     ck_assert_int_eq(summary("c.out -> s.in2", 3), stale[2]);
-    ck_assert_int_eq(shm_count("sync_merge3"), 0);
+    ck_assert_int_eq(shm_count("sync_merge3" SFX), 0);
     for (int i = 0; i < 3; i++)
         free(in[i]);
     free(want);
@@ -854,7 +882,7 @@ START_TEST(test_overflow_policies_with_a_fast_source)
                                         "src_newest.out -> slow_newest.in",
                                         "src_oldest.out -> slow_oldest.in"};
     enter_tmpdir();
-    const char *args[] = {"run", GRAPHS "/overflow.yaml", NULL};
+    const char *args[] = {"run", example("overflow"), NULL};
     ck_assert_int_eq(run(args), 0);
     for (int k = 0; k < 3; k++) {
         char path[64];
@@ -877,7 +905,7 @@ START_TEST(test_overflow_policies_with_a_fast_source)
         }
         free(v);
     }
-    ck_assert_int_eq(shm_count("overflow"), 0);
+    ck_assert_int_eq(shm_count("overflow" SFX), 0);
 }
 END_TEST
 
@@ -908,7 +936,7 @@ static uint64_t block_progress(const char *name, uint32_t block, pid_t *pid)
 START_TEST(test_sync_merger_killed_while_holding_buffers)
 {
     enter_tmpdir();
-    write_file("sk.yaml",
+    write_file("sk" SFX ".yaml",
                "blocks:\n"
                "  a: {type: clock_source, params: {rate: 1000, items_per_buffer: 16}}\n"
                "  b: {type: clock_source, params: {rate: 300, items_per_buffer: 16, jitter_ns: 300000}}\n"
@@ -919,9 +947,9 @@ START_TEST(test_sync_merger_killed_while_holding_buffers)
                "  o: {type: null_sink}\n"
                "connections:\n  - [a.out, s.in0]\n  - [b.out, s.in1]\n  - [c.out, s.in2]\n"
                "  - [s.out, o.in]\n");
-    const char *args[] = {"run", "sk.yaml", NULL};
+    const char *args[] = {"run", "sk" SFX ".yaml", NULL};
     pid_t pid = start(args);
-    ck_assert(wait_running("sk", 5));
+    ck_assert(wait_running("sk" SFX, 5));
     for (int kill_no = 0; kill_no < 5; kill_no++) {
         pid_t victim = 0, last = 0;
         uint64_t calls = 0;
@@ -929,7 +957,7 @@ START_TEST(test_sync_merger_killed_while_holding_buffers)
          * bound: 20 s) */
         for (int tries = 0; tries < 20000 && calls < 200; tries++) {
             struct timespec ts = {0, 1000000};
-            calls = block_progress("sk", 3, &victim);
+            calls = block_progress("sk" SFX, 3, &victim);
             if (victim != last)
                 calls = 0, last = victim; /* a new process: its counts start over */
             nanosleep(&ts, NULL);
@@ -940,7 +968,7 @@ START_TEST(test_sync_merger_killed_while_holding_buffers)
         pid_t now = victim;
         for (int tries = 0; tries < 20000 && (now == victim || now == 0); tries++) {
             struct timespec ts = {0, 1000000};
-            block_progress("sk", 3, &now);
+            block_progress("sk" SFX, 3, &now);
             nanosleep(&ts, NULL);
         }
         ck_assert_msg(now != victim && now > 0, "kill %d: no restart", kill_no);
@@ -955,7 +983,7 @@ START_TEST(test_sync_merger_killed_while_holding_buffers)
     char *out = read_file("out.txt", NULL);
     ck_assert_ptr_nonnull(strstr(out, "done, 5 restarts"));
     free(out);
-    ck_assert_int_eq(shm_count("sk"), 0);
+    ck_assert_int_eq(shm_count("sk" SFX), 0);
 }
 END_TEST
 
