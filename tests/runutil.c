@@ -22,6 +22,26 @@
 static char base[64];
 static char dir[128];
 
+const char *copy_example(const char *name)
+{
+    static char file[128];
+    char src[512], *text, *at;
+    FILE *f;
+
+    snprintf(src, sizeof src, "%s/%s.yaml", GRAPHS, name);
+    snprintf(file, sizeof file, "%s%s.yaml", name, SFX);
+    text = read_file(src, NULL);
+    ck_assert_msg(text != NULL, "%s is missing", src);
+    at = strstr(text, "\nname: ");
+    ck_assert_msg(at != NULL, "%s has no name line", src);
+    f = fopen(file, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "%.*s\nname: %s%s%s", (int)(at - text), text, name, SFX, strchr(at + 1, '\n'));
+    fclose(f);
+    free(text);
+    return file;
+}
+
 int arena_name(const char *graph, char *out, size_t len)
 {
     char prefix[96];

@@ -6,6 +6,19 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* The plain and the sanitized build of a suite may run at once (make -j), so each
+ * names its graphs apart with this suffix: shm_count, wait_running and tests that
+ * kill blocks look arenas up by graph name. */
+#ifdef MQGRAPH_LIBS
+#define SFX "_san"
+#else
+#define SFX ""
+#endif
+
+/* Example graph graphs/NAME.yaml copied here as NAME SFX.yaml, its graph renamed to
+ * NAME SFX; returns the copy's file name (static). */
+const char *copy_example(const char *name);
+
 /* The directory all tests of a run work under: made before the tests fork (an
  * unchecked fixture), removed with everything in it after them. */
 void run_make_base(void);

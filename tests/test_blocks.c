@@ -14,12 +14,12 @@
 #include "runutil.h"
 #include "suite.h"
 
-/* Writes `yaml` to b.yaml (so the graph is named "b", apart from test_graphs' "g"
+/* Writes `yaml` to b SFX.yaml (so the graph is named apart from the other suites'
  * that may run at the same time), runs it and returns the exit status. */
 static int graph(const char *yaml)
 {
-    write_file("b.yaml", yaml);
-    const char *args[] = {"run", "b.yaml", "--quiet", NULL};
+    write_file("b" SFX ".yaml", yaml);
+    const char *args[] = {"run", "b" SFX ".yaml", "--quiet", NULL};
     return run(args);
 }
 
@@ -39,7 +39,7 @@ static void graph_fails(const char *yaml, const char *why, const char *output)
     ck_assert_msg(strstr(err, why), "stderr: %s", err);
     free(err);
     ck_assert_int_ne(access(output, F_OK), 0);
-    ck_assert_int_eq(shm_count("b"), 0);
+    ck_assert_int_eq(shm_count("b" SFX), 0);
 }
 
 static double *numbers(const char *path, size_t want)
@@ -330,14 +330,14 @@ END_TEST
 START_TEST(test_throttle_stops_with_the_graph)
 {
     enter_tmpdir();
-    write_file("b.yaml", "blocks:\n"
+    write_file("b" SFX ".yaml", "blocks:\n"
                          "  s: {type: null_source, params: {items_per_buffer: 10}}\n"
                          "  t: {type: throttle, params: {rate: 1}}\n"
                          "  o: {type: vector_sink, params: {path: o.txt}}\n"
                          "connections:\n  - [s.out, t.in]\n  - [t.out, o.in]\n");
-    const char *args[] = {"run", "b.yaml", "--quiet", NULL};
+    const char *args[] = {"run", "b" SFX ".yaml", "--quiet", NULL};
     pid_t pid = start(args);
-    ck_assert_msg(wait_running("b", 3), "graph did not start");
+    ck_assert_msg(wait_running("b" SFX, 3), "graph did not start");
     kill(pid, SIGINT);
     /* throttle sleeps 10 s for its first buffer; the stop cuts that short (the
      * grace period is 5 s, after which the status would be a forced kill's) */

@@ -26,7 +26,7 @@ START_TEST(test_hello_writes_the_doubled_sine)
 {
     size_t len;
     enter_tmpdir();
-    const char *args[] = {"run", GRAPHS "/hello.yaml", NULL};
+    const char *args[] = {"run", copy_example("hello"), NULL};
     ck_assert_int_eq(run(args), 0);
     float *x = (float *)read_file("hello.f32", &len);
     ck_assert_ptr_nonnull(x);
@@ -37,10 +37,10 @@ START_TEST(test_hello_writes_the_doubled_sine)
     }
     free(x);
     char *out = read_file("out.txt", NULL);
-    ck_assert_ptr_nonnull(strstr(out, "graph hello: 4 blocks, 3 connections"));
+    ck_assert_ptr_nonnull(strstr(out, "graph hello" SFX ": 4 blocks, 3 connections"));
     ck_assert_ptr_nonnull(strstr(out, "head.out -> amp.in"));
     free(out);
-    ck_assert_int_eq(shm_count("hello"), 0);
+    ck_assert_int_eq(shm_count("hello" SFX), 0);
     ck_assert_int_ne(access("hello.f32.part", F_OK), 0);
 }
 END_TEST
@@ -73,7 +73,7 @@ START_TEST(test_fanout_gives_every_sink_the_whole_stream)
 {
     size_t na, nb;
     enter_tmpdir();
-    run_example(GRAPHS "/fanout.yaml", NULL);
+    run_example(copy_example("fanout"), NULL);
     double *a = read_numbers("fanout-a.txt", &na), *b = read_numbers("fanout-b.txt", &nb);
     float *c = read_f32("fanout-c.f32", 4096), *d = read_f32("fanout-d.f32", 4096);
     ck_assert_uint_eq(na, 4096);
@@ -86,7 +86,7 @@ START_TEST(test_fanout_gives_every_sink_the_whole_stream)
         ck_assert_float_eq(d[i], (float)want);
     }
     free(a), free(b), free(c), free(d);
-    ck_assert_int_eq(shm_count("fanout"), 0);
+    ck_assert_int_eq(shm_count("fanout" SFX), 0);
 }
 END_TEST
 
@@ -296,11 +296,11 @@ END_TEST
 START_TEST(test_failing_block_fails_the_run_and_is_named)
 {
     enter_tmpdir();
-    write_file("f.yaml", "blocks:\n"
+    write_file("f" SFX ".yaml", "blocks:\n"
                          "  src: {type: sig_source}\n"
                          "  out: {type: file_sink, params: {path: /nonexistent/x.f32}}\n"
                          "connections:\n  - [src.out, out.in]\n");
-    const char *args[] = {"run", "f.yaml", "--quiet", NULL};
+    const char *args[] = {"run", "f" SFX ".yaml", "--quiet", NULL};
     ck_assert_int_eq(run(args), 1);
     char *err = read_file("err.txt", NULL);
     ck_assert_msg(strstr(err, "mqgraph: block 'out' (file_sink): cannot create "
@@ -308,20 +308,20 @@ START_TEST(test_failing_block_fails_the_run_and_is_named)
                   "stderr: %s", err);
     ck_assert_msg(strstr(err, "failed with exit status 2"), "stderr: %s", err);
     free(err);
-    ck_assert_int_eq(shm_count("f"), 0);
+    ck_assert_int_eq(shm_count("f" SFX), 0);
 }
 END_TEST
 
 static void stop_with(int sig, int want_status)
 {
     enter_tmpdir();
-    pid_t pid = start_endless("s");
+    pid_t pid = start_endless("s" SFX);
     kill(pid, sig);
     ck_assert_int_eq(finish(pid), want_status);
     char *out = read_file("out.txt", NULL);
-    ck_assert_ptr_nonnull(strstr(out, "graph s: 3 blocks"));
+    ck_assert_ptr_nonnull(strstr(out, "graph s" SFX ": 3 blocks"));
     free(out);
-    ck_assert_int_eq(shm_count("s"), 0);
+    ck_assert_int_eq(shm_count("s" SFX), 0);
 }
 
 START_TEST(test_sigint_drains_and_exits_130)

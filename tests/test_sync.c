@@ -125,34 +125,6 @@ static int read_records(const char *path, struct rec **out)
 
 /* ---- running graphs ----------------------------------------------------------------- */
 
-/* The plain and the sanitized build of this suite may run at once (make -j), so
- * each names its graphs apart: shm_count and the kill test look arenas up by name. */
-#ifdef MQGRAPH_LIBS
-#define SFX "_san"
-#else
-#define SFX ""
-#endif
-
-/* An example graph from graphs/, copied here under the name NAME SFX. */
-static const char *example(const char *name)
-{
-    static char file[128];
-    char src[512], *text, *at;
-    snprintf(src, sizeof src, "%s/%s.yaml", GRAPHS, name);
-    snprintf(file, sizeof file, "%s%s.yaml", name, SFX);
-    text = read_file(src, NULL);
-    ck_assert_ptr_nonnull(text);
-    at = strstr(text, "\nname: ");
-    ck_assert_ptr_nonnull(at);
-    FILE *f = fopen(file, "w");
-    ck_assert_ptr_nonnull(f);
-    fprintf(f, "%.*s\nname: %s%s%s", (int)(at - text), text, name, SFX,
-            strchr(at + 1, '\n'));
-    fclose(f);
-    free(text);
-    return file;
-}
-
 /* Runs `yaml` as graph "sy" SFX; exit status, the summary in out.txt. */
 static int graph(const char *yaml)
 {
@@ -854,7 +826,7 @@ START_TEST(test_sync_merge3_graph)
         for (int i = 0; i < want[j].n; i++)
             want[j].x[i] *= 2;
     enter_tmpdir();
-    const char *args[] = {"run", example("sync_merge3"), NULL};
+    const char *args[] = {"run", copy_example("sync_merge3"), NULL};
     ck_assert_int_eq(run(args), 0);
     check_outputs("sync_merge3.txt", want, n);
     /* c's gaps (3 slots every 100 buffers) leave 9 sets of 3 incomplete */
@@ -882,7 +854,7 @@ START_TEST(test_overflow_policies_with_a_fast_source)
                                         "src_newest.out -> slow_newest.in",
                                         "src_oldest.out -> slow_oldest.in"};
     enter_tmpdir();
-    const char *args[] = {"run", example("overflow"), NULL};
+    const char *args[] = {"run", copy_example("overflow"), NULL};
     ck_assert_int_eq(run(args), 0);
     for (int k = 0; k < 3; k++) {
         char path[64];
