@@ -40,14 +40,15 @@ static int work(mq_block_ctx *c, void *state)
 {
     struct delay *d = state;
     size_t bytes;
-    mq_timestamp ts;
+    mq_timestamp in_ts, ts;
 
     mq_in_data(c, 0, &bytes);
-    mq_in_timestamp(c, 0, &ts);
-    if (mq_ts_period(&ts, bytes / d->isz) > 0)
-        d->period = mq_ts_period(&ts, bytes / d->isz);
+    mq_in_timestamp(c, 0, &in_ts);
+    double period = mq_ts_period(&in_ts, bytes / d->isz);
+    if (period > 0)
+        d->period = period;
     if (d->left > 0 && d->left == (uint64_t)d->shift)
-        d->first = ts;
+        d->first = in_ts;
     while (d->left > 0) {
         /* The zeros go out in buffers the size of the input's (at least one item). */
         uint64_t n = bytes / d->isz ? bytes / d->isz : 1;
@@ -63,8 +64,6 @@ static int work(mq_block_ctx *c, void *state)
             return MQ_WORK_ERROR;
         d->left -= n;
     }
-    mq_in_timestamp(c, 0, &ts);
-    mq_timestamp in_ts = ts;
     mq_ts_at(&in_ts, d->period, (double)d->shift, 1, bytes / d->isz, &ts);
     return mq_out_forward(c, 0, 0, bytes, &ts) < 0 ? MQ_WORK_ERROR : MQ_WORK_OK;
 }

@@ -20,7 +20,7 @@ static const mq_param_decl params[] = {
     {"type", MQ_PARAM_ENUM, "f32", 0, 0, "u8|i16|i32|f32|f64|c32|bytes", "item type"},
     {"repeat", MQ_PARAM_BOOL, "false", 0, 0, NULL, "start again at the end of the file"},
     {"items_per_buffer", MQ_PARAM_INT, "4096", 1, 1048576, NULL, "items per output buffer"},
-    {"sample_rate", MQ_PARAM_FLOAT, "0", 0, 1e12, NULL, "items per second, for time stamps (0: not known)"},
+    MQ_PARAM_SAMPLE_RATE,
     MQ_PARAM_TIMESTAMPS,
 };
 static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type"}};

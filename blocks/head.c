@@ -40,10 +40,8 @@ static int work(mq_block_ctx *c, void *state)
     if (items > h->left)
         items = h->left;
     mq_in_timestamp(c, 0, &ts);
-    if (items < bytes / h->isz) {
-        mq_timestamp whole = ts;
-        mq_ts_items(&whole, bytes / h->isz, 0, 1, (size_t)items, &ts);
-    }
+    if (items < bytes / h->isz)
+        mq_ts_items(&ts, bytes / h->isz, 0, 1, (size_t)items, &ts);
     if (mq_out_forward(c, 0, 0, (size_t)items * h->isz, &ts) < 0)
         return MQ_WORK_ERROR;
     h->left -= items;

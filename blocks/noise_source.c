@@ -26,7 +26,7 @@ static const mq_param_decl params[] = {
      "uniform: half the range; gaussian: standard deviation"},
     {"seed", MQ_PARAM_INT, "0", 0, 9.007199254740992e15, NULL, "seed of the generator"},
     {"items_per_buffer", MQ_PARAM_INT, "1024", 1, 1048576, NULL, "items per output buffer"},
-    {"sample_rate", MQ_PARAM_FLOAT, "0", 0, 1e12, NULL, "items per second, for time stamps (0: not known)"},
+    MQ_PARAM_SAMPLE_RATE,
     MQ_PARAM_TIMESTAMPS,
 };
 static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type"}};

@@ -409,11 +409,7 @@ int mq_arena_stop_requested(const mq_arena *a)
 
 void mq_arena_start(mq_arena *a)
 {
-    struct timespec rt;
-
-    clock_gettime(CLOCK_REALTIME, &rt);
     mq__hdr(a)->start_mono_ns = mq_now_ns();
-    mq__hdr(a)->start_real_ns = (int64_t)rt.tv_sec * 1000000000 + rt.tv_nsec;
     atomic_store(&mq__hdr(a)->started, 1);
     mq__doorbell_ring(&mq__hdr(a)->start_bell);
 }
@@ -423,12 +419,11 @@ int mq_arena_started(const mq_arena *a)
     return atomic_load_explicit(&mq__hdr(a)->started, memory_order_acquire) != 0;
 }
 
-int mq_arena_start_time(const mq_arena *a, int64_t *mono_ns, int64_t *real_ns)
+int mq_arena_start_time(const mq_arena *a, int64_t *mono_ns)
 {
     if (!mq_arena_started(a))
         return MQ_EAGAIN;
     *mono_ns = mq__hdr(a)->start_mono_ns;
-    *real_ns = mq__hdr(a)->start_real_ns;
     return 0;
 }
 

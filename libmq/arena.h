@@ -105,9 +105,9 @@ int mq_arena_failed(const mq_arena *a);
  * MQ_ETIMEDOUT after timeout_ns (< 0: no limit). */
 void mq_arena_start(mq_arena *a);
 int mq_arena_started(const mq_arena *a);
-/* When mq_arena_start was called, on CLOCK_MONOTONIC and CLOCK_REALTIME (ns): the
- * origin of relative timestamps. MQ_EAGAIN before the start. */
-int mq_arena_start_time(const mq_arena *a, int64_t *mono_ns, int64_t *real_ns);
+/* When mq_arena_start was called, on CLOCK_MONOTONIC (ns): the origin of relative
+ * timestamps. MQ_EAGAIN before the start. */
+int mq_arena_start_time(const mq_arena *a, int64_t *mono_ns);
 int mq_arena_wait_start(mq_arena *a, int64_t timeout_ns);
 
 /* Stores now into the bound slot's heartbeat. Cheap: one relaxed store. */

@@ -81,10 +81,10 @@ struct mq__hdr {
     _Atomic uint32_t blocks_used, conns_used; /* registry fill, creator only */
     _Atomic uint32_t started; /* mq_arena_start was called */
     struct mq__doorbell start_bell;
-    /* The graph's start (mq_arena_start) on CLOCK_MONOTONIC and CLOCK_REALTIME:
-     * written before `started`, read after it. */
-    int64_t start_mono_ns, start_real_ns;
-    uint8_t reserved[64];
+    /* The graph's start (mq_arena_start) on CLOCK_MONOTONIC: written before
+     * `started`, read after it. */
+    int64_t start_mono_ns;
+    uint8_t reserved[72];
 };
 static_assert(sizeof(struct mq__hdr) == 384, "header layout");
 
@@ -161,7 +161,7 @@ struct mq__conn {
     /* consumer line */
     _Atomic uint64_t head;
     _Atomic uint64_t popped;
-    _Atomic uint64_t stale, missed; /* counted by the consumer: see mq_in_count */
+    _Atomic uint64_t stale, missed; /* counted by the consumer: mq_queue_note */
     uint8_t pad3[32];
 };
 static_assert(sizeof(struct mq__conn) == 192, "conn layout");

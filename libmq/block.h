@@ -207,6 +207,10 @@ void mq_block_call_by(mq_block_ctx *c, int64_t deadline_ns);
 #define MQ_PARAM_TIMESTAMPS                                                              \
     {"timestamps", MQ_PARAM_ENUM, "sample_index", 0, 0, "sample_index|relative|absolute|none", \
      "what the buffers' timestamps give (doc/timestamps.md)"}
+/* The item rate the stamps are at, for sources that have no other use for one. */
+#define MQ_PARAM_SAMPLE_RATE                                                             \
+    {"sample_rate", MQ_PARAM_FLOAT, "0", 0, 1e12, NULL,                                  \
+     "items per second, for time stamps (0: not known)"}
 /* The timestamp of a buffer of `n` items whose first is item `first` of the stream,
  * at `rate` items per second (0: not known), as the block's "timestamps" parameter
  * asks (sample_index if it has none). */

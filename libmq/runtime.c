@@ -180,8 +180,7 @@ int mq_in_timestamp(mq_block_ctx *c, int port, mq_timestamp *ts)
     if (rc < 0 || done == 0)
         return rc;
     size_t all = mq__in_len(c, port) / isz;
-    mq_timestamp whole = *ts;
-    mq_ts_items(&whole, all, (double)done, 1.0, all - (size_t)done, ts);
+    mq_ts_items(ts, all, (double)done, 1.0, all - (size_t)done, ts);
     return 0;
 }
 
@@ -717,8 +716,7 @@ int mq_block_run(const mq_block_decl *d, mq_arena *a, uint32_t block, int n_para
         return rc;
     }
     snprintf(c->name, sizeof c->name, "%s", bi.name);
-    int64_t real;
-    if (mq_arena_start_time(a, &c->start_mono, &real) < 0)
+    if (mq_arena_start_time(a, &c->start_mono) < 0)
         c->start_mono = mq_now_ns(); /* run outside a started graph (tests) */
     c->vals = calloc((size_t)d->n_params + 1, sizeof *c->vals);
     if (!c->vals) {

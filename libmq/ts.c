@@ -18,9 +18,10 @@ void mq_ts_items(const mq_timestamp *in, size_t items, double first, double step
     mq_ts_at(in, mq_ts_period(in, items), first, step, n, out);
 }
 
-void mq_ts_at(const mq_timestamp *in, double period, double first, double step, size_t n,
+void mq_ts_at(const mq_timestamp *stamp, double period, double first, double step, size_t n,
               mq_timestamp *out)
 {
+    const mq_timestamp copy = *stamp, *in = &copy; /* out may be stamp */
     double p = in->type == MQ_TS_SAMPLE_INDEX ? 1.0 : period;
     double last = first + (n > 0 ? (double)(n - 1) * step : 0.0);
 
@@ -46,12 +47,6 @@ void mq_ts_at(const mq_timestamp *in, double period, double first, double step, 
     out->value = in->value + (s - in->start);
     out->start = s;
     out->end = in->start + llround(last * p);
-}
-
-void mq_ts_shift(mq_timestamp *ts, size_t items, double k)
-{
-    mq_timestamp t = *ts;
-    mq_ts_items(&t, items, k, 1.0, items, ts);
 }
 
 const char *mq_ts_type_name(uint32_t type)

@@ -26,7 +26,8 @@ double mq_ts_period(const mq_timestamp *ts, size_t items);
  * negative or past its end), the next ones `step` items apart. A sample index moves
  * by llround(first); a time moves by first periods and its range covers the n items
  * (rounded to the unit). The first k items are (0, 1, k); the rest after them
- * (k, 1, items - k); every d-th item from the first is (0, d, (items + d - 1) / d). */
+ * (k, 1, items - k); every d-th item from the first is (0, d, (items + d - 1) / d).
+ * `out` may be `in`. */
 void mq_ts_items(const mq_timestamp *in, size_t items, double first, double step, size_t n,
                  mq_timestamp *out);
 
@@ -34,10 +35,6 @@ void mq_ts_items(const mq_timestamp *in, size_t items, double first, double step
  * buffers when this one cannot tell (one item). A period of 0 leaves a time as is. */
 void mq_ts_at(const mq_timestamp *in, double period, double first, double step, size_t n,
               mq_timestamp *out);
-
-/* Moves `ts` (of a buffer of `items` items) later by `k` item periods: the same as
- * mq_ts_items(ts, items, k, 1, items), the stamp of items that sit k places later. */
-void mq_ts_shift(mq_timestamp *ts, size_t items, double k);
 
 /* Whether the timestamp is a time (absolute or relative ns), not a sample index. */
 static inline int mq_ts_is_time(const mq_timestamp *ts)
