@@ -3,7 +3,7 @@
  * input cannot starve another. Order is kept within each input, not across them. */
 #include <stdlib.h>
 
-#include "block.h"
+#include "in_turns.h"
 
 static const mq_param_decl params[] = {
     {"inputs", MQ_PARAM_INT, "2", 1, 16, NULL, "number of inputs"},
@@ -20,20 +20,7 @@ static int init(mq_block_ctx *c, void **state)
 
 static int work(mq_block_ctx *c, void *state)
 {
-    int *first = state, n = mq_block_n_inputs(c);
-
-    for (int k = 0; k < n; k++) {
-        int i = (*first + k) % n;
-        size_t bytes;
-        mq_timestamp ts;
-        if (!mq_in_data(c, i, &bytes))
-            continue;
-        mq_in_timestamp(c, i, &ts);
-        if (mq_out_forward(c, i, 0, bytes, &ts) < 0)
-            return MQ_WORK_ERROR;
-    }
-    *first = (*first + 1) % n;
-    return MQ_WORK_OK;
+    return forward_in_turns(c, state);
 }
 
 static void fini(mq_block_ctx *c, void *state)

@@ -27,12 +27,14 @@
  *            set goes out without it: its part is NaN-filled (as long as the first
  *            part present) and the input's "missed" count goes up.
  *   async    no alignment: buffers pass through as they come, like merger.
- * Stale and missed counts appear per input connection in the run summary. */
+ * Stale and missed counts appear per input connection in the run summary; when
+ * alignment ends, what is still waiting is not counted (stale counts only what
+ * alignment itself dropped). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "block.h"
+#include "in_turns.h"
 
 #define MAXIN 16
 
@@ -200,14 +202,6 @@ static int waited_enough(mq_block_ctx *c, struct sm *m)
     return 0;
 }
 
-/* Alignment is over (an input ended for good). What is left is not counted: stale
- * counts only what alignment itself dropped. */
-static int finish(mq_block_ctx *c, struct sm *m)
-{
-    (void)c, (void)m;
-    return MQ_WORK_DONE;
-}
-
 /* ---- output ---------------------------------------------------------------------- */
 
 static double get(const struct sm *m, const void *p, size_t k)
@@ -327,7 +321,7 @@ static int work_exact(mq_block_ctx *c, struct sm *m)
     if (stale)
         return step_done(c, m, keep);
     if (gone && m->mode == SYNC)
-        return finish(c, m); /* an input ended: no set can be complete again */
+        return MQ_WORK_DONE; /* an input ended: no set can be complete again */
     if (late && !waited_enough(c, m))
         return MQ_WORK_NEED_INPUT;
     if (late && m->mode == SYNC) {
@@ -436,7 +430,7 @@ static int work_reference(mq_block_ctx *c, struct sm *m)
     if (heads(c, m, t, present) < 0)
         return MQ_WORK_ERROR;
     if (!present[0])
-        return mq_in_ended(c, 0) ? finish(c, m) : MQ_WORK_NEED_INPUT;
+        return mq_in_ended(c, 0) ? MQ_WORK_DONE : MQ_WORK_NEED_INPUT;
     int64_t T = t[0];
     for (int i = 0; i < m->n; i++)
         keep[i] = 1;
@@ -480,7 +474,7 @@ static int work_reference(mq_block_ctx *c, struct sm *m)
          * this target is lost. */
         if (!present[i] && mq_in_ended(c, i) &&
             (m->s[i].prev == MQ_ID_NONE || m->policy == LINEAR || T - m->s[i].prev_t > m->maxd))
-            return finish(c, m);
+            return MQ_WORK_DONE;
         mq_in_note(c, 0, MQ_NOTE_STALE, 1);
         keep[0] = 0;
         return step_done(c, m, keep);
@@ -630,25 +624,7 @@ static int work_window(mq_block_ctx *c, struct sm *m)
     if (!any && !late)
         return MQ_WORK_DONE; /* every input ended: that was the last window */
     if (gone && m->mode == SYNC)
-        return finish(c, m); /* no later window can be complete */
-    return MQ_WORK_OK;
-}
-
-/* ---- async ----------------------------------------------------------------------- */
-
-static int work_async(mq_block_ctx *c, struct sm *m)
-{
-    for (int k = 0; k < m->n; k++) {
-        int i = (m->first + k) % m->n;
-        size_t bytes;
-        mq_timestamp ts;
-        if (!mq_in_data(c, i, &bytes))
-            continue;
-        mq_in_timestamp(c, i, &ts);
-        if (mq_out_forward(c, i, 0, bytes, &ts) < 0)
-            return MQ_WORK_ERROR;
-    }
-    m->first = (m->first + 1) % m->n;
+        return MQ_WORK_DONE; /* no later window can be complete */
     return MQ_WORK_OK;
 }
 
@@ -657,7 +633,7 @@ static int work(mq_block_ctx *c, void *state)
     struct sm *m = state;
 
     if (m->mode == ASYNC)
-        return work_async(c, m);
+        return forward_in_turns(c, &m->first);
     switch (m->policy) {
     case EXACT:
         return work_exact(c, m);
