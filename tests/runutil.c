@@ -42,6 +42,41 @@ const char *copy_example(const char *name)
     return file;
 }
 
+int run_yaml(const char *name, const char *yaml, int quiet)
+{
+    char file[128];
+    snprintf(file, sizeof file, "%s%s.yaml", name, SFX);
+    write_file(file, yaml);
+    const char *args[] = {"run", file, quiet ? "--quiet" : NULL, NULL};
+    return run(args);
+}
+
+/* shm_count of graph NAME SFX. */
+static int shm_count_sfx(const char *name)
+{
+    char graph[128];
+    snprintf(graph, sizeof graph, "%s%s", name, SFX);
+    return shm_count(graph);
+}
+
+void run_yaml_ok(const char *name, const char *yaml, int quiet)
+{
+    int rc = run_yaml(name, yaml, quiet);
+    char *err = read_file("err.txt", NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    free(err);
+    ck_assert_int_eq(shm_count_sfx(name), 0);
+}
+
+void run_yaml_fails(const char *name, const char *yaml, int quiet, const char *why)
+{
+    ck_assert_int_eq(run_yaml(name, yaml, quiet), 1);
+    char *err = read_file("err.txt", NULL);
+    ck_assert_msg(strstr(err, why), "stderr: %s", err);
+    free(err);
+    ck_assert_int_eq(shm_count_sfx(name), 0);
+}
+
 int arena_name(const char *graph, char *out, size_t len)
 {
     char prefix[96];

@@ -40,6 +40,15 @@ pid_t start(const char *const *args);
 int finish(pid_t pid);
 int run(const char *const *args);
 
+/* `yaml` written to NAME SFX.yaml and run (with --quiet if `quiet`; the graph is
+ * named NAME SFX); returns the exit status. */
+int run_yaml(const char *name, const char *yaml, int quiet);
+/* The same; the run must exit 0 (its stderr in the failure message) and leave no
+ * arena behind. */
+void run_yaml_ok(const char *name, const char *yaml, int quiet);
+/* The same; the run must fail (exit 1) with `why` on stderr and leave no arena. */
+void run_yaml_fails(const char *name, const char *yaml, int quiet, const char *why);
+
 /* Arena objects of graph `name` in /dev/shm. */
 int shm_count(const char *name);
 /* The same count, and the shm name ("/mq.GRAPH...") of one of them in out. */

@@ -14,32 +14,17 @@
 #include "runutil.h"
 #include "suite.h"
 
-/* Writes `yaml` to b SFX.yaml (so the graph is named apart from the other suites'
- * that may run at the same time), runs it and returns the exit status. */
-static int graph(const char *yaml)
-{
-    write_file("b" SFX ".yaml", yaml);
-    const char *args[] = {"run", "b" SFX ".yaml", "--quiet", NULL};
-    return run(args);
-}
-
+/* The graphs are named "b" (apart from the other suites' that may run at once). */
 static void graph_ok(const char *yaml)
 {
-    int rc = graph(yaml);
-    char *err = read_file("err.txt", NULL);
-    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
-    free(err);
+    run_yaml_ok("b", yaml, 1);
 }
 
 /* The run failed (exit 1) naming the block and saying `why`; no output file. */
 static void graph_fails(const char *yaml, const char *why, const char *output)
 {
-    ck_assert_int_eq(graph(yaml), 1);
-    char *err = read_file("err.txt", NULL);
-    ck_assert_msg(strstr(err, why), "stderr: %s", err);
-    free(err);
+    run_yaml_fails("b", yaml, 1, why);
     ck_assert_int_ne(access(output, F_OK), 0);
-    ck_assert_int_eq(shm_count("b" SFX), 0);
 }
 
 static double *numbers(const char *path, size_t want)

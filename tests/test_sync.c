@@ -125,30 +125,15 @@ static int read_records(const char *path, struct rec **out)
 
 /* ---- running graphs ----------------------------------------------------------------- */
 
-/* Runs `yaml` as graph "sy" SFX; exit status, the summary in out.txt. */
-static int graph(const char *yaml)
-{
-    write_file("sy" SFX ".yaml", yaml);
-    const char *args[] = {"run", "sy" SFX ".yaml", NULL};
-    return run(args);
-}
-
+/* Graphs named "sy", run with the summary kept (out.txt). */
 static void graph_ok(const char *yaml)
 {
-    int rc = graph(yaml);
-    char *err = read_file("err.txt", NULL);
-    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
-    free(err);
-    ck_assert_int_eq(shm_count("sy" SFX), 0);
+    run_yaml_ok("sy", yaml, 0);
 }
 
 static void graph_fails(const char *yaml, const char *why)
 {
-    ck_assert_int_eq(graph(yaml), 1);
-    char *err = read_file("err.txt", NULL);
-    ck_assert_msg(strstr(err, why), "stderr: %s", err);
-    free(err);
-    ck_assert_int_eq(shm_count("sy" SFX), 0);
+    run_yaml_fails("sy", yaml, 0, why);
 }
 
 /* Column `col` (0 buffers, 2 drops, 3 stale, 4 missed) of connection `conn`'s row
