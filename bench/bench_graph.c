@@ -8,7 +8,7 @@
  *               joined the arena, and from SIGINT until mqgraph has exited
  *               (stop, drain, reap, unlink).
  *
- * Usage: bench_graph [items] [items_per_buffer]   (defaults 2^28, 16384)
+ * Usage: bench_graph [items] [items_per_buffer]   (defaults 2^30, 16384)
  * Figures only; nothing is asserted. */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -140,7 +140,7 @@ static void startup(const char *dir)
 
 int main(int argc, char **argv)
 {
-    long long items = argc > 1 ? atoll(argv[1]) : 1LL << 28;
+    long long items = argc > 1 ? atoll(argv[1]) : 1LL << 30;
     int per_buf = argc > 2 ? atoi(argv[2]) : 16384;
     char dir[] = "/tmp/mq-bench-XXXXXX";
 

@@ -346,6 +346,7 @@ void mq_arena_detach(mq_arena *a)
     if (!a)
         return;
     mq__pool_unclaim(a);
+    mq__queue_flush_owed(a);
     munmap(a->base, a->size);
     mq__handle_free(a);
 }
@@ -468,6 +469,7 @@ int mq_arena_slot_leave(mq_arena *a)
     if (a->slot < 0)
         return MQ_EINVAL;
     mq__pool_unclaim(a);
+    mq__queue_flush_owed(a);
     rc = mq_arena_reclaim(a, (uint32_t)a->slot);
     a->slot = -1;
     a->held_hw = 0;

@@ -26,9 +26,10 @@
 #include "buf.h"
 
 #define MQ__MAGIC 0x414e455241514d31ULL /* "1MQARENA" little-endian */
-#define MQ__VERSION 4u
+#define MQ__VERSION 5u
 #define MQ__MAX_PORTS 16
 #define MQ__CLAIM_BATCH 8 /* buffers claimed per bitmap access in large pools */
+#define MQ__OWED_MAX 16   /* deferred doorbells per handle; past that, ring at once */
 
 /* ---- buffer state word ------------------------------------------------------ */
 /* bits 0..31 live token mask, 32..37 tokens issued, 38..63 generation (26 bits:
@@ -157,12 +158,16 @@ struct mq__conn {
     /* producer line */
     _Atomic uint64_t tail;
     _Atomic uint64_t pushed, bytes, drops, hwm;
-    uint8_t pad2[24];
+    /* The level a sleeping consumer waits for (0: it does not wait), here because
+     * the producer reads it on every push and the consumer writes it only to sleep. */
+    _Atomic uint32_t want_data;
+    uint8_t pad2[20];
     /* consumer line */
     _Atomic uint64_t head;
     _Atomic uint64_t popped;
     _Atomic uint64_t stale, missed; /* counted by the consumer: mq_queue_note */
-    uint8_t pad3[32];
+    _Atomic uint32_t want_room; /* free cells a sleeping producer waits for, or 0 */
+    uint8_t pad3[28];
 };
 static_assert(sizeof(struct mq__conn) == 192, "conn layout");
 
@@ -213,6 +218,14 @@ struct mq_arena {
      * tail only when the bound says "empty". Tail only grows, so a stale bound is
      * safe. n_conns entries. */
     uint64_t *seen_tail;
+    /* Wake-ups this handle deferred because the waiting peer's level was not reached
+     * yet (queue.c): conn << 1 | MQ__WANT_ROOM or MQ__WANT_DATA; owed_since is when
+     * the first was deferred. All are rung before this handle waits or detaches,
+     * and by mq_queue_flush. */
+    uint32_t owed[MQ__OWED_MAX];
+    uint32_t n_owed;
+    int64_t owed_since;
+    int batch_wakeups; /* mq_queue_batch_wakeups */
 };
 
 /* Section accessors: indices must have been checked by the caller. */
@@ -312,9 +325,13 @@ void mq__reclaim_token(mq_arena *a, uint64_t id, struct mq__loss *loss);
 void mq__queue_reclaim(mq_arena *a, uint32_t slot, const struct mq__held *e,
                        struct mq__loss *loss);
 void mq__queue_repair_heads(mq_arena *a, uint32_t slot);
+/* Rings what this handle deferred (queue.c's wake-up rule). */
+void mq__queue_flush_owed(mq_arena *a);
 
 /* doorbell.c */
 void mq__doorbell_ring(struct mq__doorbell *d);
+int mq__doorbell_sleeping(struct mq__doorbell *d);
+void mq__doorbell_wake(struct mq__doorbell *d);
 uint32_t mq__doorbell_arm(mq_arena *a, struct mq__doorbell *d);
 int mq__doorbell_wait(struct mq__doorbell *d, uint32_t seq, int64_t deadline_ns);
 void mq__doorbell_disarm(struct mq__doorbell *d);

@@ -23,21 +23,34 @@
 #include "clock.h"
 #include "error.h"
 
-void mq__doorbell_ring(struct mq__doorbell *d)
+/* Whether anyone sleeps on `d`, after this process's changes are published: the
+ * fence is the ringer's half of the handshake in the file comment. */
+int mq__doorbell_sleeping(struct mq__doorbell *d)
 {
     atomic_thread_fence(memory_order_seq_cst);
-    if (atomic_load_explicit(&d->sleepers, memory_order_relaxed) == 0)
-        return;
+    return atomic_load_explicit(&d->sleepers, memory_order_relaxed) != 0;
+}
+
+void mq__doorbell_wake(struct mq__doorbell *d)
+{
     atomic_fetch_add(&d->seq, 1);
     /* Not FUTEX_PRIVATE_FLAG: the word is in a mapping shared between processes. */
     syscall(SYS_futex, &d->seq, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
+void mq__doorbell_ring(struct mq__doorbell *d)
+{
+    if (mq__doorbell_sleeping(d))
+        mq__doorbell_wake(d);
+}
+
 uint32_t mq__doorbell_arm(mq_arena *a, struct mq__doorbell *d)
 {
-    /* Buffers this process claimed but did not use go back before it can sleep:
-     * someone may be waiting for exactly those. */
+    /* What this process holds back from others goes before it can sleep: buffers it
+     * claimed but did not use, and the rings it deferred. Someone may be waiting
+     * for exactly those, perhaps for this process in turn. */
     mq__pool_unclaim(a);
+    mq__queue_flush_owed(a);
     atomic_fetch_add_explicit(&d->sleepers, 1, memory_order_relaxed);
     atomic_thread_fence(memory_order_seq_cst);
     return atomic_load_explicit(&d->seq, memory_order_relaxed);

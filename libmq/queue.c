@@ -38,6 +38,7 @@ struct mq__qview {
     _Atomic uint64_t *cells;
     uint64_t mask;
     uint32_t depth, policy;
+    uint32_t wake; /* the level of the wake-up rule in the file comment */
     struct mq__doorbell *src_bell, *dst_bell;
 };
 
@@ -55,6 +56,7 @@ static int mq__view(const mq_arena *a, uint32_t conn, struct mq__qview *v)
     if (v->depth == 0 || v->depth > a->layout.queue_cap)
         v->depth = a->layout.queue_cap;
     v->policy = v->c->policy <= MQ_POLICY_DROP_NEWEST ? v->c->policy : MQ_POLICY_BLOCK;
+    v->wake = v->depth >= 8 ? v->depth / 2 : 1;
     v->src_bell = v->c->src_block < a->layout.n_blocks ? &mq__block(a, v->c->src_block)->bell : NULL;
     v->dst_bell = v->c->dst_block < a->layout.n_blocks ? &mq__block(a, v->c->dst_block)->bell : NULL;
     return 0;
@@ -64,6 +66,96 @@ static void mq__ring(struct mq__doorbell *d)
 {
     if (d)
         mq__doorbell_ring(d);
+}
+
+/* ---- wake-ups ------------------------------------------------------------------ */
+
+enum { MQ__WANT_DATA = 0, MQ__WANT_ROOM = 1 };
+
+static _Atomic uint32_t *mq__want(const struct mq__qview *v, int side)
+{
+    return side == MQ__WANT_DATA ? &v->c->want_data : &v->c->want_room;
+}
+
+/* The level this handle's waits ask for. */
+static uint32_t mq__level(const mq_arena *a, const struct mq__qview *v)
+{
+    return a->batch_wakeups ? v->wake : 1;
+}
+
+/* Defers the wake-up of `side` of `conn`; 0 if there is no room to remember it. */
+static int mq__owe(mq_arena *a, uint32_t conn, int side)
+{
+    uint32_t o = conn << 1 | (uint32_t)side;
+
+    for (uint32_t i = 0; i < a->n_owed; i++)
+        if (a->owed[i] == o)
+            return 1;
+    if (a->n_owed == MQ__OWED_MAX)
+        return 0;
+    if (a->n_owed == 0)
+        a->owed_since = mq_now_ns();
+    a->owed[a->n_owed++] = o;
+    return 1;
+}
+
+/* After this handle changed `conn` (a push: side DATA; a take: side ROOM): wakes
+ * the peer if it sleeps waiting for that side and the queue has reached the level
+ * it asked for, else remembers that it is owed a ring. The fence in
+ * mq__doorbell_sleeping pairs with the one in mq__doorbell_arm: a waiter stores its
+ * level and arms before it looks at the queue a last time. */
+static void mq__notify(mq_arena *a, uint32_t conn, const struct mq__qview *v, int side)
+{
+    struct mq__doorbell *bell = side == MQ__WANT_DATA ? v->dst_bell : v->src_bell;
+
+    if (!bell || !mq__doorbell_sleeping(bell))
+        return;
+    uint32_t want = atomic_load_explicit(mq__want(v, side), memory_order_relaxed);
+    if (want == 0)
+        return;
+    uint64_t n = atomic_load_explicit(&v->c->tail, memory_order_acquire) -
+                 atomic_load_explicit(&v->c->head, memory_order_acquire);
+    if (side == MQ__WANT_ROOM)
+        n = n <= v->depth ? v->depth - n : v->depth;
+    if (n >= want || !mq__owe(a, conn, side))
+        mq__doorbell_wake(bell);
+}
+
+void mq__queue_flush_owed(mq_arena *a)
+{
+    while (a->n_owed > 0) {
+        uint32_t o = a->owed[--a->n_owed];
+        struct mq__qview v;
+        if (mq__view(a, o >> 1, &v) < 0)
+            continue;
+        struct mq__doorbell *bell = (o & 1) == MQ__WANT_DATA ? v.dst_bell : v.src_bell;
+        /* A waiter that cleared its level has stopped waiting for this queue. */
+        if (bell && mq__doorbell_sleeping(bell) &&
+            atomic_load_explicit(mq__want(&v, (int)(o & 1)), memory_order_relaxed))
+            mq__doorbell_wake(bell);
+    }
+}
+
+void mq_queue_flush(mq_arena *a, int64_t max_age_ns)
+{
+    if (a->n_owed > 0 && (max_age_ns <= 0 || mq_now_ns() - a->owed_since >= max_age_ns))
+        mq__queue_flush_owed(a);
+}
+
+void mq_queue_batch_wakeups(mq_arena *a, int on)
+{
+    a->batch_wakeups = on != 0;
+}
+
+int mq_queue_want(mq_arena *a, uint32_t conn, int on)
+{
+    struct mq__qview v;
+    int rc = mq__view(a, conn, &v);
+
+    if (rc < 0)
+        return rc;
+    atomic_store_explicit(&v.c->want_data, on ? mq__level(a, &v) : 0, memory_order_relaxed);
+    return 0;
 }
 
 static int mq__take(mq_arena *a, uint32_t conn, const struct mq__qview *v, uint64_t *out)
@@ -113,7 +205,7 @@ static int mq__take(mq_arena *a, uint32_t conn, const struct mq__qview *v, uint6
         MQ__CRASHPOINT();
         atomic_store_explicit(&c->head, h + 1, memory_order_release);
         MQ__CRASHPOINT();
-        mq__ring(v->src_bell);
+        mq__notify(a, conn, v, MQ__WANT_ROOM);
         *out = atomic_load_explicit(&e->id, memory_order_relaxed);
         return 0;
     }
@@ -132,36 +224,39 @@ static int mq__hasroom(const struct mq__conn *c, uint32_t depth)
                atomic_load_explicit(&c->head, memory_order_acquire) < depth;
 }
 
-/* A full queue's producer waits for room, or for its reader to go away. */
-static int mq__ready_push(const struct mq__conn *c, uint32_t depth)
+static int mq__ready(const struct mq__qview *v, int side)
 {
-    return mq__hasroom(c, depth) || atomic_load_explicit(&c->abandoned, memory_order_acquire);
+    if (side == MQ__WANT_DATA)
+        return mq__nonempty(v->c);
+    return mq__hasroom(v->c, v->depth) ||
+           atomic_load_explicit(&v->c->abandoned, memory_order_acquire);
 }
 
-/* Spins a little, then sleeps on `bell` until ready(c) or the deadline. */
-static int mq__wait(mq_arena *a, struct mq__doorbell *bell, const struct mq__conn *c,
-                    uint32_t depth, int (*ready)(const struct mq__conn *, uint32_t),
-                    int64_t deadline)
+/* Waits until `side` of the queue is ready (data for the consumer; room, or no
+ * reader any more, for the producer) or the deadline passes. Spins a little first,
+ * then sleeps on the waiting block's doorbell with its level stored for the peer. */
+static int mq__wait(mq_arena *a, const struct mq__qview *v, int side, int64_t deadline)
 {
+    struct mq__doorbell *bell = side == MQ__WANT_DATA ? v->dst_bell : v->src_bell;
+    _Atomic uint32_t *want = mq__want(v, side);
+    int rc = 0;
+
+    mq__queue_flush_owed(a); /* the peer may be asleep, waiting for what this one owes */
     for (int i = 0; i < MQ__SPINS; i++) {
-        if (ready(c, depth))
+        if (mq__ready(v, side))
             return 0;
         mq__relax();
     }
     if (!bell)
         return deadline >= 0 && mq_now_ns() >= deadline ? MQ_ETIMEDOUT : 0;
+    atomic_store_explicit(want, mq__level(a, v), memory_order_relaxed);
     uint32_t seq = mq__doorbell_arm(a, bell);
-    if (ready(c, depth)) {
+    if (mq__ready(v, side))
         mq__doorbell_disarm(bell);
-        return 0;
-    }
-    return mq__doorbell_wait(bell, seq, deadline);
-}
-
-static int mq__ready_pop(const struct mq__conn *c, uint32_t depth)
-{
-    (void)depth;
-    return mq__nonempty(c);
+    else
+        rc = mq__doorbell_wait(bell, seq, deadline);
+    atomic_store_explicit(want, 0, memory_order_relaxed);
+    return rc;
 }
 
 int mq_queue_pop(mq_arena *a, uint32_t conn, mq_id *id, int64_t timeout_ns)
@@ -183,7 +278,7 @@ int mq_queue_pop(mq_arena *a, uint32_t conn, mq_id *id, int64_t timeout_ns)
         }
         if (rc != MQ_EAGAIN || timeout_ns == 0)
             return rc;
-        if (mq__wait(a, v.dst_bell, v.c, 0, mq__ready_pop, deadline) == MQ_ETIMEDOUT)
+        if (mq__wait(a, &v, MQ__WANT_DATA, deadline) == MQ_ETIMEDOUT)
             return MQ_ETIMEDOUT;
     }
 }
@@ -223,7 +318,7 @@ static int mq__make_room(mq_arena *a, uint32_t conn, const struct mq__qview *v, 
         default:
             if (timeout_ns == 0)
                 return MQ_EAGAIN;
-            if (mq__wait(a, v->src_bell, c, v->depth, mq__ready_push, deadline) == MQ_ETIMEDOUT)
+            if (mq__wait(a, v, MQ__WANT_ROOM, deadline) == MQ_ETIMEDOUT)
                 return MQ_ETIMEDOUT;
         }
     }
@@ -267,7 +362,7 @@ int mq_queue_push(mq_arena *a, uint32_t conn, mq_id id, int64_t timeout_ns)
     MQ__CRASHPOINT();
     mq__held_set(e, MQ__H_EMPTY);
     MQ__CRASHPOINT();
-    mq__ring(v.dst_bell);
+    mq__notify(a, conn, &v, MQ__WANT_DATA);
     return dropped;
 }
 

@@ -30,6 +30,31 @@ int mq_queue_push(mq_arena *a, uint32_t conn, mq_id id, int64_t timeout_ns);
  * MQ_EOS when closed and empty. */
 int mq_queue_pop(mq_arena *a, uint32_t conn, mq_id *id, int64_t timeout_ns);
 
+/* Wake-ups. A waiter asks to be woken at a level: a consumer once its queue holds
+ * that many ids, a producer once that many cells are free. By default the level is
+ * 1, so every push into an empty queue wakes its sleeping consumer. After
+ * mq_queue_batch_wakeups(a, 1), this handle's waits ask for half the queue's
+ * depth (1 below a depth of 8), so a streaming peer wakes it once per half queue
+ * instead of once per buffer: on these machines a context switch costs more than
+ * moving a buffer (doc/architecture.md).
+ *
+ * A push or pop below the waiter's level defers the ring. The handle rings all it
+ * deferred before it waits itself (so a waiter that needs this one never sleeps
+ * on it), when it detaches, and on mq_queue_flush. A peer that blocks outside
+ * libmq (a device read) or computes for long without waiting rings only then, so a
+ * batching waiter bounds its sleep: the block runtime sleeps at most one
+ * heartbeat, and flushes what is older than 200 us after each work call. */
+void mq_queue_batch_wakeups(mq_arena *a, int on);
+
+/* Consumer side: the caller is about to sleep in mq_block_wait until `conn` has
+ * data (on != 0, before mq_block_prepare), or no longer waits for it (on == 0,
+ * after). A push wakes the block only for a queue marked so. */
+int mq_queue_want(mq_arena *a, uint32_t conn, int on);
+
+/* Rings now the wake-ups this handle deferred, if the first was deferred at least
+ * max_age_ns ago (0: all of them). */
+void mq_queue_flush(mq_arena *a, int64_t max_age_ns);
+
 /* Producer side: no more pushes. Wakes the consumer. */
 int mq_queue_close(mq_arena *a, uint32_t conn);
 
@@ -61,9 +86,10 @@ int mq_queue_stats_get(const mq_arena *a, uint32_t conn, mq_queue_stats *out);
 enum { MQ_NOTE_STALE = 1, MQ_NOTE_MISSED = 2 };
 int mq_queue_note(mq_arena *a, uint32_t conn, int what, uint64_t n);
 
-/* Waits on the doorbell of `block` until any of its queues changes (a push into one
- * of its inputs, space freed in one of its outputs), or the timeout passes. The
- * caller checks its queues before calling; `seq` comes from mq_block_prepare(). */
+/* Waits on the doorbell of `block` until a queue it waits on changes (a push into
+ * an input marked with mq_queue_want, a close) or the timeout passes. The caller
+ * checks its queues after mq_block_prepare() and before waiting, and `seq` comes
+ * from mq_block_prepare(). */
 uint32_t mq_block_prepare(mq_arena *a, uint32_t block);
 int mq_block_wait(mq_arena *a, uint32_t block, uint32_t seq, int64_t timeout_ns);
 void mq_block_cancel(mq_arena *a, uint32_t block);

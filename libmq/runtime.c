@@ -28,6 +28,9 @@
 
 #define MQ__FANOUT 16
 #define MQ__PORTS 16
+/* A consumer asleep on a queue below its wake level waits at most about this long
+ * for what this block pushed, when the block keeps computing without waiting. */
+#define MQ__FLUSH_AGE_NS 5000000
 
 struct mq__input {
     int conn;    /* -1: not connected (treated as ended) */
@@ -453,6 +456,7 @@ void mq_block_stamp(const mq_block_ctx *c, double rate, int64_t first, size_t n,
 
 int mq_block_sleep_until(mq_block_ctx *c, int64_t deadline_ns)
 {
+    mq_queue_flush(c->a, 0);
     for (;;) {
         mq_arena_heartbeat(c->a);
         if (mq_arena_stop_requested(c->a))
@@ -625,6 +629,29 @@ static int mq__all_ended(const mq_block_ctx *c)
     return 1;
 }
 
+/* Marks every input that has no buffer and has not ended as waited for (so that
+ * a push into it rings this block), and returns that set of inputs. */
+static uint32_t mq__want_inputs(mq_block_ctx *c)
+{
+    uint32_t set = 0;
+
+    for (int i = 0; i < c->n_in; i++) {
+        const struct mq__input *in = &c->in[i];
+        if (in->conn >= 0 && in->cur == MQ_ID_NONE && !in->eos) {
+            mq_queue_want(c->a, (uint32_t)in->conn, 1);
+            set |= 1u << i;
+        }
+    }
+    return set;
+}
+
+static void mq__unwant_inputs(mq_block_ctx *c, uint32_t set)
+{
+    for (int i = 0; i < c->n_in; i++)
+        if (set & (1u << i))
+            mq_queue_want(c->a, (uint32_t)c->in[i].conn, 0);
+}
+
 /* How long to sleep: one heartbeat, or less to keep a mq_block_call_by deadline. */
 static int64_t mq__wait_ns(const mq_block_ctx *c)
 {
@@ -646,15 +673,18 @@ static int mq__loop(mq_block_ctx *c, void *state)
         if (st == MQ__FINISHED)
             return 0;
         if (st == MQ__WAIT) {
+            uint32_t wanted = mq__want_inputs(c);
             uint32_t seq = mq_block_prepare(c->a, c->block);
             if ((rc = mq__fill(c)) < 0) {
                 mq_block_cancel(c->a, c->block);
+                mq__unwant_inputs(c, wanted);
                 return rc;
             }
             if (mq__readiness(c, need_more, &arrived) != MQ__WAIT)
                 mq_block_cancel(c->a, c->block);
             else
                 mq_block_wait(c->a, c->block, seq, mq__wait_ns(c));
+            mq__unwant_inputs(c, wanted);
             continue;
         }
         int64_t t0 = mq_now_ns();
@@ -669,6 +699,7 @@ static int mq__loop(mq_block_ctx *c, void *state)
             mq__forget_takes(c);
         mq_registry_block_account(c->a, c->block, c->items_in, c->items_out,
                                   (uint64_t)(mq_now_ns() - t0));
+        mq_queue_flush(c->a, MQ__FLUSH_AGE_NS);
         need_more = 0;
         switch (rc) {
         case MQ_WORK_OK:
@@ -710,6 +741,9 @@ int mq_block_run(const mq_block_decl *d, mq_arena *a, uint32_t block, int n_para
     c->hb_ns = opts && opts->heartbeat_ns > 0 ? opts->heartbeat_ns : 100000000;
     c->restarts = opts ? opts->restarts : 0;
     errbuf[0] = 0;
+    /* The loop keeps the promises batching asks for (queue.h): its waits are
+     * bounded by the heartbeat, and it flushes what it deferred. */
+    mq_queue_batch_wakeups(a, 1);
     if ((rc = mq_registry_block_info(a, block, &bi)) < 0) {
         snprintf(errbuf, errlen, "no block %u in the registry", block);
         free(c);

@@ -402,6 +402,35 @@ START_TEST(test_router_rules)
 }
 END_TEST
 
+/* A diamond whose two paths have very different queues: the splitter feeds add
+ * directly through a queue of 2 and through multiply_const through one of 64. Add,
+ * holding a buffer from one path, sleeps waiting for the other while the splitter
+ * may be asleep on the full short queue. Wake-ups are batched (a consumer is woken
+ * at half its queue), so this only moves because every process rings what it
+ * deferred before it sleeps; otherwise each of the 10000 buffers would wait for a
+ * heartbeat timeout (100 ms) and the test would time out. */
+START_TEST(test_diamond_with_unequal_queues_keeps_moving)
+{
+    enter_tmpdir();
+    graph_ok("blocks:\n"
+             "  src: {type: vector_source, params: {values: [1, 2, 3, 4, 5, 6, 7], repeat: true,"
+             " items_per_buffer: 7}}\n"
+             "  h: {type: head, params: {items: 70000}}\n"
+             "  sp: {type: splitter}\n"
+             "  m: {type: multiply_const, params: {k: 2}}\n"
+             "  s: {type: add, params: {inputs: 2}}\n"
+             "  o: {type: vector_sink, params: {path: o.txt}}\n"
+             "connections:\n  - [src.out, h.in]\n  - [h.out, sp.in]\n"
+             "  - {from: sp.out0, to: s.in0, depth: 2}\n"
+             "  - {from: sp.out1, to: m.in, depth: 64}\n"
+             "  - {from: m.out, to: s.in1, depth: 64}\n  - [s.out, o.in]\n");
+    double *v = numbers("o.txt", 70000);
+    for (size_t i = 0; i < 70000; i++)
+        ck_assert_double_eq(v[i], 3.0 * (double)(i % 7 + 1));
+    free(v);
+}
+END_TEST
+
 START_TEST(test_merger_outlives_an_input_that_ends)
 {
     size_t n;
@@ -447,6 +476,7 @@ int main(void)
     tcase_add_test(tc, test_splitter_to_sixteen_outputs);
     tcase_add_test(tc, test_router_rules);
     tcase_add_test(tc, test_merger_outlives_an_input_that_ends);
+    tcase_add_test(tc, test_diamond_with_unequal_queues_keeps_moving);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

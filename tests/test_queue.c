@@ -180,6 +180,82 @@ START_TEST(test_fan_out_by_share_reaches_every_queue)
 }
 END_TEST
 
+/* True if `block` was rung since `seq`: a rung doorbell returns at once; one that
+ * was not returns MQ_ETIMEDOUT after 1 ms, whatever the machine's load. */
+static int rung(mq_arena *h, uint32_t block, uint32_t seq)
+{
+    int rc = mq_block_wait(h, block, seq, 1000000);
+    ck_assert(rc == 0 || rc == MQ_ETIMEDOUT);
+    return rc == 0;
+}
+
+START_TEST(test_batching_consumer_is_woken_at_its_level_or_by_a_flush)
+{
+    struct pair p = make_pair(16, MQ_POLICY_BLOCK); /* wake level: 16 / 2 = 8 */
+    uint32_t seq;
+
+    mq_queue_batch_wakeups(p.cons, 1);
+    ck_assert_int_eq(mq_queue_want(p.cons, 0, 1), 0);
+    seq = mq_block_prepare(p.cons, 1);
+    for (uint32_t i = 0; i < 7; i++)
+        ck_assert_int_eq(push_value(&p, i), 0);
+    ck_assert(!rung(p.cons, 1, seq)); /* 7 queued: below the level */
+    seq = mq_block_prepare(p.cons, 1);
+    ck_assert_int_eq(push_value(&p, 7), 0);
+    ck_assert(rung(p.cons, 1, seq)); /* the 8th reaches it */
+    for (uint32_t i = 0; i < 8; i++)
+        ck_assert_uint_eq(pop_value(&p), i);
+
+    /* Below the level, the producer owes the ring until it flushes. */
+    seq = mq_block_prepare(p.cons, 1);
+    ck_assert_int_eq(push_value(&p, 8), 0);
+    mq_queue_flush(p.prod, 10000000000); /* owed for less than 10 s: kept */
+    ck_assert(!rung(p.cons, 1, seq));
+    seq = mq_block_prepare(p.cons, 1);
+    mq_queue_flush(p.prod, 0);
+    ck_assert(rung(p.cons, 1, seq));
+
+    /* ... or until it is about to wait itself. */
+    seq = mq_block_prepare(p.cons, 1);
+    ck_assert_int_eq(push_value(&p, 9), 0);
+    ck_assert(!rung(p.cons, 1, seq));
+    seq = mq_block_prepare(p.cons, 1);
+    mq_block_prepare(p.prod, 0);
+    mq_block_cancel(p.prod, 0);
+    ck_assert(rung(p.cons, 1, seq));
+
+    /* A queue the consumer does not wait on does not ring it, but a close does. */
+    ck_assert_int_eq(mq_queue_want(p.cons, 0, 0), 0);
+    seq = mq_block_prepare(p.cons, 1);
+    for (uint32_t i = 10; i < 16; i++)
+        ck_assert_int_eq(push_value(&p, i), 0);
+    mq_queue_flush(p.prod, 0);
+    ck_assert(!rung(p.cons, 1, seq));
+    seq = mq_block_prepare(p.cons, 1);
+    ck_assert_int_eq(mq_queue_close(p.prod, 0), 0);
+    ck_assert(rung(p.cons, 1, seq));
+    for (uint32_t i = 8; i < 16; i++)
+        ck_assert_uint_eq(pop_value(&p), i);
+    tu_assert_pools_full(p.a);
+}
+END_TEST
+
+START_TEST(test_default_consumer_is_woken_by_every_push)
+{
+    struct pair p = make_pair(16, MQ_POLICY_BLOCK);
+
+    ck_assert_int_eq(mq_queue_want(p.cons, 0, 1), 0);
+    for (uint32_t i = 0; i < 3; i++) {
+        uint32_t seq = mq_block_prepare(p.cons, 1);
+        ck_assert_int_eq(push_value(&p, i), 0);
+        ck_assert(rung(p.cons, 1, seq));
+    }
+    for (uint32_t i = 0; i < 3; i++)
+        ck_assert_uint_eq(pop_value(&p), i);
+    tu_assert_pools_full(p.a);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("queue");
@@ -190,6 +266,8 @@ int main(void)
     tcase_add_test(tc, test_close_ends_stream_after_drain);
     tcase_add_test(tc, test_push_requires_holding_the_id);
     tcase_add_test(tc, test_fan_out_by_share_reaches_every_queue);
+    tcase_add_test(tc, test_batching_consumer_is_woken_at_its_level_or_by_a_flush);
+    tcase_add_test(tc, test_default_consumer_is_woken_by_every_push);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
