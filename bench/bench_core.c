@@ -232,42 +232,61 @@ static double throughput_bare(uint64_t n, uint64_t stride)
     return (double)n / s;
 }
 
+/* batch 1: mq_queue_push / mq_queue_pop per buffer; batch > 1: the producer
+ * allocates `batch` buffers, fills them and hands them to mq_queue_push_many, the
+ * consumer takes up to `batch` at a time with mq_queue_pop_many. */
 struct mq_tp {
     mq_arena *a;
     uint64_t n;
+    int batch;
 };
 
 static void mq_consumer(void *arg)
 {
     struct mq_tp *tp = arg;
     mq_arena *a = attach(tp->a, 1);
-    mq_id id;
-    for (uint64_t i = 0; i < tp->n; i++) {
-        if (mq_queue_pop(a, 0, &id, -1) < 0 || *(uint64_t *)mq_buf_data(a, id) != i)
-            die("mq consumer order", -EIO);
-        mq_buf_release(a, id);
+    mq_id ids[MQ_QUEUE_BATCH];
+    for (uint64_t i = 0; i < tp->n;) {
+        int got = tp->batch > 1 ? mq_queue_pop_many(a, 0, ids, tp->batch, -1)
+                                : mq_queue_pop(a, 0, ids, -1) == 0;
+        if (got <= 0)
+            die("mq consumer pop", got);
+        for (int k = 0; k < got; k++, i++) {
+            if (*(uint64_t *)mq_buf_data(a, ids[k]) != i)
+                die("mq consumer order", -EIO);
+            mq_buf_release(a, ids[k]);
+        }
     }
     mq_arena_slot_leave(a);
 }
 
-static double throughput_mq(uint64_t n)
+static double throughput_mq(uint64_t n, int batch)
 {
     mq_arena *a = two_block_arena(0);
-    struct mq_tp tp = {a, n};
+    struct mq_tp tp = {a, n, batch};
+    mq_id ids[MQ_QUEUE_BATCH];
     int rc;
 
     pid_t pid = child(mq_consumer, &tp);
     if ((rc = mq_arena_slot_claim(a, 0)) < 0)
         die("claim", rc);
     int64_t t0 = mq_now_ns();
-    for (uint64_t i = 0; i < n; i++) {
-        mq_id id;
-        if ((rc = mq_buf_alloc(a, 64, -1, &id)) < 0)
-            die("alloc", rc);
-        *(uint64_t *)mq_buf_data(a, id) = i;
-        mq_buf_set_length(a, id, 8);
-        if ((rc = mq_queue_push(a, 0, id, -1)) < 0)
-            die("push", rc);
+    for (uint64_t i = 0; i < n;) {
+        int k = 0;
+        for (; k < batch && i + (uint64_t)k < n; k++) {
+            if ((rc = mq_buf_alloc(a, 64, -1, &ids[k])) < 0)
+                die("alloc", rc);
+            *(uint64_t *)mq_buf_data(a, ids[k]) = i + (uint64_t)k;
+            mq_buf_set_length(a, ids[k], 8);
+        }
+        for (int done = 0; done < k;) {
+            rc = batch > 1 ? mq_queue_push_many(a, 0, ids + done, k - done, -1)
+                           : mq_queue_push(a, 0, ids[done], -1) == 0;
+            if (rc <= 0)
+                die("push", rc);
+            done += rc;
+        }
+        i += (uint64_t)k;
     }
     waitpid(pid, NULL, 0);
     double s = (double)(mq_now_ns() - t0) / 1e9;
@@ -329,13 +348,17 @@ int main(int argc, char **argv)
 
     if (only && strcmp(only, "throughput"))
         goto alloc;
-    double bare = throughput_bare(n, 1), bare64 = throughput_bare(n, 8), mq = throughput_mq(n);
+    double bare = throughput_bare(n, 1), bare64 = throughput_bare(n, 8), mq = throughput_mq(n, 1);
+    double mqb = throughput_mq(n, 32);
     printf("throughput, %llu items between two processes\n", (unsigned long long)n);
     printf("  bare SPSC ring of u64         %8.2f M items/s\n", bare / 1e6);
     printf("  bare SPSC ring of 64 B records%8.2f M items/s\n", bare64 / 1e6);
     printf("  mq alloc+push/pop+release     %8.2f M buffers/s (64 B buffers)\n", mq / 1e6);
     printf("  ratio mq/bare u64             %8.2f   (target >= 0.5)\n", mq / bare);
     printf("  ratio mq/bare 64 B records    %8.2f\n", mq / bare64);
+    printf("  mq batches of 32 (push_many/pop_many) %6.2f M buffers/s\n", mqb / 1e6);
+    printf("  ratio batched/bare u64        %8.2f   (target >= 0.5)\n", mqb / bare);
+    printf("  ratio batched/bare 64 B       %8.2f\n", mqb / bare64);
 
 alloc:
     if (only && strcmp(only, "alloc"))

@@ -53,6 +53,10 @@
 #define MQ__ID_GEN(id) ((uint32_t)(((id) >> 5) & MQ__GEN_MASK))
 #define MQ__ID_IDX(id) ((uint64_t)((id) >> 32))
 #define MQ__CELL_TAKEN (1ULL << 63)
+/* A head cell taken by `slot` together with the k - 1 cells after it. */
+#define MQ__TAKEN_COUNT_BITS (0xffffULL << 32)
+#define MQ__TAKEN_MARK(slot, k) (MQ__CELL_TAKEN | (uint64_t)(k) << 32 | (uint32_t)(slot))
+#define MQ__TAKEN_COUNT(cell) ((uint32_t)(((cell) & MQ__TAKEN_COUNT_BITS) >> 32))
 
 struct mq__doorbell {
     _Atomic uint32_t seq;
@@ -291,6 +295,18 @@ static inline void mq__bump(_Atomic uint64_t *counter, uint64_t by)
 {
     atomic_store_explicit(counter, atomic_load_explicit(counter, memory_order_relaxed) + by,
                           memory_order_relaxed);
+}
+
+/* A full (StoreLoad) fence. On x86-64 a locked add to the stack is one, as Linux's
+ * smp_mb() uses, and costs a fraction of an mfence, which is what gcc emits for
+ * atomic_thread_fence(seq_cst); every ring pays one. */
+static inline void mq__fence(void)
+{
+#if defined(__x86_64__)
+    __asm__ __volatile__("lock; addl $0,(%%rsp)" ::: "memory", "cc");
+#else
+    atomic_thread_fence(memory_order_seq_cst);
+#endif
 }
 
 /* Internal operations shared between modules. */

@@ -27,7 +27,7 @@
  * fence is the ringer's half of the handshake in the file comment. */
 int mq__doorbell_sleeping(struct mq__doorbell *d)
 {
-    atomic_thread_fence(memory_order_seq_cst);
+    mq__fence();
     return atomic_load_explicit(&d->sleepers, memory_order_relaxed) != 0;
 }
 
@@ -52,7 +52,7 @@ uint32_t mq__doorbell_arm(mq_arena *a, struct mq__doorbell *d)
     mq__pool_unclaim(a);
     mq__queue_flush_owed(a);
     atomic_fetch_add_explicit(&d->sleepers, 1, memory_order_relaxed);
-    atomic_thread_fence(memory_order_seq_cst);
+    mq__fence();
     return atomic_load_explicit(&d->seq, memory_order_relaxed);
 }
 

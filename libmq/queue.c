@@ -1,17 +1,20 @@
 /* queue.c - connection queues: a ring of buffer ids with a producer-owned tail and a
  * head owned by whoever holds the head cell.
  *
- * Push (producer only): journal PUSH{conn, pos = tail}, write the cell, publish with
- * a release store of tail, forget. tail is written by the producer alone, so after a
- * crash "tail > pos" says exactly whether the push happened.
+ * Push (producer only): journal PUSH{conn, pos = tail + i} for each of the k ids,
+ * write the cells, publish them all with one release store of tail, forget. tail is
+ * written by the producer alone, so after a crash "tail > pos" says exactly whether
+ * each push happened.
  *
- * Take (the consumer popping, or the producer dropping the oldest): journal
- * TAKE{conn, pos = head, id}, CAS the head cell from id to TAKEN|slot, mark the entry
- * HELD, then advance head. While a cell is TAKEN by one slot, no one else advances
- * head past it, so "head == pos and cell == TAKEN|slot" says exactly whether this
- * slot's take happened, even with two takers. A taker that finds the head cell
- * TAKEN by another reports the queue as momentarily empty; if that other died, the
- * reclaimer advances the head for it.
+ * Take (the consumer popping k ids, or the producer dropping the oldest): journal
+ * TAKE{conn, pos = head, aux = i, id} for the ids in cells head .. head + k - 1,
+ * CAS the head cell from its id to TAKEN|k|slot, mark the entries HELD, then
+ * advance head by k. While the head cell is TAKEN, no one else advances head, and
+ * the cells after it are published and unchanged until head passes them, so one
+ * CAS claims all k. "head == pos and the head cell is TAKEN|k|slot with aux < k"
+ * says exactly whether an entry's take happened, even with two takers. A taker that
+ * finds the head cell TAKEN by another reports the queue as momentarily empty; if
+ * that other died, the reclaimer releases the k ids and moves head past them.
  *
  * Ids are unique over time (the generation changes on every allocation), so a taker
  * that read a cell and was overtaken cannot CAS a newer id by mistake.
@@ -158,17 +161,22 @@ int mq_queue_want(mq_arena *a, uint32_t conn, int on)
     return 0;
 }
 
-static int mq__take(mq_arena *a, uint32_t conn, const struct mq__qview *v, uint64_t *out)
+/* Takes up to `max` ids from the head (see the file comment); returns how many, or
+ * MQ_EAGAIN / MQ_EOS / an error. */
+static int mq__take(mq_arena *a, uint32_t conn, const struct mq__qview *v, uint64_t *out,
+                    uint32_t max)
 {
     struct mq__conn *c = v->c;
-    uint64_t taken = MQ__CELL_TAKEN | (uint64_t)a->slot;
+    struct mq__held *es[MQ_QUEUE_BATCH];
 
     if (a->slot < 0)
         return MQ_EINVAL;
+    if (max > MQ_QUEUE_BATCH)
+        max = MQ_QUEUE_BATCH;
     for (;;) {
         uint64_t h = atomic_load_explicit(&c->head, memory_order_acquire);
         uint64_t t = a->seen_tail[conn];
-        if (t - h - 1 > v->mask) /* not known to hold an id: read the real tail */
+        if (t - h - 1 > v->mask || t - h < max) /* not known to hold enough ids */
             a->seen_tail[conn] = t = atomic_load_explicit(&c->tail, memory_order_acquire);
         if (h == t) {
             if (!atomic_load_explicit(&c->closed, memory_order_acquire))
@@ -179,35 +187,56 @@ static int mq__take(mq_arena *a, uint32_t conn, const struct mq__qview *v, uint6
         }
         if (t - h > v->mask + 1)
             return MQ_ECORRUPT;
-        _Atomic uint64_t *cell = &v->cells[h & v->mask];
-        uint64_t id = atomic_load_explicit(cell, memory_order_acquire);
+        uint32_t k = t - h < max ? (uint32_t)(t - h) : max;
+        uint64_t first = atomic_load_explicit(&v->cells[h & v->mask], memory_order_acquire);
         if (atomic_load_explicit(&c->head, memory_order_acquire) != h)
             continue;
-        if (id & MQ__CELL_TAKEN)
+        if (first & MQ__CELL_TAKEN)
             return MQ_EAGAIN; /* another taker is between its CAS and its head store */
-        if (id == 0 || MQ__ID_IDX(id) >= a->n_bufs)
-            return MQ_ECORRUPT;
-        struct mq__held *e = mq__held_new(a);
-        if (!e)
-            return MQ_ENOSPC;
-        atomic_store_explicit(&e->id, id, memory_order_relaxed);
-        e->conn = conn;
-        e->pos = h;
-        mq__held_set(e, MQ__H_TAKE);
+        /* Cells past the head are published and stay as they are until head passes
+         * them, so they can be read before the CAS that claims them all. */
+        for (uint32_t i = 0; i < k; i++) {
+            uint64_t id = i ? atomic_load_explicit(&v->cells[(h + i) & v->mask],
+                                                   memory_order_relaxed)
+                            : first;
+            if (id == 0 || (id & MQ__CELL_TAKEN) || MQ__ID_IDX(id) >= a->n_bufs) {
+                if (i == 0)
+                    return MQ_ECORRUPT;
+                k = i; /* take the good prefix; the next take reports the bad cell */
+                break;
+            }
+            struct mq__held *e = mq__held_new(a);
+            if (!e) {
+                if (i == 0)
+                    return MQ_ENOSPC;
+                k = i;
+                break;
+            }
+            atomic_store_explicit(&e->id, id, memory_order_relaxed);
+            e->conn = conn;
+            e->pos = h;
+            e->aux = i;
+            mq__held_set(e, MQ__H_TAKE);
+            es[i] = e;
+        }
         MQ__CRASHPOINT();
-        /* The CAS hands the queue's reference to this slot. */
-        if (!atomic_compare_exchange_strong(cell, &id, taken)) {
-            mq__held_set(e, MQ__H_EMPTY);
+        /* The CAS hands the queue's references to cells [h, h + k) to this slot. */
+        if (!atomic_compare_exchange_strong(&v->cells[h & v->mask], &first,
+                                            MQ__TAKEN_MARK((uint32_t)a->slot, k))) {
+            for (uint32_t i = 0; i < k; i++)
+                mq__held_set(es[i], MQ__H_EMPTY);
             continue;
         }
         MQ__CRASHPOINT();
-        mq__held_set(e, MQ__H_HELD);
+        for (uint32_t i = 0; i < k; i++) {
+            mq__held_set(es[i], MQ__H_HELD);
+            out[i] = atomic_load_explicit(&es[i]->id, memory_order_relaxed);
+        }
         MQ__CRASHPOINT();
-        atomic_store_explicit(&c->head, h + 1, memory_order_release);
+        atomic_store_explicit(&c->head, h + k, memory_order_release);
         MQ__CRASHPOINT();
         mq__notify(a, conn, v, MQ__WANT_ROOM);
-        *out = atomic_load_explicit(&e->id, memory_order_relaxed);
-        return 0;
+        return (int)k;
     }
 }
 
@@ -259,28 +288,37 @@ static int mq__wait(mq_arena *a, const struct mq__qview *v, int side, int64_t de
     return rc;
 }
 
-int mq_queue_pop(mq_arena *a, uint32_t conn, mq_id *id, int64_t timeout_ns)
+int mq_queue_pop_many(mq_arena *a, uint32_t conn, mq_id *ids, int max, int64_t timeout_ns)
 {
     int64_t deadline = timeout_ns > 0 ? mq_now_ns() + timeout_ns : -1;
     struct mq__qview v;
     int rc = mq__view(a, conn, &v);
 
-    *id = MQ_ID_NONE;
     if (rc < 0)
         return rc;
+    if (max <= 0)
+        return MQ_EINVAL;
     for (;;) {
-        rc = mq__take(a, conn, &v, id);
-        if (rc == 0) {
-            atomic_store_explicit(&v.c->popped,
-                                  atomic_load_explicit(&v.c->popped, memory_order_relaxed) + 1,
-                                  memory_order_relaxed);
-            return 0;
+        rc = mq__take(a, conn, &v, ids, (uint32_t)max);
+        if (rc > 0) {
+            mq__bump(&v.c->popped, (uint64_t)rc);
+            return rc;
         }
         if (rc != MQ_EAGAIN || timeout_ns == 0)
             return rc;
         if (mq__wait(a, &v, MQ__WANT_DATA, deadline) == MQ_ETIMEDOUT)
             return MQ_ETIMEDOUT;
     }
+}
+
+int mq_queue_pop(mq_arena *a, uint32_t conn, mq_id *id, int64_t timeout_ns)
+{
+    int rc = mq_queue_pop_many(a, conn, id, 1, timeout_ns);
+
+    if (rc > 0)
+        return 0;
+    *id = MQ_ID_NONE;
+    return rc;
 }
 
 /* Makes room according to the policy. 0: room now; 1: the pushed id was dropped;
@@ -304,8 +342,8 @@ static int mq__make_room(mq_arena *a, uint32_t conn, const struct mq__qview *v, 
             mq_buf_release(a, id);
             return 1;
         case MQ_POLICY_DROP_OLDEST:
-            rc = mq__take(a, conn, v, &old);
-            if (rc == 0) {
+            rc = mq__take(a, conn, v, &old, 1);
+            if (rc == 1) {
                 mq_buf_release(a, old);
                 mq__bump(&c->drops, 1);
                 *dropped = 1;
@@ -325,6 +363,50 @@ static int mq__make_room(mq_arena *a, uint32_t conn, const struct mq__qview *v, 
     return 0;
 }
 
+/* Publishes ids[0..k) (held by entries es[]) at the tail: journal each as PUSH at
+ * its position, write the cells, then one release store of tail hands them all to
+ * the queue. The caller made room for k. */
+static void mq__publish(mq_arena *a, uint32_t conn, const struct mq__qview *v,
+                        struct mq__held **es, const mq_id *ids, uint32_t k)
+{
+    struct mq__conn *c = v->c;
+    uint64_t t = atomic_load_explicit(&c->tail, memory_order_relaxed);
+    uint64_t h = atomic_load_explicit(&c->head, memory_order_relaxed);
+    uint64_t bytes = 0;
+
+    if (t + k - h <= v->mask + 1 && t + k - h > atomic_load_explicit(&c->hwm, memory_order_relaxed))
+        atomic_store_explicit(&c->hwm, t + k - h, memory_order_relaxed);
+    for (uint32_t i = 0; i < k; i++) {
+        int64_t len = mq_buf_length(a, ids[i]);
+        bytes += len > 0 ? (uint64_t)len : 0;
+        es[i]->conn = conn;
+        es[i]->pos = t + i;
+        mq__held_set(es[i], MQ__H_PUSH);
+    }
+    MQ__CRASHPOINT();
+    for (uint32_t i = 0; i < k; i++)
+        atomic_store_explicit(&v->cells[(t + i) & v->mask], ids[i], memory_order_relaxed);
+    MQ__CRASHPOINT();
+    mq__bump(&c->pushed, k);
+    mq__bump(&c->bytes, bytes);
+    /* This store makes the pushes visible and hands the references to the queue. */
+    atomic_store_explicit(&c->tail, t + k, memory_order_release);
+    MQ__CRASHPOINT();
+    for (uint32_t i = 0; i < k; i++)
+        mq__held_set(es[i], MQ__H_EMPTY);
+    MQ__CRASHPOINT();
+    mq__notify(a, conn, v, MQ__WANT_DATA);
+}
+
+/* Checks the queue before a push; 0 if it takes pushes. */
+static int mq__pushable(const struct mq__qview *v)
+{
+    return atomic_load_explicit(&v->c->closed, memory_order_relaxed) ||
+                   atomic_load_explicit(&v->c->abandoned, memory_order_relaxed)
+               ? MQ_EPIPE
+               : 0;
+}
+
 int mq_queue_push(mq_arena *a, uint32_t conn, mq_id id, int64_t timeout_ns)
 {
     int64_t deadline = timeout_ns > 0 ? mq_now_ns() + timeout_ns : -1;
@@ -334,36 +416,47 @@ int mq_queue_push(mq_arena *a, uint32_t conn, mq_id id, int64_t timeout_ns)
 
     if (!e)
         return MQ_ESTALE;
-    if ((rc = mq__view(a, conn, &v)) < 0)
+    if ((rc = mq__view(a, conn, &v)) < 0 || (rc = mq__pushable(&v)) < 0)
         return rc;
-    if (atomic_load_explicit(&v.c->closed, memory_order_relaxed) ||
-        atomic_load_explicit(&v.c->abandoned, memory_order_relaxed))
-        return MQ_EPIPE;
     rc = mq__make_room(a, conn, &v, id, timeout_ns, deadline, &dropped);
     if (rc != 0)
         return rc;
-    struct mq__conn *c = v.c;
-    uint64_t t = atomic_load_explicit(&c->tail, memory_order_relaxed);
-    uint64_t h = atomic_load_explicit(&c->head, memory_order_relaxed);
-    if (t + 1 - h <= v.mask + 1 && t + 1 - h > atomic_load_explicit(&c->hwm, memory_order_relaxed))
-        atomic_store_explicit(&c->hwm, t + 1 - h, memory_order_relaxed);
-    int64_t len = mq_buf_length(a, id);
-
-    e->conn = conn;
-    e->pos = t;
-    mq__held_set(e, MQ__H_PUSH);
-    MQ__CRASHPOINT();
-    atomic_store_explicit(&v.cells[t & v.mask], id, memory_order_relaxed);
-    MQ__CRASHPOINT();
-    mq__bump(&c->pushed, 1);
-    mq__bump(&c->bytes, len > 0 ? (uint64_t)len : 0);
-    /* This store makes the push visible and hands the reference to the queue. */
-    atomic_store_explicit(&c->tail, t + 1, memory_order_release);
-    MQ__CRASHPOINT();
-    mq__held_set(e, MQ__H_EMPTY);
-    MQ__CRASHPOINT();
-    mq__notify(a, conn, &v, MQ__WANT_DATA);
+    mq__publish(a, conn, &v, &e, &id, 1);
     return dropped;
+}
+
+int mq_queue_push_many(mq_arena *a, uint32_t conn, const mq_id *ids, int n,
+                       int64_t timeout_ns)
+{
+    int64_t deadline = timeout_ns > 0 ? mq_now_ns() + timeout_ns : -1;
+    struct mq__held *es[MQ_QUEUE_BATCH];
+    struct mq__qview v;
+    int rc, dropped = 0;
+
+    if (n <= 0)
+        return MQ_EINVAL;
+    if (n > MQ_QUEUE_BATCH)
+        n = MQ_QUEUE_BATCH;
+    for (int i = 0; i < n; i++) {
+        if (!(es[i] = mq__held_find(a, ids[i])))
+            return MQ_ESTALE;
+        for (int j = 0; j < i; j++)
+            if (es[j] == es[i])
+                return MQ_EINVAL; /* one reference cannot be queued twice */
+    }
+    if ((rc = mq__view(a, conn, &v)) < 0 || (rc = mq__pushable(&v)) < 0)
+        return rc;
+    rc = mq__make_room(a, conn, &v, ids[0], timeout_ns, deadline, &dropped);
+    if (rc != 0)
+        return rc; /* an error, or 1: ids[0] was dropped (drop_newest) */
+    /* Only the consumer moves head, and only forward: the room only grows. */
+    uint64_t level = atomic_load_explicit(&v.c->tail, memory_order_relaxed) -
+                     atomic_load_explicit(&v.c->head, memory_order_acquire);
+    uint32_t k = level < v.depth ? v.depth - (uint32_t)level : 1;
+    if (k > (uint32_t)n)
+        k = (uint32_t)n;
+    mq__publish(a, conn, &v, es, ids, k);
+    return (int)k;
 }
 
 int mq_queue_close(mq_arena *a, uint32_t conn)
@@ -446,17 +539,18 @@ void mq__queue_reclaim(mq_arena *a, uint32_t slot, const struct mq__held *e,
         mq__reclaim_token(a, id, loss);
         return;
     }
-    uint64_t h = e->pos;
+    uint64_t h = e->pos, cell = atomic_load(&v.cells[h & v.mask]);
     if (atomic_load(&v.c->head) != h ||
-        atomic_load(&v.cells[h & v.mask]) != (MQ__CELL_TAKEN | slot))
+        (cell & ~MQ__TAKEN_COUNT_BITS) != MQ__TAKEN_MARK(slot, 0) ||
+        e->aux >= MQ__TAKEN_COUNT(cell))
         return; /* the CAS did not happen: the id is still the queue's */
     mq__reclaim_token(a, id, loss);
-    atomic_compare_exchange_strong(&v.c->head, &h, h + 1);
-    mq__ring(v.src_bell);
+    /* mq__queue_repair_heads moves head past the whole take, after every entry of
+     * it was seen here with head still at h. */
 }
 
-/* A slot that died after taking a head cell and recording the id as HELD, but
- * before storing head + 1, leaves its TAKEN mark at the head: advance past it. */
+/* A slot that died after its CAS on a head cell but before storing head + k leaves
+ * its TAKEN mark, with k, at the head: advance past the cells it took. */
 void mq__queue_repair_heads(mq_arena *a, uint32_t slot)
 {
     int n = mq_registry_conn_count(a);
@@ -468,9 +562,13 @@ void mq__queue_repair_heads(mq_arena *a, uint32_t slot)
         uint64_t h = atomic_load(&v.c->head), t = atomic_load(&v.c->tail);
         if (h == t || t - h > v.mask + 1)
             continue;
-        if (atomic_load(&v.cells[h & v.mask]) != (MQ__CELL_TAKEN | slot))
+        uint64_t cell = atomic_load(&v.cells[h & v.mask]);
+        if ((cell & ~MQ__TAKEN_COUNT_BITS) != MQ__TAKEN_MARK(slot, 0))
             continue;
-        if (atomic_compare_exchange_strong(&v.c->head, &h, h + 1)) {
+        uint64_t k = MQ__TAKEN_COUNT(cell);
+        if (k == 0 || k > t - h) /* cannot be: it counted published cells */
+            k = 1;
+        if (atomic_compare_exchange_strong(&v.c->head, &h, h + k)) {
             mq__ring(v.src_bell);
             mq__ring(v.dst_bell);
         }

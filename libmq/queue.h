@@ -30,6 +30,23 @@ int mq_queue_push(mq_arena *a, uint32_t conn, mq_id id, int64_t timeout_ns);
  * MQ_EOS when closed and empty. */
 int mq_queue_pop(mq_arena *a, uint32_t conn, mq_id *id, int64_t timeout_ns);
 
+/* The most ids one mq_queue_push_many or mq_queue_pop_many moves. */
+#define MQ_QUEUE_BATCH 64
+
+/* Batches: one publication (one tail store, one wake-up check) for many ids, which
+ * is most of the cost of a push or pop when buffers are small.
+ * Pushes ids[0..n) in order, as many as there is room for, waiting (as
+ * mq_queue_push) only while there is no room for the first. Returns how many ids
+ * it consumed, queued or dropped by the policy (at least 1), or mq_queue_push's
+ * errors if none; MQ_ESTALE if the caller does not hold one of them (then none is
+ * pushed). */
+int mq_queue_push_many(mq_arena *a, uint32_t conn, const mq_id *ids, int n,
+                       int64_t timeout_ns);
+
+/* Pops up to `max` ids, oldest first, into ids[]; returns how many (at least 1), or
+ * mq_queue_pop's errors if none (ids[] is then left as it was). */
+int mq_queue_pop_many(mq_arena *a, uint32_t conn, mq_id *ids, int max, int64_t timeout_ns);
+
 /* Wake-ups. A waiter asks to be woken at a level: a consumer once its queue holds
  * that many ids, a producer once that many cells are free. By default the level is
  * 1, so every push into an empty queue wakes its sleeping consumer. After

@@ -26,7 +26,35 @@ struct job {
     int ready[2];   /* a producer writes one byte here after `signal_after` pushes */
     uint64_t signal_after;
     uint64_t *report;   /* a MAP_SHARED page: [0] = n, [1..] = values received */
+    int batch;          /* > 1: mq_queue_push_many / pop_many of up to this many */
 };
+
+/* Producer with batch > 1 and one connection: allocates up to `batch`, then hands
+ * them to mq_queue_push_many until all are queued. */
+static int produce_batches(mq_arena *a, struct job *j)
+{
+    mq_id ids[MQ_QUEUE_BATCH];
+
+    for (uint64_t i = 0; i < j->count;) {
+        int n = 0;
+        for (; n < j->batch && i + (uint64_t)n < j->count; n++) {
+            if (mq_buf_alloc(a, 16, -1, &ids[n]) < 0)
+                return 11;
+            uint64_t *p = mq_buf_data(a, ids[n]);
+            p[0] = i + (uint64_t)n;
+            p[1] = pattern(p[0]);
+            mq_buf_set_length(a, ids[n], 16);
+        }
+        for (int done = 0; done < n;) {
+            int rc = mq_queue_push_many(a, j->conn[0], ids + done, n - done, -1);
+            if (rc <= 0)
+                return 13;
+            done += rc;
+        }
+        i += (uint64_t)n;
+    }
+    return 0;
+}
 
 /* Pushes j->count buffers numbered 0.. to every connection in j->conn (sharing the
  * buffer when there are several), then closes them. */
@@ -36,7 +64,10 @@ static int producer(void *arg)
     mq_arena *a = tu_child_attach(j->a, j->slot);
     if (!a)
         return 10;
-    for (uint64_t i = 0; i < j->count; i++) {
+    int rc = j->batch > 1 ? produce_batches(a, j) : 0;
+    if (rc)
+        return rc;
+    for (uint64_t i = 0; j->batch <= 1 && i < j->count; i++) {
         mq_id id, ids[3];
         if (mq_buf_alloc(a, 16, -1, &id) < 0)
             return 11;
@@ -62,36 +93,43 @@ static int producer(void *arg)
     return 0;
 }
 
-/* Pops from j->conn[0] until end of stream. With count set, checks that it
- * received exactly 0..count-1 in order; otherwise records what it received. */
+/* Checks (or records) the n-th buffer received, and releases it. */
+static int consume_one(mq_arena *a, struct job *j, mq_id id, uint64_t n)
+{
+    const uint64_t *p = mq_buf_data(a, id);
+
+    if (!p || mq_buf_length(a, id) != 16)
+        return 22;
+    if (j->count) {
+        if (p[0] != n || p[1] != pattern(n))
+            return 23;
+    } else if (j->report && n < 500) {
+        j->report[1 + n] = p[0];
+    }
+    return mq_buf_release(a, id) < 0 ? 24 : 0;
+}
+
+/* Pops from j->conn[0] (up to j->batch at a time) until end of stream. With count
+ * set, checks that it received exactly 0..count-1 in order; otherwise records
+ * what it received. */
 static int consumer(void *arg)
 {
     struct job *j = arg;
     mq_arena *a = tu_child_attach(j->a, j->slot);
     uint64_t n = 0;
     char c;
-    int rc;
-    mq_id id;
+    int got, bad;
+    mq_id ids[MQ_QUEUE_BATCH];
 
     if (!a)
         return 20;
     if (j->go[0] >= 0 && read(j->go[0], &c, 1) != 1)
         return 21;
-    while ((rc = mq_queue_pop(a, j->conn[0], &id, -1)) == 0) {
-        const uint64_t *p = mq_buf_data(a, id);
-        if (!p || mq_buf_length(a, id) != 16)
-            return 22;
-        if (j->count) {
-            if (p[0] != n || p[1] != pattern(n))
-                return 23;
-        } else if (j->report && n < 500) {
-            j->report[1 + n] = p[0];
-        }
-        n++;
-        if (mq_buf_release(a, id) < 0)
-            return 24;
-    }
-    if (rc != MQ_EOS)
+    while ((got = mq_queue_pop_many(a, j->conn[0], ids, j->batch > 1 ? j->batch : 1, -1)) > 0)
+        for (int k = 0; k < got; k++)
+            if ((bad = consume_one(a, j, ids[k], n++)) != 0)
+                return bad;
+    if (got != MQ_EOS)
         return 25;
     if (j->count && n != j->count)
         return 26;
@@ -145,6 +183,29 @@ START_TEST(test_million_buffers_arrive_in_order_with_payloads)
     ck_assert_uint_eq(st.popped, MILLION);
     ck_assert_uint_eq(st.bytes, 16ull * MILLION);
     ck_assert_uint_eq(st.drops, 0);
+    ck_assert_uint_le(st.hwm, 256);
+    tu_assert_pools_full(a);
+}
+END_TEST
+
+/* The same through the batch calls, with unequal batches on the two sides so that
+ * pops see every partial batch. */
+START_TEST(test_million_buffers_in_batches_arrive_in_order)
+{
+    mq_arena *a = graph(1, 0, MQ_POLICY_BLOCK, 256);
+    struct job p = job(a, 1, 0, MILLION), c = job(a, 2, 0, MILLION);
+    mq_queue_stats st;
+
+    p.batch = 16;
+    c.batch = 7;
+    pid_t pc = tu_fork(consumer, &c);
+    pid_t pp = tu_fork(producer, &p);
+    ck_assert_int_eq(tu_wait(pp), 0);
+    ck_assert_int_eq(tu_wait(pc), 0);
+    ck_assert_int_eq(mq_queue_stats_get(a, 0, &st), 0);
+    ck_assert_uint_eq(st.pushed, MILLION);
+    ck_assert_uint_eq(st.popped, MILLION);
+    ck_assert_uint_eq(st.bytes, 16ull * MILLION);
     ck_assert_uint_le(st.hwm, 256);
     tu_assert_pools_full(a);
 }
@@ -256,6 +317,7 @@ int main(void)
     TCase *tc = tcase_create("procs");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_million_buffers_arrive_in_order_with_payloads);
+    tcase_add_test(tc, test_million_buffers_in_batches_arrive_in_order);
     tcase_add_test(tc, test_fan_out_to_three_consumer_processes_frees_every_buffer);
     tcase_add_test(tc, test_slow_consumer_drop_newest_drops_exactly_92);
     tcase_add_test(tc, test_slow_consumer_drop_oldest_keeps_the_last_8);

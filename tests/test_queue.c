@@ -180,6 +180,91 @@ START_TEST(test_fan_out_by_share_reaches_every_queue)
 }
 END_TEST
 
+/* Allocates n buffers holding first, first + 1, ... */
+static void alloc_values(struct pair *p, mq_id *ids, int n, uint32_t first)
+{
+    for (int i = 0; i < n; i++) {
+        uint32_t v = first + (uint32_t)i;
+        ck_assert_int_eq(mq_buf_alloc(p->prod, 4, 0, &ids[i]), 0);
+        memcpy(mq_buf_data(p->prod, ids[i]), &v, 4);
+        ck_assert_int_eq(mq_buf_set_length(p->prod, ids[i], 4), 0);
+    }
+}
+
+START_TEST(test_batches_push_what_fits_and_pop_in_order)
+{
+    struct pair p = make_pair(8, MQ_POLICY_BLOCK);
+    mq_id ids[10], got[MQ_QUEUE_BATCH], forged;
+    mq_queue_stats st;
+
+    alloc_values(&p, ids, 10, 100);
+    ck_assert_int_eq(mq_queue_push_many(p.prod, 0, ids, 10, 0), 8); /* what fits */
+    ck_assert_int_eq(mq_queue_push_many(p.prod, 0, ids + 8, 2, 0), MQ_EAGAIN);
+    ck_assert_int_eq(mq_queue_pop_many(p.cons, 0, got, 5, 0), 5);
+    ck_assert_int_eq(mq_queue_push_many(p.prod, 0, ids + 8, 2, 0), 2);
+    ck_assert_int_eq(mq_queue_pop_many(p.cons, 0, got + 5, MQ_QUEUE_BATCH, 0), 5);
+    ck_assert_int_eq(mq_queue_pop_many(p.cons, 0, got, 1, 0), MQ_EAGAIN);
+    for (uint32_t i = 0; i < 10; i++) {
+        uint32_t v;
+        memcpy(&v, mq_buf_data(p.cons, got[i]), 4);
+        ck_assert_uint_eq(v, 100 + i);
+        ck_assert_int_eq(mq_buf_release(p.cons, got[i]), 0);
+    }
+
+    /* All or nothing when one id is not the caller's, or is there twice. */
+    alloc_values(&p, ids, 2, 0);
+    forged = ids[1] ^ (1ULL << 40);
+    ck_assert_int_eq(mq_queue_push_many(p.prod, 0, (mq_id[]){ids[0], forged}, 2, 0), MQ_ESTALE);
+    ck_assert_int_eq(mq_queue_push_many(p.prod, 0, (mq_id[]){ids[0], ids[0]}, 2, 0), MQ_EINVAL);
+    ck_assert_int_eq(mq_queue_stats_get(p.a, 0, &st), 0);
+    ck_assert_uint_eq(st.size, 0);
+    ck_assert_int_eq(mq_queue_push_many(p.prod, 0, ids, 2, 0), 2);
+    ck_assert_int_eq(mq_queue_close(p.prod, 0), 0);
+    ck_assert_int_eq(mq_queue_pop_many(p.cons, 0, got, 4, 0), 2);
+    ck_assert_int_eq(mq_queue_pop_many(p.cons, 0, got + 2, 4, 0), MQ_EOS);
+    alloc_values(&p, ids, 1, 0);
+    ck_assert_int_eq(mq_queue_push_many(p.prod, 0, ids, 1, 0), MQ_EPIPE); /* kept */
+    ck_assert_int_eq(mq_buf_release(p.prod, ids[0]), 0);
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(mq_buf_release(p.cons, got[i]), 0);
+    ck_assert_int_eq(mq_queue_stats_get(p.a, 0, &st), 0);
+    ck_assert_uint_eq(st.pushed, 12);
+    ck_assert_uint_eq(st.popped, 12);
+    ck_assert_uint_eq(st.bytes, 48);
+    ck_assert_uint_eq(st.hwm, 8);
+    tu_assert_pools_full(p.a);
+}
+END_TEST
+
+START_TEST(test_batches_follow_the_drop_policies)
+{
+    struct pair n = make_pair(4, MQ_POLICY_DROP_NEWEST), o = make_pair(4, MQ_POLICY_DROP_OLDEST);
+    mq_id ids[6], got[4];
+    mq_queue_stats st;
+
+    for (int k = 0; k < 2; k++) {
+        struct pair *p = k ? &o : &n;
+        alloc_values(p, ids, 6, 0);
+        int done = 0;
+        while (done < 6) {
+            int rc = mq_queue_push_many(p->prod, 0, ids + done, 6 - done, 0);
+            ck_assert_int_gt(rc, 0);
+            done += rc;
+        }
+        ck_assert_int_eq(mq_queue_pop_many(p->cons, 0, got, 4, 0), 4);
+        for (uint32_t i = 0; i < 4; i++) {
+            uint32_t v;
+            memcpy(&v, mq_buf_data(p->cons, got[i]), 4);
+            ck_assert_uint_eq(v, k ? i + 2 : i); /* oldest dropped: 2..5; newest: 0..3 */
+            ck_assert_int_eq(mq_buf_release(p->cons, got[i]), 0);
+        }
+        ck_assert_int_eq(mq_queue_stats_get(p->a, 0, &st), 0);
+        ck_assert_uint_eq(st.drops, 2);
+        tu_assert_pools_full(p->a);
+    }
+}
+END_TEST
+
 /* True if `block` was rung since `seq`: a rung doorbell returns at once; one that
  * was not returns MQ_ETIMEDOUT after 1 ms, whatever the machine's load. */
 static int rung(mq_arena *h, uint32_t block, uint32_t seq)
@@ -266,6 +351,8 @@ int main(void)
     tcase_add_test(tc, test_close_ends_stream_after_drain);
     tcase_add_test(tc, test_push_requires_holding_the_id);
     tcase_add_test(tc, test_fan_out_by_share_reaches_every_queue);
+    tcase_add_test(tc, test_batches_push_what_fits_and_pop_in_order);
+    tcase_add_test(tc, test_batches_follow_the_drop_policies);
     tcase_add_test(tc, test_batching_consumer_is_woken_at_its_level_or_by_a_flush);
     tcase_add_test(tc, test_default_consumer_is_woken_by_every_push);
     suite_add_tcase(s, tc);

@@ -67,11 +67,18 @@ static int producer_script(void *arg)
         return 16;
     if (mq_buf_share(a, id, 3, (mq_id[3]){0}) < 0)
         return 17;
+    mq_id batch[3];
+    for (int k = 0; k < 3; k++)
+        if (mq_buf_alloc(a, 100, 0, &batch[k]) < 0)
+            return 18;
+    if (mq_queue_push_many(a, 0, batch, 3, 0) != 3) /* queue 0 now holds 6 */
+        return 19;
     mq_fault_countdown(0);
     return 0; /* exits holding three references: the reclaimer's job */
 }
 
-/* Consumer script: pops two from queue 0 and releases one, holds the other. */
+/* Consumer script: pops two from queue 0 and releases one, holds the other; then
+ * takes three at once and releases two of them. */
 static int consumer_script(void *arg)
 {
     struct script *s = arg;
@@ -88,6 +95,11 @@ static int consumer_script(void *arg)
         return 22;
     if (mq_buf_release(a, x) < 0)
         return 23;
+    mq_id three[3];
+    if (mq_queue_pop_many(a, 0, three, 3, 0) != 3)
+        return 24;
+    if (mq_buf_release(a, three[0]) < 0 || mq_buf_release(a, three[2]) < 0)
+        return 25;
     mq_fault_countdown(0);
     return 0;
 }
@@ -152,7 +164,7 @@ START_TEST(test_producer_killed_at_every_crash_point_loses_nothing)
     while (sweep_step(producer_script, 1, n, 0))
         n++;
     /* Sanity: the script has many steps; the sweep visited each. */
-    ck_assert_int_gt(n, 40);
+    ck_assert_int_gt(n, 70); /* 77 */
 }
 END_TEST
 
@@ -161,7 +173,7 @@ START_TEST(test_consumer_killed_at_every_crash_point_loses_nothing)
     long n = 1;
     while (sweep_step(consumer_script, 2, n, 1))
         n++;
-    ck_assert_int_gt(n, 10);
+    ck_assert_int_gt(n, 20); /* 23 */
 }
 END_TEST
 
@@ -173,6 +185,22 @@ struct stream {
     volatile int *stop; /* in a MAP_SHARED page */
 };
 
+/* Pushes ids[0..n) with mq_queue_push_many until all are consumed, releasing what
+ * a timeout leaves. */
+static void push_all(mq_arena *a, uint32_t conn, const mq_id *ids, int n)
+{
+    for (int done = 0; done < n;) {
+        int rc = mq_queue_push_many(a, conn, ids + done, n - done, 10000000);
+        if (rc > 0) {
+            done += rc;
+            continue;
+        }
+        while (done < n)
+            mq_buf_release(a, ids[done++]);
+    }
+}
+
+/* Every other round moves four buffers with the batch calls. */
 static int stream_producer(void *arg)
 {
     struct stream *s = arg;
@@ -180,6 +208,21 @@ static int stream_producer(void *arg)
     if (!a)
         return 30;
     for (uint64_t i = 0; !*s->stop; i++) {
+        if (i % 2) {
+            mq_id firsts[4], seconds[4], two[2];
+            int n = 0;
+            for (; n < 4 && mq_buf_alloc(a, 64, 0, &firsts[n]) == 0; n++) {
+                if (mq_buf_share(a, firsts[n], 2, two) < 0)
+                    return 32;
+                firsts[n] = two[0];
+                seconds[n] = two[1];
+            }
+            if (n > 0) {
+                push_all(a, 0, firsts, n);
+                push_all(a, 1, seconds, n);
+            }
+            continue;
+        }
         mq_id id, two[2];
         if (mq_buf_alloc(a, 64, 10000000, &id) < 0)
             continue;
@@ -202,7 +245,10 @@ static int stream_consumer(void *arg)
     if (!a)
         return 40;
     while (!*s->stop) {
-        mq_id id;
+        mq_id id, ids[4];
+        int n = mq_queue_pop_many(a, 0, ids, 4, 0);
+        for (int k = 0; k < n; k++)
+            mq_buf_release(a, ids[k]);
         for (uint32_t q = 0; q < 2; q++) {
             if (mq_queue_pop(a, q, &id, q == 0 ? 10000000 : 0) == 0) {
                 mq_id w = id;
