@@ -232,9 +232,10 @@ static double throughput_bare(uint64_t n, uint64_t stride)
     return (double)n / s;
 }
 
-/* batch 1: mq_queue_push / mq_queue_pop per buffer; batch > 1: the producer
- * allocates `batch` buffers, fills them and hands them to mq_queue_push_many, the
- * consumer takes up to `batch` at a time with mq_queue_pop_many. */
+/* batch 1: alloc, push, pop and release per buffer; batch > 1: the producer
+ * allocates up to `batch` buffers (mq_buf_alloc_many), fills them and hands them to
+ * mq_queue_push_many; the consumer takes up to `batch` at a time
+ * (mq_queue_pop_many) and gives them back with mq_buf_release_many. */
 struct mq_tp {
     mq_arena *a;
     uint64_t n;
@@ -254,8 +255,11 @@ static void mq_consumer(void *arg)
         for (int k = 0; k < got; k++, i++) {
             if (*(uint64_t *)mq_buf_data(a, ids[k]) != i)
                 die("mq consumer order", -EIO);
-            mq_buf_release(a, ids[k]);
+            if (tp->batch == 1)
+                mq_buf_release(a, ids[k]);
         }
+        if (tp->batch > 1)
+            mq_buf_release_many(a, ids, got);
     }
     mq_arena_slot_leave(a);
 }
@@ -272,12 +276,16 @@ static double throughput_mq(uint64_t n, int batch)
         die("claim", rc);
     int64_t t0 = mq_now_ns();
     for (uint64_t i = 0; i < n;) {
-        int k = 0;
-        for (; k < batch && i + (uint64_t)k < n; k++) {
-            if ((rc = mq_buf_alloc(a, 64, -1, &ids[k])) < 0)
-                die("alloc", rc);
-            *(uint64_t *)mq_buf_data(a, ids[k]) = i + (uint64_t)k;
-            mq_buf_set_length(a, ids[k], 8);
+        int want = n - i < (uint64_t)batch ? (int)(n - i) : batch, k;
+        if (batch > 1)
+            k = mq_buf_alloc_many(a, 64, want, -1, ids);
+        else
+            k = mq_buf_alloc(a, 64, -1, ids) == 0;
+        if (k <= 0)
+            die("alloc", k);
+        for (int j = 0; j < k; j++) {
+            *(uint64_t *)mq_buf_data(a, ids[j]) = i + (uint64_t)j;
+            mq_buf_set_length(a, ids[j], 8);
         }
         for (int done = 0; done < k;) {
             rc = batch > 1 ? mq_queue_push_many(a, 0, ids + done, k - done, -1)

@@ -393,6 +393,7 @@ int mq_arena_slot_claim(mq_arena *a, uint32_t slot)
     atomic_store(&s->pid, getpid());
     a->slot = (int)slot;
     a->held_hw = 0;
+    a->held_free = 0;
     return 0;
 }
 
@@ -473,6 +474,7 @@ int mq_arena_slot_leave(mq_arena *a)
     rc = mq_arena_reclaim(a, (uint32_t)a->slot);
     a->slot = -1;
     a->held_hw = 0;
+    a->held_free = 0;
     return rc;
 }
 

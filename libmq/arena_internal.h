@@ -29,6 +29,7 @@
 #define MQ__VERSION 5u
 #define MQ__MAX_PORTS 16
 #define MQ__CLAIM_BATCH 8 /* buffers claimed per bitmap access in large pools */
+#define MQ__HELD_HINT_BITS 8 /* held.c: size of the id -> entry hint table */
 #define MQ__OWED_MAX 16   /* deferred doorbells per handle; past that, ring at once */
 
 /* ---- buffer state word ------------------------------------------------------ */
@@ -211,6 +212,8 @@ struct mq_arena {
     uint32_t pool_bitmap_word[MQ_MAX_POOLS]; /* first 64-bit bitmap word of the pool */
     int slot;                                /* bound slot or -1 */
     uint32_t held_hw;                        /* entries [0, held_hw) may be in use */
+    uint32_t held_free;                      /* entries below it are probably in use */
+    uint16_t held_at[1u << MQ__HELD_HINT_BITS]; /* per id hash: entry last made HELD */
     uint32_t alloc_cursor[MQ_MAX_POOLS];     /* where this handle's next scan starts */
     int owner;                               /* this handle created the shm object */
     /* Buffers claimed from a pool's bitmap in one batch and not yet allocated: free
@@ -315,16 +318,18 @@ static inline void mq__fence(void)
  * made visible by storing its state last; mq__held_new() only finds one. */
 struct mq__held *mq__held_new(mq_arena *a);
 struct mq__held *mq__held_find(mq_arena *a, uint64_t id);
-void mq__held_set(struct mq__held *e, uint32_t state);
+void mq__held_set(mq_arena *a, struct mq__held *e, uint32_t state);
 uint32_t mq__held_free_count(mq_arena *a, uint32_t need);
 
 /* buf.c */
 int mq__id_check(const mq_arena *a, uint64_t id, uint32_t *idx);
 int mq__token_release(mq_arena *a, uint64_t id);
+void mq__buf_prefetch(const mq_arena *a, uint64_t idx, int write_data);
 
 /* pool.c */
 int mq__pool_claim(mq_arena *a, uint32_t pool, uint32_t *idx);
 void mq__pool_mark_free(mq_arena *a, uint32_t idx);
+void mq__pool_mark_free_many(mq_arena *a, const uint32_t *idx, uint32_t n);
 void mq__pool_repair(mq_arena *a);
 void mq__pool_unclaim(mq_arena *a);
 

@@ -31,8 +31,9 @@ int mq__id_check(const mq_arena *a, uint64_t id, uint32_t *idx)
 }
 
 /* Clears the token of `id`. Returns 1 if that freed the buffer, 0 if others still
- * hold it, MQ_ESTALE if the token was not live (already released). */
-int mq__token_release(mq_arena *a, uint64_t id)
+ * hold it, MQ_ESTALE if the token was not live (already released). A freed buffer
+ * is not yet marked in its pool's bitmap: mq__pool_mark_free does that. */
+static int mq__token_drop(mq_arena *a, uint64_t id)
 {
     uint64_t i = MQ__ID_IDX(id);
     uint32_t bit = 1u << MQ__ID_TOK(id);
@@ -52,10 +53,37 @@ int mq__token_release(mq_arena *a, uint64_t id)
                    : MQ__ST_MAKE(MQ__ST_GEN(st), 0, 0);
     } while (!atomic_compare_exchange_weak(sp, &st, nst));
     MQ__CRASHPOINT();
-    if (MQ__ST_LIVE(nst))
-        return 0;
-    mq__pool_mark_free(a, (uint32_t)i);
-    return 1;
+    return MQ__ST_LIVE(nst) == 0;
+}
+
+int mq__token_release(mq_arena *a, uint64_t id)
+{
+    int rc = mq__token_drop(a, id);
+
+    if (rc == 1)
+        mq__pool_mark_free(a, (uint32_t)MQ__ID_IDX(id));
+    return rc;
+}
+
+static uint8_t *mq__data(const mq_arena *a, uint32_t idx)
+{
+    uint32_t p = mq__pool_of(a, idx);
+    return a->base + a->off_data + a->pool_data_off[p] +
+           (uint64_t)(idx - a->pool_first[p]) * a->layout.pools[p].size;
+}
+
+/* Asks for buffer idx's metadata line in exclusive state (a CAS on its state word
+ * comes) and for the first line of its data, so that a batch waits for those
+ * transfers from the other core together rather than one after another. */
+void mq__buf_prefetch(const mq_arena *a, uint64_t idx, int write_data)
+{
+    if (idx >= a->n_bufs)
+        return;
+    __builtin_prefetch(mq__buf(a, (uint32_t)idx), 1);
+    if (write_data)
+        __builtin_prefetch(mq__data(a, (uint32_t)idx), 1);
+    else
+        __builtin_prefetch(mq__data(a, (uint32_t)idx), 0);
 }
 
 static uint32_t mq__next_gen(uint32_t gen, uint32_t slot)
@@ -86,11 +114,11 @@ static int mq__alloc_at(mq_arena *a, uint32_t idx, struct mq__held *e, uint64_t 
         return MQ_EAGAIN;
     gen = mq__next_gen(MQ__ST_GEN(st), (uint32_t)a->slot);
     atomic_store_explicit(&e->id, MQ__ID(idx, gen, 0), memory_order_relaxed);
-    mq__held_set(e, MQ__H_ALLOC);
+    mq__held_set(a, e, MQ__H_ALLOC);
     MQ__CRASHPOINT();
     /* This CAS makes the allocation real; the journal already names it. */
     if (!atomic_compare_exchange_strong(&b->state, &st, MQ__ST_MAKE(gen, 1, 1))) {
-        mq__held_set(e, MQ__H_EMPTY);
+        mq__held_set(a, e, MQ__H_EMPTY);
         return MQ_EAGAIN;
     }
     MQ__CRASHPOINT();
@@ -98,7 +126,7 @@ static int mq__alloc_at(mq_arena *a, uint32_t idx, struct mq__held *e, uint64_t 
     memset(&b->ts, 0, sizeof b->ts);
     b->creator = a->slot;
     b->flags = 0;
-    mq__held_set(e, MQ__H_HELD);
+    mq__held_set(a, e, MQ__H_HELD);
     MQ__CRASHPOINT();
     *out = MQ__ID(idx, gen, 0);
     return 0;
@@ -144,6 +172,31 @@ int mq_buf_alloc(mq_arena *a, size_t size, int64_t timeout_ns, mq_id *out)
     }
 }
 
+int mq_buf_alloc_many(mq_arena *a, size_t size, int n, int64_t timeout_ns, mq_id *out)
+{
+    uint32_t idx[MQ_BUF_BATCH];
+    int k = 0, got = 1, rc;
+
+    if (n <= 0 || n > MQ_BUF_BATCH)
+        return MQ_EINVAL;
+    if ((rc = mq_buf_alloc(a, size, timeout_ns, &out[0])) < 0)
+        return rc;
+    uint32_t p = (uint32_t)mq__pool_for(a, size);
+    while (k < n - 1 && mq__pool_claim(a, p, &idx[k]) == 0)
+        mq__buf_prefetch(a, idx[k++], 1);
+    for (int i = 0; i < k; i++) {
+        struct mq__held *e = mq__held_new(a);
+        if (!e) { /* the table is full: what is left goes back */
+            while (i < k)
+                mq__pool_mark_free(a, idx[i++]);
+            break;
+        }
+        got += mq__alloc_at(a, idx[i], e, &out[got]) == 0; /* else a stale hint */
+    }
+    atomic_fetch_add_explicit(&mq__pool(a, p)->allocs, (uint64_t)got - 1, memory_order_relaxed);
+    return got;
+}
+
 int mq_buf_release(mq_arena *a, mq_id id)
 {
     struct mq__held *e = mq__held_find(a, id);
@@ -153,9 +206,35 @@ int mq_buf_release(mq_arena *a, mq_id id)
     /* Token first, entry second: a crash between leaves an entry whose token is
      * already clear, which the reclaimer recognises and skips. */
     mq__token_release(a, id);
-    mq__held_set(e, MQ__H_EMPTY);
+    mq__held_set(a, e, MQ__H_EMPTY);
     MQ__CRASHPOINT();
     return 0;
+}
+
+int mq_buf_release_many(mq_arena *a, const mq_id *ids, int n)
+{
+    uint32_t freed[MQ_BUF_BATCH], nfreed = 0;
+    int rc = 0;
+
+    if (n < 0 || n > MQ_BUF_BATCH)
+        return MQ_EINVAL;
+    for (int i = 0; i < n; i++)
+        mq__buf_prefetch(a, MQ__ID_IDX(ids[i]), 0);
+    for (int i = 0; i < n; i++) {
+        struct mq__held *e = mq__held_find(a, ids[i]);
+        if (!e) {
+            rc = MQ_ESTALE;
+            continue;
+        }
+        /* As in mq_buf_release; a crash before the bitmap marks below leaves free
+         * buffers unmarked, which the reclaimer's pool repair marks. */
+        if (mq__token_drop(a, ids[i]) == 1)
+            freed[nfreed++] = (uint32_t)MQ__ID_IDX(ids[i]);
+        mq__held_set(a, e, MQ__H_EMPTY);
+        MQ__CRASHPOINT();
+    }
+    mq__pool_mark_free_many(a, freed, nfreed);
+    return rc;
 }
 
 int mq_buf_share(mq_arena *a, mq_id id, unsigned n, mq_id *out)
@@ -182,7 +261,7 @@ int mq_buf_share(mq_arena *a, mq_id id, unsigned n, mq_id *out)
             return MQ_ENOSPC;
         e->pos = base;
         e->aux = n;
-        mq__held_set(e, MQ__H_SHARE);
+        mq__held_set(a, e, MQ__H_SHARE);
         MQ__CRASHPOINT();
         uint32_t mask = (n == 32 ? ~0u : ((1u << n) - 1)) << base;
         nst = MQ__ST_MAKE(gen, base + n, (live & ~bit) | mask);
@@ -190,28 +269,22 @@ int mq_buf_share(mq_arena *a, mq_id id, unsigned n, mq_id *out)
             MQ__CRASHPOINT();
             break;
         }
-        mq__held_set(e, MQ__H_HELD);
+        mq__held_set(a, e, MQ__H_HELD);
     }
     for (unsigned k = 0; k < n; k++)
         out[k] = MQ__ID(i, gen, base + k);
     for (unsigned k = 0; k < n; k++) {
         struct mq__held *ne = mq__held_new(a);
         atomic_store_explicit(&ne->id, out[k], memory_order_relaxed);
-        mq__held_set(ne, MQ__H_HELD);
+        mq__held_set(a, ne, MQ__H_HELD);
         MQ__CRASHPOINT();
     }
     /* Last: until the SHARE entry goes, a reclaimer releases the new tokens through
      * it (their own entries may or may not exist yet; release is idempotent). */
-    mq__held_set(e, MQ__H_EMPTY);
+    mq__held_set(a, e, MQ__H_EMPTY);
     return 0;
 }
 
-static uint8_t *mq__data(const mq_arena *a, uint32_t idx)
-{
-    uint32_t p = mq__pool_of(a, idx);
-    return a->base + a->off_data + a->pool_data_off[p] +
-           (uint64_t)(idx - a->pool_first[p]) * a->layout.pools[p].size;
-}
 
 int mq_buf_writable(mq_arena *a, mq_id *id)
 {

@@ -54,6 +54,21 @@ int mq_buf_alloc(mq_arena *a, size_t size, int64_t timeout_ns, mq_id *out);
 /* Gives up the reference `id`. */
 int mq_buf_release(mq_arena *a, mq_id id);
 
+/* The most ids one mq_buf_release_many or mq_buf_alloc_many handles. */
+#define MQ_BUF_BATCH 64
+
+/* Allocates up to n buffers of at least `size` bytes into out[]: waits (as
+ * mq_buf_alloc) only for the first, takes as many more as the pool has at once,
+ * and fetches their metadata together. Returns how many (at least 1), or
+ * mq_buf_alloc's errors; MQ_EINVAL if n > MQ_BUF_BATCH. */
+int mq_buf_alloc_many(mq_arena *a, size_t size, int n, int64_t timeout_ns, mq_id *out);
+
+/* Gives up the references ids[0..n): the same as n mq_buf_release calls, but the
+ * buffers' metadata is fetched together and the pools' free maps are updated once
+ * per batch. Returns 0, or MQ_ESTALE if one was not held (the others are
+ * released), MQ_EINVAL if n > MQ_BUF_BATCH. */
+int mq_buf_release_many(mq_arena *a, const mq_id *ids, int n);
+
 /* Replaces the caller's reference `id` by n references (1 <= n), written to out[].
  * A buffer can issue 32 tokens in its life; past that MQ_ENOSPC (copy instead). */
 int mq_buf_share(mq_arena *a, mq_id id, unsigned n, mq_id *out);

@@ -6,28 +6,58 @@
  * (release), after its other fields; it stops counting when its state is EMPTY.
  * Entries fill from the low end and `held_hw` bounds the scan, so a process that
  * holds a handful of references scans a handful of entries.
+ *
+ * Batches hold dozens at once, and scanning for each made the table the largest
+ * cost of a batch of small buffers. So the handle keeps two private hints, which
+ * are only ever checked, never trusted: where the first empty entry may be, and
+ * per hash of an id, the entry last made HELD with it.
  */
 #include "arena_internal.h"
 
+static uint32_t mq__id_hash(uint64_t id)
+{
+    return (uint32_t)(((id ^ (id >> 29)) * 0x9e3779b97f4a7c15ULL) >> (64 - MQ__HELD_HINT_BITS));
+}
+
 struct mq__held *mq__held_new(mq_arena *a)
 {
-    uint32_t cap = a->layout.held_cap;
+    uint32_t cap = a->layout.held_cap, from = a->held_free < cap ? a->held_free : 0;
 
-    for (uint32_t i = 0; i < cap; i++) {
+    for (uint32_t n = 0; n < cap; n++) {
+        uint32_t i = (from + n) % cap; /* from the hint, then what is below it */
         struct mq__held *e = mq__held(a, (uint32_t)a->slot, i);
         if (atomic_load_explicit(&e->state, memory_order_relaxed) != MQ__H_EMPTY)
             continue;
         if (i >= a->held_hw)
             a->held_hw = i + 1;
+        a->held_free = i + 1;
         return e;
     }
     return NULL;
+}
+
+void mq__held_set(mq_arena *a, struct mq__held *e, uint32_t state)
+{
+    uint32_t i = (uint32_t)(e - mq__held(a, (uint32_t)a->slot, 0));
+
+    atomic_store_explicit(&e->state, state, memory_order_release);
+    if (state == MQ__H_EMPTY && i < a->held_free)
+        a->held_free = i;
+    else if (state == MQ__H_HELD)
+        a->held_at[mq__id_hash(atomic_load_explicit(&e->id, memory_order_relaxed))] = (uint16_t)i;
 }
 
 struct mq__held *mq__held_find(mq_arena *a, uint64_t id)
 {
     if (a->slot < 0)
         return NULL;
+    uint32_t hint = a->held_at[mq__id_hash(id)];
+    if (hint < a->held_hw) {
+        struct mq__held *e = mq__held(a, (uint32_t)a->slot, hint);
+        if (atomic_load_explicit(&e->state, memory_order_relaxed) == MQ__H_HELD &&
+            atomic_load_explicit(&e->id, memory_order_relaxed) == id)
+            return e;
+    }
     for (uint32_t i = 0; i < a->held_hw; i++) {
         struct mq__held *e = mq__held(a, (uint32_t)a->slot, i);
         if (atomic_load_explicit(&e->state, memory_order_relaxed) == MQ__H_HELD &&
@@ -35,11 +65,6 @@ struct mq__held *mq__held_find(mq_arena *a, uint64_t id)
             return e;
     }
     return NULL;
-}
-
-void mq__held_set(struct mq__held *e, uint32_t state)
-{
-    atomic_store_explicit(&e->state, state, memory_order_release);
 }
 
 /* How many of `need` entries are free (stops counting at need). */

@@ -75,6 +75,36 @@ void mq__pool_mark_free(mq_arena *a, uint32_t idx)
     mq__doorbell_ring(&mq__pool(a, p)->bell);
 }
 
+/* Marks idx[0..n) free with one fetch_or per bitmap word and one ring per pool:
+ * a releaser of a batch touches the lines its allocator also uses once, not once
+ * per buffer. */
+void mq__pool_mark_free_many(mq_arena *a, const uint32_t *idx, uint32_t n)
+{
+    uint32_t word[MQ_BUF_BATCH], rung = 0; /* rung: pools, as bits */
+    uint64_t bit[MQ_BUF_BATCH];
+
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t p = mq__pool_of(a, idx[i]), k = idx[i] - a->pool_first[p];
+        word[i] = a->pool_bitmap_word[p] + k / 64;
+        bit[i] = 1ULL << (k % 64);
+        rung |= 1u << p;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        if (!bit[i])
+            continue; /* merged into an earlier word's fetch_or */
+        uint64_t bits = bit[i];
+        for (uint32_t j = i + 1; j < n; j++)
+            if (word[j] == word[i]) {
+                bits |= bit[j];
+                bit[j] = 0;
+            }
+        atomic_fetch_or(&mq__bitmap(a)[word[i]], bits);
+    }
+    for (uint32_t p = 0; p < a->layout.n_pools; p++)
+        if (rung & (1u << p))
+            mq__doorbell_ring(&mq__pool(a, p)->bell);
+}
+
 void mq__pool_unclaim(mq_arena *a)
 {
     for (uint32_t p = 0; p < a->layout.n_pools; p++) {

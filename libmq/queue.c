@@ -216,7 +216,7 @@ static int mq__take(mq_arena *a, uint32_t conn, const struct mq__qview *v, uint6
             e->conn = conn;
             e->pos = h;
             e->aux = i;
-            mq__held_set(e, MQ__H_TAKE);
+            mq__held_set(a, e, MQ__H_TAKE);
             es[i] = e;
         }
         MQ__CRASHPOINT();
@@ -224,13 +224,15 @@ static int mq__take(mq_arena *a, uint32_t conn, const struct mq__qview *v, uint6
         if (!atomic_compare_exchange_strong(&v->cells[h & v->mask], &first,
                                             MQ__TAKEN_MARK((uint32_t)a->slot, k))) {
             for (uint32_t i = 0; i < k; i++)
-                mq__held_set(es[i], MQ__H_EMPTY);
+                mq__held_set(a, es[i], MQ__H_EMPTY);
             continue;
         }
         MQ__CRASHPOINT();
         for (uint32_t i = 0; i < k; i++) {
-            mq__held_set(es[i], MQ__H_HELD);
+            mq__held_set(a, es[i], MQ__H_HELD);
             out[i] = atomic_load_explicit(&es[i]->id, memory_order_relaxed);
+            if (k > 1) /* a batch: the caller reads them all, then releases them */
+                mq__buf_prefetch(a, MQ__ID_IDX(out[i]), 0);
         }
         MQ__CRASHPOINT();
         atomic_store_explicit(&c->head, h + k, memory_order_release);
@@ -381,7 +383,7 @@ static void mq__publish(mq_arena *a, uint32_t conn, const struct mq__qview *v,
         bytes += len > 0 ? (uint64_t)len : 0;
         es[i]->conn = conn;
         es[i]->pos = t + i;
-        mq__held_set(es[i], MQ__H_PUSH);
+        mq__held_set(a, es[i], MQ__H_PUSH);
     }
     MQ__CRASHPOINT();
     for (uint32_t i = 0; i < k; i++)
@@ -393,7 +395,7 @@ static void mq__publish(mq_arena *a, uint32_t conn, const struct mq__qview *v,
     atomic_store_explicit(&c->tail, t + k, memory_order_release);
     MQ__CRASHPOINT();
     for (uint32_t i = 0; i < k; i++)
-        mq__held_set(es[i], MQ__H_EMPTY);
+        mq__held_set(a, es[i], MQ__H_EMPTY);
     MQ__CRASHPOINT();
     mq__notify(a, conn, v, MQ__WANT_DATA);
 }

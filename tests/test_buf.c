@@ -260,6 +260,53 @@ START_TEST(test_held_table_is_bounded)
 }
 END_TEST
 
+START_TEST(test_alloc_many_and_release_many)
+{
+    mq_layout l;
+    tu_layout_small(&l); /* pool 0: 64 buffers of 256 B */
+    l.held_cap = 70;
+    mq_arena *a = arena_slot0(&l);
+    mq_id ids[64], more[8], w;
+    mq_pool_stats st;
+
+    ck_assert_int_eq(mq_buf_alloc_many(a, 100, 65, 0, ids), MQ_EINVAL);
+    ck_assert_int_eq(mq_buf_alloc_many(a, 100, 40, 0, ids), 40);
+    ck_assert_int_eq(mq_buf_alloc_many(a, 100, 40, 0, ids + 40), 24); /* what is left */
+    ck_assert_int_eq(mq_buf_alloc_many(a, 100, 1, 0, more), MQ_ENOBUFS);
+    for (int i = 0; i < 64; i++) {
+        ck_assert_int_eq(mq_buf_refcount(a, ids[i]), 1);
+        ck_assert_int_eq(mq_buf_length(a, ids[i]), 0);
+        ck_assert_int_eq(mq_buf_capacity(a, ids[i]), 256);
+        for (int j = 0; j < i; j++)
+            ck_assert_uint_ne(mq_id_index(ids[i]), mq_id_index(ids[j]));
+    }
+    ck_assert_int_eq(mq_pool_stats_get(a, 0, &st), 0);
+    ck_assert_uint_eq(st.free, 0);
+    ck_assert_uint_eq(st.allocs, 64);
+
+    /* One id that is not held: the rest are released all the same. */
+    w = ids[5];
+    ck_assert_int_eq(mq_buf_release(a, w), 0);
+    ck_assert_int_eq(mq_buf_release_many(a, ids, 64), MQ_ESTALE);
+    tu_assert_pools_full(a);
+    ck_assert_int_eq(mq_buf_release_many(a, ids, 65), MQ_EINVAL);
+
+    ck_assert_int_eq(mq_arena_slot_leave(a), 0);
+
+    /* A held table with room for 2 more gives 2 and hands back what it claimed. */
+    l.held_cap = 10;
+    a = arena_slot0(&l);
+    ck_assert_int_eq(mq_buf_alloc_many(a, 100, 8, 0, ids), 8);
+    ck_assert_int_eq(mq_buf_alloc_many(a, 100, 8, 0, more), 2);
+    ck_assert_int_eq(mq_pool_stats_get(a, 0, &st), 0);
+    ck_assert_uint_eq(st.free, 54);
+    ck_assert_int_eq(mq_buf_release_many(a, more, 2), 0);
+    ck_assert_int_eq(mq_buf_release_many(a, ids, 8), 0);
+    tu_assert_pools_full(a);
+    ck_assert_int_eq(mq_arena_slot_leave(a), 0);
+}
+END_TEST
+
 /* Large pools claim MQ__CLAIM_BATCH (8) buffers per bitmap access and keep the
  * unused ones in the handle. Those stay counted free, are given back before the
  * process can sleep or when it detaches, and survive a crash through pool repair. */
@@ -344,6 +391,7 @@ int main(void)
     tcase_add_test(tc, test_writable_is_in_place_only_for_sole_holder);
     tcase_add_test(tc, test_timestamps_and_lengths_round_trip);
     tcase_add_test(tc, test_held_table_is_bounded);
+    tcase_add_test(tc, test_alloc_many_and_release_many);
     tcase_add_test(tc, test_batched_claims_are_given_back);
     tcase_add_test(tc, test_alloc_without_a_slot_is_refused);
     suite_add_tcase(s, tc);

@@ -68,9 +68,8 @@ static int producer_script(void *arg)
     if (mq_buf_share(a, id, 3, (mq_id[3]){0}) < 0)
         return 17;
     mq_id batch[3];
-    for (int k = 0; k < 3; k++)
-        if (mq_buf_alloc(a, 100, 0, &batch[k]) < 0)
-            return 18;
+    if (mq_buf_alloc_many(a, 100, 3, 0, batch) != 3)
+        return 18;
     if (mq_queue_push_many(a, 0, batch, 3, 0) != 3) /* queue 0 now holds 6 */
         return 19;
     mq_fault_countdown(0);
@@ -78,7 +77,7 @@ static int producer_script(void *arg)
 }
 
 /* Consumer script: pops two from queue 0 and releases one, holds the other; then
- * takes three at once and releases two of them. */
+ * takes three at once and releases two of them at once. */
 static int consumer_script(void *arg)
 {
     struct script *s = arg;
@@ -98,7 +97,7 @@ static int consumer_script(void *arg)
     mq_id three[3];
     if (mq_queue_pop_many(a, 0, three, 3, 0) != 3)
         return 24;
-    if (mq_buf_release(a, three[0]) < 0 || mq_buf_release(a, three[2]) < 0)
+    if (mq_buf_release_many(a, (mq_id[]){three[0], three[2]}, 2) != 0)
         return 25;
     mq_fault_countdown(0);
     return 0;
