@@ -44,6 +44,14 @@ static int mq__token_drop(mq_arena *a, uint64_t id)
         return MQ_ESTALE;
     sp = &mq__buf(a, (uint32_t)i)->state;
     st = atomic_load(sp);
+    if (MQ__ST_GEN(st) == MQ__ID_GEN(id) && MQ__ST_LIVE(st) == bit) {
+        /* The only live token: no one else can change this word now (sharing and
+         * releasing need a live token, allocating needs the buffer free), so a
+         * plain store frees it without the locked CAS. */
+        atomic_store_explicit(sp, MQ__ST_MAKE(MQ__ST_GEN(st), 0, 0), memory_order_release);
+        MQ__CRASHPOINT();
+        return 1;
+    }
     do {
         uint32_t live = MQ__ST_LIVE(st);
         if (MQ__ST_GEN(st) != MQ__ID_GEN(id) || !(live & bit))
