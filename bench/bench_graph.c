@@ -1,8 +1,10 @@
 /* bench_graph - whole graphs run by mqgraph, measured against the machine itself:
  *
- *   memcpy      single-core memory copy bandwidth (the baseline), 256 MiB at a time;
+ *   memcpy      single-core memory copy bandwidth (the baseline), 256 MiB at a time,
+ *               the best seen in 3 rounds interleaved with the chains;
  *   chain3      null_source -> head(N) -> multiply_const -> null_sink, f32 items:
- *               items/s and GB/s of the stream, and the ratio to memcpy;
+ *               items/s and GB/s of the stream (launch to exit, best of 3), and the
+ *               ratio to memcpy;
  *   chain8x     the same with 8 multiply_const in a row;
  *   startup     a 64-block chain: from launching mqgraph until every block has
  *               joined the arena, and from SIGINT until mqgraph has exited
@@ -69,20 +71,49 @@ static void write_chain(const char *path, const char *name, int stages, long lon
     fclose(f);
 }
 
-static void chain(const char *dir, const char *label, int stages, long long items, int per_buf,
-                  double base)
+/* One run of a chain graph: its wall time (launch to exit), or -1 if it failed. */
+static double chain_once(const char *path)
 {
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s.yaml", dir, label);
-    write_chain(path, label, stages, items, per_buf);
     double t0 = now_s();
     int rc = reap(launch(path, 1));
-    double secs = now_s() - t0;
-    double gbps = (double)items * 4 / secs / 1e9;
-    printf("%-8s %2d blocks  %lld f32 items in %.3f s: %6.1f M items/s, %5.2f GB/s,"
-           " %.2f x memcpy%s\n",
-           label, stages + 3, items, secs, (double)items / secs / 1e6, gbps, gbps / base,
-           rc ? "  (FAILED)" : "");
+    return rc ? -1 : now_s() - t0;
+}
+
+/* The chains, run in turn `rounds` times so that a slow spell of the machine hits
+ * each; each figure is its best round. */
+static void chains(const char *dir, long long items, int per_buf, int rounds)
+{
+    static const struct { const char *label; int stages; } c[] = {{"chain3", 1}, {"chain8x", 8}};
+    char path[2][256];
+    double best[2] = {-1, -1};
+
+    for (int k = 0; k < 2; k++) {
+        snprintf(path[k], sizeof path[k], "%s/%s.yaml", dir, c[k].label);
+        write_chain(path[k], c[k].label, c[k].stages, items, per_buf);
+    }
+    double base = 0; /* memcpy GB/s: the best seen in any round, so the ratio is the
+                      * chain's best against the machine's best */
+    for (int r = 0; r < rounds; r++) {
+        double m = memcpy_gbps();
+        base = m > base ? m : base;
+        for (int k = 0; k < 2; k++) {
+            double secs = chain_once(path[k]);
+            if (secs > 0 && (best[k] < 0 || secs < best[k]))
+                best[k] = secs;
+        }
+    }
+    printf("memcpy   single core, 256 MiB: %.2f GB/s (best of %d rounds of 5)\n", base, rounds);
+    for (int k = 0; k < 2; k++) {
+        double secs = best[k], gbps = (double)items * 4 / secs / 1e9;
+        if (secs < 0) {
+            printf("%-8s FAILED\n", c[k].label);
+            continue;
+        }
+        printf("%-8s %2d blocks  %lld f32 items in %.3f s (best of %d): %6.1f M items/s,"
+               " %5.2f GB/s, %.2f x memcpy\n",
+               c[k].label, c[k].stages + 3, items, secs, rounds, (double)items / secs / 1e6,
+               gbps, gbps / base);
+    }
 }
 
 /* Polls (every 1 ms, so the polling itself takes little from the blocks) until the
@@ -148,11 +179,8 @@ int main(int argc, char **argv)
         return 1;
     find_binary();
     printf("mqgraph  %s\n", exe);
-    double base = memcpy_gbps();
-    printf("memcpy   single core, 256 MiB: %.2f GB/s (best of 5)\n", base);
     printf("(buffers of %d f32 items)\n", per_buf);
-    chain(dir, "chain3", 1, items, per_buf, base);
-    chain(dir, "chain8x", 8, items, per_buf, base);
+    chains(dir, items, per_buf, 3);
     startup(dir);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
