@@ -23,6 +23,33 @@ static const mq_param_decl params[] = {
 static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type"}};
 static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type"}};
 
+/* direct and map must name an existing output for every input. */
+static int check(mq_block_ctx *c)
+{
+    const char *rule = mq_param_str(c, "rule");
+    int n_in = mq_block_n_inputs(c), n_out = mq_block_n_outputs(c);
+    size_t nm;
+    const double *map = mq_param_floats(c, "map", &nm);
+
+    if (!strcmp(rule, "direct") && n_in != n_out) {
+        mq_block_error(c, "rule direct needs as many outputs as inputs (%d inputs, %d outputs)",
+                       n_in, n_out);
+        return -1;
+    }
+    if (!strcmp(rule, "map") && nm != (size_t)n_in) {
+        mq_block_error(c, "rule map needs one output per input: %d inputs, map has %zu", n_in,
+                       nm);
+        return -1;
+    }
+    for (size_t i = 0; !strcmp(rule, "map") && i < nm; i++)
+        if (map[i] >= n_out) {
+            mq_block_error(c, "map: input %zu goes to output %d, but there are %d outputs", i,
+                           (int)map[i], n_out);
+            return -1;
+        }
+    return 0;
+}
+
 static int init(mq_block_ctx *c, void **state)
 {
     struct router *r = calloc(1, sizeof *r);
@@ -37,22 +64,6 @@ static int init(mq_block_ctx *c, void **state)
     r->n_out = mq_block_n_outputs(c);
     for (int i = 0; i < r->n_in; i++)
         r->route[i] = !strcmp(rule, "direct") ? i : !strcmp(rule, "map") && (size_t)i < nm ? (int)map[i] : -1;
-    if (!strcmp(rule, "direct") && r->n_in != r->n_out) {
-        mq_block_error(c, "rule direct needs as many outputs as inputs (%d inputs, %d outputs)",
-                       r->n_in, r->n_out);
-        return -1;
-    }
-    if (!strcmp(rule, "map") && nm != (size_t)r->n_in) {
-        mq_block_error(c, "rule map needs one output per input: %d inputs, map has %zu", r->n_in,
-                       nm);
-        return -1;
-    }
-    for (int i = 0; i < r->n_in; i++)
-        if (r->route[i] >= r->n_out) {
-            mq_block_error(c, "map: input %d goes to output %d, but there are %d outputs", i,
-                           r->route[i], r->n_out);
-            return -1;
-        }
     return 0;
 }
 
@@ -107,6 +118,6 @@ static const mq_block_decl decl = {
     .out = out, .n_out = 1, .out_count_param = "outputs",
     .params = params, .n_params = sizeof params / sizeof params[0],
     .flags = MQ_BLOCK_ANY_INPUT,
-    .init = init, .work = work, .fini = fini,
+    .init = init, .work = work, .fini = fini, .check = check,
 };
 MQ_BLOCK_EXPORT(decl)

@@ -122,7 +122,13 @@ static int init(mq_block_ctx *c, void **state)
     m->isz = mq_item_size(mq_block_in_type(c, 0));
     m->dbl = mq_block_in_type(c, 0) == MQ_ITEM_F64;
     m->lanes = mq_block_in_type(c, 0) == MQ_ITEM_C32 ? 2 : 1;
-    if (m->mode == HYBRID && m->timeout_ns == 0) {
+    return 0;
+}
+
+static int check(mq_block_ctx *c)
+{
+    if (!strcmp(mq_param_str(c, "mode"), "hybrid") &&
+        llround(mq_param_float(c, "timeout_ms") * 1e6) <= 0) {
         mq_block_error(c, "mode hybrid needs timeout_ms > 0 (how long to wait before "
                           "emitting without a late input)");
         return -1;
@@ -674,6 +680,6 @@ static const mq_block_decl decl = {
     .out = out, .n_out = 1,
     .params = params, .n_params = sizeof params / sizeof params[0],
     .flags = MQ_BLOCK_ANY_INPUT | MQ_BLOCK_CALL_AT_END,
-    .init = init, .work = work, .fini = fini,
+    .init = init, .work = work, .fini = fini, .check = check,
 };
 MQ_BLOCK_EXPORT(decl)

@@ -31,7 +31,7 @@
 #include "queue.h" /* MQ_NOTE_* */
 #include "ts.h"
 
-#define MQ_BLOCK_ABI 1
+#define MQ_BLOCK_ABI 2
 
 typedef enum mq_item_type {
     MQ_ITEM_U8 = 0,
@@ -99,6 +99,12 @@ typedef struct mq_block_decl {
     int (*init)(mq_block_ctx *c, void **state);
     int (*work)(mq_block_ctx *c, void *state);
     void (*fini)(mq_block_ctx *c, void *state);
+    /* Optional: refuses a combination of parameters the declarations cannot
+     * express (router's `direct` with unequal port counts). It runs before
+     * anything starts, in `mqgraph validate` and `run`, so the error names the
+     * graph file's line; only mq_param_*, mq_block_n_inputs/outputs and
+     * mq_block_error may be used. Returns 0, or -1 after mq_block_error. */
+    int (*check)(mq_block_ctx *c);
 } mq_block_decl;
 
 enum { MQ_WORK_OK = 0, MQ_WORK_DONE = 1, MQ_WORK_NEED_INPUT = 2, MQ_WORK_ERROR = -1 };

@@ -229,8 +229,11 @@ int mq_params_check(const mq_block_decl *d, int n, char *const *kv, int *bad, ch
     if (!vals)
         return MQ_ENOMEM;
     rc = mq__params_parse(d, n, kv, vals, bad, errbuf, errlen);
-    if (rc == 0)
+    if (rc == 0) {
+        if ((rc = mq__block_check(d, n, kv, vals, errbuf, errlen)) < 0)
+            *bad = -1; /* a combination: the block, not one parameter, is at fault */
         mq__params_free(d, vals);
+    }
     free(vals);
     return rc;
 }

@@ -18,4 +18,9 @@ int mq__params_parse(const mq_block_decl *d, int n_params, char *const *params, 
                      int *bad, char *errbuf, size_t errlen);
 void mq__params_free(const mq_block_decl *d, mq_pval *vals);
 
+/* Runs d->check (if any) on parsed parameters (runtime.c, which owns the context).
+ * 0, or MQ_EINVAL with the block's message in errbuf. */
+int mq__block_check(const mq_block_decl *d, int n_params, char *const *params,
+                    mq_pval *vals, char *errbuf, size_t errlen);
+
 #endif

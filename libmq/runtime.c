@@ -142,6 +142,31 @@ void mq_block_error(mq_block_ctx *c, const char *fmt, ...)
     c->failed = 1;
 }
 
+int mq__block_check(const mq_block_decl *d, int n_params, char *const *params,
+                    mq_pval *vals, char *errbuf, size_t errlen)
+{
+    mq_block_ctx *c;
+    int rc = 0;
+
+    if (!d->check)
+        return 0;
+    if (!(c = calloc(1, sizeof *c)))
+        return MQ_ENOMEM;
+    c->d = d;
+    c->vals = vals;
+    c->err = errbuf;
+    c->errlen = errlen;
+    c->n_in = mq_block_port_count(d, n_params, params, 0);
+    c->n_out = mq_block_port_count(d, n_params, params, 1);
+    if (c->n_in >= 0 && c->n_out >= 0 && (d->check(c) != 0 || c->failed)) {
+        if (!c->failed)
+            snprintf(errbuf, errlen, "parameters refused");
+        rc = MQ_EINVAL;
+    }
+    free(c);
+    return rc;
+}
+
 /* ---- inputs ---------------------------------------------------------------------------- */
 
 static int mq__in_ok(const mq_block_ctx *c, int port)
@@ -760,7 +785,11 @@ int mq_block_run(const mq_block_decl *d, mq_arena *a, uint32_t block, int n_para
     if ((rc = mq__params_parse(d, n_params, params, c->vals, &bad, errbuf, errlen)) < 0 ||
         (rc = mq__wire(c, n_params, params)) < 0)
         goto out;
-    if (d->init && (rc = d->init(c, &state)) != 0) {
+    if (d->check && (d->check(c) != 0 || c->failed)) { /* mqgraph checked; a test may not */
+        if (!c->failed)
+            snprintf(errbuf, errlen, "parameters refused");
+        rc = MQ_EINVAL;
+    } else if (d->init && (rc = d->init(c, &state)) != 0) {
         if (!c->failed)
             snprintf(errbuf, errlen, "init failed (%d)", rc);
         rc = MQ_EINVAL;
