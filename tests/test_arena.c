@@ -1,4 +1,5 @@
-/* test_arena.c - creating, attaching, validating the arena; slots; registry; errors. */
+/* test_arena.c - creating, attaching, validating the arena; slots; registry; errors;
+ * a block's parameter check. */
 #define _GNU_SOURCE
 #include <check.h>
 #include <fcntl.h>
@@ -10,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "block.h"
 #include "testutil.h"
 #include "suite.h"
 
@@ -329,6 +331,68 @@ START_TEST(test_strerror_names_every_code)
 }
 END_TEST
 
+/* ---- a block's check function ---------------------------------------------------- */
+
+static int inits; /* how often check_init ran */
+
+static int refuse_k(mq_block_ctx *c)
+{
+    if (mq_param_int(c, "k") > mq_block_n_inputs(c)) {
+        mq_block_error(c, "k %lld exceeds the %d inputs", (long long)mq_param_int(c, "k"),
+                       mq_block_n_inputs(c));
+        return -1;
+    }
+    return 0;
+}
+
+static int check_init(mq_block_ctx *c, void **state)
+{
+    inits++;
+    return 0;
+}
+
+static int check_work(mq_block_ctx *c, void *state)
+{
+    return MQ_WORK_DONE;
+}
+
+static const mq_param_decl k_params[] = {
+    {"k", MQ_PARAM_INT, "1", 0, 16, NULL, "at most the number of inputs"},
+    {"inputs", MQ_PARAM_INT, "1", 1, 16, NULL, "inputs"},
+};
+static const mq_port_decl k_in[] = {{"in", MQ_ITEM_F32, NULL}};
+static const mq_block_decl k_decl = {
+    .abi = MQ_BLOCK_ABI, .name = "k", .in = k_in, .n_in = 1, .in_count_param = "inputs",
+    .params = k_params, .n_params = 2, .init = check_init, .work = check_work,
+    .check = refuse_k,
+};
+
+START_TEST(test_block_check_refuses_a_combination_before_init)
+{
+    char *ok[] = {"k=2", "inputs=2"}, *no[] = {"k=3", "inputs=2"}, err[128];
+    int bad = 0;
+    mq_layout l;
+
+    ck_assert_int_eq(mq_params_check(&k_decl, 2, ok, &bad, err, sizeof err), 0);
+    ck_assert_int_eq(mq_params_check(&k_decl, 2, no, &bad, err, sizeof err), MQ_EINVAL);
+    ck_assert_int_eq(bad, -1); /* the combination, not one parameter */
+    ck_assert_str_eq(err, "k 3 exceeds the 2 inputs");
+
+    /* mq_block_run checks again, for a caller that skipped mq_params_check. */
+    tu_layout_small(&l);
+    mq_arena *a = tu_arena_new(&l);
+    ck_assert_int_eq(mq_registry_add_block(a, "b", "k"), 0);
+    mq_arena *h = tu_attach_slot(a, 1);
+    ck_assert_int_eq(mq_registry_bind(a, 0, 1), 0);
+    err[0] = 0;
+    ck_assert_int_eq(mq_block_run(&k_decl, h, 0, 2, no, NULL, err, sizeof err), MQ_EINVAL);
+    ck_assert_str_eq(err, "k 3 exceeds the 2 inputs");
+    ck_assert_int_eq(inits, 0);
+    ck_assert_int_eq(mq_block_run(&k_decl, h, 0, 2, ok, NULL, err, sizeof err), 0);
+    ck_assert_int_eq(inits, 1);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("arena");
@@ -346,6 +410,7 @@ int main(void)
     tcase_add_test(tc, test_registry_blocks_and_connections);
     tcase_add_test(tc, test_start_barrier_releases_waiters);
     tcase_add_test(tc, test_strerror_names_every_code);
+    tcase_add_test(tc, test_block_check_refuses_a_combination_before_init);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
