@@ -346,7 +346,7 @@ void mq__reclaim_token(mq_arena *a, uint64_t id, struct mq__loss *loss);
 void mq__queue_reclaim(mq_arena *a, uint32_t slot, const struct mq__held *e,
                        struct mq__loss *loss);
 void mq__queue_repair_heads(mq_arena *a, uint32_t slot);
-/* Rings what this handle deferred (queue.c's wake-up rule). */
+/* Rings the wake-ups this handle deferred (queue.h, "Wake-ups"). */
 void mq__queue_flush_owed(mq_arena *a);
 
 /* doorbell.c */

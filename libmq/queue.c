@@ -41,7 +41,7 @@ struct mq__qview {
     _Atomic uint64_t *cells;
     uint64_t mask;
     uint32_t depth, policy;
-    uint32_t wake; /* the level of the wake-up rule in the file comment */
+    uint32_t wake; /* the level batching waiters ask for: half the depth (queue.h) */
     struct mq__doorbell *src_bell, *dst_bell;
 };
 

@@ -30,7 +30,7 @@
 #define MQ__PORTS 16
 /* A consumer asleep on a queue below its wake level waits at most about this long
  * for what this block pushed, when the block keeps computing without waiting. */
-#define MQ__FLUSH_AGE_NS 5000000
+#define MQ__FLUSH_AGE_NS 200000
 
 struct mq__input {
     int conn;    /* -1: not connected (treated as ended) */
