@@ -27,12 +27,24 @@ static uint32_t mq__batch(const mq_arena *a, uint32_t pool)
     return a->layout.pools[pool].count >= 256 ? MQ__CLAIM_BATCH : 1;
 }
 
+/* Where a claim starts looking. Pools of page-sized buffers or larger take the
+ * lowest free buffer, so the buffers in use stay few and their data warm in cache:
+ * a 3-block chain of 64 KiB buffers ran 30% faster than when claims went round the
+ * whole pool (32 MiB). Smaller buffers' whole pool fits in cache anyway, and there
+ * the cost is the bitmap word the releaser is freeing into; those claims go on
+ * from where the last one stopped, a word the releaser has left (bench_core's 64 B
+ * buffers lost a third of their rate scanning from the lowest). */
+static int mq__lowest_first(const mq_arena *a, uint32_t pool)
+{
+    return a->layout.pools[pool].size >= 4096;
+}
+
 int mq__pool_claim(mq_arena *a, uint32_t pool, uint32_t *idx)
 {
     _Atomic uint64_t *bm = mq__bitmap(a) + a->pool_bitmap_word[pool];
     uint32_t count = a->layout.pools[pool].count;
     uint32_t words = (count + 63) / 64;
-    uint32_t start = a->alloc_cursor[pool] % words;
+    uint32_t start = mq__lowest_first(a, pool) ? 0 : a->alloc_cursor[pool] % words;
     uint32_t batch = mq__batch(a, pool);
 
     if (a->claim_n[pool] > 0) {
