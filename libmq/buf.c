@@ -205,6 +205,9 @@ int mq_buf_alloc_many(mq_arena *a, size_t size, int n, int64_t timeout_ns, mq_id
     return got;
 }
 
+/* Not mq_buf_release_many(a, &id, 1): its prefetch and batch bookkeeping cost
+ * about 10 ns per call (bench_core alloc+release 43 -> 53 ns). The steps are the
+ * same, and so is the crash reasoning in the comment there. */
 int mq_buf_release(mq_arena *a, mq_id id)
 {
     struct mq__held *e = mq__held_find(a, id);
@@ -234,8 +237,10 @@ int mq_buf_release_many(mq_arena *a, const mq_id *ids, int n)
             rc = MQ_ESTALE;
             continue;
         }
-        /* As in mq_buf_release; a crash before the bitmap marks below leaves free
-         * buffers unmarked, which the reclaimer's pool repair marks. */
+        /* Token first, entry second: a crash between leaves an entry whose token
+         * is already clear, which the reclaimer recognises and skips. A crash
+         * before the bitmap marks below leaves free buffers unmarked, which the
+         * reclaimer's pool repair marks. */
         if (mq__token_drop(a, ids[i]) == 1)
             freed[nfreed++] = (uint32_t)MQ__ID_IDX(ids[i]);
         mq__held_set(a, e, MQ__H_EMPTY);

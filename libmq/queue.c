@@ -80,6 +80,13 @@ static _Atomic uint32_t *mq__want(const struct mq__qview *v, int side)
     return side == MQ__WANT_DATA ? &v->c->want_data : &v->c->want_room;
 }
 
+/* The doorbell of whoever waits for `side`: the consumer for data, the producer
+ * for room. */
+static struct mq__doorbell *mq__bell(const struct mq__qview *v, int side)
+{
+    return side == MQ__WANT_DATA ? v->dst_bell : v->src_bell;
+}
+
 /* The level this handle's waits ask for. */
 static uint32_t mq__level(const mq_arena *a, const struct mq__qview *v)
 {
@@ -109,7 +116,7 @@ static int mq__owe(mq_arena *a, uint32_t conn, int side)
  * level and arms before it looks at the queue a last time. */
 static void mq__notify(mq_arena *a, uint32_t conn, const struct mq__qview *v, int side)
 {
-    struct mq__doorbell *bell = side == MQ__WANT_DATA ? v->dst_bell : v->src_bell;
+    struct mq__doorbell *bell = mq__bell(v, side);
 
     if (!bell || !mq__doorbell_sleeping(bell))
         return;
@@ -131,7 +138,7 @@ void mq__queue_flush_owed(mq_arena *a)
         struct mq__qview v;
         if (mq__view(a, o >> 1, &v) < 0)
             continue;
-        struct mq__doorbell *bell = (o & 1) == MQ__WANT_DATA ? v.dst_bell : v.src_bell;
+        struct mq__doorbell *bell = mq__bell(&v, (int)(o & 1));
         /* A waiter that cleared its level has stopped waiting for this queue. */
         if (bell && mq__doorbell_sleeping(bell) &&
             atomic_load_explicit(mq__want(&v, (int)(o & 1)), memory_order_relaxed))
@@ -268,7 +275,7 @@ static int mq__ready(const struct mq__qview *v, int side)
  * then sleeps on the waiting block's doorbell with its level stored for the peer. */
 static int mq__wait(mq_arena *a, const struct mq__qview *v, int side, int64_t deadline)
 {
-    struct mq__doorbell *bell = side == MQ__WANT_DATA ? v->dst_bell : v->src_bell;
+    struct mq__doorbell *bell = mq__bell(v, side);
     _Atomic uint32_t *want = mq__want(v, side);
     int rc = 0;
 

@@ -785,17 +785,15 @@ int mq_block_run(const mq_block_decl *d, mq_arena *a, uint32_t block, int n_para
     if ((rc = mq__params_parse(d, n_params, params, c->vals, &bad, errbuf, errlen)) < 0 ||
         (rc = mq__wire(c, n_params, params)) < 0)
         goto out;
-    if (d->check && (d->check(c) != 0 || c->failed)) { /* mqgraph checked; a test may not */
-        if (!c->failed)
-            snprintf(errbuf, errlen, "parameters refused");
-        rc = MQ_EINVAL;
-    } else if (d->init && (rc = d->init(c, &state)) != 0) {
+    /* mqgraph ran the check already (mq_params_check); a caller of its own may not */
+    rc = mq__block_check(d, n_params, params, c->vals, errbuf, errlen);
+    if (rc == 0 && d->init && (rc = d->init(c, &state)) != 0) {
         if (!c->failed)
             snprintf(errbuf, errlen, "init failed (%d)", rc);
         rc = MQ_EINVAL;
-    } else {
-        rc = mq__loop(c, state);
     }
+    if (rc == 0)
+        rc = mq__loop(c, state);
     int restartable = opts && opts->restartable;
     if (rc < 0 && !restartable)
         mq_arena_fail(a); /* before the outputs end: see mq_arena_fail */

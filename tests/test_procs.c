@@ -168,12 +168,16 @@ static struct job job(mq_arena *a, uint32_t slot, uint32_t conn, uint64_t count)
     return j;
 }
 
-START_TEST(test_million_buffers_arrive_in_order_with_payloads)
+/* A million buffers from a producer process to a consumer process through one
+ * queue, moved `pbatch` and `cbatch` at a time (1: one call per buffer). */
+static void million_through_one_queue(int pbatch, int cbatch)
 {
     mq_arena *a = graph(1, 0, MQ_POLICY_BLOCK, 256);
     struct job p = job(a, 1, 0, MILLION), c = job(a, 2, 0, MILLION);
     mq_queue_stats st;
 
+    p.batch = pbatch;
+    c.batch = cbatch;
     pid_t pc = tu_fork(consumer, &c);
     pid_t pp = tu_fork(producer, &p);
     ck_assert_int_eq(tu_wait(pp), 0);
@@ -186,28 +190,18 @@ START_TEST(test_million_buffers_arrive_in_order_with_payloads)
     ck_assert_uint_le(st.hwm, 256);
     tu_assert_pools_full(a);
 }
+
+START_TEST(test_million_buffers_arrive_in_order_with_payloads)
+{
+    million_through_one_queue(1, 1);
+}
 END_TEST
 
 /* The same through the batch calls, with unequal batches on the two sides so that
  * pops see every partial batch. */
 START_TEST(test_million_buffers_in_batches_arrive_in_order)
 {
-    mq_arena *a = graph(1, 0, MQ_POLICY_BLOCK, 256);
-    struct job p = job(a, 1, 0, MILLION), c = job(a, 2, 0, MILLION);
-    mq_queue_stats st;
-
-    p.batch = 16;
-    c.batch = 7;
-    pid_t pc = tu_fork(consumer, &c);
-    pid_t pp = tu_fork(producer, &p);
-    ck_assert_int_eq(tu_wait(pp), 0);
-    ck_assert_int_eq(tu_wait(pc), 0);
-    ck_assert_int_eq(mq_queue_stats_get(a, 0, &st), 0);
-    ck_assert_uint_eq(st.pushed, MILLION);
-    ck_assert_uint_eq(st.popped, MILLION);
-    ck_assert_uint_eq(st.bytes, 16ull * MILLION);
-    ck_assert_uint_le(st.hwm, 256);
-    tu_assert_pools_full(a);
+    million_through_one_queue(16, 7);
 }
 END_TEST
 

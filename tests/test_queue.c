@@ -31,13 +31,22 @@ static struct pair make_pair(uint32_t depth, int policy)
     return p;
 }
 
+/* Allocates n buffers holding first, first + 1, ... */
+static void alloc_values(struct pair *p, mq_id *ids, int n, uint32_t first)
+{
+    for (int i = 0; i < n; i++) {
+        uint32_t v = first + (uint32_t)i;
+        ck_assert_int_eq(mq_buf_alloc(p->prod, 4, 0, &ids[i]), 0);
+        memcpy(mq_buf_data(p->prod, ids[i]), &v, 4);
+        ck_assert_int_eq(mq_buf_set_length(p->prod, ids[i], 4), 0);
+    }
+}
+
 /* Allocates a buffer holding the 32-bit value v and pushes it. */
 static int push_value(struct pair *p, uint32_t v)
 {
     mq_id id;
-    ck_assert_int_eq(mq_buf_alloc(p->prod, 4, 0, &id), 0);
-    memcpy(mq_buf_data(p->prod, id), &v, 4);
-    ck_assert_int_eq(mq_buf_set_length(p->prod, id, 4), 0);
+    alloc_values(p, &id, 1, v);
     return mq_queue_push(p->prod, (uint32_t)p->conn, id, 0);
 }
 
@@ -179,17 +188,6 @@ START_TEST(test_fan_out_by_share_reaches_every_queue)
     tu_assert_pools_full(a);
 }
 END_TEST
-
-/* Allocates n buffers holding first, first + 1, ... */
-static void alloc_values(struct pair *p, mq_id *ids, int n, uint32_t first)
-{
-    for (int i = 0; i < n; i++) {
-        uint32_t v = first + (uint32_t)i;
-        ck_assert_int_eq(mq_buf_alloc(p->prod, 4, 0, &ids[i]), 0);
-        memcpy(mq_buf_data(p->prod, ids[i]), &v, 4);
-        ck_assert_int_eq(mq_buf_set_length(p->prod, ids[i], 4), 0);
-    }
-}
 
 START_TEST(test_batches_push_what_fits_and_pop_in_order)
 {
