@@ -24,12 +24,13 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "error.h"
 
 #define MQ__MAGIC 0x414e455241514d31ULL /* "1MQARENA" little-endian */
 #define MQ__VERSION 5u
 #define MQ__MAX_PORTS 16
 #define MQ__CLAIM_BATCH 8 /* buffers claimed per bitmap access in large pools */
-#define MQ__HELD_HINT_BITS 8 /* held.c: size of the id -> entry hint table */
+#define MQ__HELD_HINT_BITS 8 /* held.c: size of the buffer -> entry hint table */
 #define MQ__OWED_MAX 16   /* deferred doorbells per handle; past that, ring at once */
 
 /* ---- buffer state word ------------------------------------------------------ */
@@ -213,7 +214,7 @@ struct mq_arena {
     int slot;                                /* bound slot or -1 */
     uint32_t held_hw;                        /* entries [0, held_hw) may be in use */
     uint32_t held_free;                      /* entries below it are probably in use */
-    uint16_t held_at[1u << MQ__HELD_HINT_BITS]; /* per id hash: entry last made HELD */
+    uint16_t held_at[1u << MQ__HELD_HINT_BITS]; /* per buffer index: entry last made HELD */
     uint32_t alloc_cursor[MQ_MAX_POOLS];     /* where this handle's next scan starts */
     int owner;                               /* this handle created the shm object */
     /* Buffers claimed from a pool's bitmap in one batch and not yet allocated: free
@@ -312,17 +313,33 @@ static inline void mq__fence(void)
 #endif
 }
 
-/* Internal operations shared between modules. */
+/* Asks for the line at p in exclusive state, ahead of a store or CAS to it. For
+ * __builtin_prefetch(p, 1) gcc and clang emit prefetchw only when the target has
+ * PRFCHW, which baseline x86-64 does not, and otherwise a read prefetch: the line
+ * then arrives shared, and the CAS that follows has to ask the other core for it a
+ * second time. Every x86-64 CPU decodes prefetchw (older Intel ones as a no-op). */
+static inline void mq__prefetch_w(const void *p)
+{
+#if defined(__x86_64__)
+    __asm__ __volatile__("prefetchw %0" : : "m"(*(const char *)p));
+#else
+    __builtin_prefetch(p, 1);
+#endif
+}
+
+/* Internal operations shared between modules. Hidden: they are not part of the
+ * ABI, and a call to a hidden function is a direct call, not a jump through the
+ * PLT (with default visibility every one of these calls went through the PLT,
+ * since the symbol could have been interposed). */
+#pragma GCC visibility push(hidden)
 
 /* The held table of the bound slot (held.c). An entry is found empty, filled, and
  * made visible by storing its state last; mq__held_new() only finds one. */
 struct mq__held *mq__held_new(mq_arena *a);
 struct mq__held *mq__held_find(mq_arena *a, uint64_t id);
-void mq__held_set(mq_arena *a, struct mq__held *e, uint32_t state);
 uint32_t mq__held_free_count(mq_arena *a, uint32_t need);
 
 /* buf.c */
-int mq__id_check(const mq_arena *a, uint64_t id, uint32_t *idx);
 int mq__token_release(mq_arena *a, uint64_t id);
 void mq__buf_prefetch(const mq_arena *a, uint64_t idx, int write_data);
 
@@ -356,5 +373,40 @@ void mq__doorbell_wake(struct mq__doorbell *d);
 uint32_t mq__doorbell_arm(mq_arena *a, struct mq__doorbell *d);
 int mq__doorbell_wait(struct mq__doorbell *d, uint32_t seq, int64_t deadline_ns);
 void mq__doorbell_disarm(struct mq__doorbell *d);
+
+#pragma GCC visibility pop
+
+/* The hot ones, inline: every buffer of a batch passes through them several times.
+ *
+ * mq__held_set stores an entry's state, which makes the entry count for the
+ * reclaimer (release), and keeps the handle's private hints: the first empty entry,
+ * and per buffer index (low bits: the buffers of a batch are mostly neighbours, so
+ * they do not collide) the entry last made HELD. */
+static inline void mq__held_set(mq_arena *a, struct mq__held *e, uint32_t state)
+{
+    uint32_t i = (uint32_t)(e - mq__held(a, (uint32_t)a->slot, 0));
+
+    atomic_store_explicit(&e->state, state, memory_order_release);
+    if (state == MQ__H_EMPTY && i < a->held_free)
+        a->held_free = i;
+    else if (state == MQ__H_HELD)
+        a->held_at[MQ__ID_IDX(atomic_load_explicit(&e->id, memory_order_relaxed)) &
+                   ((1u << MQ__HELD_HINT_BITS) - 1)] = (uint16_t)i;
+}
+
+/* 0 and the buffer index if `id` names a live reference, else MQ_ESTALE. */
+static inline int mq__id_check(const mq_arena *a, uint64_t id, uint32_t *idx)
+{
+    uint64_t i = MQ__ID_IDX(id), st;
+    uint32_t tok = MQ__ID_TOK(id);
+
+    if ((id & MQ__CELL_TAKEN) || i >= a->n_bufs || MQ__ID_GEN(id) == 0)
+        return MQ_ESTALE;
+    st = atomic_load_explicit(&mq__buf(a, (uint32_t)i)->state, memory_order_acquire);
+    if (MQ__ST_GEN(st) != MQ__ID_GEN(id) || !(MQ__ST_LIVE(st) & (1u << tok)))
+        return MQ_ESTALE;
+    *idx = (uint32_t)i;
+    return 0;
+}
 
 #endif

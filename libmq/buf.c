@@ -16,20 +16,6 @@
 #include "error.h"
 #include "pool.h"
 
-int mq__id_check(const mq_arena *a, uint64_t id, uint32_t *idx)
-{
-    uint64_t i = MQ__ID_IDX(id), st;
-    uint32_t tok = MQ__ID_TOK(id);
-
-    if ((id & MQ__CELL_TAKEN) || i >= a->n_bufs || MQ__ID_GEN(id) == 0)
-        return MQ_ESTALE;
-    st = atomic_load_explicit(&mq__buf(a, (uint32_t)i)->state, memory_order_acquire);
-    if (MQ__ST_GEN(st) != MQ__ID_GEN(id) || !(MQ__ST_LIVE(st) & (1u << tok)))
-        return MQ_ESTALE;
-    *idx = (uint32_t)i;
-    return 0;
-}
-
 /* Clears the token of `id`. Returns 1 if that freed the buffer, 0 if others still
  * hold it, MQ_ESTALE if the token was not live (already released). A freed buffer
  * is not yet marked in its pool's bitmap: mq__pool_mark_free does that. */
@@ -87,9 +73,9 @@ void mq__buf_prefetch(const mq_arena *a, uint64_t idx, int write_data)
 {
     if (idx >= a->n_bufs)
         return;
-    __builtin_prefetch(mq__buf(a, (uint32_t)idx), 1);
+    mq__prefetch_w(mq__buf(a, (uint32_t)idx));
     if (write_data)
-        __builtin_prefetch(mq__data(a, (uint32_t)idx), 1);
+        mq__prefetch_w(mq__data(a, (uint32_t)idx));
     else
         __builtin_prefetch(mq__data(a, (uint32_t)idx), 0);
 }

@@ -10,22 +10,19 @@
  * Batches hold dozens at once, and scanning for each made the table the largest
  * cost of a batch of small buffers. So the handle keeps two private hints, which
  * are only ever checked, never trusted: where the first empty entry may be, and
- * per hash of an id, the entry last made HELD with it.
+ * per buffer index (its low bits), the entry last made HELD for it
+ * (mq__held_set, in arena_internal.h).
  */
 #include "arena_internal.h"
 
-static uint32_t mq__id_hash(uint64_t id)
-{
-    return (uint32_t)(((id ^ (id >> 29)) * 0x9e3779b97f4a7c15ULL) >> (64 - MQ__HELD_HINT_BITS));
-}
-
 struct mq__held *mq__held_new(mq_arena *a)
 {
-    uint32_t cap = a->layout.held_cap, from = a->held_free < cap ? a->held_free : 0;
+    uint32_t cap = a->layout.held_cap, i = a->held_free < cap ? a->held_free : 0;
+    struct mq__held *t = mq__held(a, (uint32_t)a->slot, 0);
 
-    for (uint32_t n = 0; n < cap; n++) {
-        uint32_t i = (from + n) % cap; /* from the hint, then what is below it */
-        struct mq__held *e = mq__held(a, (uint32_t)a->slot, i);
+    /* From the hint to the end, then what is below it. */
+    for (uint32_t n = 0; n < cap; n++, i = i + 1 < cap ? i + 1 : 0) {
+        struct mq__held *e = &t[i];
         if (atomic_load_explicit(&e->state, memory_order_relaxed) != MQ__H_EMPTY)
             continue;
         if (i >= a->held_hw)
@@ -36,22 +33,11 @@ struct mq__held *mq__held_new(mq_arena *a)
     return NULL;
 }
 
-void mq__held_set(mq_arena *a, struct mq__held *e, uint32_t state)
-{
-    uint32_t i = (uint32_t)(e - mq__held(a, (uint32_t)a->slot, 0));
-
-    atomic_store_explicit(&e->state, state, memory_order_release);
-    if (state == MQ__H_EMPTY && i < a->held_free)
-        a->held_free = i;
-    else if (state == MQ__H_HELD)
-        a->held_at[mq__id_hash(atomic_load_explicit(&e->id, memory_order_relaxed))] = (uint16_t)i;
-}
-
 struct mq__held *mq__held_find(mq_arena *a, uint64_t id)
 {
     if (a->slot < 0)
         return NULL;
-    uint32_t hint = a->held_at[mq__id_hash(id)];
+    uint32_t hint = a->held_at[MQ__ID_IDX(id) & ((1u << MQ__HELD_HINT_BITS) - 1)];
     if (hint < a->held_hw) {
         struct mq__held *e = mq__held(a, (uint32_t)a->slot, hint);
         if (atomic_load_explicit(&e->state, memory_order_relaxed) == MQ__H_HELD &&

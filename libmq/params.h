@@ -13,6 +13,8 @@ typedef struct mq_pval {
     size_t n;
 } mq_pval;
 
+#pragma GCC visibility push(hidden) /* internal, as in arena_internal.h */
+
 /* Parses every declared parameter (given or default) into vals[d->n_params]. */
 int mq__params_parse(const mq_block_decl *d, int n_params, char *const *params, mq_pval *vals,
                      int *bad, char *errbuf, size_t errlen);
@@ -22,5 +24,7 @@ void mq__params_free(const mq_block_decl *d, mq_pval *vals);
  * 0, or MQ_EINVAL with the block's message in errbuf. */
 int mq__block_check(const mq_block_decl *d, int n_params, char *const *params,
                     mq_pval *vals, char *errbuf, size_t errlen);
+
+#pragma GCC visibility pop
 
 #endif

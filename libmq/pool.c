@@ -31,9 +31,9 @@ static uint32_t mq__batch(const mq_arena *a, uint32_t pool)
  * lowest free buffer, so the buffers in use stay few and their data warm in cache:
  * a 3-block chain of 64 KiB buffers ran 30% faster than when claims went round the
  * whole pool (32 MiB). Smaller buffers' whole pool fits in cache anyway, and there
- * the cost is the bitmap word the releaser is freeing into; those claims go on
- * from where the last one stopped, a word the releaser has left (bench_core's 64 B
- * buffers lost a third of their rate scanning from the lowest). */
+ * the cost is the lines the releaser is still writing: those claims start at the
+ * word after the last claim's, so they take the buffers freed longest ago
+ * (doc/ownership.md has the figures). */
 static int mq__lowest_first(const mq_arena *a, uint32_t pool)
 {
     return a->layout.pools[pool].size >= 4096;
@@ -41,16 +41,16 @@ static int mq__lowest_first(const mq_arena *a, uint32_t pool)
 
 int mq__pool_claim(mq_arena *a, uint32_t pool, uint32_t *idx)
 {
+    if (a->claim_n[pool] > 0) { /* first, as most claims of a batch end here */
+        *idx = a->claim[pool][--a->claim_n[pool]];
+        return 0;
+    }
     _Atomic uint64_t *bm = mq__bitmap(a) + a->pool_bitmap_word[pool];
     uint32_t count = a->layout.pools[pool].count;
     uint32_t words = (count + 63) / 64;
     uint32_t start = mq__lowest_first(a, pool) ? 0 : a->alloc_cursor[pool] % words;
     uint32_t batch = mq__batch(a, pool);
 
-    if (a->claim_n[pool] > 0) {
-        *idx = a->claim[pool][--a->claim_n[pool]];
-        return 0;
-    }
     for (uint32_t k = 0; k < words; k++) {
         uint32_t w = (start + k) % words;
         uint64_t v = atomic_load_explicit(&bm[w], memory_order_relaxed);
@@ -61,7 +61,7 @@ int mq__pool_claim(mq_arena *a, uint32_t pool, uint32_t *idx)
                 rest &= rest - 1;
             }
             uint64_t got = atomic_fetch_and(&bm[w], ~want) & want;
-            a->alloc_cursor[pool] = w;
+            a->alloc_cursor[pool] = w + 1;
             while (got) {
                 uint32_t i = w * 64 + (uint32_t)__builtin_ctzll(got);
                 got &= got - 1;
@@ -95,26 +95,26 @@ void mq__pool_mark_free(mq_arena *a, uint32_t idx)
  * per buffer. */
 void mq__pool_mark_free_many(mq_arena *a, const uint32_t *idx, uint32_t n)
 {
-    uint32_t word[MQ_BUF_BATCH], rung = 0; /* rung: pools, as bits */
-    uint64_t bit[MQ_BUF_BATCH];
+    uint32_t word[MQ_BUF_BATCH], nw = 0, rung = 0; /* rung: pools, as bits */
+    uint64_t bits[MQ_BUF_BATCH];
 
+    /* The buffers of a batch mostly share a word or two, so the search for an
+     * index's word among those seen is short. */
     for (uint32_t i = 0; i < n; i++) {
         uint32_t p = mq__pool_of(a, idx[i]), k = idx[i] - a->pool_first[p];
-        word[i] = a->pool_bitmap_word[p] + k / 64;
-        bit[i] = 1ULL << (k % 64);
+        uint32_t w = a->pool_bitmap_word[p] + k / 64, j = nw;
+        while (j > 0 && word[j - 1] != w)
+            j--;
+        if (j == 0) {
+            word[nw] = w;
+            bits[nw++] = 1ULL << (k % 64);
+        } else {
+            bits[j - 1] |= 1ULL << (k % 64);
+        }
         rung |= 1u << p;
     }
-    for (uint32_t i = 0; i < n; i++) {
-        if (!bit[i])
-            continue; /* merged into an earlier word's fetch_or */
-        uint64_t bits = bit[i];
-        for (uint32_t j = i + 1; j < n; j++)
-            if (word[j] == word[i]) {
-                bits |= bit[j];
-                bit[j] = 0;
-            }
-        atomic_fetch_or(&mq__bitmap(a)[word[i]], bits);
-    }
+    for (uint32_t j = 0; j < nw; j++)
+        atomic_fetch_or(&mq__bitmap(a)[word[j]], bits[j]);
     for (uint32_t p = 0; p < a->layout.n_pools; p++)
         if (rung & (1u << p))
             mq__doorbell_ring(&mq__pool(a, p)->bell);

@@ -386,8 +386,11 @@ static void mq__publish(mq_arena *a, uint32_t conn, const struct mq__qview *v,
     if (t + k - h <= v->mask + 1 && t + k - h > atomic_load_explicit(&c->hwm, memory_order_relaxed))
         atomic_store_explicit(&c->hwm, t + k - h, memory_order_relaxed);
     for (uint32_t i = 0; i < k; i++) {
-        int64_t len = mq_buf_length(a, ids[i]);
-        bytes += len > 0 ? (uint64_t)len : 0;
+        /* ids[i] is held (the caller found its entry), so its index is in range;
+         * a length beyond its capacity (a corrupt arena) counts as 0 bytes. */
+        uint32_t idx = (uint32_t)MQ__ID_IDX(ids[i]);
+        uint64_t len = idx < a->n_bufs ? mq__buf(a, idx)->length : 0;
+        bytes += len <= a->layout.pools[mq__pool_of(a, idx)].size ? len : 0;
         es[i]->conn = conn;
         es[i]->pos = t + i;
         mq__held_set(a, es[i], MQ__H_PUSH);
@@ -446,12 +449,19 @@ int mq_queue_push_many(mq_arena *a, uint32_t conn, const mq_id *ids, int n,
         return MQ_EINVAL;
     if (n > MQ_QUEUE_BATCH)
         n = MQ_QUEUE_BATCH;
+    uint64_t seen = 0; /* entries found so far, by their index mod 64 */
     for (int i = 0; i < n; i++) {
         if (!(es[i] = mq__held_find(a, ids[i])))
             return MQ_ESTALE;
-        for (int j = 0; j < i; j++)
-            if (es[j] == es[i])
-                return MQ_EINVAL; /* one reference cannot be queued twice */
+        /* One reference cannot be queued twice. The entries of a batch are mostly
+         * neighbours in the table, so only a repeat of the index mod 64 needs the
+         * comparison with every earlier entry. */
+        uint64_t bit = 1ULL << ((uint64_t)(es[i] - es[0]) & 63);
+        if (seen & bit)
+            for (int j = 0; j < i; j++)
+                if (es[j] == es[i])
+                    return MQ_EINVAL;
+        seen |= bit;
     }
     if ((rc = mq__view(a, conn, &v)) < 0 || (rc = mq__pushable(&v)) < 0)
         return rc;
