@@ -169,14 +169,15 @@ int mq_buf_alloc(mq_arena *a, size_t size, int64_t timeout_ns, mq_id *out)
 int mq_buf_alloc_many(mq_arena *a, size_t size, int n, int64_t timeout_ns, mq_id *out)
 {
     uint32_t idx[MQ_BUF_BATCH];
-    int k = 0, got = 1, rc;
+    int p = mq__pool_for(a, size), k = 0, got = 0, rc;
 
     if (n <= 0 || n > MQ_BUF_BATCH)
         return MQ_EINVAL;
-    if ((rc = mq_buf_alloc(a, size, timeout_ns, &out[0])) < 0)
-        return rc;
-    uint32_t p = (uint32_t)mq__pool_for(a, size);
-    while (k < n - 1 && mq__pool_claim(a, p, &idx[k]) == 0)
+    if (p < 0 || a->slot < 0)
+        return mq_buf_alloc(a, size, timeout_ns, out); /* its error */
+    /* Claim the batch and ask for all its lines before the first CAS, so that
+     * their transfers from the releasing core overlap. */
+    while (k < n && mq__pool_claim(a, (uint32_t)p, &idx[k]) == 0)
         mq__buf_prefetch(a, idx[k++], 1);
     for (int i = 0; i < k; i++) {
         struct mq__held *e = mq__held_new(a);
@@ -187,7 +188,10 @@ int mq_buf_alloc_many(mq_arena *a, size_t size, int n, int64_t timeout_ns, mq_id
         }
         got += mq__alloc_at(a, idx[i], e, &out[got]) == 0; /* else a stale hint */
     }
-    atomic_fetch_add_explicit(&mq__pool(a, p)->allocs, (uint64_t)got - 1, memory_order_relaxed);
+    if (got == 0) /* nothing free, or no entry: mq_buf_alloc waits or says why */
+        return (rc = mq_buf_alloc(a, size, timeout_ns, out)) < 0 ? rc : 1;
+    atomic_fetch_add_explicit(&mq__pool(a, (uint32_t)p)->allocs, (uint64_t)got,
+                              memory_order_relaxed);
     return got;
 }
 
