@@ -27,7 +27,7 @@
 #include "error.h"
 
 #define MQ__MAGIC 0x414e455241514d31ULL /* "1MQARENA" little-endian */
-#define MQ__VERSION 5u
+#define MQ__VERSION 6u
 #define MQ__MAX_PORTS 16
 #define MQ__CLAIM_BATCH 8 /* buffers claimed per bitmap access in large pools */
 #define MQ__HELD_HINT_BITS 8 /* held.c: size of the buffer -> entry hint table */
@@ -161,21 +161,26 @@ struct mq__conn {
     _Atomic uint32_t closed;    /* the producer is done: EOS once drained */
     _Atomic uint32_t abandoned; /* the consumer is done: pushes fail with EPIPE */
     uint8_t pad1[32];
-    /* producer line */
+    /* Producer line: what a waiting consumer polls. Only tail and the level it
+     * stores to sleep: a counter here would make every push take the line back
+     * from the polling consumer once more (see the stats lines below). */
     _Atomic uint64_t tail;
-    _Atomic uint64_t pushed, bytes, drops, hwm;
     /* The level a sleeping consumer waits for (0: it does not wait), here because
      * the producer reads it on every push and the consumer writes it only to sleep. */
     _Atomic uint32_t want_data;
-    uint8_t pad2[20];
-    /* consumer line */
+    uint8_t pad2[52];
+    /* Consumer line, what a waiting producer polls: head, and its level. */
     _Atomic uint64_t head;
-    _Atomic uint64_t popped;
-    _Atomic uint64_t stale, missed; /* counted by the consumer: mq_queue_note */
     _Atomic uint32_t want_room; /* free cells a sleeping producer waits for, or 0 */
-    uint8_t pad3[28];
+    uint8_t pad3[52];
+    /* Statistics, on lines of their own that no one polls: the producer's, */
+    _Atomic uint64_t pushed, bytes, drops, hwm;
+    uint8_t pad4[32];
+    /* and the consumer's (mq_queue_note counts stale and missed). */
+    _Atomic uint64_t popped, stale, missed;
+    uint8_t pad5[40];
 };
-static_assert(sizeof(struct mq__conn) == 192, "conn layout");
+static_assert(sizeof(struct mq__conn) == 320, "conn layout");
 
 /* Allocators write the counters; releasers read the doorbell: two cache lines. */
 struct mq__pool {
