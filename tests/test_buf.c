@@ -300,6 +300,12 @@ START_TEST(test_alloc_many_and_release_many)
     ck_assert_int_eq(mq_buf_alloc_many(a, 100, 8, 0, more), 2);
     ck_assert_int_eq(mq_pool_stats_get(a, 0, &st), 0);
     ck_assert_uint_eq(st.free, 54);
+    /* A full table: nothing, what it claimed handed back, and mq_buf_alloc's error. */
+    ck_assert_int_eq(mq_buf_alloc_many(a, 100, 8, 0, ids + 8), MQ_ENOSPC);
+    ck_assert_int_eq(mq_pool_stats_get(a, 0, &st), 0);
+    ck_assert_uint_eq(st.free, 54);
+    ck_assert_uint_eq(st.allocs, 10);
+    ck_assert_int_eq(mq_buf_alloc_many(a, 1 << 30, 2, 0, ids + 8), MQ_ERANGE);
     ck_assert_int_eq(mq_buf_release_many(a, more, 2), 0);
     ck_assert_int_eq(mq_buf_release_many(a, ids, 8), 0);
     tu_assert_pools_full(a);

@@ -19,6 +19,15 @@ $MAKE -s -C "$abs_top_builddir" install-libLTLIBRARIES install-mqincludeHEADERS 
     { cat "$T/install.log"; fail "make install DESTDIR=$T/root"; }
 pc=$(find "$T/root" -name libmq.pc)
 [ -n "$pc" ] || fail "libmq.pc was not installed"
+# The library exports its API and nothing else: internal mq__ functions are
+# hidden (arena_internal.h), so that libmq's own calls to them are direct.
+so=$(find "$T/root" -name 'libmq.so.*.*.*')
+[ -n "$so" ] || fail "libmq.so was not installed"
+nm -D --defined-only "$so" | awk '$2 == "T" { print $3 }' >"$T/exports.txt"
+grep -q '^mq_buf_alloc$' "$T/exports.txt" || fail "libmq.so does not export mq_buf_alloc"
+if grep -v '^mq_[a-z]' "$T/exports.txt" >"$T/bad.txt"; then
+    cat "$T/bad.txt"; fail "libmq.so exports functions outside its API"
+fi
 # Only the scratch install is visible; its paths are rebased under the DESTDIR.
 PKG_CONFIG_LIBDIR=$(dirname "$pc")
 PKG_CONFIG_SYSROOT_DIR="$T/root"
