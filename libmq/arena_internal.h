@@ -387,6 +387,11 @@ void mq__doorbell_disarm(struct mq__doorbell *d);
  * reclaimer (release), and keeps the handle's private hints: the first empty entry,
  * and per buffer index (low bits: the buffers of a batch are mostly neighbours, so
  * they do not collide) the entry last made HELD. */
+static inline uint16_t *mq__held_hint(mq_arena *a, uint64_t id)
+{
+    return &a->held_at[MQ__ID_IDX(id) & ((1u << MQ__HELD_HINT_BITS) - 1)];
+}
+
 static inline void mq__held_set(mq_arena *a, struct mq__held *e, uint32_t state)
 {
     uint32_t i = (uint32_t)(e - mq__held(a, (uint32_t)a->slot, 0));
@@ -395,8 +400,7 @@ static inline void mq__held_set(mq_arena *a, struct mq__held *e, uint32_t state)
     if (state == MQ__H_EMPTY && i < a->held_free)
         a->held_free = i;
     else if (state == MQ__H_HELD)
-        a->held_at[MQ__ID_IDX(atomic_load_explicit(&e->id, memory_order_relaxed)) &
-                   ((1u << MQ__HELD_HINT_BITS) - 1)] = (uint16_t)i;
+        *mq__held_hint(a, atomic_load_explicit(&e->id, memory_order_relaxed)) = (uint16_t)i;
 }
 
 /* 0 and the buffer index if `id` names a live reference, else MQ_ESTALE. */
@@ -412,6 +416,14 @@ static inline int mq__id_check(const mq_arena *a, uint64_t id, uint32_t *idx)
         return MQ_ESTALE;
     *idx = (uint32_t)i;
     return 0;
+}
+
+/* The length stored for buffer idx (in range), or MQ_ECORRUPT if it exceeds the
+ * buffer's capacity, which only a corrupt arena can make it. */
+static inline int64_t mq__length_at(const mq_arena *a, uint32_t idx)
+{
+    uint64_t len = mq__buf(a, idx)->length;
+    return len > a->layout.pools[mq__pool_of(a, idx)].size ? MQ_ECORRUPT : (int64_t)len;
 }
 
 #endif

@@ -334,10 +334,7 @@ int64_t mq_buf_length(mq_arena *a, mq_id id)
 {
     uint32_t idx;
     int rc = mq__id_check(a, id, &idx);
-    if (rc < 0)
-        return rc;
-    uint64_t len = mq__buf(a, idx)->length;
-    return len > a->layout.pools[mq__pool_of(a, idx)].size ? MQ_ECORRUPT : (int64_t)len;
+    return rc < 0 ? rc : mq__length_at(a, idx);
 }
 
 int mq_buf_set_length(mq_arena *a, mq_id id, size_t length)

@@ -37,7 +37,7 @@ struct mq__held *mq__held_find(mq_arena *a, uint64_t id)
 {
     if (a->slot < 0)
         return NULL;
-    uint32_t hint = a->held_at[MQ__ID_IDX(id) & ((1u << MQ__HELD_HINT_BITS) - 1)];
+    uint32_t hint = *mq__held_hint(a, id);
     if (hint < a->held_hw) {
         struct mq__held *e = mq__held(a, (uint32_t)a->slot, hint);
         if (atomic_load_explicit(&e->state, memory_order_relaxed) == MQ__H_HELD &&

@@ -387,10 +387,10 @@ static void mq__publish(mq_arena *a, uint32_t conn, const struct mq__qview *v,
         atomic_store_explicit(&c->hwm, t + k - h, memory_order_relaxed);
     for (uint32_t i = 0; i < k; i++) {
         /* ids[i] is held (the caller found its entry), so its index is in range;
-         * a length beyond its capacity (a corrupt arena) counts as 0 bytes. */
+         * a corrupt length counts as 0 bytes, as mq_buf_length's error did. */
         uint32_t idx = (uint32_t)MQ__ID_IDX(ids[i]);
-        uint64_t len = idx < a->n_bufs ? mq__buf(a, idx)->length : 0;
-        bytes += len <= a->layout.pools[mq__pool_of(a, idx)].size ? len : 0;
+        int64_t len = idx < a->n_bufs ? mq__length_at(a, idx) : 0;
+        bytes += len > 0 ? (uint64_t)len : 0;
         es[i]->conn = conn;
         es[i]->pos = t + i;
         mq__held_set(a, es[i], MQ__H_PUSH);
