@@ -3,8 +3,10 @@
  *   1. one-hop wake-up latency through a queue (ping-pong between two processes)
  *      vs a bare futex ping-pong;
  *   2. buffers per second through one queue between two processes (alloc, fill,
- *      push / pop, check, release) vs a bare shared-memory SPSC ring of u64 and
- *      of 64 B records, publishing per item and per batch;
+ *      push / pop, check, release) vs a bare shared-memory SPSC ring of records,
+ *      publishing per item and per batch: 64 B buffers against rings of u64 and
+ *      of 64 B records, and 4 KiB buffers, every byte written and read, against
+ *      a ring of 4 KiB records;
  *   3. alloc + release, ns per buffer, in one process.
  * Usage: bench_core [scale [section]]   scale multiplies the iteration counts (default
  *        1); section is latency, throughput or alloc (default: all three)
@@ -204,16 +206,18 @@ static void mq_ponger(void *arg)
     mq_arena_slot_leave(a);
 }
 
-static mq_arena *two_block_arena(uint32_t conns_back)
+/* Two blocks and one connection (two with conns_back, the second going back), and
+ * the buffers from a pool class of their size: 4096 of 64 B, as a user moving
+ * small messages would set up rather than 4 KiB buffers a page apart, or 1024 of
+ * 4 KiB. */
+static mq_arena *two_block_arena(size_t size, uint32_t conns_back)
 {
     mq_layout l;
     mq_arena *a;
     int rc;
 
     mq_layout_default(&l);
-    /* The buffers here are 64 B: a 64 B class, as a user moving small messages
-     * would set up, rather than 4 KiB buffers a page apart. */
-    l.pools[0] = (mq_pool_class){64, 4096};
+    l.pools[0] = (mq_pool_class){size, size < 4096 ? 4096 : 1024};
     if ((rc = mq_arena_create(&l, "bench", &a)) < 0)
         die("create", rc);
     mq_registry_add_block(a, "a", "bench");
@@ -226,7 +230,7 @@ static mq_arena *two_block_arena(uint32_t conns_back)
 
 static void latency_mq(int rounds, int64_t gap_ns, int64_t *p50, int64_t *p99)
 {
-    mq_arena *a = two_block_arena(1);
+    mq_arena *a = two_block_arena(64, 1);
     struct mq_pp pp = {a, rounds};
     int64_t *rtt = malloc(sizeof *rtt * (size_t)rounds);
     mq_id id;
@@ -253,16 +257,44 @@ static void latency_mq(int rounds, int64_t gap_ns, int64_t *p50, int64_t *p99)
 
 /* ---- 2. throughput --------------------------------------------------------------- */
 
-/* The bare ring carries `stride` u64 words per item: 1 is a ring of u64, 8 is a
- * ring of 64-byte records (the payload travels inside the ring, as in a hand-made
- * shared-memory queue without buffers). */
+/* What one measure moves: records or buffers of `words` u64 words, of which the
+ * producer writes the first `touch` (the item's sequence number in each) and the
+ * consumer reads and checks them all. 64 B items touch one word: the figure is the
+ * cost of moving an item. 4 KiB items touch every word, as a stream block does: the
+ * figure includes writing and reading the payload, which the two sides then share. */
+struct item {
+    uint64_t words, touch;
+};
+
+static inline void fill(uint64_t *p, uint64_t touch, uint64_t v)
+{
+    for (uint64_t i = 0; i < touch; i++)
+        p[i] = v;
+}
+
+static inline int check(const uint64_t *p, uint64_t touch, uint64_t v)
+{
+    uint64_t s = 0;
+    for (uint64_t i = 0; i < touch; i++)
+        s += p[i];
+    return s == v * touch;
+}
+
+/* The bare ring carries the records themselves (the payload travels inside the
+ * ring, as in a hand-made shared-memory queue without buffers). */
 #define RING 256
 struct bare_ring {
     _Alignas(64) _Atomic uint64_t head;
     _Alignas(64) _Atomic uint64_t tail;
-    _Alignas(64) uint64_t cells[RING * 8];
-    uint64_t n, stride, batch;
+    _Alignas(64) uint64_t n, batch;
+    struct item it;
+    _Alignas(4096) uint64_t cells[];
 };
+
+static size_t bare_size(const struct item *it)
+{
+    return sizeof(struct bare_ring) + RING * it->words * sizeof(uint64_t);
+}
 
 /* Each side re-reads the other's index only when its own copy says the ring is
  * empty (consumer) or full (producer), as a well-made SPSC ring does. `batch` is
@@ -279,19 +311,19 @@ static void bare_consumer(void *arg)
         }
         uint64_t end = t - h < r->batch ? t : h + r->batch;
         for (; h < end; h++)
-            if (r->cells[(h % RING) * r->stride] != h)
+            if (!check(&r->cells[(h % RING) * r->it.words], r->it.touch, h))
                 die("bare ring order", -EIO);
         atomic_store_explicit(&r->head, h, memory_order_release);
     }
 }
 
-static double throughput_bare(uint64_t n, uint64_t stride, uint64_t batch)
+static double throughput_bare(uint64_t n, const struct item *it, uint64_t batch)
 {
-    struct bare_ring *r = shared_page(sizeof *r);
+    struct bare_ring *r = shared_page(bare_size(it));
     uint64_t h = 0;
     r->n = n;
-    r->stride = stride;
     r->batch = batch;
+    r->it = *it;
     pid_t pid = child(bare_consumer, r);
     int64_t t0 = mq_now_ns();
     for (uint64_t t = 0; t < n;) {
@@ -299,12 +331,12 @@ static double throughput_bare(uint64_t n, uint64_t stride, uint64_t batch)
         while (end - h > RING)
             h = atomic_load_explicit(&r->head, memory_order_acquire);
         for (; t < end; t++)
-            r->cells[(t % RING) * stride] = t;
+            fill(&r->cells[(t % RING) * it->words], it->touch, t);
         atomic_store_explicit(&r->tail, t, memory_order_release);
     }
     waitpid(pid, NULL, 0);
     double s = (double)(mq_now_ns() - t0) / 1e9;
-    munmap(r, sizeof *r);
+    munmap(r, bare_size(it));
     return (double)n / s;
 }
 
@@ -316,6 +348,7 @@ struct mq_tp {
     mq_arena *a;
     uint64_t n;
     int batch;
+    struct item it;
 };
 
 static void mq_consumer(void *arg)
@@ -329,7 +362,7 @@ static void mq_consumer(void *arg)
         if (got <= 0)
             die("mq consumer pop", got);
         for (int k = 0; k < got; k++, i++) {
-            if (*(uint64_t *)mq_buf_data(a, ids[k]) != i)
+            if (!check(mq_buf_data(a, ids[k]), tp->it.touch, i))
                 die("mq consumer order", -EIO);
             if (tp->batch == 1)
                 mq_buf_release(a, ids[k]);
@@ -340,10 +373,11 @@ static void mq_consumer(void *arg)
     mq_arena_slot_leave(a);
 }
 
-static double throughput_mq(uint64_t n, int batch)
+static double throughput_mq(uint64_t n, const struct item *it, int batch)
 {
-    mq_arena *a = two_block_arena(0);
-    struct mq_tp tp = {a, n, batch};
+    size_t size = it->words * sizeof(uint64_t);
+    mq_arena *a = two_block_arena(size, 0);
+    struct mq_tp tp = {a, n, batch, *it};
     mq_id ids[MQ_QUEUE_BATCH];
     int rc;
 
@@ -354,14 +388,14 @@ static double throughput_mq(uint64_t n, int batch)
     for (uint64_t i = 0; i < n;) {
         int want = n - i < (uint64_t)batch ? (int)(n - i) : batch, k;
         if (batch > 1)
-            k = mq_buf_alloc_many(a, 64, want, -1, ids);
+            k = mq_buf_alloc_many(a, size, want, -1, ids);
         else
-            k = mq_buf_alloc(a, 64, -1, ids) == 0;
+            k = mq_buf_alloc(a, size, -1, ids) == 0;
         if (k <= 0)
             die("alloc", k);
         for (int j = 0; j < k; j++) {
-            *(uint64_t *)mq_buf_data(a, ids[j]) = i + (uint64_t)j;
-            mq_buf_set_length(a, ids[j], 8);
+            fill(mq_buf_data(a, ids[j]), it->touch, i + (uint64_t)j);
+            mq_buf_set_length(a, ids[j], it->touch * sizeof(uint64_t));
         }
         for (int done = 0; done < k;) {
             rc = batch > 1 ? mq_queue_push_many(a, 0, ids + done, k - done, -1)
@@ -378,11 +412,92 @@ static double throughput_mq(uint64_t n, int batch)
     return (double)n / s;
 }
 
+/* One set of throughput measures on one item size, run in interleaved rounds so
+ * that a slow spell of the machine hits all of them; each ratio is taken within a
+ * round, and the median over the rounds is printed with the lowest and highest.
+ * The rates also swing with where the host puts the two vCPUs: when it gives them
+ * one core's caches, the bare rings run 5-10x faster, far more than mq gains. */
+enum { ROUNDS = 7, MAX_MEASURES = 6, MAX_RATIOS = 5 };
+struct measure {
+    const char *what;
+    int mq;            /* 0: the bare ring */
+    int item;          /* index into the set's items */
+    uint64_t batch;
+};
+struct ratio {
+    int q[2]; /* rate of measure q[0] over that of q[1] */
+    const char *what;
+};
+struct tp_set {
+    const char *title;
+    uint64_t n_div; /* the set moves n / n_div items */
+    struct item items[2];
+    int n_measures, n_ratios;
+    struct measure m[MAX_MEASURES];
+    struct ratio r[MAX_RATIOS];
+};
+
+static void throughput_set(const struct tp_set *set, uint64_t n)
+{
+    double rate[MAX_MEASURES][ROUNDS], ratio[MAX_RATIOS][ROUNDS];
+
+    n /= set->n_div;
+    for (int r = 0; r < ROUNDS; r++) {
+        for (int k = 0; k < set->n_measures; k++) {
+            const struct measure *m = &set->m[k];
+            const struct item *it = &set->items[m->item];
+            rate[k][r] = m->mq ? throughput_mq(n, it, (int)m->batch)
+                               : throughput_bare(n, it, m->batch);
+        }
+        for (int k = 0; k < set->n_ratios; k++)
+            ratio[k][r] = rate[set->r[k].q[0]][r] / rate[set->r[k].q[1]][r];
+    }
+    printf("throughput, %llu %s, %d interleaved rounds: median (lowest-highest)\n",
+           (unsigned long long)n, set->title, ROUNDS);
+    for (int k = 0; k < set->n_measures; k++) {
+        double lo, hi, med = median(rate[k], ROUNDS, &lo, &hi);
+        printf("  %-38s %8.2f (%.2f-%.2f) %s\n", set->m[k].what, med / 1e6, lo / 1e6,
+               hi / 1e6, set->m[k].mq ? "M buffers/s" : "M items/s");
+    }
+    for (int k = 0; k < set->n_ratios; k++) {
+        double lo, hi, med = median(ratio[k], ROUNDS, &lo, &hi);
+        printf("  ratio %-42s %5.2f (%.2f-%.2f)\n", set->r[k].what, med, lo, hi);
+    }
+}
+
+/* mq one at a time: alloc, push, pop, release; batched: alloc_many, push_many,
+ * pop_many, release_many. The first ratios of each set compare like with like:
+ * each side publishes per item, or per batch of 32. The last of the 64 B set is
+ * the figure of earlier notes (batched mq against the item-at-a-time ring). */
+static const struct tp_set tp_sets[] = {
+    {"items between two processes, 64 B buffers from a 64 B class (8 B written and read)",
+     1, {{1, 1}, {8, 1}}, 6, 5,
+     {{"bare ring of u64, item at a time", 0, 0, 1},
+      {"bare ring of 64 B, item at a time", 0, 1, 1},
+      {"bare ring of u64, batches of 32", 0, 0, 32},
+      {"bare ring of 64 B, batches of 32", 0, 1, 32},
+      {"mq, one buffer at a time", 1, 1, 1},
+      {"mq, batches of 32", 1, 1, 32}},
+     {{{4, 0}, "one at a time / bare u64 item at a time"},
+      {{4, 1}, "one at a time / bare 64 B item at a time"},
+      {{5, 2}, "batched / bare u64 batched"},
+      {{5, 3}, "batched / bare 64 B batched"},
+      {{5, 0}, "batched / bare u64 item at a time"}}},
+    {"items between two processes, 4 KiB buffers (every byte written and read)",
+     10, {{512, 512}}, 4, 2,
+     {{"bare ring of 4 KiB, item at a time", 0, 0, 1},
+      {"bare ring of 4 KiB, batches of 32", 0, 0, 32},
+      {"mq, one buffer at a time", 1, 0, 1},
+      {"mq, batches of 32", 1, 0, 32}},
+     {{{2, 0}, "one at a time / bare 4 KiB item at a time"},
+      {{3, 1}, "batched / bare 4 KiB batched"}}},
+};
+
 /* ---- 3. alloc + release ---------------------------------------------------------- */
 
 static double alloc_release_ns(uint64_t n, double *malloc_ns)
 {
-    mq_arena *a = two_block_arena(0);
+    mq_arena *a = two_block_arena(64, 0);
     mq_id id;
     int rc;
 
@@ -432,55 +547,10 @@ int main(int argc, char **argv)
                (double)q50 / (double)f50, (double)q99 / (double)f99);
     }
 
-    if (only && strcmp(only, "throughput"))
-        goto alloc;
-    /* Rounds interleave the six so that a slow spell of the machine hits all of
-     * them, and each ratio is taken within a round: the median over the rounds,
-     * with the lowest and the highest. The rates also swing with where the host
-     * puts the two vCPUs: when it gives them one core's caches, the bare rings
-     * run 5-10x faster, far more than the libmq path gains. */
-    enum { ROUNDS = 7, NR = 6, NQ = 5 };
-    static const char *what[NR] = {
-        "bare ring of u64, item at a time     ", "bare ring of 64 B, item at a time    ",
-        "bare ring of u64, batches of 32      ", "bare ring of 64 B, batches of 32     ",
-        "mq, one buffer at a time             ", "mq, batches of 32                    "};
-    static const char *unit[NR] = {
-        "M items/s", "M items/s", "M items/s", "M items/s",
-        "M buffers/s (alloc, push, pop, release)",
-        "M buffers/s (alloc_many, push_many, pop_many, release_many)"};
-    /* Ratios: rate q[0] over rate q[1]. The first four compare like with like:
-     * each side publishes per item, or per batch of 32. The last is the figure
-     * of earlier notes (batched mq against the item-at-a-time ring). */
-    static const struct { int q[2]; const char *what; } ratios[NQ] = {
-        {{4, 0}, "one at a time / bare u64 item at a time "},
-        {{4, 1}, "one at a time / bare 64 B item at a time"},
-        {{5, 2}, "batched / bare u64 batched              "},
-        {{5, 3}, "batched / bare 64 B batched             "},
-        {{5, 0}, "batched / bare u64 item at a time       "},
-    };
-    double rate[NR][ROUNDS], ratio[NQ][ROUNDS];
-    for (int r = 0; r < ROUNDS; r++) {
-        rate[0][r] = throughput_bare(n, 1, 1);
-        rate[1][r] = throughput_bare(n, 8, 1);
-        rate[2][r] = throughput_bare(n, 1, 32);
-        rate[3][r] = throughput_bare(n, 8, 32);
-        rate[4][r] = throughput_mq(n, 1);
-        rate[5][r] = throughput_mq(n, 32);
-        for (int k = 0; k < NQ; k++)
-            ratio[k][r] = rate[ratios[k].q[0]][r] / rate[ratios[k].q[1]][r];
-    }
-    printf("throughput, %llu items between two processes, 64 B buffers from a 64 B class,"
-           " %d interleaved rounds: median (lowest-highest)\n", (unsigned long long)n, ROUNDS);
-    for (int k = 0; k < NR; k++) {
-        double lo, hi, med = median(rate[k], ROUNDS, &lo, &hi);
-        printf("  %s %7.2f (%.2f-%.2f) %s\n", what[k], med / 1e6, lo / 1e6, hi / 1e6, unit[k]);
-    }
-    for (int k = 0; k < NQ; k++) {
-        double lo, hi, med = median(ratio[k], ROUNDS, &lo, &hi);
-        printf("  ratio %s %5.2f (%.2f-%.2f)\n", ratios[k].what, med, lo, hi);
-    }
+    if (!only || !strcmp(only, "throughput"))
+        for (size_t k = 0; k < sizeof tp_sets / sizeof tp_sets[0]; k++)
+            throughput_set(&tp_sets[k], n);
 
-alloc:
     if (only && strcmp(only, "alloc"))
         return 0;
     double ar = alloc_release_ns(n, &malloc_ns);
