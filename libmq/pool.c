@@ -39,6 +39,30 @@ static int mq__lowest_first(const mq_arena *a, uint32_t pool)
     return a->layout.pools[pool].size >= 4096;
 }
 
+/* Stacks the buffers of bitmap word w whose bits are set in `got`, to be handed out
+ * in ascending order when `ascending`, else descending.
+ *
+ * Page-sized buffers go in ascending order: a consumer reading a batch of them then
+ * reads up through memory, and the CPU's prefetchers carry on from one page into
+ * the next. Handed out highest first, a 4 KiB buffer written by the other core
+ * took its reader 1300-1400 cycles instead of 700, and bench_core's 4 KiB set ran
+ * 10-15% slower. Small buffers go the other way: in ascending order bench_core's
+ * 64 B set ran 15-20% slower, for a reason not found (doc/ownership.md). */
+static void mq__claim_push(mq_arena *a, uint32_t pool, uint32_t w, uint64_t got,
+                           int ascending)
+{
+    uint32_t count = a->layout.pools[pool].count;
+
+    while (got) {
+        uint32_t b = ascending ? 63 - (uint32_t)__builtin_clzll(got)
+                               : (uint32_t)__builtin_ctzll(got);
+        uint32_t i = w * 64 + b;
+        got &= ~(1ULL << b);
+        if (i < count) /* a stray bit past the end is dropped */
+            a->claim[pool][a->claim_n[pool]++] = a->pool_first[pool] + i;
+    }
+}
+
 int mq__pool_claim(mq_arena *a, uint32_t pool, uint32_t *idx)
 {
     if (a->claim_n[pool] > 0) { /* first, as most claims of a batch end here */
@@ -48,7 +72,8 @@ int mq__pool_claim(mq_arena *a, uint32_t pool, uint32_t *idx)
     _Atomic uint64_t *bm = mq__bitmap(a) + a->pool_bitmap_word[pool];
     uint32_t count = a->layout.pools[pool].count;
     uint32_t words = (count + 63) / 64;
-    uint32_t start = mq__lowest_first(a, pool) ? 0 : a->alloc_cursor[pool] % words;
+    int low = mq__lowest_first(a, pool);
+    uint32_t start = low ? 0 : a->alloc_cursor[pool] % words;
     uint32_t batch = mq__batch(a, pool);
 
     for (uint32_t k = 0; k < words; k++) {
@@ -62,19 +87,7 @@ int mq__pool_claim(mq_arena *a, uint32_t pool, uint32_t *idx)
             }
             uint64_t got = atomic_fetch_and(&bm[w], ~want) & want;
             a->alloc_cursor[pool] = w + 1;
-            /* Highest bit first into the stack of claims, so that they come off
-             * it in ascending order: a consumer reading a batch of page-sized
-             * buffers then reads up through memory, which the CPU's prefetchers
-             * follow from one page into the next. Handed out highest first, a
-             * 4 KiB buffer written by the other core took its reader 1300-1400
-             * cycles instead of 700, and bench_core's 4 KiB set ran 10-15%
-             * slower (doc/ownership.md). */
-            while (got) {
-                uint32_t i = w * 64 + 63 - (uint32_t)__builtin_clzll(got);
-                got &= ~(1ULL << (i % 64));
-                if (i < count) /* a stray bit past the end is dropped */
-                    a->claim[pool][a->claim_n[pool]++] = a->pool_first[pool] + i;
-            }
+            mq__claim_push(a, pool, w, got, low);
             if (a->claim_n[pool] > 0) {
                 *idx = a->claim[pool][--a->claim_n[pool]];
                 return 0;
