@@ -288,7 +288,6 @@ int mq_buf_share(mq_arena *a, mq_id id, unsigned n, mq_id *out)
     return 0;
 }
 
-
 int mq_buf_writable(mq_arena *a, mq_id *id)
 {
     uint64_t st;

@@ -50,14 +50,32 @@ static int push_value(struct pair *p, uint32_t v)
     return mq_queue_push(p->prod, (uint32_t)p->conn, id, 0);
 }
 
-static uint32_t pop_value(struct pair *p)
+/* The value in the consumer's buffer id, which it then releases. */
+static uint32_t release_value(struct pair *p, mq_id id)
 {
-    mq_id id;
     uint32_t v;
-    ck_assert_int_eq(mq_queue_pop(p->cons, (uint32_t)p->conn, &id, 0), 0);
     memcpy(&v, mq_buf_data(p->cons, id), 4);
     ck_assert_int_eq(mq_buf_release(p->cons, id), 0);
     return v;
+}
+
+static uint32_t pop_value(struct pair *p)
+{
+    mq_id id;
+    ck_assert_int_eq(mq_queue_pop(p->cons, (uint32_t)p->conn, &id, 0), 0);
+    return release_value(p, id);
+}
+
+/* The queue's flow statistics are exactly these. */
+static void assert_flow(const struct pair *p, uint64_t pushed, uint64_t popped, uint64_t bytes,
+                        uint64_t hwm)
+{
+    mq_queue_stats st;
+    ck_assert_int_eq(mq_queue_stats_get(p->a, (uint32_t)p->conn, &st), 0);
+    ck_assert_uint_eq(st.pushed, pushed);
+    ck_assert_uint_eq(st.popped, popped);
+    ck_assert_uint_eq(st.bytes, bytes);
+    ck_assert_uint_eq(st.hwm, hwm);
 }
 
 START_TEST(test_queue_is_fifo_and_counts)
@@ -77,11 +95,8 @@ START_TEST(test_queue_is_fifo_and_counts)
     }
     /* The refused push left its buffer with the producer: 5 of them. */
     ck_assert_int_eq(mq_arena_slot_leave(p.prod), 5);
+    assert_flow(&p, 40, 40, 160, 8);
     ck_assert_int_eq(mq_queue_stats_get(p.a, 0, &st), 0);
-    ck_assert_uint_eq(st.pushed, 40);
-    ck_assert_uint_eq(st.popped, 40);
-    ck_assert_uint_eq(st.bytes, 160);
-    ck_assert_uint_eq(st.hwm, 8);
     ck_assert_uint_eq(st.drops, 0);
     ck_assert_uint_eq(st.size, 0);
     tu_assert_pools_full(p.a);
@@ -202,12 +217,8 @@ START_TEST(test_batches_push_what_fits_and_pop_in_order)
     ck_assert_int_eq(mq_queue_push_many(p.prod, 0, ids + 8, 2, 0), 2);
     ck_assert_int_eq(mq_queue_pop_many(p.cons, 0, got + 5, MQ_QUEUE_BATCH, 0), 5);
     ck_assert_int_eq(mq_queue_pop_many(p.cons, 0, got, 1, 0), MQ_EAGAIN);
-    for (uint32_t i = 0; i < 10; i++) {
-        uint32_t v;
-        memcpy(&v, mq_buf_data(p.cons, got[i]), 4);
-        ck_assert_uint_eq(v, 100 + i);
-        ck_assert_int_eq(mq_buf_release(p.cons, got[i]), 0);
-    }
+    for (uint32_t i = 0; i < 10; i++)
+        ck_assert_uint_eq(release_value(&p, got[i]), 100 + i);
 
     /* All or nothing when one id is not the caller's, or is there twice. */
     alloc_values(&p, ids, 2, 0);
@@ -225,11 +236,7 @@ START_TEST(test_batches_push_what_fits_and_pop_in_order)
     ck_assert_int_eq(mq_buf_release(p.prod, ids[0]), 0);
     for (int i = 0; i < 2; i++)
         ck_assert_int_eq(mq_buf_release(p.cons, got[i]), 0);
-    ck_assert_int_eq(mq_queue_stats_get(p.a, 0, &st), 0);
-    ck_assert_uint_eq(st.pushed, 12);
-    ck_assert_uint_eq(st.popped, 12);
-    ck_assert_uint_eq(st.bytes, 48);
-    ck_assert_uint_eq(st.hwm, 8);
+    assert_flow(&p, 12, 12, 48, 8);
     tu_assert_pools_full(p.a);
 }
 END_TEST
@@ -250,12 +257,8 @@ START_TEST(test_batches_follow_the_drop_policies)
             done += rc;
         }
         ck_assert_int_eq(mq_queue_pop_many(p->cons, 0, got, 4, 0), 4);
-        for (uint32_t i = 0; i < 4; i++) {
-            uint32_t v;
-            memcpy(&v, mq_buf_data(p->cons, got[i]), 4);
-            ck_assert_uint_eq(v, k ? i + 2 : i); /* oldest dropped: 2..5; newest: 0..3 */
-            ck_assert_int_eq(mq_buf_release(p->cons, got[i]), 0);
-        }
+        for (uint32_t i = 0; i < 4; i++) /* oldest dropped: 2..5; newest: 0..3 */
+            ck_assert_uint_eq(release_value(p, got[i]), k ? i + 2 : i);
         ck_assert_int_eq(mq_queue_stats_get(p->a, 0, &st), 0);
         ck_assert_uint_eq(st.drops, 2);
         tu_assert_pools_full(p->a);
