@@ -59,6 +59,7 @@ struct mq_block_ctx {
     int64_t hb_ns;
     int restarts;
     uint64_t items_in, items_out; /* during one work call */
+    int64_t waited_ns;   /* of this work call, spent waiting in libmq (not busy) */
     int64_t start_mono;  /* the graph's start: origin of relative timestamps */
     int64_t call_by;     /* mq_block_call_by: 0, or when work must run next */
     int end_called;      /* MQ_BLOCK_CALL_AT_END: the last call was made */
@@ -212,6 +213,35 @@ int mq_in_timestamp(mq_block_ctx *c, int port, mq_timestamp *ts)
     return 0;
 }
 
+/* A buffer of `bytes`, waiting (and beating) until one is free. Only a wait that
+ * happens is timed: the time goes to waited_ns, not to the block's busy time. */
+static int mq__alloc_waiting(mq_block_ctx *c, size_t bytes, mq_id *id)
+{
+    int rc = mq_buf_alloc(c->a, bytes, 0, id);
+
+    if (rc != MQ_ENOBUFS)
+        return rc;
+    int64_t t0 = mq_now_ns();
+    while ((rc = mq_buf_alloc(c->a, bytes, c->hb_ns, id)) == MQ_ETIMEDOUT)
+        mq_arena_heartbeat(c->a);
+    c->waited_ns += mq_now_ns() - t0;
+    return rc;
+}
+
+/* A push that waits for room the same way. */
+static int mq__push_waiting(mq_block_ctx *c, int conn, mq_id id)
+{
+    int rc = mq_queue_push(c->a, (uint32_t)conn, id, 0);
+
+    if (rc != MQ_EAGAIN)
+        return rc;
+    int64_t t0 = mq_now_ns();
+    while ((rc = mq_queue_push(c->a, (uint32_t)conn, id, c->hb_ns)) == MQ_ETIMEDOUT)
+        mq_arena_heartbeat(c->a);
+    c->waited_ns += mq_now_ns() - t0;
+    return rc;
+}
+
 /* A new buffer with the current buffer of input `port`'s data, length and
  * timestamp, waiting (and beating) until one is free. */
 static int mq__copy_input(mq_block_ctx *c, int port, mq_id *copy)
@@ -220,9 +250,7 @@ static int mq__copy_input(mq_block_ctx *c, int port, mq_id *copy)
     mq_timestamp ts;
     int rc;
 
-    while ((rc = mq_buf_alloc(c->a, len, c->hb_ns, copy)) == MQ_ETIMEDOUT)
-        mq_arena_heartbeat(c->a);
-    if (rc < 0)
+    if ((rc = mq__alloc_waiting(c, len, copy)) < 0)
         return rc;
     memcpy(mq_buf_data(c->a, *copy), mq_buf_data(c->a, c->in[port].cur), len);
     mq_buf_set_length(c->a, *copy, len);
@@ -304,9 +332,7 @@ static int mq__send(mq_block_ctx *c, int o, mq_id id, uint64_t items)
     else if ((rc = mq_buf_share(c->a, id, (unsigned)k, ids)) < 0)
         return rc;
     for (int j = 0; j < k; j++) {
-        int conn = out->conn[live[j]];
-        while ((rc = mq_queue_push(c->a, (uint32_t)conn, ids[j], c->hb_ns)) == MQ_ETIMEDOUT)
-            mq_arena_heartbeat(c->a);
+        rc = mq__push_waiting(c, out->conn[live[j]], ids[j]);
         if (rc == MQ_EPIPE) {
             out->dead[live[j]] = 1;
             mq_buf_release(c->a, ids[j]);
@@ -341,9 +367,7 @@ void *mq_out_alloc(mq_block_ctx *c, int port, size_t bytes)
     }
     out = &c->out[port];
     mq__drop_pending(c, port);
-    while ((rc = mq_buf_alloc(c->a, bytes, c->hb_ns, &out->pending)) == MQ_ETIMEDOUT)
-        mq_arena_heartbeat(c->a);
-    if (rc < 0) {
+    if ((rc = mq__alloc_waiting(c, bytes, &out->pending)) < 0) {
         mq_block_error(c, "output %d: no buffer of %zu bytes: %s", port, bytes,
                        mq_strerror(rc));
         return NULL;
@@ -481,14 +505,17 @@ void mq_block_stamp(const mq_block_ctx *c, double rate, int64_t first, size_t n,
 
 int mq_block_sleep_until(mq_block_ctx *c, int64_t deadline_ns)
 {
+    int64_t t0 = mq_now_ns();
+
     mq_queue_flush(c->a, 0);
     for (;;) {
         mq_arena_heartbeat(c->a);
-        if (mq_arena_stop_requested(c->a))
-            return 1;
         int64_t now = mq_now_ns(), left = deadline_ns - now;
-        if (left <= 0)
-            return 0;
+        int stop = mq_arena_stop_requested(c->a);
+        if (stop || left <= 0) {
+            c->waited_ns += now - t0; /* asleep is not busy */
+            return stop;
+        }
         if (left > c->hb_ns)
             left = c->hb_ns;
         struct timespec t = {(time_t)((now + left) / 1000000000),
@@ -717,13 +744,15 @@ static int mq__loop(mq_block_ctx *c, void *state)
         if (c->n_in > 0 && mq__all_ended(c))
             c->end_called = 1;
         c->items_in = c->items_out = 0;
+        c->waited_ns = 0;
         rc = c->d->work(c, state);
         if (rc == MQ_WORK_OK || rc == MQ_WORK_DONE)
             mq__consume_inputs(c);
         else
             mq__forget_takes(c);
+        int64_t busy = mq_now_ns() - t0 - c->waited_ns;
         mq_registry_block_account(c->a, c->block, c->items_in, c->items_out,
-                                  (uint64_t)(mq_now_ns() - t0));
+                                  busy > 0 ? (uint64_t)busy : 0);
         mq_queue_flush(c->a, MQ__FLUSH_AGE_NS);
         need_more = 0;
         switch (rc) {
