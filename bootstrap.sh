@@ -6,7 +6,7 @@
 set -eu
 cd "$(dirname "$0")"
 
-PKGS="build-essential autoconf automake libtool pkg-config libyaml-dev libuv1-dev check"
+PKGS="build-essential autoconf automake libtool pkg-config libyaml-dev libuv1-dev libjansson-dev check"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

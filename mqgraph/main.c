@@ -1,11 +1,14 @@
-/* main.c - the mqgraph command line: run, validate, blocks, dot. */
+/* main.c - the mqgraph command line: run, validate, blocks, dot, and the commands
+ * that talk to running graphs (client.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mq.h"
 #include "catalog.h"
+#include "client.h"
 #include "graph.h"
+#include "proctitle.h"
 #include "supervise.h"
 #include "validate.h"
 
@@ -19,6 +22,12 @@ static const char *usage_main =
     "  validate FILE [--set VAR=VALUE]...        check a graph without running it\n"
     "  blocks [NAME]                             list block types, or show one\n"
     "  dot FILE                                  print the graph as Graphviz\n"
+    "\n"
+    "commands for running graphs (GRAPH: its name, or NAME:PID):\n"
+    "  list                                      this user's running graphs\n"
+    "  status GRAPH [--json]                     blocks, connections, pools, rates\n"
+    "  events GRAPH [--all] [--count N]          what happens, as it happens\n"
+    "  stop GRAPH                                a graceful stop; the run exits 0\n"
     "\n"
     "Block modules are found in $MQ_BLOCK_PATH (colon-separated) and the installed\n"
     "block directory. 'mqgraph COMMAND --help' describes a command.\n";
@@ -200,6 +209,7 @@ int main(int argc, char **argv)
     int quiet = 0, status;
     mqg_graph *g;
 
+    proctitle_init(argc, argv);
     if (argc < 2) {
         fputs(usage_main, stderr);
         return EXIT_USAGE;
@@ -215,6 +225,13 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "blocks"))
         return cmd_blocks(argc - 2, argv + 2);
+    if (client_usage(cmd)) {
+        if (wants_help(argc - 2, argv + 2)) {
+            fputs(client_usage(cmd), stdout);
+            return 0;
+        }
+        return client_main(cmd, argc - 2, argv + 2);
+    }
     const char *usage = !strcmp(cmd, "run")        ? usage_run
                         : !strcmp(cmd, "validate") ? usage_validate
                         : !strcmp(cmd, "dot")      ? usage_dot

@@ -18,6 +18,7 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <time.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -31,41 +32,17 @@
 
 #include "mq.h"
 #include "block.h"
+#include "control.h"
+#include "ctldir.h"
+#include "events.h"
+#include "proctitle.h"
+#include "status.h"
+#include "sup.h"
 #include "supervise.h"
 #include "validate.h"
 
 #define GRACE_MS 5000
 #define BACKOFF_RESET_NS 10000000000LL /* 10 s */
-
-struct child {
-    struct sup *s;
-    pid_t pid;
-    int running;
-    int64_t status;  /* exit status */
-    int term_signal;
-    int idx;
-    int restarts;    /* processes started after the first */
-    int backoff_step; /* restarts since the last life that lasted a while */
-    int64_t started_ns;
-    int waiting;     /* a restart is scheduled on `timer` */
-    uv_timer_t timer;
-};
-
-struct sup {
-    mqg_graph *g;
-    mq_arena *a;
-    uv_loop_t *loop;
-    const mqg_catalog *cat;
-    struct child *kids;
-    int running;
-    int pending;      /* restarts scheduled */
-    int failed;
-    int stop_signal;  /* the signal that stopped the graph, or 0 */
-    int forced;
-    uv_signal_t sigint, sigterm, sigchld;
-    uv_timer_t grace, beat;
-    int64_t t0;
-};
 
 static void kill_all(struct sup *s)
 {
@@ -87,11 +64,12 @@ static void cut_block(struct sup *s, int b);
 
 /* Graceful stop: sources finish, end of stream drains the rest. A block waiting to
  * be restarted is not: its neighbours see its streams end instead. */
-static void begin_stop(struct sup *s)
+void sup_begin_stop(struct sup *s)
 {
-    if (uv_is_active((uv_handle_t *)&s->grace))
+    if (uv_is_active((uv_handle_t *)&s->grace) || s->finished)
         return;
     mq_arena_request_stop(s->a);
+    ev_emit(s, "graph", json_pack("{s:s}", "state", "stopping"));
     uv_timer_start(&s->grace, on_grace, GRACE_MS, 0);
     for (int i = 0; i < s->g->n_blocks; i++)
         if (s->kids[i].waiting) {
@@ -112,7 +90,7 @@ static void on_signal(uv_signal_t *h, int signum)
     }
     s->stop_signal = signum;
     fprintf(stderr, "mqgraph: %s: stopping the graph (again to force)\n", strsignal(signum));
-    begin_stop(s);
+    sup_begin_stop(s);
 }
 
 /* A failed block's queues: its outputs end, its inputs stop accepting, so its
@@ -133,21 +111,26 @@ static void fail_block(struct sup *s, int b)
 {
     mq_arena_fail(s->a);
     cut_block(s, b);
-    begin_stop(s);
+    sup_begin_stop(s);
 }
 
 static void on_close(uv_handle_t *h) { (void)h; }
 
 static void maybe_finish(struct sup *s)
 {
-    if (s->running > 0 || s->pending > 0)
+    if (s->running > 0 || s->pending > 0 || s->finished)
         return;
+    s->finished = 1;
+    ev_emit(s, "graph", json_pack("{s:s}", "state", "finished"));
+    ctl_stop(s);
     for (int i = 0; i < s->g->n_blocks; i++)
         uv_close((uv_handle_t *)&s->kids[i].timer, on_close);
     uv_timer_stop(&s->grace);
     uv_timer_stop(&s->beat);
+    uv_timer_stop(&s->tick);
     uv_close((uv_handle_t *)&s->grace, on_close);
     uv_close((uv_handle_t *)&s->beat, on_close);
+    uv_close((uv_handle_t *)&s->tick, on_close);
     uv_close((uv_handle_t *)&s->sigint, on_close);
     uv_close((uv_handle_t *)&s->sigterm, on_close);
     uv_close((uv_handle_t *)&s->sigchld, on_close);
@@ -222,6 +205,9 @@ static void schedule_restart(struct sup *s, struct child *c, const char *why, in
     c->waiting = 1;
     s->pending++;
     uv_timer_start(&c->timer, on_restart, (uint64_t)ms, 0);
+    ev_block(s, "restarting", c->idx,
+             json_pack("{s:I, s:i, s:i}", "in_ms", (json_int_t)ms, "restart", c->restarts,
+                       "max_restarts", b->max_restarts));
 }
 
 /* Releases what the dead child held; returns how many references that was, and
@@ -258,10 +244,17 @@ static void child_exited(struct sup *s, struct child *c, int64_t status, int ter
                  strsignal(term_signal));
     else
         snprintf(why, sizeof why, "failed with exit status %d", (int)status);
+    if (!failed)
+        ev_block(s, "finished", c->idx, NULL);
     if (failed) {
+        uint64_t bytes = 0;
+        int lost = reclaim(s, c, &bytes);
+        ev_block(s, "died", c->idx,
+                 json_pack("{s:o, s:o, s:i, s:I, s:b}", "signal",
+                           term_signal ? json_integer(term_signal) : json_null(), "exit_status",
+                           term_signal ? json_null() : json_integer(status), "lost_buffers",
+                           lost, "lost_bytes", (json_int_t)bytes, "restart", may_restart));
         if (may_restart) {
-            uint64_t bytes = 0;
-            int lost = reclaim(s, c, &bytes);
             schedule_restart(s, c, why, lost, bytes);
             return;
         }
@@ -273,7 +266,6 @@ static void child_exited(struct sup *s, struct child *c, int64_t status, int ter
                 fprintf(stderr, " (after %d restart%s)", c->restarts, c->restarts == 1 ? "" : "s");
             fputc('\n', stderr);
         }
-        reclaim(s, c, NULL);
         fail_block(s, c->idx);
     } else if (b->restart != MQG_RESTART_NEVER) {
         /* It left its streams open for a restart (mq_run_opts.restartable). */
@@ -317,9 +309,19 @@ static void on_beat(uv_timer_t *t)
                             "killing it as hung\n",
                     s->g->blocks[i].name, (int)s->kids[i].pid,
                     (long long)((now - si.heartbeat_ns) / 1000000));
+            ev_block(s, "hung", i,
+                     json_pack("{s:I}", "heartbeat_age_ms",
+                               (json_int_t)((now - si.heartbeat_ns) / 1000000)));
             kill(s->kids[i].pid, SIGKILL);
         }
     }
+    status_pool_low(s);
+    ctl_tick(s);
+}
+
+static void on_tick(uv_timer_t *t)
+{
+    status_sample(t->data);
 }
 
 /* The child: runs block i in this process and never returns. It inherited the
@@ -338,6 +340,7 @@ static void child_main(struct sup *s, int i, pid_t parent)
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)
         _exit(3); /* the supervisor died before the prctl */
+    proctitle_block(s->g->name, b->name);
     /* The supervisor handles SIGINT and SIGTERM (a terminal sends them to the whole
      * process group); the block stops through the graph's stop flag and end of
      * stream. */
@@ -382,7 +385,38 @@ static int spawn(struct sup *s, int i)
     c->idx = i;
     c->running = 1;
     s->running++;
+    if (c->ever_started)
+        ev_block(s, "restarted", i, json_pack("{s:i}", "restarts", c->restarts));
+    else
+        ev_block(s, "started", i, NULL);
+    c->ever_started = 1;
     return 0;
+}
+
+const char *sup_state(const struct sup *s)
+{
+    if (s->finished)
+        return "finished";
+    if (s->failed || mq_arena_failed(s->a))
+        return "failed";
+    return mq_arena_stop_requested(s->a) ? "stopping" : "running";
+}
+
+const char *sup_block_state(const struct sup *s, int b)
+{
+    const struct child *c = &s->kids[b];
+    mq_slot_info si;
+
+    if (c->waiting)
+        return "restarting";
+    if (c->running)
+        return mq_arena_slot_info(s->a, (uint32_t)b, &si) == 0 && si.state == MQ_SLOT_ACTIVE &&
+                       si.pid == c->pid && mq_arena_started(s->a)
+                   ? "running"
+                   : "starting";
+    if (!c->ever_started)
+        return "starting";
+    return c->status || c->term_signal ? "failed" : "finished";
 }
 
 static int build_arena(struct sup *s)
@@ -530,29 +564,65 @@ static void remove_stale_arenas(const char *ours)
         closedir(d);
 }
 
+/* Sockets left by supervisors that died: removed, and said so. */
+static void remove_stale_sockets(void)
+{
+    ctl_entry *v;
+    int n, removed;
+    char err[512];
+
+    if (ctldir_scan(&v, &n, &removed, err, sizeof err) == 0) {
+        if (removed)
+            fprintf(stderr, "mqgraph: removed %d control socket%s left by runs that died\n",
+                    removed, removed == 1 ? "" : "s");
+        free(v);
+    }
+}
+
 int supervise_run(mqg_graph *g, const mqg_catalog *cat, int quiet)
 {
     struct sup s = {.g = g, .cat = cat};
+    struct timespec rt;
+    char err[512];
     int rc;
 
     s.kids = calloc((size_t)g->n_blocks, sizeof *s.kids);
+    s.ev = calloc(1, sizeof *s.ev);
     s.loop = uv_default_loop();
-    if (!s.kids)
+    if (!s.kids || !s.ev) {
+        free(s.kids);
+        free(s.ev);
         return 1;
+    }
     if ((rc = build_arena(&s)) < 0) {
         fprintf(stderr, "mqgraph: %s: cannot create the arena: %s\n", g->file, mq_strerror(rc));
         if (s.a)
             mq_arena_destroy(s.a);
         free(s.kids);
+        free(s.ev);
         return 1;
     }
     remove_stale_arenas(mq_arena_shm_name(s.a));
+    remove_stale_sockets();
+    s.t0 = mq_now_ns();
+    clock_gettime(CLOCK_REALTIME, &rt);
+    s.t0_real = (int64_t)rt.tv_sec * 1000000000 + rt.tv_nsec;
+    if (status_init(&s) < 0) {
+        fprintf(stderr, "mqgraph: out of memory\n");
+        status_free(&s);
+        mq_arena_destroy(s.a);
+        free(s.kids);
+        free(s.ev);
+        return 1;
+    }
     uv_signal_init(s.loop, &s.sigint);
     uv_signal_init(s.loop, &s.sigterm);
     uv_signal_init(s.loop, &s.sigchld);
     uv_timer_init(s.loop, &s.grace);
     uv_timer_init(s.loop, &s.beat);
+    uv_timer_init(s.loop, &s.tick);
     s.sigint.data = s.sigterm.data = s.sigchld.data = s.grace.data = s.beat.data = &s;
+    s.tick.data = &s;
     uv_signal_start(&s.sigchld, on_sigchld, SIGCHLD); /* before the first fork */
     uv_signal_start(&s.sigint, on_signal, SIGINT);
     uv_signal_start(&s.sigterm, on_signal, SIGTERM);
@@ -562,8 +632,12 @@ int supervise_run(mqg_graph *g, const mqg_catalog *cat, int quiet)
         uv_timer_init(s.loop, &s.kids[i].timer);
         s.kids[i].timer.data = &s.kids[i];
     }
+    /* Without a socket the graph still runs; only the live view is missing. */
+    if (ctl_start(&s, err, sizeof err) < 0)
+        fprintf(stderr, "mqgraph: warning: no control socket: %s\n", err);
     uv_timer_start(&s.beat, on_beat, (uint64_t)g->heartbeat_ms, (uint64_t)g->heartbeat_ms);
-    s.t0 = mq_now_ns();
+    uv_timer_start(&s.tick, on_tick, 1000, 1000);
+    ev_emit(&s, "graph", json_pack("{s:s}", "state", "starting"));
     for (int i = 0; i < g->n_blocks; i++) {
         if ((rc = spawn(&s, i)) < 0) {
             fprintf(stderr, "mqgraph: cannot start block '%s': %s\n", g->blocks[i].name,
@@ -575,6 +649,7 @@ int supervise_run(mqg_graph *g, const mqg_catalog *cat, int quiet)
         }
     }
     mq_arena_start(s.a); /* every block has its process: let them run */
+    ev_emit(&s, "graph", json_pack("{s:s}", "state", "running"));
     maybe_finish(&s);
     uv_run(s.loop, UV_RUN_DEFAULT);
     if (!quiet)
@@ -588,6 +663,8 @@ int supervise_run(mqg_graph *g, const mqg_catalog *cat, int quiet)
     }
     mq_arena_destroy(s.a);
     uv_loop_close(s.loop);
+    status_free(&s);
+    ev_free(s.ev);
     free(s.kids);
     if (s.stop_signal)
         return 128 + s.stop_signal;

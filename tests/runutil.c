@@ -160,6 +160,11 @@ char *read_file(const char *path, size_t *len)
 
 pid_t start(const char *const *args)
 {
+    return start_to(args, "out.txt", "err.txt");
+}
+
+pid_t start_to(const char *const *args, const char *out, const char *err)
+{
     pid_t pid = fork();
     /* Not ck_assert: the child would run it too, and two processes writing
      * Check's location messages at once garble them ("Bad message type"). */
@@ -172,8 +177,8 @@ pid_t start(const char *const *args)
         for (int i = 0; args[i] && n < 15; i++)
             argv[n++] = args[i];
         argv[n] = NULL;
-        int o = open("out.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int e = open("err.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         dup2(o, 1);
         dup2(e, 2);
 #ifdef MQGRAPH_LIBS
@@ -196,6 +201,11 @@ int finish(pid_t pid)
 int run(const char *const *args)
 {
     return finish(start(args));
+}
+
+int run_to(const char *const *args, const char *out, const char *err)
+{
+    return finish(start_to(args, out, err));
 }
 
 double *read_numbers(const char *path, size_t *n)

@@ -39,6 +39,10 @@ double *read_numbers(const char *path, size_t *n);
 pid_t start(const char *const *args);
 int finish(pid_t pid);
 int run(const char *const *args);
+/* The same with stdout and stderr to the files named (a graph running in the
+ * background and the commands talking to it each have their own). */
+pid_t start_to(const char *const *args, const char *out, const char *err);
+int run_to(const char *const *args, const char *out, const char *err);
 
 /* `yaml` written to NAME SFX.yaml and run (with --quiet if `quiet`; the graph is
  * named NAME SFX); returns the exit status. */

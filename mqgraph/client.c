@@ -1,0 +1,281 @@
+/* client.c - the subcommands that talk to running graphs (see client.h). Each
+ * connects to the graph's control socket, sends one request and prints what comes
+ * back; the protocol is in doc/control.md. Exit status: 0 done, 1 the graph was
+ * not found or refused the request, 2 bad arguments. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "ctlclient.h"
+#include "view.h"
+
+#define EXIT_USAGE 2
+#define CALL_MS 5000 /* a supervisor answers at once; this is for one that hangs */
+
+struct sub {
+    const char *name;
+    const char *usage;
+    int (*run)(int argc, char **argv);
+};
+
+static int parse_flags(int argc, char **argv, const char *const *flags, int *set,
+                       const char **pos, int n_pos, const char *usage);
+
+/* ---- helpers ------------------------------------------------------------------------ */
+
+static int fail(const char *what, const char *err)
+{
+    fprintf(stderr, "mqgraph %s: %s\n", what, err);
+    return 1;
+}
+
+static void print_json(const json_t *v)
+{
+    char *text = json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    if (text)
+        puts(text);
+    free(text);
+}
+
+/* One request to graph `spec`; the reply in *reply. */
+static int call(const char *what, const char *spec, json_t *req, json_t **reply)
+{
+    char err[1024];
+    ctlc c;
+
+    if (ctlc_open(&c, spec, err, sizeof err) < 0) {
+        json_decref(req);
+        return fail(what, err);
+    }
+    int rc = ctlc_call(&c, req, reply, CALL_MS, err, sizeof err);
+    ctlc_close(&c);
+    return rc < 0 ? fail(what, err) : 0;
+}
+
+/* ---- list ------------------------------------------------------------------------- */
+
+static int run_list(int argc, char **argv)
+{
+    static const char *const flags[] = {"--json", NULL};
+    int json = 0, n;
+    ctl_entry *v;
+    char err[1024];
+
+    if (parse_flags(argc, argv, flags, &json, NULL, 0, client_usage("list")) < 0)
+        return EXIT_USAGE;
+    if (ctldir_scan(&v, &n, NULL, err, sizeof err) < 0)
+        return fail("list", err);
+    json_t *all = json_array();
+    if (!json)
+        printf("%-24s %8s %10s %7s %-9s %s\n", "graph", "pid", "uptime s", "blocks", "state",
+               "file");
+    for (int i = 0; i < n; i++) {
+        json_t *info = NULL;
+        ctlc c;
+        if (ctlc_open_path(&c, v[i].path, err, sizeof err) < 0)
+            continue; /* its owner is not listening (starting, or not a supervisor) */
+        int rc = ctlc_call(&c, json_pack("{s:s}", "cmd", "info"), &info, CALL_MS, err, sizeof err);
+        ctlc_close(&c);
+        if (rc < 0)
+            continue;
+        json_object_del(info, "ok");
+        if (json)
+            json_array_append(all, info);
+        else
+            printf("%-24s %8lld %10.1f %7lld %-9s %s\n",
+                   json_string_value(json_object_get(info, "name")),
+                   (long long)json_integer_value(json_object_get(info, "pid")),
+                   json_number_value(json_object_get(info, "uptime_s")),
+                   (long long)json_integer_value(json_object_get(info, "n_blocks")),
+                   json_string_value(json_object_get(info, "state")),
+                   json_string_value(json_object_get(info, "file")));
+        json_decref(info);
+    }
+    if (json)
+        print_json(all);
+    json_decref(all);
+    free(v);
+    return 0;
+}
+
+/* ---- status, stop, events ------------------------------------------------------------ */
+
+static int run_status(int argc, char **argv)
+{
+    static const char *const flags[] = {"--json", NULL};
+    const char *graph;
+    json_t *st;
+    int json = 0;
+
+    if (parse_flags(argc, argv, flags, &json, &graph, 1, client_usage("status")) < 0)
+        return EXIT_USAGE;
+    if (call("status", graph, json_pack("{s:s}", "cmd", "status"), &st))
+        return 1;
+    if (json)
+        print_json(st);
+    else
+        view_status(stdout, st);
+    json_decref(st);
+    return 0;
+}
+
+static int run_stop(int argc, char **argv)
+{
+    static const char *const flags[] = {"--no-wait", NULL};
+    const char *graph;
+    char err[1024];
+    int nowait = 0;
+    json_t *reply, *line;
+    ctlc c;
+
+    if (parse_flags(argc, argv, flags, &nowait, &graph, 1, client_usage("stop")) < 0)
+        return EXIT_USAGE;
+    if (ctlc_open(&c, graph, err, sizeof err) < 0)
+        return fail("stop", err);
+    if (ctlc_call(&c, json_pack("{s:s}", "cmd", "stop"), &reply, CALL_MS, err, sizeof err) < 0) {
+        ctlc_close(&c);
+        return fail("stop", err);
+    }
+    json_decref(reply);
+    /* The supervisor closes the socket when the graph has ended. */
+    int rc = 1;
+    while (!nowait && (rc = ctlc_next(&c, &line, -1, err, sizeof err)) > 0)
+        json_decref(line);
+    ctlc_close(&c);
+    return rc < 0 ? fail("stop", err) : 0;
+}
+
+static int run_events(int argc, char **argv)
+{
+    static const char *const flags[] = {"--json", "--all", "--count", NULL};
+    const char *graph, *count = NULL;
+    int set[3] = {0, 0, 0};
+    json_t *reply, *ev;
+    char err[1024];
+    long want = -1, got = 0;
+    ctlc c;
+
+    const char *pos[2];
+    if (parse_flags(argc, argv, flags, set, pos, 1, client_usage("events")) < 0)
+        return EXIT_USAGE;
+    graph = pos[0];
+    if (set[2]) {
+        count = argv[set[2]];
+        char *end;
+        want = strtol(count, &end, 10);
+        if (want < 1 || *end) {
+            fprintf(stderr, "mqgraph events: --count needs a positive number, not '%s'\n", count);
+            return EXIT_USAGE;
+        }
+    }
+    if (ctlc_open(&c, graph, err, sizeof err) < 0)
+        return fail("events", err);
+    if (ctlc_call(&c, json_pack("{s:s, s:b}", "cmd", "events", "history", set[1] != 0), &reply,
+                  CALL_MS, err, sizeof err) < 0) {
+        ctlc_close(&c);
+        return fail("events", err);
+    }
+    json_decref(reply);
+    int rc;
+    while ((want < 0 || got < want) && (rc = ctlc_next(&c, &ev, -1, err, sizeof err)) > 0) {
+        if (set[0])
+            print_json(ev);
+        else
+            view_event(stdout, ev);
+        fflush(stdout);
+        json_decref(ev);
+        got++;
+    }
+    ctlc_close(&c);
+    if (want > 0 && got < want)
+        return fail("events", "the graph ended");
+    return 0;
+}
+
+/* ---- the table ------------------------------------------------------------------------ */
+
+static const struct sub subs[] = {
+    {"list",
+     "usage: mqgraph list [--json]\n"
+     "Lists this user's running graphs: name, supervisor pid, uptime, blocks, state.\n",
+     run_list},
+    {"status",
+     "usage: mqgraph status GRAPH [--json]\n"
+     "Shows a running graph: every block (pid, state, restarts, heartbeat age, work\n"
+     "calls, items in and out per second, busy %), connection (fill/depth, buffers\n"
+     "and bytes per second, drops, stale, missed) and pool (in use, lowest free).\n"
+     "GRAPH is the graph's name, or NAME:PID when several share it. --json prints\n"
+     "the reply as one JSON document (doc/control.md).\n",
+     run_status},
+    {"stop",
+     "usage: mqgraph stop GRAPH [--no-wait]\n"
+     "Stops a running graph as one Ctrl-C does: sources finish and the graph drains;\n"
+     "its mqgraph run then exits 0. Waits until the graph has ended unless --no-wait.\n",
+     run_stop},
+    {"events",
+     "usage: mqgraph events GRAPH [--json] [--all] [--count N]\n"
+     "Prints the graph's events as they happen, one per line: blocks started,\n"
+     "finished, died, hung, restarting, restarted; parameters changed; messages\n"
+     "dropped; the graph's own state. --all first prints the last 1024 events,\n"
+     "--count N exits after N events, --json prints each as a JSON object.\n",
+     run_events},
+};
+
+const char *client_usage(const char *cmd)
+{
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+        if (!strcmp(subs[i].name, cmd))
+            return subs[i].usage;
+    return NULL;
+}
+
+int client_main(const char *cmd, int argc, char **argv)
+{
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+        if (!strcmp(subs[i].name, cmd))
+            return subs[i].run(argc, argv);
+    return EXIT_USAGE;
+}
+
+/* Flags (NULL-terminated `flags`; a flag ending in a value, like --count, takes the
+ * next argument, and set[i] is then its index in argv) and exactly n_pos
+ * positional arguments. Single-valued flags set set[i] = 1. */
+static int parse_flags(int argc, char **argv, const char *const *flags, int *set,
+                       const char **pos, int n_pos, const char *usage)
+{
+    static const char *const valued[] = {"--count", "--to", "--interval", "--depth", NULL};
+    int got = 0;
+
+    for (int i = 0; i < argc; i++) {
+        int f = -1;
+        for (int k = 0; flags[k] && f < 0; k++)
+            if (!strcmp(argv[i], flags[k]))
+                f = k;
+        if (f >= 0) {
+            int takes = 0;
+            for (int k = 0; valued[k]; k++)
+                takes |= !strcmp(flags[f], valued[k]);
+            if (takes && i + 1 >= argc) {
+                fprintf(stderr, "mqgraph: %s needs a value\n%s", argv[i], usage);
+                return -1;
+            }
+            set[f] = takes ? ++i : 1;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "mqgraph: unknown option '%s'\n%s", argv[i], usage);
+            return -1;
+        } else if (got < n_pos) {
+            pos[got++] = argv[i];
+        } else {
+            fprintf(stderr, "mqgraph: unexpected argument '%s'\n%s", argv[i], usage);
+            return -1;
+        }
+    }
+    if (got < n_pos) {
+        fprintf(stderr, "mqgraph: %s\n%s", n_pos == 1 ? "which graph? (mqgraph list shows them)"
+                                                      : "missing arguments",
+                usage);
+        return -1;
+    }
+    return 0;
+}

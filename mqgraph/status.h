@@ -1,0 +1,28 @@
+/* status.h - what a running graph reports about itself: `info` (a line of `mqgraph
+ * list`) and `status` (every block, connection, pool and tap, with rates), as JSON
+ * built from the supervisor's records and the arena's statistics. The schema is in
+ * doc/control.md.
+ *
+ * Rates come from two samples one second apart (status_sample, on the supervisor's
+ * tick), so they describe the last whole second; in the first second of a run they
+ * are averages since the start.
+ */
+#ifndef MQG_STATUS_H
+#define MQG_STATUS_H
+
+#include <jansson.h>
+
+struct sup;
+
+json_t *status_info(struct sup *s);
+json_t *status_json(struct sup *s);
+
+/* Takes a sample (the previous one becomes the base of the rates). */
+void status_sample(struct sup *s);
+/* The fewest free buffers of each pool, sampled at every heartbeat check. */
+void status_pool_low(struct sup *s);
+
+int status_init(struct sup *s);
+void status_free(struct sup *s);
+
+#endif

@@ -1,0 +1,77 @@
+/* sup.h - the supervisor's state, shared by its modules: supervise.c (children,
+ * signals, heartbeats), control.c (the control socket), status.c (what status
+ * reports) and events.c (what happened, for subscribers).
+ *
+ * Everything here is the supervisor's own memory. What it reads from the arena is
+ * written by block processes, so it is data to check, never to trust: indices are
+ * bounds-checked by libmq's accessors and counters are only reported.
+ */
+#ifndef MQG_SUP_H
+#define MQG_SUP_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <uv.h>
+
+#include "mq.h"
+#include "catalog.h"
+#include "graph.h"
+
+struct ctl;
+struct events;
+
+struct child {
+    struct sup *s;
+    pid_t pid;
+    int running;
+    int ever_started; /* a process was started for it at least once */
+    int64_t status;   /* exit status */
+    int term_signal;
+    int idx;
+    int restarts;     /* processes started after the first */
+    int backoff_step; /* restarts since the last life that lasted a while */
+    int64_t started_ns;
+    int waiting;      /* a restart is scheduled on `timer` */
+    uv_timer_t timer;
+};
+
+/* The figures of one moment, for rates: two samples a second apart. */
+struct sample {
+    int64_t t_ns;
+    uint64_t *items_in, *items_out, *busy_ns, *work_calls; /* per block */
+    uint64_t *buffers, *bytes;                             /* per connection */
+};
+
+struct sup {
+    mqg_graph *g;
+    mq_arena *a;
+    uv_loop_t *loop;
+    const mqg_catalog *cat;
+    struct child *kids;
+    int running;
+    int pending;      /* restarts scheduled */
+    int failed;
+    int stop_signal;  /* the signal that stopped the graph, or 0 */
+    int stop_control; /* stopped by `mqgraph stop`: a clean end, exit 0 */
+    int forced;
+    int finished;     /* no child left: the loop is closing */
+    uv_signal_t sigint, sigterm, sigchld;
+    uv_timer_t grace, beat, tick;
+    int64_t t0;       /* CLOCK_MONOTONIC at the start */
+    int64_t t0_real;  /* CLOCK_REALTIME at the start, ns */
+    struct sample prev, cur;
+    uint32_t *pool_low; /* the fewest free buffers each pool had at a heartbeat */
+    struct ctl *ctl;
+    struct events *ev;
+};
+
+/* Graceful stop, as one Ctrl-C: sources finish, end of stream drains the rest. */
+void sup_begin_stop(struct sup *s);
+
+/* "running", "stopping", "failed" or "finished". */
+const char *sup_state(const struct sup *s);
+
+/* One block's life: "starting", "running", "restarting", "finished", "failed". */
+const char *sup_block_state(const struct sup *s, int b);
+
+#endif
