@@ -31,16 +31,16 @@ struct clk {
 };
 
 static const mq_param_decl params[] = {
-    {"rate", MQ_PARAM_FLOAT, "1000", 1e-6, 1e9, NULL, "nominal buffers per second"},
-    {"items_per_buffer", MQ_PARAM_INT, "100", 1, 1048576, NULL, "items per buffer"},
-    {"drift_ppm", MQ_PARAM_FLOAT, "0", -1e5, 1e5, NULL, "clock error: the period is longer by ppm"},
-    {"jitter_ns", MQ_PARAM_INT, "0", 0, 1e12, NULL, "each timestamp moves by up to this, from seed"},
-    {"gap_every", MQ_PARAM_INT, "0", 0, 1e12, NULL, "after this many buffers, a gap (0: none)"},
-    {"gap_len", MQ_PARAM_INT, "1", 1, 1e12, NULL, "buffer slots left empty by each gap"},
-    {"start_ns", MQ_PARAM_INT, "0", -1e15, 1e15, NULL, "timestamp of slot 0"},
-    {"seed", MQ_PARAM_INT, "1", 0, 9.007199254740992e15, NULL, "seed of the jitter"},
-    {"buffers", MQ_PARAM_INT, "0", 0, 1e15, NULL, "how many buffers, then done (0: forever)"},
-    {"realtime", MQ_PARAM_BOOL, "false", 0, 0, NULL, "emit each buffer at its timestamp"},
+    {"rate", MQ_PARAM_FLOAT, "1000", 1e-6, 1e9, NULL, "nominal buffers per second", 0},
+    {"items_per_buffer", MQ_PARAM_INT, "100", 1, 1048576, NULL, "items per buffer", 0},
+    {"drift_ppm", MQ_PARAM_FLOAT, "0", -1e5, 1e5, NULL, "clock error: the period is longer by ppm", 0},
+    {"jitter_ns", MQ_PARAM_INT, "0", 0, 1e12, NULL, "each timestamp moves by up to this, from seed", 0},
+    {"gap_every", MQ_PARAM_INT, "0", 0, 1e12, NULL, "after this many buffers, a gap (0: none)", 0},
+    {"gap_len", MQ_PARAM_INT, "1", 1, 1e12, NULL, "buffer slots left empty by each gap", 0},
+    {"start_ns", MQ_PARAM_INT, "0", -1e15, 1e15, NULL, "timestamp of slot 0", 0},
+    {"seed", MQ_PARAM_INT, "1", 0, 9.007199254740992e15, NULL, "seed of the jitter", 0},
+    {"buffers", MQ_PARAM_INT, "0", 0, 1e15, NULL, "how many buffers, then done (0: forever)", 0},
+    {"realtime", MQ_PARAM_BOOL, "false", 0, 0, NULL, "emit each buffer at its timestamp", 0},
 };
 static const mq_port_decl out[] = {{.name = "out", .type = MQ_ITEM_F32}};
 

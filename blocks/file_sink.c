@@ -4,8 +4,8 @@
 #include "part_file.h"
 
 static const mq_param_decl params[] = {
-    {"path", MQ_PARAM_STRING, NULL, 0, 0, NULL, "the output file"},
-    {"type", MQ_PARAM_ENUM, "f32", 0, 0, "u8|i16|i32|f32|f64|c32|bytes", "item type"},
+    {"path", MQ_PARAM_STRING, NULL, 0, 0, NULL, "the output file", 0},
+    {"type", MQ_PARAM_ENUM, "f32", 0, 0, "u8|i16|i32|f32|f64|c32|bytes", "item type", 0},
 };
 static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type"}};
 

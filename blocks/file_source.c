@@ -16,10 +16,10 @@ struct fsrc {
 };
 
 static const mq_param_decl params[] = {
-    {"path", MQ_PARAM_STRING, NULL, 0, 0, NULL, "the file to read"},
-    {"type", MQ_PARAM_ENUM, "f32", 0, 0, "u8|i16|i32|f32|f64|c32|bytes", "item type"},
-    {"repeat", MQ_PARAM_BOOL, "false", 0, 0, NULL, "start again at the end of the file"},
-    {"items_per_buffer", MQ_PARAM_INT, "4096", 1, 1048576, NULL, "items per output buffer"},
+    {"path", MQ_PARAM_STRING, NULL, 0, 0, NULL, "the file to read", 0},
+    {"type", MQ_PARAM_ENUM, "f32", 0, 0, "u8|i16|i32|f32|f64|c32|bytes", "item type", 0},
+    {"repeat", MQ_PARAM_BOOL, "false", 0, 0, NULL, "start again at the end of the file", 0},
+    {"items_per_buffer", MQ_PARAM_INT, "4096", 1, 1048576, NULL, "items per output buffer", 0},
     MQ_PARAM_SAMPLE_RATE,
     MQ_PARAM_TIMESTAMPS,
 };

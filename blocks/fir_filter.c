@@ -22,38 +22,78 @@ struct fir {
     int64_t out_sent;
 };
 
+enum { P_TAPS, P_DEC, P_TYPE };
 static const mq_param_decl params[] = {
-    {"taps", MQ_PARAM_FLOATS, NULL, -1e30, 1e30, NULL, "the filter taps, taps[0] first"},
-    {"decimation", MQ_PARAM_INT, "1", 1, 1 << 20, NULL, "keep every n-th output"},
-    {"type", MQ_PARAM_ENUM, "f32", 0, 0, "f32|c32", "item type of input and output"},
+    [P_TAPS] = {"taps", MQ_PARAM_FLOATS, NULL, -1e30, 1e30, NULL,
+                "the filter taps, taps[0] first", MQ_PARAM_LIVE},
+    [P_DEC] = {"decimation", MQ_PARAM_INT, "1", 1, 1 << 20, NULL, "keep every n-th output", 0},
+    [P_TYPE] = {"type", MQ_PARAM_ENUM, "f32", 0, 0, "f32|c32", "item type of input and output",
+                0},
 };
 static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type"}};
 static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type"}};
 
+static int check(mq_block_ctx *c)
+{
+    size_t n;
+    mq_param_v(c, P_TAPS, &n);
+    if (n == 0) {
+        mq_block_error(c, "parameter 'taps': at least one tap is needed");
+        return -1;
+    }
+    return 0;
+}
+
+/* Takes the taps parameter (reversed, as the loop wants them), and resizes the
+ * history to the new length - 1 items: the newest items stay, and a longer filter
+ * sees zeros before the oldest it kept. */
+static int set_taps(mq_block_ctx *c, struct fir *f)
+{
+    size_t n, old = f->ntaps ? (f->ntaps - 1) * f->lanes : 0;
+    const double *taps = mq_param_v(c, P_TAPS, &n);
+    size_t hist = (n - 1) * f->lanes;
+    float *r = malloc(n * sizeof *r), *e = f->ext;
+
+    if (r && hist > f->ext_cap && (e = realloc(f->ext, (hist + 1) * sizeof *e))) {
+        f->ext = e;
+        f->ext_cap = hist;
+    }
+    if (!r || !e) {
+        free(r);
+        mq_block_error(c, "out of memory");
+        return -1;
+    }
+    if (hist > old) {
+        memmove(f->ext + (hist - old), f->ext, old * sizeof *f->ext);
+        memset(f->ext, 0, (hist - old) * sizeof *f->ext);
+    } else {
+        memmove(f->ext, f->ext + (old - hist), hist * sizeof *f->ext);
+    }
+    for (size_t j = 0; j < n; j++)
+        r[j] = (float)taps[n - 1 - j];
+    free(f->rtaps);
+    f->rtaps = r;
+    f->ntaps = n;
+    return 0;
+}
+
+static int taps_changed(mq_block_ctx *c, void *state, int param)
+{
+    return set_taps(c, state);
+}
+
 static int init(mq_block_ctx *c, void **state)
 {
     struct fir *f = calloc(1, sizeof *f);
-    size_t n;
-    const double *taps = mq_param_floats(c, "taps", &n);
 
     if (!f)
         return -1;
     *state = f;
-    if (n == 0) {
-        mq_block_error(c, "taps: at least one tap is needed");
-        return -1;
-    }
-    f->ntaps = n;
     f->lanes = mq_block_in_type(c, 0) == MQ_ITEM_C32 ? 2 : 1;
-    f->dec = (size_t)mq_param_int(c, "decimation");
-    if (!(f->rtaps = malloc(n * sizeof *f->rtaps)))
+    f->dec = (size_t)mq_param_i(c, P_DEC);
+    if (!(f->ext = calloc(1, sizeof *f->ext))) /* zero history */
         return -1;
-    for (size_t j = 0; j < n; j++)
-        f->rtaps[j] = (float)taps[n - 1 - j];
-    f->ext_cap = (n - 1) * f->lanes;
-    if (!(f->ext = calloc(f->ext_cap + 1, sizeof *f->ext))) /* zero history */
-        return -1;
-    return 0;
+    return set_taps(c, f);
 }
 
 static int work(mq_block_ctx *c, void *state)
@@ -120,9 +160,11 @@ static const mq_block_decl decl = {
     .doc = "FIR filter with real taps: y[n] = sum_k taps[k] x[n-k] (x before the\n"
            "first item is 0), keeping y[0], y[d], y[2d].. for decimation d. f32, or c32\n"
            "filtered per part. A sample index counts output items; a time stamps y[n]\n"
-           "with the time of x[n] less the group delay, (len(taps) - 1) / 2 items.",
+           "with the time of x[n] less the group delay, (len(taps) - 1) / 2 items.\n"
+           "taps are live: new taps filter from the next buffer on; a longer filter\n"
+           "sees zeros for the items before the change the old one did not keep.",
     .in = in, .n_in = 1, .out = out, .n_out = 1,
-    .params = params, .n_params = sizeof params / sizeof params[0],
-    .init = init, .work = work, .fini = fini,
+    .params = params, .n_params = MQ_COUNTOF(params),
+    .init = init, .work = work, .fini = fini, .check = check, .param_changed = taps_changed,
 };
 MQ_BLOCK_EXPORT(decl)

@@ -5,16 +5,17 @@
 
 #include "block.h"
 
+enum { P_K, P_TYPE };
 static const mq_param_decl params[] = {
-    {"k", MQ_PARAM_FLOAT, NULL, -1e30, 1e30, NULL, "the factor (real)"},
-    {"type", MQ_PARAM_ENUM, "f32", 0, 0, "f32|c32|f64|i16|i32", "item type"},
+    [P_K] = {"k", MQ_PARAM_FLOAT, NULL, -1e30, 1e30, NULL, "the factor (real)", MQ_PARAM_LIVE},
+    [P_TYPE] = {"type", MQ_PARAM_ENUM, "f32", 0, 0, "f32|c32|f64|i16|i32", "item type", 0},
 };
 static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type"}};
 static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type"}};
 
 static int work(mq_block_ctx *c, void *state)
 {
-    double k = mq_param_float(c, "k");
+    double k = mq_param_f(c, P_K);
     size_t bytes;
     mq_timestamp ts;
     void *p = mq_in_writable(c, 0, &bytes);
@@ -55,9 +56,10 @@ static const mq_block_decl decl = {
     .abi = MQ_BLOCK_ABI,
     .name = "multiply_const",
     .doc = "Multiplies every item by k (in place when it holds the only reference).\n"
-           "c32 items are scaled in both parts; integer results are truncated.",
+           "c32 items are scaled in both parts; integer results are truncated.\n"
+           "k is live: mqgraph set, or a cmd message {\"k\": 0.5}.",
     .in = in, .n_in = 1, .out = out, .n_out = 1,
-    .params = params, .n_params = 2,
+    .params = params, .n_params = MQ_COUNTOF(params),
     .work = work,
 };
 MQ_BLOCK_EXPORT(decl)

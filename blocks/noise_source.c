@@ -19,15 +19,19 @@ struct noise {
     double spare;
 };
 
+enum { P_DIST, P_TYPE, P_AMP, P_SEED, P_PER_BUF, P_RATE, P_TS };
 static const mq_param_decl params[] = {
-    {"distribution", MQ_PARAM_ENUM, "gaussian", 0, 0, "uniform|gaussian", "the distribution"},
-    {"type", MQ_PARAM_ENUM, "f32", 0, 0, "f32|c32", "item type of the output"},
-    {"amplitude", MQ_PARAM_FLOAT, "1", 0, 1e30, NULL,
-     "uniform: half the range; gaussian: standard deviation"},
-    {"seed", MQ_PARAM_INT, "0", 0, 9.007199254740992e15, NULL, "seed of the generator"},
-    {"items_per_buffer", MQ_PARAM_INT, "1024", 1, 1048576, NULL, "items per output buffer"},
-    MQ_PARAM_SAMPLE_RATE,
-    MQ_PARAM_TIMESTAMPS,
+    [P_DIST] = {"distribution", MQ_PARAM_ENUM, "gaussian", 0, 0, "uniform|gaussian",
+                "the distribution", 0},
+    [P_TYPE] = {"type", MQ_PARAM_ENUM, "f32", 0, 0, "f32|c32", "item type of the output", 0},
+    [P_AMP] = {"amplitude", MQ_PARAM_FLOAT, "1", 0, 1e30, NULL,
+               "uniform: half the range; gaussian: standard deviation", MQ_PARAM_LIVE},
+    [P_SEED] = {"seed", MQ_PARAM_INT, "0", 0, 9.007199254740992e15, NULL,
+                "seed of the generator", 0},
+    [P_PER_BUF] = {"items_per_buffer", MQ_PARAM_INT, "1024", 1, 1048576, NULL,
+                   "items per output buffer", 0},
+    [P_RATE] = MQ_PARAM_SAMPLE_RATE,
+    [P_TS] = MQ_PARAM_TIMESTAMPS,
 };
 static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type"}};
 
@@ -74,10 +78,24 @@ static double normal(struct noise *n)
     return u * q;
 }
 
+/* The scale of each drawn value: for gaussian c32, amplitude / sqrt(2) per part. */
+static void set_amp(mq_block_ctx *c, struct noise *n)
+{
+    n->amp = mq_param_f(c, P_AMP);
+    if (n->gaussian && n->complex_out)
+        n->amp /= sqrt(2);
+}
+
+static int amp_changed(mq_block_ctx *c, void *state, int param)
+{
+    set_amp(c, state);
+    return 0;
+}
+
 static int init(mq_block_ctx *c, void **state)
 {
     struct noise *n = calloc(1, sizeof *n);
-    uint64_t x = (uint64_t)mq_param_int(c, "seed");
+    uint64_t x = (uint64_t)mq_param_i(c, P_SEED);
 
     if (!n)
         return -1;
@@ -87,12 +105,10 @@ static int init(mq_block_ctx *c, void **state)
         z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
         n->s[i] = z ^ (z >> 31);
     }
-    n->gaussian = mq_param_str(c, "distribution")[0] == 'g';
+    n->gaussian = mq_param_s(c, P_DIST)[0] == 'g';
     n->complex_out = mq_block_out_type(c, 0) == MQ_ITEM_C32;
-    n->amp = mq_param_float(c, "amplitude");
-    if (n->gaussian && n->complex_out)
-        n->amp /= sqrt(2);
-    n->per_buf = (size_t)mq_param_int(c, "items_per_buffer");
+    set_amp(c, n);
+    n->per_buf = (size_t)mq_param_i(c, P_PER_BUF);
     *state = n;
     return 0;
 }
@@ -108,7 +124,7 @@ static int work(mq_block_ctx *c, void *state)
         return MQ_WORK_ERROR;
     for (size_t i = 0; i < floats; i++)
         o[i] = (float)(n->amp * (n->gaussian ? normal(n) : 2 * unit(n) - 1));
-    mq_block_stamp(c, mq_param_float(c, "sample_rate"), n->sent, n->per_buf, &ts);
+    mq_block_stamp(c, mq_param_f(c, P_RATE), n->sent, n->per_buf, &ts);
     n->sent += (int64_t)n->per_buf;
     return mq_out_push(c, 0, floats * 4, &ts) < 0 ? MQ_WORK_ERROR : MQ_WORK_OK;
 }
@@ -123,9 +139,10 @@ static const mq_block_decl decl = {
     .name = "noise_source",
     .doc = "Endless pseudo-random noise: uniform in [-amplitude, amplitude) or gaussian\n"
            "with standard deviation amplitude (c32: amplitude/sqrt(2) per part). The same\n"
-           "seed gives the same stream (xoshiro256** seeded by splitmix64).",
+           "seed gives the same stream (xoshiro256** seeded by splitmix64). amplitude is\n"
+           "live.",
     .out = out, .n_out = 1,
-    .params = params, .n_params = sizeof params / sizeof params[0],
-    .init = init, .work = work, .fini = fini,
+    .params = params, .n_params = MQ_COUNTOF(params),
+    .init = init, .work = work, .fini = fini, .param_changed = amp_changed,
 };
 MQ_BLOCK_EXPORT(decl)

@@ -6,8 +6,8 @@
 #include "block.h"
 
 static const mq_param_decl params[] = {
-    {"type", MQ_PARAM_ENUM, "f32", 0, 0, "u8|i16|i32|f32|f64|c32|bytes", "item type"},
-    {"items_per_buffer", MQ_PARAM_INT, "1024", 1, 1048576, NULL, "items per output buffer"},
+    {"type", MQ_PARAM_ENUM, "f32", 0, 0, "u8|i16|i32|f32|f64|c32|bytes", "item type", 0},
+    {"items_per_buffer", MQ_PARAM_INT, "1024", 1, 1048576, NULL, "items per output buffer", 0},
     MQ_PARAM_SAMPLE_RATE,
     MQ_PARAM_TIMESTAMPS,
 };

@@ -27,11 +27,11 @@ struct rs {
 };
 
 static const mq_param_decl params[] = {
-    {"interpolation", MQ_PARAM_INT, "1", 1, 1024, NULL, "L: upsampling factor"},
-    {"decimation", MQ_PARAM_INT, "1", 1, 1024, NULL, "M: downsampling factor"},
+    {"interpolation", MQ_PARAM_INT, "1", 1, 1024, NULL, "L: upsampling factor", 0},
+    {"decimation", MQ_PARAM_INT, "1", 1, 1024, NULL, "M: downsampling factor", 0},
     {"taps", MQ_PARAM_FLOATS, "", -1e30, 1e30, NULL,
-     "filter taps at the upsampled rate (empty: a low-pass is designed)"},
-    {"type", MQ_PARAM_ENUM, "f32", 0, 0, "f32|c32", "item type of input and output"},
+     "filter taps at the upsampled rate (empty: a low-pass is designed)", 0},
+    {"type", MQ_PARAM_ENUM, "f32", 0, 0, "f32|c32", "item type of input and output", 0},
 };
 static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type"}};
 static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type"}};

@@ -14,11 +14,11 @@ struct router {
 };
 
 static const mq_param_decl params[] = {
-    {"inputs", MQ_PARAM_INT, "2", 1, 16, NULL, "number of inputs"},
-    {"outputs", MQ_PARAM_INT, "2", 1, 16, NULL, "number of outputs"},
-    {"rule", MQ_PARAM_ENUM, "direct", 0, 0, "direct|map|round_robin", "how buffers are routed"},
-    {"map", MQ_PARAM_FLOATS, "", 0, 15, NULL, "rule map: the output of each input"},
-    {"type", MQ_PARAM_ENUM, "f32", 0, 0, "u8|i16|i32|f32|f64|c32|bytes", "item type"},
+    {"inputs", MQ_PARAM_INT, "2", 1, 16, NULL, "number of inputs", 0},
+    {"outputs", MQ_PARAM_INT, "2", 1, 16, NULL, "number of outputs", 0},
+    {"rule", MQ_PARAM_ENUM, "direct", 0, 0, "direct|map|round_robin", "how buffers are routed", 0},
+    {"map", MQ_PARAM_FLOATS, "", 0, 15, NULL, "rule map: the output of each input", 0},
+    {"type", MQ_PARAM_ENUM, "f32", 0, 0, "u8|i16|i32|f32|f64|c32|bytes", "item type", 0},
 };
 static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type"}};
 static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type"}};

@@ -9,51 +9,89 @@
 
 enum { SINE, COSINE, SQUARE, SAW, CONST };
 
+/* The phase in cycles at item n is c0 + f (n - n0) / fs: computed from the item
+ * index, not accumulated. A live change of frequency or phase moves the anchor
+ * (n0, c0) to the item where it takes effect, so the wave goes on without a jump
+ * (frequency) or from the phase set (phase, as GNU Radio's set_phase). */
 struct sig {
     int wave, complex_out;
-    double f, fs, amp, offset, phase;
+    double f, fs, amp, offset;
     size_t per_buf;
-    int64_t n;
+    int64_t n;  /* the next item */
+    int64_t n0; /* the anchor */
+    double c0;
 };
 
+enum { P_WAVE, P_TYPE, P_FREQ, P_RATE, P_AMP, P_OFFSET, P_PHASE, P_PER_BUF, P_TS };
 static const mq_param_decl params[] = {
-    {"waveform", MQ_PARAM_ENUM, "sine", 0, 0, "sine|cosine|square|sawtooth|constant",
-     "shape of the signal"},
-    {"type", MQ_PARAM_ENUM, "f32", 0, 0, "f32|c32", "item type of the output"},
-    {"frequency", MQ_PARAM_FLOAT, "1000", -1e12, 1e12, NULL, "frequency in Hz"},
-    {"sample_rate", MQ_PARAM_FLOAT, "48000", 1e-6, 1e12, NULL, "samples per second"},
-    {"amplitude", MQ_PARAM_FLOAT, "1", -1e30, 1e30, NULL, "peak value"},
-    {"offset", MQ_PARAM_FLOAT, "0", -1e30, 1e30, NULL, "added to every item (real part)"},
-    {"phase", MQ_PARAM_FLOAT, "0", -1e6, 1e6, NULL, "initial phase in radians"},
-    {"items_per_buffer", MQ_PARAM_INT, "1024", 1, 1048576, NULL, "items per output buffer"},
-    MQ_PARAM_TIMESTAMPS,
+    [P_WAVE] = {"waveform", MQ_PARAM_ENUM, "sine", 0, 0, "sine|cosine|square|sawtooth|constant",
+                "shape of the signal", 0},
+    [P_TYPE] = {"type", MQ_PARAM_ENUM, "f32", 0, 0, "f32|c32", "item type of the output", 0},
+    [P_FREQ] = {"frequency", MQ_PARAM_FLOAT, "1000", -1e12, 1e12, NULL, "frequency in Hz",
+                MQ_PARAM_LIVE},
+    [P_RATE] = {"sample_rate", MQ_PARAM_FLOAT, "48000", 1e-6, 1e12, NULL, "samples per second",
+                0},
+    [P_AMP] = {"amplitude", MQ_PARAM_FLOAT, "1", -1e30, 1e30, NULL, "peak value",
+               MQ_PARAM_LIVE},
+    [P_OFFSET] = {"offset", MQ_PARAM_FLOAT, "0", -1e30, 1e30, NULL,
+                  "added to every item (real part)", MQ_PARAM_LIVE},
+    [P_PHASE] = {"phase", MQ_PARAM_FLOAT, "0", -1e6, 1e6, NULL,
+                 "phase in radians of item 0 (when set live: of the next item)", MQ_PARAM_LIVE},
+    [P_PER_BUF] = {"items_per_buffer", MQ_PARAM_INT, "1024", 1, 1048576, NULL,
+                   "items per output buffer", 0},
+    [P_TS] = MQ_PARAM_TIMESTAMPS,
 };
 static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type"}};
 
 static int init(mq_block_ctx *c, void **state)
 {
-    static const char *waves[] = {"sine", "cosine", "square", "sawtooth", "constant"};
     struct sig *s = calloc(1, sizeof *s);
     if (!s)
         return -1;
-    for (int i = 0; i < 5; i++)
-        if (!strcmp(mq_param_str(c, "waveform"), waves[i]))
-            s->wave = i;
-    s->complex_out = !strcmp(mq_param_str(c, "type"), "c32");
-    s->f = mq_param_float(c, "frequency");
-    s->fs = mq_param_float(c, "sample_rate");
-    s->amp = mq_param_float(c, "amplitude");
-    s->offset = mq_param_float(c, "offset");
-    s->phase = mq_param_float(c, "phase");
-    s->per_buf = (size_t)mq_param_int(c, "items_per_buffer");
+    s->wave = mq_param_choice(c, P_WAVE); /* the order of the choices is the enum's */
+    s->complex_out = !strcmp(mq_param_s(c, P_TYPE), "c32");
+    s->f = mq_param_f(c, P_FREQ);
+    s->fs = mq_param_f(c, P_RATE);
+    s->amp = mq_param_f(c, P_AMP);
+    s->offset = mq_param_f(c, P_OFFSET);
+    s->c0 = mq_param_f(c, P_PHASE) / (2 * M_PI);
+    s->per_buf = (size_t)mq_param_i(c, P_PER_BUF);
     *state = s;
+    return 0;
+}
+
+static double cycles_at(const struct sig *s, int64_t n)
+{
+    return s->c0 + s->f * (double)(n - s->n0) / s->fs;
+}
+
+static int changed(mq_block_ctx *c, void *state, int param)
+{
+    struct sig *s = state;
+
+    switch (param) {
+    case P_FREQ:
+        s->c0 = cycles_at(s, s->n);
+        s->n0 = s->n;
+        s->f = mq_param_f(c, P_FREQ);
+        break;
+    case P_PHASE:
+        s->c0 = mq_param_f(c, P_PHASE) / (2 * M_PI);
+        s->n0 = s->n;
+        break;
+    case P_AMP:
+        s->amp = mq_param_f(c, P_AMP);
+        break;
+    default:
+        s->offset = mq_param_f(c, P_OFFSET);
+    }
     return 0;
 }
 
 /* The real value at item n (for c32 sine/cosine, the imaginary part is im). */
 static double value(const struct sig *s, int64_t n, double *im)
 {
-    double cycles = s->f * (double)n / s->fs + s->phase / (2 * M_PI);
+    double cycles = cycles_at(s, n);
     double frac = cycles - floor(cycles), th = 2 * M_PI * cycles;
 
     *im = 0;
@@ -109,9 +147,9 @@ static const mq_block_decl decl = {
            "Item n is offset + amplitude * w(frequency * n / sample_rate + phase / 2pi).\n"
            "c32 sine and cosine are complex exponentials; other c32 shapes repeat the\n"
            "real value in the imaginary part. Timestamps: see `timestamps` (the rate is\n"
-           "sample_rate).",
+           "sample_rate). frequency, amplitude, offset and phase are live.",
     .out = out, .n_out = 1,
     .params = params, .n_params = sizeof params / sizeof params[0],
-    .init = init, .work = work, .fini = fini,
+    .init = init, .work = work, .fini = fini, .param_changed = changed,
 };
 MQ_BLOCK_EXPORT(decl)

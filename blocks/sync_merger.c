@@ -76,19 +76,19 @@ struct part {
 };
 
 static const mq_param_decl params[] = {
-    {"inputs", MQ_PARAM_INT, "2", 2, MAXIN, NULL, "number of inputs"},
-    {"type", MQ_PARAM_ENUM, "f32", 0, 0, "f32|c32|f64", "item type"},
-    {"policy", MQ_PARAM_ENUM, "exact", 0, 0, "exact|nearest|linear|window", "how inputs align"},
-    {"mode", MQ_PARAM_ENUM, "sync", 0, 0, "sync|async|hybrid", "what happens to incomplete sets"},
-    {"tolerance", MQ_PARAM_INT, "1000000", 0, 1e15, NULL, "exact: largest spread of a set"},
+    {"inputs", MQ_PARAM_INT, "2", 2, MAXIN, NULL, "number of inputs", 0},
+    {"type", MQ_PARAM_ENUM, "f32", 0, 0, "f32|c32|f64", "item type", 0},
+    {"policy", MQ_PARAM_ENUM, "exact", 0, 0, "exact|nearest|linear|window", "how inputs align", 0},
+    {"mode", MQ_PARAM_ENUM, "sync", 0, 0, "sync|async|hybrid", "what happens to incomplete sets", 0},
+    {"tolerance", MQ_PARAM_INT, "1000000", 0, 1e15, NULL, "exact: largest spread of a set", 0},
     {"max_distance", MQ_PARAM_INT, "1000000", 1, 1e15, NULL,
-     "nearest, linear: farthest a buffer may be from the target"},
-    {"window", MQ_PARAM_INT, "1000000", 1, 1e15, NULL, "window: its length"},
-    {"aggregate", MQ_PARAM_ENUM, "mean", 0, 0, "mean|sum|last", "window: how items combine"},
+     "nearest, linear: farthest a buffer may be from the target", 0},
+    {"window", MQ_PARAM_INT, "1000000", 1, 1e15, NULL, "window: its length", 0},
+    {"aggregate", MQ_PARAM_ENUM, "mean", 0, 0, "mean|sum|last", "window: how items combine", 0},
     {"layout", MQ_PARAM_ENUM, "concat", 0, 0, "concat|interleave",
-     "the parts one after another, or item by item"},
+     "the parts one after another, or item by item", 0},
     {"timeout_ms", MQ_PARAM_FLOAT, "0", 0, 1e9, NULL,
-     "how long to wait for a late input (0: as long as it takes)"},
+     "how long to wait for a late input (0: as long as it takes)", 0},
 };
 static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type"}};
 static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type"}};

@@ -7,10 +7,10 @@
 #include "part_file.h"
 
 static const mq_param_decl params[] = {
-    {"path", MQ_PARAM_STRING, NULL, 0, 0, NULL, "the output file"},
-    {"type", MQ_PARAM_ENUM, "f32", 0, 0, "u8|i16|i32|f32|f64|c32|bytes", "item type"},
+    {"path", MQ_PARAM_STRING, NULL, 0, 0, NULL, "the output file", 0},
+    {"type", MQ_PARAM_ENUM, "f32", 0, 0, "u8|i16|i32|f32|f64|c32|bytes", "item type", 0},
     {"timestamps", MQ_PARAM_BOOL, "false", 0, 0, NULL,
-     "before each buffer, a line '@ TYPE VALUE [START END]' with its timestamp"},
+     "before each buffer, a line '@ TYPE VALUE [START END]' with its timestamp", 0},
 };
 static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type"}};
 

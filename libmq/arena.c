@@ -85,7 +85,8 @@ static uint64_t mq__compute(mq_arena *a, const mq_layout *l)
     a->off_held = a->off_slots + (uint64_t)l->n_slots * sizeof(struct mq__slot);
     a->off_blocks = mq__align(a->off_held + (uint64_t)l->n_slots * l->held_cap *
                                                 sizeof(struct mq__held), 64);
-    a->off_conns = a->off_blocks + (uint64_t)l->n_blocks * sizeof(struct mq__block);
+    a->off_live = a->off_blocks + (uint64_t)l->n_blocks * sizeof(struct mq__block);
+    a->off_conns = a->off_live + (uint64_t)l->n_blocks * sizeof(struct mq__live);
     a->off_cells = a->off_conns + (uint64_t)l->n_conns * sizeof(struct mq__conn);
     a->off_pools = mq__align(a->off_cells + (uint64_t)l->n_conns * l->queue_cap * 8, 64);
     a->off_bufs = a->off_pools + (uint64_t)l->n_pools * sizeof(struct mq__pool);
@@ -135,7 +136,7 @@ static void mq__init_sections(mq_arena *a)
     for (uint32_t b = 0; b < a->layout.n_blocks; b++) {
         struct mq__block *blk = mq__block(a, b);
         atomic_store(&blk->slot, -1);
-        for (uint32_t p = 0; p < MQ__MAX_PORTS; p++)
+        for (uint32_t p = 0; p < MQ_MAX_PORTS; p++)
             blk->in[p].conn = blk->out[p].conn = -1;
     }
     for (uint32_t p = 0; p < a->layout.n_pools; p++) {
@@ -182,6 +183,7 @@ static void mq__write_header(mq_arena *a, const char *graph_name, uint64_t total
     h->off_bufs = a->off_bufs;
     h->off_bitmap = a->off_bitmap;
     h->off_data = a->off_data;
+    h->off_live = a->off_live;
     snprintf(h->graph_name, sizeof h->graph_name, "%s", graph_name ? graph_name : "");
     /* The magic goes last: an attacher that sees it sees a complete header. */
     atomic_thread_fence(memory_order_release);
@@ -292,7 +294,8 @@ static int mq__validate(mq_arena *a, const struct mq__hdr *h, uint64_t st_size)
         h->off_held != a->off_held || h->off_blocks != a->off_blocks ||
         h->off_conns != a->off_conns || h->off_cells != a->off_cells ||
         h->off_pools != a->off_pools || h->off_bufs != a->off_bufs ||
-        h->off_bitmap != a->off_bitmap || h->off_data != a->off_data)
+        h->off_bitmap != a->off_bitmap || h->off_data != a->off_data ||
+        h->off_live != a->off_live)
         return MQ_ETRUNC;
     return 0;
 }

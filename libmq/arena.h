@@ -20,15 +20,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define MQ_MAX_POOLS 8
-#define MQ_MAX_SLOTS 255          /* slot ids are 8 bits in a buffer generation */
-#define MQ_MAX_BLOCKS 4096
-#define MQ_MAX_CONNS 16384
-#define MQ_MAX_QUEUE_CAP 65536
-#define MQ_MAX_HELD 65536
-#define MQ_MAX_BUFS (1u << 24)    /* buffer index is 24 bits wide in practice */
-#define MQ_NAME_MAX 48            /* block, type and graph names, with the NUL */
-#define MQ_SHM_NAME_MAX 96
+#include "limits.h"
+
 
 typedef struct mq_arena mq_arena;
 

@@ -27,8 +27,7 @@
 #include "error.h"
 
 #define MQ__MAGIC 0x414e455241514d31ULL /* "1MQARENA" little-endian */
-#define MQ__VERSION 6u
-#define MQ__MAX_PORTS 16
+#define MQ__VERSION 7u
 #define MQ__CLAIM_BATCH 8 /* buffers claimed per bitmap access in large pools */
 #define MQ__HELD_HINT_BITS 8 /* held.c: size of the buffer -> entry hint table */
 #define MQ__OWED_MAX 16   /* deferred doorbells per handle; past that, ring at once */
@@ -91,7 +90,8 @@ struct mq__hdr {
     /* The graph's start (mq_arena_start) on CLOCK_MONOTONIC: written before
      * `started`, read after it. */
     int64_t start_mono_ns;
-    uint8_t reserved[72];
+    uint64_t off_live; /* after the others: v7 added it */
+    uint8_t reserved[64];
 };
 static_assert(sizeof(struct mq__hdr) == 384, "header layout");
 
@@ -146,8 +146,8 @@ struct mq__block {
     uint32_t n_in, n_out;
     uint32_t pad0;
     _Atomic uint64_t work_calls, items_in, items_out, busy_ns;
-    struct mq__port in[MQ__MAX_PORTS];
-    struct mq__port out[MQ__MAX_PORTS];
+    struct mq__port in[MQ_MAX_PORTS];
+    struct mq__port out[MQ_MAX_PORTS];
     uint8_t pad1[48];
 };
 static_assert(sizeof(struct mq__block) == 1280, "block layout");
@@ -182,6 +182,27 @@ struct mq__conn {
 };
 static_assert(sizeof(struct mq__conn) == 320, "conn layout");
 
+/* A block's live parameters (live.c). The supervisor alone writes seq, len and
+ * text, as a seqlock: seq is odd while it writes, and a reader that saw the same
+ * even seq before and after its copy has a whole value. The block alone writes
+ * applied, applied_item, req_id, req_len and req; the supervisor alone writes
+ * req_done. Each field has one writer, so a process killed at any instruction
+ * leaves the old or the new value, never a lock held. */
+struct mq__live {
+    _Atomic uint64_t seq;
+    _Atomic uint32_t len;
+    uint32_t pad0;
+    _Atomic uint64_t applied;      /* the seq the block's work calls now see */
+    _Atomic uint64_t applied_item; /* the block's item count when it applied it */
+    _Atomic uint64_t req_id;       /* requests the block posted; req holds the last */
+    _Atomic uint64_t req_done;     /* requests the supervisor has taken */
+    _Atomic uint32_t req_len;
+    uint8_t pad1[12];
+    char text[MQ_LIVE_TEXT];       /* "name=value\n" for each live parameter */
+    char req[MQ_LIVE_REQ];         /* "name=value\n" for each change asked for */
+};
+static_assert(sizeof(struct mq__live) == 64 + MQ_LIVE_TEXT + MQ_LIVE_REQ, "live layout");
+
 /* Allocators write the counters; releasers read the doorbell: two cache lines. */
 struct mq__pool {
     uint64_t size;
@@ -212,7 +233,7 @@ struct mq_arena {
     mq_layout layout;
     uint32_t n_bufs;
     uint64_t off_slots, off_held, off_blocks, off_conns, off_cells, off_pools,
-        off_bufs, off_bitmap, off_data;
+        off_bufs, off_bitmap, off_data, off_live;
     uint64_t pool_data_off[MQ_MAX_POOLS]; /* from off_data */
     uint32_t pool_first[MQ_MAX_POOLS];
     uint32_t pool_bitmap_word[MQ_MAX_POOLS]; /* first 64-bit bitmap word of the pool */
@@ -257,6 +278,10 @@ static inline struct mq__held *mq__held(const mq_arena *a, uint32_t slot, uint32
 static inline struct mq__block *mq__block(const mq_arena *a, uint32_t i)
 {
     return (struct mq__block *)(a->base + a->off_blocks) + i;
+}
+static inline struct mq__live *mq__live(const mq_arena *a, uint32_t block)
+{
+    return (struct mq__live *)(a->base + a->off_live) + block;
 }
 static inline struct mq__conn *mq__conn(const mq_arena *a, uint32_t i)
 {

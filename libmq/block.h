@@ -19,6 +19,18 @@
  * A block with no inputs is a source: work is called until it returns DONE or the
  * graph is asked to stop. A block finishes by itself when an input it needs ends
  * (all inputs with MQ_BLOCK_ANY_INPUT), and when everything downstream has finished.
+ *
+ * Parameters are read by their index in the declaration, with a getter of their
+ * type (mq_param_f, _i, _s, _v); an enum of indices and designated initializers
+ * ([P_K] = {"k", ...}) keep the two in step, so a misspelt parameter is a compile
+ * error. Parameters flagged MQ_PARAM_LIVE may change while the graph runs (`mqgraph
+ * set`, a `cmd` message): the runtime applies a change between two work calls and
+ * then calls param_changed, if the block has one, for a block that derives state
+ * from the value.
+ *
+ * ABI 3 added the parameter flags, param_changed and message. Modules built for
+ * ABI 2 still load: mqgraph converts their declarations (they have no live
+ * parameters and no message ports).
  */
 #ifndef MQ_BLOCK_H
 #define MQ_BLOCK_H
@@ -31,7 +43,10 @@
 #include "queue.h" /* MQ_NOTE_* */
 #include "ts.h"
 
-#define MQ_BLOCK_ABI 2
+#define MQ_BLOCK_ABI 3
+
+/* The number of entries of a declaration table. */
+#define MQ_COUNTOF(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 typedef enum mq_item_type {
     MQ_ITEM_U8 = 0,
@@ -57,6 +72,12 @@ typedef enum mq_param_type {
     MQ_PARAM_FLOATS, /* a list of numbers */
 } mq_param_type;
 
+enum {
+    /* May change while the graph runs (GNU Radio's setter callbacks). Not for a
+     * parameter that decides the ports or their item types. */
+    MQ_PARAM_LIVE = 1,
+};
+
 typedef struct mq_param_decl {
     const char *name;
     mq_param_type type;
@@ -64,6 +85,7 @@ typedef struct mq_param_decl {
     double min, max;     /* allowed range of INT, FLOAT and list elements, if min < max */
     const char *choices; /* ENUM only */
     const char *doc;
+    uint32_t flags;      /* MQ_PARAM_LIVE */
 } mq_param_decl;
 
 typedef struct mq_port_decl {
@@ -105,6 +127,10 @@ typedef struct mq_block_decl {
      * graph file's line; only mq_param_*, mq_block_n_inputs/outputs and
      * mq_block_error may be used. Returns 0, or -1 after mq_block_error. */
     int (*check)(mq_block_ctx *c);
+    /* ABI 3. Optional: live parameter `param` (its index) has a new value, read
+     * with the getters; called between two work calls, before the first work call
+     * that sees the value. 0, or -1 after mq_block_error to fail the block. */
+    int (*param_changed)(mq_block_ctx *c, void *state, int param);
 } mq_block_decl;
 
 enum { MQ_WORK_OK = 0, MQ_WORK_DONE = 1, MQ_WORK_NEED_INPUT = 2, MQ_WORK_ERROR = -1 };
@@ -116,6 +142,16 @@ enum { MQ_WORK_OK = 0, MQ_WORK_DONE = 1, MQ_WORK_NEED_INPUT = 2, MQ_WORK_ERROR =
     const mq_block_decl *mq_block_entry(void) { return &(decl); }
 
 /* ---- parameters (valid from init on) -------------------------------------------- */
+/* By index `p` into the declaration's params. A getter of the wrong type, or an
+ * index out of range, fails the block (its work call's result becomes an error
+ * naming the parameter) and returns 0 / "" / NULL. */
+double mq_param_f(mq_block_ctx *c, int p);          /* FLOAT, INT */
+int64_t mq_param_i(mq_block_ctx *c, int p);         /* INT, BOOL */
+const char *mq_param_s(mq_block_ctx *c, int p);     /* STRING, ENUM */
+int mq_param_choice(mq_block_ctx *c, int p);        /* ENUM: the index in its choices */
+const double *mq_param_v(mq_block_ctx *c, int p, size_t *n); /* FLOATS */
+/* By name, as ABI 2 blocks read them: a name the block does not declare fails the
+ * block as above. */
 int64_t mq_param_int(const mq_block_ctx *c, const char *name);
 double mq_param_float(const mq_block_ctx *c, const char *name);
 const char *mq_param_str(const mq_block_ctx *c, const char *name); /* STRING, ENUM */
@@ -212,11 +248,11 @@ void mq_block_call_by(mq_block_ctx *c, int64_t deadline_ns);
  *   none          no timestamp. */
 #define MQ_PARAM_TIMESTAMPS                                                              \
     {"timestamps", MQ_PARAM_ENUM, "sample_index", 0, 0, "sample_index|relative|absolute|none", \
-     "what the buffers' timestamps give (doc/timestamps.md)"}
+     "what the buffers' timestamps give (doc/timestamps.md)", 0}
 /* The item rate the stamps are at, for sources that have no other use for one. */
 #define MQ_PARAM_SAMPLE_RATE                                                             \
     {"sample_rate", MQ_PARAM_FLOAT, "0", 0, 1e12, NULL,                                  \
-     "items per second, for time stamps (0: not known)"}
+     "items per second, for time stamps (0: not known)", 0}
 /* The timestamp of a buffer of `n` items whose first is item `first` of the stream,
  * at `rate` items per second (0: not known), as the block's "timestamps" parameter
  * asks (sample_index if it has none). */
@@ -240,6 +276,12 @@ typedef struct mq_run_opts {
  * with the reason in errbuf. */
 int mq_block_run(const mq_block_decl *d, mq_arena *a, uint32_t block, int n_params,
                  char *const *params, const mq_run_opts *opts, char *errbuf, size_t errlen);
+
+/* Checks a declaration itself, as mqgraph does when it loads a module: every
+ * parameter named, once, with a known type, a default that parses and fits, ENUM
+ * choices; live flags only where allowed; port tables within MQ_MAX_PORTS. 0, or
+ * MQ_EINVAL with the problem in errbuf. */
+int mq_block_decl_check(const mq_block_decl *d, char *errbuf, size_t errlen);
 
 /* Checks "name=value" strings against a declaration: unknown names, missing required
  * parameters, wrong types, values out of range or not among the choices. Returns 0,

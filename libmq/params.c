@@ -1,5 +1,6 @@
-/* params.c - item types, and block parameters given as "name=value" text: checks,
- * parsing, and the port lists that depend on them. */
+/* params.c - item types, and block parameters given as "name=value" text: checks of
+ * declarations and of values, parsing, live changes, and the port lists that
+ * depend on them. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -244,7 +245,7 @@ static int mq__count(const mq_block_decl *d, int n, char *const *kv, const char 
     const char *text = mq__kv_or_default(d, n, kv, name);
     double v;
 
-    if (!text || mq__num(text, &v) < 0 || v < 0 || v > 16 || v != floor(v))
+    if (!text || mq__num(text, &v) < 0 || v < 0 || v > MQ_MAX_PORTS || v != floor(v))
         return -1;
     return (int)v;
 }
@@ -279,5 +280,190 @@ int mq_block_port(const mq_block_decl *d, int n, char *const *kv, int output, in
             return MQ_EINVAL;
         *type = (mq_item_type)t;
     }
+    return 0;
+}
+
+const char *mq__param_type_name(mq_param_type t)
+{
+    static const char *const n[] = {"int", "float", "bool", "string", "enum", "floats"};
+    return (unsigned)t <= MQ_PARAM_FLOATS ? n[t] : "?";
+}
+
+/* ---- live changes ---------------------------------------------------------------- */
+
+static int mq__same(const mq_param_decl *p, const mq_pval *a, const mq_pval *b)
+{
+    switch (p->type) {
+    case MQ_PARAM_STRING:
+    case MQ_PARAM_ENUM:
+        return a->s && b->s && !strcmp(a->s, b->s);
+    case MQ_PARAM_FLOATS:
+        return a->n == b->n && (a->n == 0 || !memcmp(a->list, b->list, a->n * sizeof *a->list));
+    default:
+        return a->i == b->i && (a->f == b->f || (isnan(a->f) && isnan(b->f)));
+    }
+}
+
+int mq__params_apply(const mq_block_decl *d, mq_pval *vals, char *text,
+                     unsigned char *changed, char *errbuf, size_t errlen)
+{
+    mq_pval *next = calloc((size_t)d->n_params + 1, sizeof *next);
+    unsigned char *given = calloc((size_t)d->n_params + 1, 1);
+    char why[256];
+    int rc = 0, n = 0;
+
+    if (!next || !given) {
+        free(next);
+        free(given);
+        return MQ_ENOMEM;
+    }
+    /* Every line first, into `next`: a text with one bad line changes nothing. */
+    for (char *line = text; rc == 0 && *line;) {
+        char *nl = strchr(line, '\n'), *end = nl ? nl : line + strlen(line);
+        char *eq = memchr(line, '=', (size_t)(end - line));
+        int k = -1;
+        for (int j = 0; eq && j < d->n_params && k < 0; j++)
+            if (strlen(d->params[j].name) == (size_t)(eq - line) &&
+                !strncmp(line, d->params[j].name, (size_t)(eq - line)))
+                k = j;
+        if (k < 0 || !(d->params[k].flags & MQ_PARAM_LIVE) || given[k]) {
+            snprintf(errbuf, errlen, "live values: '%.*s' is no live parameter of %s",
+                     (int)(eq ? eq - line : end - line), line, d->name);
+            rc = MQ_EINVAL;
+            break;
+        }
+        /* The value in place, its newline made its end: STRING and ENUM values
+         * point into `text`, which the caller keeps. */
+        *end = 0;
+        rc = mq__parse_one(&d->params[k], eq + 1, &next[k], why, sizeof why);
+        if (rc < 0)
+            snprintf(errbuf, errlen, "live value of '%s': %s", d->params[k].name, why);
+        given[k] = 1;
+        line = nl ? nl + 1 : end;
+    }
+    for (int k = 0; rc == 0 && k < d->n_params; k++)
+        if ((d->params[k].flags & MQ_PARAM_LIVE) && !given[k]) {
+            /* The old text goes when the new one is applied: every live value must
+             * come from the new one. */
+            snprintf(errbuf, errlen, "live values: no value for '%s'", d->params[k].name);
+            rc = MQ_EINVAL;
+        }
+    for (int k = 0; k < d->n_params; k++) {
+        if (!given[k])
+            continue;
+        if (rc == 0) {
+            changed[k] = !mq__same(&d->params[k], &vals[k], &next[k]);
+            n += changed[k];
+            free(vals[k].list);
+            vals[k] = next[k];
+        } else {
+            free(next[k].list);
+        }
+    }
+    free(next);
+    free(given);
+    return rc < 0 ? rc : n;
+}
+
+/* ---- declarations ------------------------------------------------------------------ */
+
+static int mq__param_index(const mq_block_decl *d, const char *name)
+{
+    for (int k = 0; name && k < d->n_params; k++)
+        if (d->params[k].name && !strcmp(d->params[k].name, name))
+            return k;
+    return -1;
+}
+
+static int mq__ports_check(const mq_block_decl *d, int output, char *errbuf, size_t errlen)
+{
+    const mq_port_decl *ports = output ? d->out : d->in;
+    const char *dir = output ? "output" : "input";
+    const char *count = output ? d->out_count_param : d->in_count_param;
+    int n = output ? d->n_out : d->n_in, k;
+
+    if (n < 0 || n > MQ_MAX_PORTS || (n > 0 && !ports)) {
+        snprintf(errbuf, errlen, "%d %s ports (at most %d)", n, dir, MQ_MAX_PORTS);
+        return MQ_EINVAL;
+    }
+    if (count && ((k = mq__param_index(d, count)) < 0 || d->params[k].type != MQ_PARAM_INT ||
+                  (d->params[k].flags & MQ_PARAM_LIVE))) {
+        snprintf(errbuf, errlen, "the %s count parameter '%s' is not a fixed int parameter",
+                 dir, count);
+        return MQ_EINVAL;
+    }
+    for (int i = 0; i < n; i++) {
+        const mq_port_decl *p = &ports[i];
+        if (!p->name || !*p->name || strlen(p->name) >= 24 ||
+            (unsigned)p->type >= MQ_ITEM_COUNT_) {
+            snprintf(errbuf, errlen, "%s port %d has no name (or one over 23 bytes) or no "
+                                     "item type", dir, i);
+            return MQ_EINVAL;
+        }
+        if (p->type_param &&
+            ((k = mq__param_index(d, p->type_param)) < 0 || d->params[k].type != MQ_PARAM_ENUM ||
+             (d->params[k].flags & MQ_PARAM_LIVE))) {
+            snprintf(errbuf, errlen, "the type parameter '%s' of %s '%s' is not a fixed enum "
+                                     "parameter", p->type_param, dir, p->name);
+            return MQ_EINVAL;
+        }
+    }
+    return 0;
+}
+
+static int mq__param_decl_check(const mq_block_decl *d, int k, char *errbuf, size_t errlen)
+{
+    const mq_param_decl *p = &d->params[k];
+    char why[256];
+    mq_pval v;
+
+    if (!p->name || !*p->name || strchr(p->name, '=') || strchr(p->name, '\n')) {
+        snprintf(errbuf, errlen, "parameter %d has no name (or one with '=')", k);
+        return MQ_EINVAL;
+    }
+    if (mq__param_index(d, p->name) != k) {
+        snprintf(errbuf, errlen, "parameter '%s' is declared twice", p->name);
+        return MQ_EINVAL;
+    }
+    if ((unsigned)p->type > MQ_PARAM_FLOATS || (p->flags & ~(uint32_t)MQ_PARAM_LIVE)) {
+        snprintf(errbuf, errlen, "parameter '%s' has an unknown type or flag", p->name);
+        return MQ_EINVAL;
+    }
+    if (p->type == MQ_PARAM_ENUM && (!p->choices || !*p->choices)) {
+        snprintf(errbuf, errlen, "enum parameter '%s' has no choices", p->name);
+        return MQ_EINVAL;
+    }
+    if (p->def && mq__parse_one(p, p->def, &v, why, sizeof why) < 0) {
+        snprintf(errbuf, errlen, "the default of parameter '%s': %s", p->name, why);
+        return MQ_EINVAL;
+    }
+    if (p->def)
+        free(v.list);
+    return 0;
+}
+
+int mq_block_decl_check(const mq_block_decl *d, char *errbuf, size_t errlen)
+{
+    int rc;
+
+    if (!d->name || !*d->name || strlen(d->name) >= MQ_NAME_MAX) {
+        snprintf(errbuf, errlen, "the block has no name, or one of %d bytes or more",
+                 MQ_NAME_MAX);
+        return MQ_EINVAL;
+    }
+    if (!d->work) {
+        snprintf(errbuf, errlen, "block %s has no work function", d->name);
+        return MQ_EINVAL;
+    }
+    if (d->n_params < 0 || (d->n_params > 0 && !d->params)) {
+        snprintf(errbuf, errlen, "block %s: n_params is %d", d->name, d->n_params);
+        return MQ_EINVAL;
+    }
+    for (int k = 0; k < d->n_params; k++)
+        if ((rc = mq__param_decl_check(d, k, errbuf, errlen)) < 0)
+            return rc;
+    if ((rc = mq__ports_check(d, 0, errbuf, errlen)) < 0 ||
+        (rc = mq__ports_check(d, 1, errbuf, errlen)) < 0)
+        return rc;
     return 0;
 }

@@ -25,6 +25,17 @@ void mq__params_free(const mq_block_decl *d, mq_pval *vals);
 int mq__block_check(const mq_block_decl *d, int n_params, char *const *params,
                     mq_pval *vals, char *errbuf, size_t errlen);
 
+/* "int", "float", ... */
+const char *mq__param_type_name(mq_param_type t);
+
+/* Applies live values, "name=value" lines of live parameters (as the supervisor
+ * publishes them), to vals: every line is parsed first, so one that is not a live
+ * parameter of d or does not parse changes nothing (MQ_EINVAL, why in errbuf).
+ * changed[k] says which values differ from before; returns how many. STRING and
+ * ENUM values point into `text`, whose newlines become NULs; the caller keeps it. */
+int mq__params_apply(const mq_block_decl *d, mq_pval *vals, char *text,
+                     unsigned char *changed, char *errbuf, size_t errlen);
+
 #pragma GCC visibility pop
 
 #endif

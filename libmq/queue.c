@@ -612,3 +612,11 @@ void mq_block_cancel(mq_arena *a, uint32_t block)
     if (block < a->layout.n_blocks)
         mq__doorbell_disarm(&mq__block(a, block)->bell);
 }
+
+int mq_block_wake(mq_arena *a, uint32_t block)
+{
+    if (block >= a->layout.n_blocks)
+        return MQ_EINVAL;
+    mq__doorbell_ring(&mq__block(a, block)->bell);
+    return 0;
+}

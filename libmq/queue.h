@@ -110,5 +110,8 @@ int mq_queue_note(mq_arena *a, uint32_t conn, int what, uint64_t n);
 uint32_t mq_block_prepare(mq_arena *a, uint32_t block);
 int mq_block_wait(mq_arena *a, uint32_t block, uint32_t seq, int64_t timeout_ns);
 void mq_block_cancel(mq_arena *a, uint32_t block);
+/* Wakes block `block` if it waits, so it looks at everything again (the supervisor
+ * after publishing a live parameter). */
+int mq_block_wake(mq_arena *a, uint32_t block);
 
 #endif

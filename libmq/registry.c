@@ -50,7 +50,7 @@ int mq_registry_add_conn(mq_arena *a, uint32_t src_block, uint32_t src_port,
     int nb = mq_registry_block_count(a);
 
     if (src_block >= (uint32_t)nb || dst_block >= (uint32_t)nb ||
-        src_port >= MQ__MAX_PORTS || dst_port >= MQ__MAX_PORTS)
+        src_port >= MQ_MAX_PORTS || dst_port >= MQ_MAX_PORTS)
         return MQ_EINVAL;
     if (depth == 0)
         depth = a->layout.queue_cap;
@@ -103,8 +103,8 @@ int mq_registry_conn_info(const mq_arena *a, uint32_t conn, mq_conn_info *out)
         return MQ_EINVAL;
     c = mq__conn(a, conn);
     *out = (mq_conn_info){c->src_block, c->src_port, c->dst_block, c->dst_port};
-    if (out->src_block >= nb || out->dst_block >= nb || out->src_port >= MQ__MAX_PORTS ||
-        out->dst_port >= MQ__MAX_PORTS)
+    if (out->src_block >= nb || out->dst_block >= nb || out->src_port >= MQ_MAX_PORTS ||
+        out->dst_port >= MQ_MAX_PORTS)
         return MQ_ECORRUPT;
     return 0;
 }

@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include "limits.h"
+
 typedef struct mq_arena mq_arena;
 
 /* Returns the new block's index, MQ_ENOSPC when the layout's blocks are used up, or
@@ -40,8 +42,8 @@ typedef struct mq_conn_info {
 int mq_registry_conn_info(const mq_arena *a, uint32_t conn, mq_conn_info *out);
 
 typedef struct mq_block_info {
-    char name[48];
-    char type[48];
+    char name[MQ_NAME_MAX];
+    char type[MQ_NAME_MAX];
     int32_t slot;
     uint64_t work_calls, items_in, items_out, busy_ns;
 } mq_block_info;

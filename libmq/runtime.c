@@ -21,13 +21,14 @@
 #include "block.h"
 #include "clock.h"
 #include "error.h"
+#include "live.h"
 #include "params.h"
 #include "queue.h"
 #include "registry.h"
 #include "ts.h"
 
-#define MQ__FANOUT 16
-#define MQ__PORTS 16
+/* An output's connections: its fan-out and the taps attached to it. */
+#define MQ__FANOUT (MQ_MAX_FANOUT + MQ_MAX_TAPS)
 /* A consumer asleep on a queue below its wake level waits at most about this long
  * for what this block pushed, when the block keeps computing without waiting. */
 #define MQ__FLUSH_AGE_NS 200000
@@ -53,9 +54,9 @@ struct mq_block_ctx {
     uint32_t block;
     mq_pval *vals;
     int n_in, n_out;
-    mq_item_type in_type[MQ__PORTS], out_type[MQ__PORTS];
-    struct mq__input in[MQ__PORTS];
-    struct mq__output out[MQ__PORTS];
+    mq_item_type in_type[MQ_MAX_PORTS], out_type[MQ_MAX_PORTS];
+    struct mq__input in[MQ_MAX_PORTS];
+    struct mq__output out[MQ_MAX_PORTS];
     int64_t hb_ns;
     int restarts;
     uint64_t items_in, items_out; /* during one work call */
@@ -63,10 +64,13 @@ struct mq_block_ctx {
     int64_t start_mono;  /* the graph's start: origin of relative timestamps */
     int64_t call_by;     /* mq_block_call_by: 0, or when work must run next */
     int end_called;      /* MQ_BLOCK_CALL_AT_END: the last call was made */
-    char name[48];
+    char name[MQ_NAME_MAX];
     char *err;
     size_t errlen;
     int failed;
+    uint64_t total_in, total_out; /* the block's items, over all its lives */
+    uint64_t live_seen;  /* the live publication vals hold */
+    char *live_text;     /* its text: STRING and ENUM values point into it */
 };
 
 /* ---- parameters and block facts ---------------------------------------------------- */
@@ -79,27 +83,99 @@ static const mq_pval *mq__param(const mq_block_ctx *c, const char *name)
     return NULL;
 }
 
-int64_t mq_param_int(const mq_block_ctx *c, const char *name)
+/* Parameter p for a getter that reads the types in the mask `types`; else the
+ * block fails, with the parameter named. */
+static const mq_pval *mq__param_at(mq_block_ctx *c, int p, unsigned types, const char *getter)
+{
+    if (p < 0 || p >= c->d->n_params) {
+        mq_block_error(c, "%s: the block reads parameter %d of %d", getter, p, c->d->n_params);
+        return NULL;
+    }
+    if (!(types & (1u << c->d->params[p].type))) {
+        mq_block_error(c, "%s: parameter '%s' is of type %s", getter, c->d->params[p].name,
+                       mq__param_type_name(c->d->params[p].type));
+        return NULL;
+    }
+    return &c->vals[p];
+}
+
+#define MQ__T(t) (1u << (t))
+
+double mq_param_f(mq_block_ctx *c, int p)
+{
+    const mq_pval *v = mq__param_at(c, p, MQ__T(MQ_PARAM_FLOAT) | MQ__T(MQ_PARAM_INT), __func__);
+    return v ? v->f : 0.0;
+}
+
+int64_t mq_param_i(mq_block_ctx *c, int p)
+{
+    const mq_pval *v = mq__param_at(c, p, MQ__T(MQ_PARAM_INT) | MQ__T(MQ_PARAM_BOOL), __func__);
+    return v ? v->i : 0;
+}
+
+const char *mq_param_s(mq_block_ctx *c, int p)
+{
+    const mq_pval *v =
+        mq__param_at(c, p, MQ__T(MQ_PARAM_STRING) | MQ__T(MQ_PARAM_ENUM), __func__);
+    return v && v->s ? v->s : "";
+}
+
+int mq_param_choice(mq_block_ctx *c, int p)
+{
+    const mq_pval *v = mq__param_at(c, p, MQ__T(MQ_PARAM_ENUM), __func__);
+    const char *choices = v ? c->d->params[p].choices : NULL;
+    size_t len = v && v->s ? strlen(v->s) : 0;
+    int i = 0;
+
+    for (const char *q = choices; q && *q; i++) {
+        const char *bar = strchr(q, '|');
+        size_t n = bar ? (size_t)(bar - q) : strlen(q);
+        if (n == len && !strncmp(q, v->s, n))
+            return i;
+        q = bar ? bar + 1 : NULL;
+    }
+    return 0;
+}
+
+const double *mq_param_v(mq_block_ctx *c, int p, size_t *n)
+{
+    const mq_pval *v = mq__param_at(c, p, MQ__T(MQ_PARAM_FLOATS), __func__);
+    *n = v ? v->n : 0;
+    return v ? v->list : NULL;
+}
+
+/* The by-name getters: a name the block does not declare is its bug, and fails
+ * it rather than reading as 0. (The context is the runtime's own, not const.) */
+static const mq_pval *mq__param_named(const mq_block_ctx *c, const char *name, const char *getter)
 {
     const mq_pval *v = mq__param(c, name);
+    if (!v)
+        mq_block_error((mq_block_ctx *)c, "%s: block %s declares no parameter '%s'", getter,
+                       c->d->name, name);
+    return v;
+}
+
+int64_t mq_param_int(const mq_block_ctx *c, const char *name)
+{
+    const mq_pval *v = mq__param_named(c, name, __func__);
     return v ? v->i : 0;
 }
 
 double mq_param_float(const mq_block_ctx *c, const char *name)
 {
-    const mq_pval *v = mq__param(c, name);
+    const mq_pval *v = mq__param_named(c, name, __func__);
     return v ? v->f : 0.0;
 }
 
 const char *mq_param_str(const mq_block_ctx *c, const char *name)
 {
-    const mq_pval *v = mq__param(c, name);
+    const mq_pval *v = mq__param_named(c, name, __func__);
     return v && v->s ? v->s : "";
 }
 
 const double *mq_param_floats(const mq_block_ctx *c, const char *name, size_t *n)
 {
-    const mq_pval *v = mq__param(c, name);
+    const mq_pval *v = mq__param_named(c, name, __func__);
     *n = v ? v->n : 0;
     return v ? v->list : NULL;
 }
@@ -478,7 +554,8 @@ void mq_block_call_by(mq_block_ctx *c, int64_t deadline_ns)
 void mq_block_stamp(const mq_block_ctx *c, double rate, int64_t first, size_t n,
                     mq_timestamp *ts)
 {
-    const char *kind = mq__param(c, "timestamps") ? mq_param_str(c, "timestamps") : "";
+    const mq_pval *v = mq__param(c, "timestamps");
+    const char *kind = v && v->s ? v->s : "";
     struct timespec rt;
 
     *ts = (mq_timestamp){.type = MQ_TS_SAMPLE_INDEX, .value = first};
@@ -522,6 +599,47 @@ int mq_block_sleep_until(mq_block_ctx *c, int64_t deadline_ns)
                              (long)((now + left) % 1000000000)};
         clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL);
     }
+}
+
+/* ---- live parameters -------------------------------------------------------------------- */
+
+/* Takes the supervisor's newest live publication, if it is new: its values replace
+ * the block's and param_changed (with `state`; not before init) hears of each one
+ * that changed. Runs between work calls only, so no work call mixes old and new
+ * values. 0, or a negative code with the reason in err. */
+static int mq__live_poll(mq_block_ctx *c, void *state, int notify)
+{
+    char *text;
+    size_t len;
+    uint64_t seq;
+    int rc = mq_live_take(c->a, c->block, c->live_seen, &text, &len, &seq);
+
+    if (rc <= 0)
+        return rc;
+    unsigned char *changed = calloc((size_t)c->d->n_params + 1, 1);
+    if (!changed) {
+        free(text);
+        return MQ_ENOMEM;
+    }
+    if ((rc = mq__params_apply(c->d, c->vals, text, changed, c->err, c->errlen)) < 0) {
+        free(text);
+        free(changed);
+        return rc;
+    }
+    free(c->live_text);
+    c->live_text = text;
+    c->live_seen = seq;
+    for (int k = 0; notify && c->d->param_changed && k < c->d->n_params; k++)
+        if (changed[k] && (c->d->param_changed(c, state, k) != 0 || c->failed)) {
+            if (!c->failed)
+                snprintf(c->err, c->errlen, "refused the new value of '%s'",
+                         c->d->params[k].name);
+            free(changed);
+            return MQ_EINVAL;
+        }
+    free(changed);
+    mq_live_applied(c->a, c->block, seq, c->n_out > 0 ? c->total_out : c->total_in);
+    return 0;
 }
 
 /* ---- the loop ---------------------------------------------------------------------------- */
@@ -642,7 +760,7 @@ static int mq__wire(mq_block_ctx *c, int n_params, char *const *params)
 
     c->n_in = mq_block_port_count(c->d, n_params, params, 0);
     c->n_out = mq_block_port_count(c->d, n_params, params, 1);
-    if (c->n_in < 0 || c->n_out < 0 || c->n_in > MQ__PORTS || c->n_out > MQ__PORTS) {
+    if (c->n_in < 0 || c->n_out < 0 || c->n_in > MQ_MAX_PORTS || c->n_out > MQ_MAX_PORTS) {
         snprintf(c->err, c->errlen, "bad port count");
         return MQ_EINVAL;
     }
@@ -719,6 +837,8 @@ static int mq__loop(mq_block_ctx *c, void *state)
         mq_arena_heartbeat(c->a);
         if ((c->n_in == 0 && mq_arena_stop_requested(c->a)) || mq__outputs_dead(c))
             return 0;
+        if ((rc = mq__live_poll(c, state, 1)) < 0)
+            return rc;
         if ((rc = mq__fill(c)) < 0)
             return rc;
         int st = mq__readiness(c, need_more, &arrived);
@@ -732,7 +852,9 @@ static int mq__loop(mq_block_ctx *c, void *state)
                 mq__unwant_inputs(c, wanted);
                 return rc;
             }
-            if (mq__readiness(c, need_more, &arrived) != MQ__WAIT)
+            /* A live change published before the prepare rang no one: look. */
+            if (mq__readiness(c, need_more, &arrived) != MQ__WAIT ||
+                mq_live_changed(c->a, c->block, c->live_seen))
                 mq_block_cancel(c->a, c->block);
             else
                 mq_block_wait(c->a, c->block, seq, mq__wait_ns(c));
@@ -753,6 +875,8 @@ static int mq__loop(mq_block_ctx *c, void *state)
         int64_t busy = mq_now_ns() - t0 - c->waited_ns;
         mq_registry_block_account(c->a, c->block, c->items_in, c->items_out,
                                   busy > 0 ? (uint64_t)busy : 0);
+        c->total_in += c->items_in;
+        c->total_out += c->items_out;
         mq_queue_flush(c->a, MQ__FLUSH_AGE_NS);
         need_more = 0;
         switch (rc) {
@@ -804,6 +928,8 @@ int mq_block_run(const mq_block_decl *d, mq_arena *a, uint32_t block, int n_para
         return rc;
     }
     snprintf(c->name, sizeof c->name, "%s", bi.name);
+    c->total_in = bi.items_in; /* the counts go on across restarts */
+    c->total_out = bi.items_out;
     if (mq_arena_start_time(a, &c->start_mono) < 0)
         c->start_mono = mq_now_ns(); /* run outside a started graph (tests) */
     c->vals = calloc((size_t)d->n_params + 1, sizeof *c->vals);
@@ -813,6 +939,10 @@ int mq_block_run(const mq_block_decl *d, mq_arena *a, uint32_t block, int n_para
     }
     if ((rc = mq__params_parse(d, n_params, params, c->vals, &bad, errbuf, errlen)) < 0 ||
         (rc = mq__wire(c, n_params, params)) < 0)
+        goto out;
+    /* The live values the supervisor holds now (a restarted block starts with them,
+     * not the graph file's). */
+    if ((rc = mq__live_poll(c, NULL, 0)) < 0)
         goto out;
     /* mqgraph ran the check already (mq_params_check); a caller of its own may not */
     rc = mq__block_check(d, n_params, params, c->vals, errbuf, errlen);
@@ -832,6 +962,7 @@ int mq_block_run(const mq_block_decl *d, mq_arena *a, uint32_t block, int n_para
 out:
     mq__params_free(d, c->vals);
     free(c->vals);
+    free(c->live_text);
     free(c);
     return rc;
 }

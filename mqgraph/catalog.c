@@ -10,12 +10,68 @@
 
 #include "catalog.h"
 
-/* Loads one module file and returns its declaration, or NULL with the reason. */
-static const mq_block_decl *catalog_open(const char *path, void **dl, char *err, size_t len)
+/* The declarations of block ABI 2, as modules built then lay them out: ABI 3
+ * appended `flags` to a parameter and param_changed to a block. */
+struct param_decl_v2 {
+    const char *name;
+    mq_param_type type;
+    const char *def;
+    double min, max;
+    const char *choices;
+    const char *doc;
+};
+
+struct block_decl_v2 {
+    uint32_t abi;
+    const char *name, *doc;
+    const mq_port_decl *in;
+    int n_in;
+    const char *in_count_param;
+    const mq_port_decl *out;
+    int n_out;
+    const char *out_count_param;
+    const struct param_decl_v2 *params;
+    int n_params;
+    uint32_t flags;
+    int (*init)(mq_block_ctx *c, void **state);
+    int (*work)(mq_block_ctx *c, void *state);
+    void (*fini)(mq_block_ctx *c, void *state);
+    int (*check)(mq_block_ctx *c);
+};
+
+/* An ABI 3 copy of an ABI 2 declaration, in one allocation (freed with the
+ * module): no parameter is live, there is no param_changed. */
+static mq_block_decl *upgrade_v2(const struct block_decl_v2 *v2)
+{
+    int n = v2->n_params > 0 && v2->params ? v2->n_params : 0;
+    mq_block_decl *d = calloc(1, sizeof *d + sizeof(mq_param_decl) * (size_t)n);
+    mq_param_decl *p = (mq_param_decl *)(d + 1);
+
+    if (!d)
+        return NULL;
+    *d = (mq_block_decl){.abi = MQ_BLOCK_ABI, .name = v2->name, .doc = v2->doc, .in = v2->in,
+                         .n_in = v2->n_in, .in_count_param = v2->in_count_param,
+                         .out = v2->out, .n_out = v2->n_out,
+                         .out_count_param = v2->out_count_param, .params = p, .n_params = n,
+                         .flags = v2->flags, .init = v2->init, .work = v2->work,
+                         .fini = v2->fini, .check = v2->check};
+    for (int k = 0; k < n; k++)
+        p[k] = (mq_param_decl){v2->params[k].name, v2->params[k].type, v2->params[k].def,
+                               v2->params[k].min, v2->params[k].max, v2->params[k].choices,
+                               v2->params[k].doc, 0};
+    return d;
+}
+
+/* Loads one module file and returns its declaration (*owned: a converted copy to
+ * free with it, or NULL), or NULL with the reason. */
+static const mq_block_decl *catalog_open(const char *path, void **dl, mq_block_decl **owned,
+                                         char *err, size_t len)
 {
     const mq_block_decl *(*entry)(void);
-    const mq_block_decl *d;
+    const mq_block_decl *d = NULL;
+    char why[512];
 
+    *owned = NULL;
     *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!*dl) {
         snprintf(err, len, "%s", dlerror());
@@ -25,12 +81,25 @@ static const mq_block_decl *catalog_open(const char *path, void **dl, char *err,
     if (!entry) {
         snprintf(err, len, "%s: no %s() declaration (see MQ_BLOCK_EXPORT in block.h)", path,
                  MQ_BLOCK_ENTRY);
-    } else if (!(d = entry()) || d->abi != MQ_BLOCK_ABI || !d->name || !d->work) {
-        snprintf(err, len, "%s: declaration is incomplete or for another ABI (want %d)", path,
-                 MQ_BLOCK_ABI);
-    } else {
-        return d;
+    } else if (!(d = entry())) {
+        snprintf(err, len, "%s: %s() returned no declaration", path, MQ_BLOCK_ENTRY);
+    } else if (d->abi == 2) {
+        if (!(d = *owned = upgrade_v2((const struct block_decl_v2 *)d)))
+            snprintf(err, len, "%s: out of memory", path);
+    } else if (d->abi != MQ_BLOCK_ABI) {
+        snprintf(err, len, "%s: built for block ABI %u; this mqgraph loads ABI 2 and %d "
+                           "(rebuild the module against this libmq's block.h)",
+                 path, d->abi, MQ_BLOCK_ABI);
+        d = NULL;
     }
+    if (d && mq_block_decl_check(d, why, sizeof why) < 0) {
+        snprintf(err, len, "%s: bad declaration: %s", path, why);
+        d = NULL;
+    }
+    if (d)
+        return d;
+    free(*owned);
+    *owned = NULL;
     dlclose(*dl);
     *dl = NULL;
     return NULL;
@@ -44,11 +113,12 @@ static void scan_dir(mqg_catalog *c, const char *dir)
     for (int i = 0; i < n; i++) {
         const char *f = names[i]->d_name;
         size_t fl = strlen(f);
-        char path[PATH_MAX], err[PATH_MAX + 256];
+        char path[PATH_MAX], err[PATH_MAX + 768];
         void *dl;
+        mq_block_decl *owned;
         if (fl > 3 && !strcmp(f + fl - 3, ".so")) {
             snprintf(path, sizeof path, "%s/%s", dir, f);
-            const mq_block_decl *d = catalog_open(path, &dl, err, sizeof err);
+            const mq_block_decl *d = catalog_open(path, &dl, &owned, err, sizeof err);
             if (!d) {
                 char **nb = realloc(c->broken, sizeof *nb * (size_t)(c->n_broken + 1));
                 if (nb) {
@@ -56,13 +126,15 @@ static void scan_dir(mqg_catalog *c, const char *dir)
                     c->broken[c->n_broken++] = strdup(err);
                 }
             } else if (catalog_find(c, d->name)) {
+                free(owned);
                 dlclose(dl); /* an earlier directory wins */
             } else {
                 mqg_module *nm = realloc(c->m, sizeof *nm * (size_t)(c->n + 1));
                 if (nm) {
                     c->m = nm;
-                    c->m[c->n++] = (mqg_module){strdup(path), dl, d};
+                    c->m[c->n++] = (mqg_module){strdup(path), dl, d, owned};
                 } else {
+                    free(owned);
                     dlclose(dl);
                 }
             }
@@ -106,6 +178,7 @@ void catalog_free(mqg_catalog *c)
 {
     for (int i = 0; i < c->n; i++) {
         free(c->m[i].path);
+        free(c->m[i].owned);
         dlclose(c->m[i].dl);
     }
     for (int i = 0; i < c->n_broken; i++)

@@ -10,6 +10,7 @@ typedef struct mqg_module {
     char *path;
     void *dl;
     const mq_block_decl *decl;
+    mq_block_decl *owned; /* decl, converted from an ABI 2 module's, or NULL */
 } mqg_module;
 
 typedef struct mqg_catalog {

@@ -193,6 +193,120 @@ static int run_events(int argc, char **argv)
     return 0;
 }
 
+/* ---- get, set ------------------------------------------------------------------------- */
+
+/* "BLOCK.NAME" split at its last dot (block names have none). */
+static int split_end(const char *what, const char *arg, char *block, size_t len, const char **name)
+{
+    const char *dot = strrchr(arg, '.');
+
+    if (!dot || dot == arg || !dot[1] || (size_t)(dot - arg) >= len) {
+        fprintf(stderr, "mqgraph %s: '%s' is not BLOCK.NAME\n", what, arg);
+        return -1;
+    }
+    snprintf(block, len, "%.*s", (int)(dot - arg), arg);
+    *name = dot + 1;
+    return 0;
+}
+
+static int run_get(int argc, char **argv)
+{
+    static const char *const flags[] = {"--json", NULL};
+    const char *pos[2], *param = NULL;
+    char block[256];
+    int json = 0;
+    json_t *reply;
+
+    if (parse_flags(argc, argv, flags, &json, pos, 2, client_usage("get")) < 0)
+        return EXIT_USAGE;
+    if (strchr(pos[1], '.')) {
+        if (split_end("get", pos[1], block, sizeof block, &param) < 0)
+            return EXIT_USAGE;
+    } else {
+        snprintf(block, sizeof block, "%s", pos[1]);
+    }
+    json_t *req = json_pack("{s:s, s:s}", "cmd", "get", "block", block);
+    if (param)
+        json_object_set_new(req, "param", json_string(param));
+    if (call("get", pos[0], req, &reply))
+        return 1;
+    if (json) {
+        print_json(reply);
+    } else if (param) {
+        puts(json_string_value(json_object_get(json_object_get(reply, "param"), "value")));
+    } else {
+        size_t i;
+        json_t *p;
+        json_array_foreach(json_object_get(reply, "params"), i, p)
+            printf("%s.%s = %s  (%s%s)\n", block, json_string_value(json_object_get(p, "name")),
+                   json_string_value(json_object_get(p, "value")),
+                   json_string_value(json_object_get(p, "type")),
+                   json_is_true(json_object_get(p, "live")) ? ", live" : "");
+    }
+    json_decref(reply);
+    return 0;
+}
+
+static int run_set(int argc, char **argv)
+{
+    static const char *const flags[] = {"--json", "--no-wait", NULL};
+    int set[2] = {0, 0}, rc = 0;
+    char block[256], err[1024];
+    const char *pos[1];
+    ctlc c;
+
+    /* GRAPH then one or more BLOCK.PARAM=VALUE, applied in order. */
+    if (argc < 2 || argv[0][0] == '-') {
+        fprintf(stderr, "mqgraph: which graph and which change?\n%s", client_usage("set"));
+        return EXIT_USAGE;
+    }
+    for (int i = 1; i < argc; i++)
+        if (argv[i][0] == '-' && parse_flags(1, argv + i, flags, set, pos, 0,
+                                             client_usage("set")) < 0)
+            return EXIT_USAGE;
+    if (ctlc_open(&c, argv[0], err, sizeof err) < 0)
+        return fail("set", err);
+    for (int i = 1; i < argc && rc == 0; i++) {
+        const char *param, *eq = strchr(argv[i], '=');
+        json_t *reply;
+        if (argv[i][0] == '-')
+            continue;
+        char lhs[512];
+        snprintf(lhs, sizeof lhs, "%.*s", eq ? (int)(eq - argv[i]) : (int)strlen(argv[i]),
+                 argv[i]);
+        if (!eq || split_end("set", lhs, block, sizeof block, &param) < 0) {
+            fprintf(stderr, "mqgraph set: '%s' is not BLOCK.PARAM=VALUE\n", argv[i]);
+            rc = EXIT_USAGE;
+            break;
+        }
+        /* A list is given as the YAML would: [1, 2, 3]. Anything else is sent as
+         * the text it is, so the block reads exactly what was typed. */
+        json_t *value = eq[1] == '[' ? json_loads(eq + 1, 0, NULL) : json_string(eq + 1);
+        if (!value) {
+            fprintf(stderr, "mqgraph set: '%s' is not a list of numbers\n", eq + 1);
+            rc = EXIT_USAGE;
+            break;
+        }
+        json_t *req = json_pack("{s:s, s:s, s:s, s:o, s:i}", "cmd", "set", "block", block,
+                                "param", param, "value", value, "wait_ms", set[1] ? 0 : 2000);
+        if (ctlc_call(&c, req, &reply, CALL_MS, err, sizeof err) < 0) {
+            rc = fail("set", err);
+            break;
+        }
+        if (set[0])
+            print_json(reply);
+        else if (json_is_true(json_object_get(reply, "applied")))
+            printf("%s.%s = %s (from item %lld)\n", block, param, eq + 1,
+                   (long long)json_integer_value(json_object_get(reply, "item")));
+        else
+            printf("%s.%s = %s (the block takes it between two work calls)\n", block, param,
+                   eq + 1);
+        json_decref(reply);
+    }
+    ctlc_close(&c);
+    return rc;
+}
+
 /* ---- the table ------------------------------------------------------------------------ */
 
 static const struct sub subs[] = {
@@ -213,6 +327,18 @@ static const struct sub subs[] = {
      "Stops a running graph as one Ctrl-C does: sources finish and the graph drains;\n"
      "its mqgraph run then exits 0. Waits until the graph has ended unless --no-wait.\n",
      run_stop},
+    {"get",
+     "usage: mqgraph get GRAPH BLOCK[.PARAM] [--json]\n"
+     "Prints a parameter's current value, or all of a block's parameters with their\n"
+     "types and which are live (may change while the graph runs).\n",
+     run_get},
+    {"set",
+     "usage: mqgraph set GRAPH BLOCK.PARAM=VALUE... [--json] [--no-wait]\n"
+     "Changes live parameters of a running graph, checked as the graph file's values\n"
+     "are (type, range, choices). The block takes the new value between two work\n"
+     "calls; set waits for that (up to 2 s, unless --no-wait) and says from which\n"
+     "item of the block's stream it holds. A restarted block keeps it.\n",
+     run_set},
     {"events",
      "usage: mqgraph events GRAPH [--json] [--all] [--count N]\n"
      "Prints the graph's events as they happen, one per line: blocks started,\n"

@@ -24,7 +24,7 @@
 #include "control.h"
 #include "ctldir.h"
 #include "events.h"
-#include "live.h"
+#include "steer.h"
 #include "request.h"
 #include "status.h"
 #include "sup.h"
@@ -51,6 +51,9 @@ struct ctl_client {
 struct ctl {
     struct sup *s;
     uv_pipe_t server;
+    uv_timer_t bye; /* at the end: drops the clients that do not take their last lines */
+    int handles;    /* of server and bye, not closed yet */
+    int stopping;   /* ctl_stop was called */
     char path[CTL_PATH_MAX];
     int n_clients;
     struct ctl_client *clients;
@@ -62,6 +65,14 @@ struct ctl_write {
 };
 
 /* ---- clients --------------------------------------------------------------------- */
+
+/* The server and the bye timer: ctl goes with the second. */
+static void on_ctl_handle_closed(uv_handle_t *h)
+{
+    struct ctl *ctl = h->data;
+    if (--ctl->handles == 0)
+        free(ctl);
+}
 
 static void on_client_closed(uv_handle_t *h)
 {
@@ -83,7 +94,7 @@ static void drop_client(struct ctl_client *cl)
     if (cl->tap >= 0)
         tap_release(ctl->s, cl->tap);
     if (cl->held)
-        live_forget_waiter(ctl->s, cl);
+        steer_forget_waiter(ctl->s, cl);
     if (cl->prev)
         cl->prev->next = cl->next;
     else
@@ -92,6 +103,10 @@ static void drop_client(struct ctl_client *cl)
         cl->next->prev = cl->prev;
     ctl->n_clients--;
     uv_close((uv_handle_t *)&cl->pipe, on_client_closed);
+    if (ctl->stopping && !ctl->clients && !uv_is_closing((uv_handle_t *)&ctl->bye)) {
+        uv_timer_stop(&ctl->bye);
+        uv_close((uv_handle_t *)&ctl->bye, on_ctl_handle_closed); /* the last one went */
+    }
 }
 
 static void on_shutdown(uv_shutdown_t *req, int status)
@@ -237,16 +252,16 @@ static void handle(struct ctl_client *cl, const char *line, size_t len)
         ctl_reply(cl, status_json(s));
         break;
     case CTL_GET:
-        live_get(s, cl, &r);
+        steer_get(s, cl, &r);
         break;
     case CTL_SET:
-        cl->held = live_set(s, cl, &r);
+        cl->held = steer_set(s, cl, &r);
         break;
     case CTL_EVENTS:
         do_events(cl, &r);
         break;
     case CTL_SEND:
-        live_send(s, cl, &r);
+        steer_send(s, cl, &r);
         break;
     case CTL_TAP:
         cl->tap = tap_attach(s, cl, &r, cl->pid);
@@ -373,10 +388,6 @@ static void on_connection(uv_stream_t *server, int status)
 
 /* ---- the socket ------------------------------------------------------------------- */
 
-static void on_server_closed(uv_handle_t *h)
-{
-    free(h->data);
-}
 
 int ctl_start(struct sup *s, char *err, size_t errlen)
 {
@@ -396,20 +407,34 @@ int ctl_start(struct sup *s, char *err, size_t errlen)
     /* A file of this name can only be a leftover: its pid is ours. */
     unlink(ctl->path);
     uv_pipe_init(s->loop, &ctl->server, 0);
-    ctl->server.data = ctl;
+    uv_timer_init(s->loop, &ctl->bye);
+    ctl->server.data = ctl->bye.data = ctl;
     old = umask(0177); /* the socket is made 0600, with no window at a wider mode */
     rc = uv_pipe_bind(&ctl->server, ctl->path);
     umask(old);
     if (rc == 0)
         rc = uv_listen((uv_stream_t *)&ctl->server, 128, on_connection);
+    ctl->handles = 2;
     if (rc < 0) {
         snprintf(err, errlen, "%s: %s", ctl->path, uv_strerror(rc));
         unlink(ctl->path);
-        uv_close((uv_handle_t *)&ctl->server, on_server_closed);
+        uv_close((uv_handle_t *)&ctl->server, on_ctl_handle_closed);
+        uv_close((uv_handle_t *)&ctl->bye, on_ctl_handle_closed);
         return -1;
     }
     s->ctl = ctl;
     return 0;
+}
+
+/* The end of ctl_stop: every client still there is dropped, and ctl goes. */
+static void on_bye(uv_timer_t *t)
+{
+    struct ctl *ctl = t->data;
+
+    while (ctl->clients)
+        drop_client(ctl->clients);
+    if (!uv_is_closing((uv_handle_t *)&ctl->bye))
+        uv_close((uv_handle_t *)&ctl->bye, on_ctl_handle_closed);
 }
 
 void ctl_stop(struct sup *s)
@@ -418,11 +443,21 @@ void ctl_stop(struct sup *s)
 
     if (!ctl)
         return;
-    while (ctl->clients)
-        drop_client(ctl->clients);
+    /* No new clients (the socket goes now); the connected ones get what was sent
+     * to them (the last events, a stop's wait), then their end of file, or are
+     * dropped after a second if they do not read. */
     unlink(ctl->path);
+    uv_close((uv_handle_t *)&ctl->server, on_ctl_handle_closed);
     s->ctl = NULL;
-    uv_close((uv_handle_t *)&ctl->server, on_server_closed);
+    ctl->stopping = 1;
+    for (struct ctl_client *cl = ctl->clients, *next; cl; cl = next) {
+        next = cl->next;
+        end_client(cl);
+    }
+    if (ctl->clients)
+        uv_timer_start(&ctl->bye, on_bye, 1000, 0);
+    else
+        on_bye(&ctl->bye);
 }
 
 void ctl_tick(struct sup *s)

@@ -236,7 +236,7 @@ static int plain_name(const char *s)
 {
     size_t n = s ? strlen(s) : 0;
 
-    if (n == 0 || n >= 48)
+    if (n == 0 || n >= MQ_NAME_MAX)
         return 0;
     for (size_t i = 0; i < n; i++)
         if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')

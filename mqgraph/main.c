@@ -26,6 +26,8 @@ static const char *usage_main =
     "commands for running graphs (GRAPH: its name, or NAME:PID):\n"
     "  list                                      this user's running graphs\n"
     "  status GRAPH [--json]                     blocks, connections, pools, rates\n"
+    "  get GRAPH BLOCK[.PARAM]                   parameters and their values\n"
+    "  set GRAPH BLOCK.PARAM=VALUE...            change live parameters\n"
     "  events GRAPH [--all] [--count N]          what happens, as it happens\n"
     "  stop GRAPH                                a graceful stop; the run exits 0\n"
     "\n"
@@ -182,6 +184,8 @@ static int cmd_blocks(int argc, char **argv)
             printf(", range [%.15g, %.15g]", p->min, p->max);
         if (p->choices)
             printf(", one of %s", p->choices);
+        if (p->flags & MQ_PARAM_LIVE)
+            printf(", live");
         printf("\n      %s\n", p->doc ? p->doc : "");
     }
     catalog_free(&cat);

@@ -57,16 +57,21 @@ struct sup {
     int finished;     /* no child left: the loop is closing */
     uv_signal_t sigint, sigterm, sigchld;
     uv_timer_t grace, beat, tick;
+    uv_timer_t often; /* while something waits on blocks: steer_tick every few ms */
     int64_t t0;       /* CLOCK_MONOTONIC at the start */
     int64_t t0_real;  /* CLOCK_REALTIME at the start, ns */
     struct sample prev, cur;
     uint32_t *pool_low; /* the fewest free buffers each pool had at a heartbeat */
     struct ctl *ctl;
     struct events *ev;
+    struct steer *steer;
 };
 
 /* Graceful stop, as one Ctrl-C: sources finish, end of stream drains the rest. */
 void sup_begin_stop(struct sup *s);
+
+/* Runs steer_tick every few ms until nothing waits (steer_busy). */
+void sup_poll_often(struct sup *s);
 
 /* "running", "stopping", "failed" or "finished". */
 const char *sup_state(const struct sup *s);

@@ -37,6 +37,7 @@
 #include "events.h"
 #include "proctitle.h"
 #include "status.h"
+#include "steer.h"
 #include "sup.h"
 #include "supervise.h"
 #include "validate.h"
@@ -121,6 +122,7 @@ static void maybe_finish(struct sup *s)
     if (s->running > 0 || s->pending > 0 || s->finished)
         return;
     s->finished = 1;
+    steer_tick(s); /* the last changes the blocks applied, and the waiting replies */
     ev_emit(s, "graph", json_pack("{s:s}", "state", "finished"));
     ctl_stop(s);
     for (int i = 0; i < s->g->n_blocks; i++)
@@ -128,9 +130,11 @@ static void maybe_finish(struct sup *s)
     uv_timer_stop(&s->grace);
     uv_timer_stop(&s->beat);
     uv_timer_stop(&s->tick);
+    uv_timer_stop(&s->often);
     uv_close((uv_handle_t *)&s->grace, on_close);
     uv_close((uv_handle_t *)&s->beat, on_close);
     uv_close((uv_handle_t *)&s->tick, on_close);
+    uv_close((uv_handle_t *)&s->often, on_close);
     uv_close((uv_handle_t *)&s->sigint, on_close);
     uv_close((uv_handle_t *)&s->sigterm, on_close);
     uv_close((uv_handle_t *)&s->sigchld, on_close);
@@ -316,12 +320,30 @@ static void on_beat(uv_timer_t *t)
         }
     }
     status_pool_low(s);
+    steer_tick(s);
+    if (steer_busy(s))
+        sup_poll_often(s);
     ctl_tick(s);
 }
 
 static void on_tick(uv_timer_t *t)
 {
     status_sample(t->data);
+}
+
+#define OFTEN_MS 2
+
+static void on_often(uv_timer_t *t)
+{
+    steer_tick(t->data);
+    if (!steer_busy(t->data))
+        uv_timer_stop(t);
+}
+
+void sup_poll_often(struct sup *s)
+{
+    if (!s->finished && !uv_is_active((uv_handle_t *)&s->often))
+        uv_timer_start(&s->often, on_often, OFTEN_MS, OFTEN_MS);
 }
 
 /* The child: runs block i in this process and never returns. It inherited the
@@ -607,8 +629,9 @@ int supervise_run(mqg_graph *g, const mqg_catalog *cat, int quiet)
     s.t0 = mq_now_ns();
     clock_gettime(CLOCK_REALTIME, &rt);
     s.t0_real = (int64_t)rt.tv_sec * 1000000000 + rt.tv_nsec;
-    if (status_init(&s) < 0) {
-        fprintf(stderr, "mqgraph: out of memory\n");
+    if (status_init(&s) < 0 || steer_start(&s, err, sizeof err) < 0) {
+        fprintf(stderr, "mqgraph: %s: %s\n", g->file, s.steer ? err : "out of memory");
+        steer_free(&s);
         status_free(&s);
         mq_arena_destroy(s.a);
         free(s.kids);
@@ -621,8 +644,9 @@ int supervise_run(mqg_graph *g, const mqg_catalog *cat, int quiet)
     uv_timer_init(s.loop, &s.grace);
     uv_timer_init(s.loop, &s.beat);
     uv_timer_init(s.loop, &s.tick);
+    uv_timer_init(s.loop, &s.often);
     s.sigint.data = s.sigterm.data = s.sigchld.data = s.grace.data = s.beat.data = &s;
-    s.tick.data = &s;
+    s.tick.data = s.often.data = &s;
     uv_signal_start(&s.sigchld, on_sigchld, SIGCHLD); /* before the first fork */
     uv_signal_start(&s.sigint, on_signal, SIGINT);
     uv_signal_start(&s.sigterm, on_signal, SIGTERM);
@@ -663,6 +687,7 @@ int supervise_run(mqg_graph *g, const mqg_catalog *cat, int quiet)
     }
     mq_arena_destroy(s.a);
     uv_loop_close(s.loop);
+    steer_free(&s);
     status_free(&s);
     ev_free(s.ev);
     free(s.kids);

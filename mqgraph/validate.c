@@ -6,7 +6,6 @@
 
 #include "validate.h"
 
-#define DEFAULT_DEPTH 64
 
 static int find_block(const mqg_graph *g, const char *name)
 {
@@ -118,8 +117,8 @@ int graph_validate(mqg_graph *g, const mqg_catalog *cat, char *err, size_t len)
         }
         if (mq_block_port_count(b->decl, b->n_params, b->kv, 0) < 0 ||
             mq_block_port_count(b->decl, b->n_params, b->kv, 1) < 0) {
-            graph_error(g, b->mark, err, len, "block '%s': port count out of range (0..16)",
-                        b->name);
+            graph_error(g, b->mark, err, len, "block '%s': port count out of range (0..%d)",
+                        b->name, MQ_MAX_PORTS);
             return -1;
         }
     }
@@ -185,5 +184,5 @@ int graph_validate(mqg_graph *g, const mqg_catalog *cat, char *err, size_t len)
 
 uint32_t graph_queue_cap(const mqg_graph *g)
 {
-    return g->queue_depth ? g->queue_depth : DEFAULT_DEPTH;
+    return g->queue_depth ? g->queue_depth : MQ_DEFAULT_DEPTH;
 }

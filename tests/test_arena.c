@@ -357,8 +357,8 @@ static int check_work(mq_block_ctx *c, void *state)
 }
 
 static const mq_param_decl k_params[] = {
-    {"k", MQ_PARAM_INT, "1", 0, 16, NULL, "at most the number of inputs"},
-    {"inputs", MQ_PARAM_INT, "1", 1, 16, NULL, "inputs"},
+    {"k", MQ_PARAM_INT, "1", 0, 16, NULL, "at most the number of inputs", 0},
+    {"inputs", MQ_PARAM_INT, "1", 1, 16, NULL, "inputs", 0},
 };
 static const mq_port_decl k_in[] = {{"in", MQ_ITEM_F32, NULL}};
 static const mq_block_decl k_decl = {

@@ -23,123 +23,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctlutil.h"
 #include "mq.h"
 #include "runutil.h"
 #include "suite.h"
 
 /* ---- helpers ----------------------------------------------------------------------- */
-
-static void nap_ms(int ms)
-{
-    struct timespec t = {0, ms * 1000000L};
-    nanosleep(&t, NULL); /* between polls of a condition, each with a deadline */
-}
-
-static void own_ctldir(void)
-{
-    enter_tmpdir();
-    setenv("XDG_RUNTIME_DIR", dir_now(), 1);
-}
-
-/* The socket of graph `graph` run by `pid`. */
-static const char *sock_path(const char *graph, pid_t pid)
-{
-    static char path[256];
-    snprintf(path, sizeof path, "%s/mq/%s.%d.sock", dir_now(), graph, (int)pid);
-    return path;
-}
-
-/* Writes NAME SFX.yaml (`body` after its name line) and runs it in the background,
- * its output in run.out / run.err; returns once its socket exists and blocks
- * 0 .. `blocks` - 1 have joined. */
-static pid_t start_graph(const char *name, const char *body, int blocks)
-{
-    char file[160], graph[128], *yaml;
-
-    snprintf(graph, sizeof graph, "%s%s", name, SFX);
-    snprintf(file, sizeof file, "%s.yaml", graph);
-    if (asprintf(&yaml, "name: %s\n%s", graph, body) < 0)
-        ck_abort();
-    write_file(file, yaml);
-    free(yaml);
-    const char *args[] = {"run", file, NULL};
-    pid_t pid = start_to(args, "run.out", "run.err");
-    for (int i = 0; i < 5000 && access(sock_path(graph, pid), F_OK) != 0; i++)
-        nap_ms(1);
-    ck_assert_msg(access(sock_path(graph, pid), F_OK) == 0, "no control socket %s",
-                  sock_path(graph, pid));
-    ck_assert_msg(!blocks || wait_running(graph, blocks), "graph %s did not start", graph);
-    return pid;
-}
-
-/* mqgraph ARGS..., output in cli.out / cli.err; the exit status. */
-static int cli(const char *const *args)
-{
-    return run_to(args, "cli.out", "cli.err");
-}
-
-static char *cli_err(void)
-{
-    return read_file("cli.err", NULL);
-}
-
-/* mqgraph ARGS... must exit 0 and print one JSON document. */
-static json_t *cli_json(const char *const *args)
-{
-    json_error_t je;
-    int rc = cli(args);
-    char *err = cli_err();
-    ck_assert_msg(rc == 0, "mqgraph %s: exit %d: %s", args[0], rc, err);
-    free(err);
-    json_t *v = json_load_file("cli.out", 0, &je);
-    ck_assert_msg(v != NULL, "cli.out is not JSON: %s", je.text);
-    return v;
-}
-
-static json_t *status_of(const char *graph)
-{
-    const char *args[] = {"status", graph, "--json", NULL};
-    return cli_json(args);
-}
-
-static json_t *find(json_t *list, const char *key, const char *value)
-{
-    size_t i;
-    json_t *e;
-    json_array_foreach(list, i, e)
-    {
-        const char *v = json_string_value(json_object_get(e, key));
-        if (v && !strcmp(v, value))
-            return e;
-    }
-    ck_abort_msg("no entry with %s = %s", key, value);
-    return NULL;
-}
-
-static long long field(json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    ck_assert_msg(json_is_integer(v), "field %s is not an integer", key);
-    return (long long)json_integer_value(v);
-}
-
-static const char *sfield(json_t *o, const char *key)
-{
-    const char *v = json_string_value(json_object_get(o, key));
-    ck_assert_msg(v != NULL, "field %s is not a string", key);
-    return v;
-}
-
-/* Stops graph `graph` with `mqgraph stop`; its run must exit 0 and leave neither
- * its arena nor its socket. */
-static void stop_graph(const char *graph, pid_t pid)
-{
-    const char *args[] = {"stop", graph, NULL};
-    ck_assert_int_eq(cli(args), 0);
-    ck_assert_int_eq(finish(pid), 0);
-    ck_assert_int_eq(shm_count(graph), 0);
-    ck_assert_int_ne(access(sock_path(graph, pid), F_OK), 0);
-}
 
 /* A file of /proc (whose size reads as 0), NUL-terminated. */
 static char *proc_file(const char *path)

@@ -397,6 +397,55 @@ START_TEST(test_unusable_files_and_modules)
 }
 END_TEST
 
+/* Block ABI 3 keeps ABI 2 modules running, refuses a bad declaration when the
+ * module loads, and fails a block that reads its parameters wrongly. */
+START_TEST(test_block_abi_2_loads_and_bad_blocks_are_named)
+{
+    static const struct {
+        const char *mode, *error;
+    } misuse[] = {
+        {"type", "mqgraph: block 'm' (misuse): mq_param_s: parameter 'k' is of type float\n"},
+        {"index", "mqgraph: block 'm' (misuse): mq_param_f: the block reads parameter 7 of 2\n"},
+        {"name", "mqgraph: block 'm' (misuse): mq_param_float: block misuse declares no "
+                 "parameter 'kk'\n"},
+    };
+    char text[600];
+    enter_tmpdir();
+    setenv("MQ_BLOCK_PATH", TEST_BLOCKS, 1);
+    write_file("v2.yaml", "blocks:\n  s: {type: vector_source, params: {values: [1, 2, 3]}}\n"
+                          "  x: {type: abi2, params: {k: 4}}\n"
+                          "  o: {type: vector_sink, params: {path: v2.txt}}\n"
+                          "connections:\n  - [s.out, x.in]\n  - [x.out, o.in]\n");
+    const char *v2[] = {"run", "v2.yaml", "--quiet", NULL};
+    ck_assert_int_eq(run(v2), 0);
+    char *out = read_file("v2.txt", NULL);
+    ck_assert_str_eq(out, "4\n8\n12\n");
+    free(out);
+    write_file("bd.yaml", "blocks:\n  b: {type: baddecl}\n  o: {type: null_sink}\n"
+                          "connections:\n  - [b.out, o.in]\n");
+    const char *bd[] = {"validate", "bd.yaml", NULL};
+    ck_assert_int_eq(run(bd), 2);
+    char *err = read_file("err.txt", NULL);
+    snprintf(text, sizeof text, "bd.yaml:2:13: block type 'baddecl' could not be loaded: "
+             "%s/baddecl.so: bad declaration: parameter 'k' is declared twice\n", TEST_BLOCKS);
+    ck_assert_str_eq(err, text);
+    free(err);
+    for (size_t i = 0; i < sizeof misuse / sizeof misuse[0]; i++) {
+        snprintf(text, sizeof text,
+                 "blocks:\n  s: {type: vector_source, params: {values: [1]}}\n"
+                 "  m: {type: misuse, params: {mode: %s}}\n  o: {type: null_sink}\n"
+                 "connections:\n  - [s.out, m.in]\n  - [m.out, o.in]\n", misuse[i].mode);
+        write_file("mis.yaml", text);
+        const char *mis[] = {"run", "mis.yaml", "--quiet", NULL};
+        ck_assert_int_eq(run(mis), 1);
+        err = read_file("err.txt", NULL);
+        ck_assert_msg(strstr(err, misuse[i].error), "stderr: %s", err);
+        free(err);
+    }
+    unsetenv("MQ_BLOCK_PATH");
+}
+END_TEST
+
 /* ---- command line ------------------------------------------------------------------- */
 
 START_TEST(test_cli_help_version_and_bad_arguments)
@@ -452,6 +501,7 @@ int main(void)
     tcase_add_test(tc, test_sigterm_exits_143);
     tcase_add_test(tc, test_cli_help_version_and_bad_arguments);
     tcase_add_test(tc, test_unusable_files_and_modules);
+    tcase_add_test(tc, test_block_abi_2_loads_and_bad_blocks_are_named);
     tcase_add_loop_test(tc, test_bad_command_line, 0, (int)(sizeof bad_cli / sizeof bad_cli[0]));
     suite_add_tcase(s, tc);
     return tu_run(s);

@@ -7,15 +7,20 @@
  */
 #include <mq/block.h>
 
+/* Parameters are read by index: the enum and the designated initializer keep the
+ * two in step. limit is live: `mqgraph set GRAPH c.limit=0.5` changes it while the
+ * graph runs, between two work calls. */
+enum { P_LIMIT };
 static const mq_param_decl params[] = {
-    {"limit", MQ_PARAM_FLOAT, "1", 0, 1e30, NULL, "largest magnitude let through"},
+    [P_LIMIT] = {"limit", MQ_PARAM_FLOAT, "1", 0, 1e30, NULL, "largest magnitude let through",
+                 MQ_PARAM_LIVE},
 };
 static const mq_port_decl in[] = {{.name = "in", .type = MQ_ITEM_F32}};
 static const mq_port_decl out[] = {{.name = "out", .type = MQ_ITEM_F32}};
 
 static int work(mq_block_ctx *c, void *state)
 {
-    float limit = (float)mq_param_float(c, "limit");
+    float limit = (float)mq_param_f(c, P_LIMIT);
     size_t bytes;
     mq_timestamp ts;
     float *x = mq_in_writable(c, 0, &bytes); /* in place if we hold the only reference */
@@ -34,7 +39,7 @@ static const mq_block_decl decl = {
     .name = "clip",
     .doc = "Limits f32 items to [-limit, limit] (an out-of-tree example).",
     .in = in, .n_in = 1, .out = out, .n_out = 1,
-    .params = params, .n_params = 1,
+    .params = params, .n_params = MQ_COUNTOF(params),
     .work = work,
 };
 MQ_BLOCK_EXPORT(decl)

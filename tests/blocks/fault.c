@@ -28,14 +28,14 @@ static const char *kinds[] = {"none", "segv", "abort", "exit", "hang", "spin", "
 
 static const mq_param_decl params[] = {
     {"kind", MQ_PARAM_ENUM, "segv", 0, 0,
-     "none|segv|abort|exit|hang|spin|stop|error|leak|scribble", "what goes wrong"},
-    {"at", MQ_PARAM_INT, "0", -1, 1e15, NULL, "item at which it goes wrong; -1: from seed"},
-    {"seed", MQ_PARAM_INT, "1", 0, 1e15, NULL, "draws `at` in [0, items) when at is -1"},
-    {"times", MQ_PARAM_INT, "1", 0, 1e6, NULL, "fault in the first `times` lives only"},
-    {"inputs", MQ_PARAM_INT, "1", 0, 1, NULL, "0: a source"},
-    {"outputs", MQ_PARAM_INT, "1", 0, 1, NULL, "0: a sink"},
-    {"items", MQ_PARAM_INT, "3000", 1, 1e12, NULL, "a source's items; the range of a drawn `at`"},
-    {"scribble_from", MQ_PARAM_INT, "1024", 0, 1 << 20, NULL, "scribble: first byte overwritten"},
+     "none|segv|abort|exit|hang|spin|stop|error|leak|scribble", "what goes wrong", 0},
+    {"at", MQ_PARAM_INT, "0", -1, 1e15, NULL, "item at which it goes wrong; -1: from seed", 0},
+    {"seed", MQ_PARAM_INT, "1", 0, 1e15, NULL, "draws `at` in [0, items) when at is -1", 0},
+    {"times", MQ_PARAM_INT, "1", 0, 1e6, NULL, "fault in the first `times` lives only", 0},
+    {"inputs", MQ_PARAM_INT, "1", 0, 1, NULL, "0: a source", 0},
+    {"outputs", MQ_PARAM_INT, "1", 0, 1, NULL, "0: a sink", 0},
+    {"items", MQ_PARAM_INT, "3000", 1, 1e12, NULL, "a source's items; the range of a drawn `at`", 0},
+    {"scribble_from", MQ_PARAM_INT, "1024", 0, 1 << 20, NULL, "scribble: first byte overwritten", 0},
 };
 static const mq_port_decl in[] = {{.name = "in", .type = MQ_ITEM_F32}};
 static const mq_port_decl out[] = {{.name = "out", .type = MQ_ITEM_F32}};

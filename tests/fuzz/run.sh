@@ -12,7 +12,7 @@ trap 'rm -rf "$work"' EXIT
 libmq=$(ls "$src"/libmq/*.c | grep -v '/fault\.c$')
 # shellcheck disable=SC2086
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -I"$src/libmq" -I"$src/mqgraph" -I"$build" -DMQ_BLOCKDIR='"/nonexistent"' \
+    -iquote "$src/libmq" -I"$src/mqgraph" -I"$build" -DMQ_BLOCKDIR='"/nonexistent"' \
     -DMQ_BUILDDIR="\"$build\"" $(pkg-config --cflags yaml-0.1) \
     "$src/tests/fuzz/fuzz_graph.c" "$src/mqgraph/graph.c" "$src/mqgraph/validate.c" \
     "$src/mqgraph/catalog.c" $libmq $(pkg-config --libs yaml-0.1) -ldl -lm \

@@ -1,0 +1,37 @@
+/* limits.h - every fixed limit of mq in one place (as iceoryx keeps its IOX_MAX_*):
+ * the sizes of the arena's tables, of names, ports and fan-out, and of what the
+ * control plane stores per block. The arena's layout, the block runtime, the graph
+ * loader and the validator all use these names; none restates a number. */
+#ifndef MQ_LIMITS_H
+#define MQ_LIMITS_H
+
+/* The arena (arena.h). */
+#define MQ_MAX_POOLS 8
+#define MQ_MAX_SLOTS 255          /* slot ids are 8 bits in a buffer generation */
+#define MQ_MAX_BLOCKS 4096
+#define MQ_MAX_CONNS 16384
+#define MQ_MAX_QUEUE_CAP 65536
+#define MQ_MAX_HELD 65536
+#define MQ_MAX_BUFS (1u << 24)    /* buffer index is 24 bits wide in practice */
+#define MQ_SHM_NAME_MAX 96
+
+/* Names of blocks, block types and graphs, with the NUL. */
+#define MQ_NAME_MAX 48
+
+/* A block's ports: stream and message ports together, per direction. */
+#define MQ_MAX_PORTS 16
+/* Connections from one output, not counting taps. */
+#define MQ_MAX_FANOUT 16
+/* Taps (`mqgraph tap`) attached to one graph at once; each is one more
+ * connection of the output it taps. */
+#define MQ_MAX_TAPS 4
+
+/* The default depth of a connection's queue (`arena: {queue_depth}`). */
+#define MQ_DEFAULT_DEPTH 64
+
+/* Live parameters: the current values of one block's live parameters, as
+ * "name=value" lines, and the changes one `cmd` message may ask for. */
+#define MQ_LIVE_TEXT 16384
+#define MQ_LIVE_REQ 4096
+
+#endif
