@@ -34,4 +34,9 @@
 #define MQ_LIVE_TEXT 16384
 #define MQ_LIVE_REQ 4096
 
+/* Message values (pmt.h): the deepest nesting read, written or parsed, and the
+ * longest symbol in bytes (the wire form's u16 length). */
+#define MQ_PMT_MAX_DEPTH 64
+#define MQ_PMT_SYMBOL_MAX 65535
+
 #endif
