@@ -7,6 +7,8 @@ set -eu
 cd "$(dirname "$0")"
 
 PKGS="build-essential autoconf automake libtool pkg-config libyaml-dev libuv1-dev libjansson-dev check"
+# What only the tests use: tmux drives `mqgraph top` in a terminal.
+[ "${1:-}" = check ] && PKGS="$PKGS tmux"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

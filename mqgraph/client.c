@@ -2,9 +2,14 @@
  * connects to the graph's control socket, sends one request and prints what comes
  * back; the protocol is in doc/control.md. Exit status: 0 done, 1 the graph was
  * not found or refused the request, 2 bad arguments. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "client.h"
 #include "ctlclient.h"
@@ -307,6 +312,79 @@ static int run_set(int argc, char **argv)
     return rc;
 }
 
+/* ---- top ------------------------------------------------------------------------------ */
+
+static volatile sig_atomic_t top_quit;
+
+static void on_top_signal(int sig)
+{
+    (void)sig;
+    top_quit = 1;
+}
+
+/* Waits up to ms for 'q' on the terminal; 1 if it came (or a signal asked to quit). */
+static int top_wait(int ms)
+{
+    struct pollfd p = {STDIN_FILENO, POLLIN, 0};
+    char ch;
+
+    if (poll(&p, 1, ms) > 0 && read(STDIN_FILENO, &ch, 1) == 1 && (ch == 'q' || ch == 'Q'))
+        return 1;
+    return top_quit;
+}
+
+static int run_top(int argc, char **argv)
+{
+    static const char *const flags[] = {"--interval", NULL};
+    const char *graph;
+    int set[1] = {0}, ms = 1000, rc = 0, tty = isatty(STDIN_FILENO);
+    char err[1024];
+    struct termios saved, raw;
+    ctlc c;
+
+    if (parse_flags(argc, argv, flags, set, &graph, 1, client_usage("top")) < 0)
+        return EXIT_USAGE;
+    if (set[0] && ((ms = atoi(argv[set[0]])) < 50 || ms > 60000)) {
+        fprintf(stderr, "mqgraph top: --interval is 50 to 60000 ms, not '%s'\n", argv[set[0]]);
+        return EXIT_USAGE;
+    }
+    if (ctlc_open(&c, graph, err, sizeof err) < 0)
+        return fail("top", err);
+    /* Keys without Enter and without echo; the terminal is put back however top
+     * ends (q, Ctrl-C, the graph ending). */
+    if (tty && tcgetattr(STDIN_FILENO, &saved) == 0) {
+        raw = saved;
+        raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+        raw.c_cc[VMIN] = 1;
+        raw.c_cc[VTIME] = 0;
+        tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+    }
+    struct sigaction sa = {.sa_handler = on_top_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    while (!top_quit) {
+        json_t *st;
+        if (ctlc_call(&c, json_pack("{s:s}", "cmd", "status"), &st, CALL_MS, err, sizeof err) < 0) {
+            if (!top_quit)
+                rc = strstr(err, "closed") ? 0 : fail("top", err);
+            if (rc == 0 && !top_quit)
+                printf("\nmqgraph top: the graph has ended\n");
+            break;
+        }
+        fputs("\033[H\033[2J", stdout); /* home, clear: any terminal that is VT100-like */
+        view_status(stdout, st);
+        printf("\n(q to quit; every %d ms)\n", ms);
+        fflush(stdout);
+        json_decref(st);
+        if (top_wait(ms))
+            break;
+    }
+    if (tty)
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+    ctlc_close(&c);
+    return rc;
+}
+
 /* ---- the table ------------------------------------------------------------------------ */
 
 static const struct sub subs[] = {
@@ -322,6 +400,11 @@ static const struct sub subs[] = {
      "GRAPH is the graph's name, or NAME:PID when several share it. --json prints\n"
      "the reply as one JSON document (doc/control.md).\n",
      run_status},
+    {"top",
+     "usage: mqgraph top GRAPH [--interval MS]\n"
+     "The status of a running graph, refreshed every second (or MS) in the terminal,\n"
+     "until q or Ctrl-C, or until the graph ends.\n",
+     run_top},
     {"stop",
      "usage: mqgraph stop GRAPH [--no-wait]\n"
      "Stops a running graph as one Ctrl-C does: sources finish and the graph drains;\n"

@@ -26,6 +26,7 @@ static const char *usage_main =
     "commands for running graphs (GRAPH: its name, or NAME:PID):\n"
     "  list                                      this user's running graphs\n"
     "  status GRAPH [--json]                     blocks, connections, pools, rates\n"
+    "  top GRAPH                                 the status, refreshed every second\n"
     "  get GRAPH BLOCK[.PARAM]                   parameters and their values\n"
     "  set GRAPH BLOCK.PARAM=VALUE...            change live parameters\n"
     "  events GRAPH [--all] [--count N]          what happens, as it happens\n"

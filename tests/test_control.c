@@ -323,6 +323,56 @@ START_TEST(test_busy_counts_work_not_waiting)
 }
 END_TEST
 
+/* ---- top ------------------------------------------------------------------------ */
+
+/* tmux on a server of this test's own (-L), so a user's tmux is never touched. */
+static int tmux(const char *fmt, const char *arg)
+{
+    char cmd[1024], sub[768];
+    snprintf(sub, sizeof sub, fmt, arg);
+    snprintf(cmd, sizeof cmd, "tmux -L mqtest%d -f /dev/null %s", (int)getpid(), sub);
+    return system(cmd);
+}
+
+START_TEST(test_top_refreshes_in_a_terminal_until_q)
+{
+    char cmd[512];
+    own_ctldir();
+    pid_t pid = start_graph("top", endless, 3);
+    snprintf(cmd, sizeof cmd, "%s top top%s --interval 200", MQGRAPH, SFX);
+    ck_assert_int_eq(tmux("new-session -d -s t -x 160 -y 40 '%s'", cmd), 0);
+    /* Until the pane shows the throttle at its rate, 2000 items/s (1.95k to 2.05k:
+     * a window of about one second). */
+    double rate = 0;
+    char *pane = NULL;
+    for (int i = 0; i < 300 && !(rate > 1950 && rate < 2050); i++) {
+        nap_ms(20);
+        free(pane);
+        ck_assert_int_eq(tmux("capture-pane -p -t t > %s", "pane.txt"), 0);
+        pane = read_file("pane.txt", NULL);
+        char *thr = strstr(pane, "\nthr "), unit = 0;
+        double in;
+        if (thr && sscanf(thr, "\nthr throttle %*d running %*d %*d %*s %lf%c", &in, &unit) == 2)
+            rate = unit == 'k' ? in * 1000 : in;
+    }
+    ck_assert_msg(rate > 1950 && rate < 2050, "pane:\n%s", pane);
+    ck_assert_ptr_nonnull(strstr(pane, "graph top" SFX " (pid"));
+    ck_assert_ptr_nonnull(strstr(pane, "\nsrc              null_source"));
+    ck_assert_ptr_nonnull(strstr(pane, "\nout              null_sink"));
+    ck_assert_ptr_nonnull(strstr(pane, "(q to quit; every 200 ms)"));
+    free(pane);
+    ck_assert_int_eq(tmux("send-keys -t t %s", "q"), 0);
+    int gone = 0;
+    for (int i = 0; i < 500 && !gone; i++) {
+        gone = tmux("has-session -t t 2>%s", "/dev/null") != 0;
+        nap_ms(10);
+    }
+    ck_assert_msg(gone, "top did not end on q");
+    tmux("kill-server 2>%s", "/dev/null");
+    stop_graph("top" SFX, pid);
+}
+END_TEST
+
 /* ---- events ----------------------------------------------------------------------- */
 
 START_TEST(test_events_show_a_kill_and_the_restart)
@@ -596,6 +646,7 @@ int main(void)
     tcase_add_test(tc, test_socket_of_a_killed_supervisor_is_removed);
     tcase_add_test(tc, test_block_processes_are_named_after_their_blocks);
     tcase_add_test(tc, test_busy_counts_work_not_waiting);
+    tcase_add_test(tc, test_top_refreshes_in_a_terminal_until_q);
     tcase_add_test(tc, test_events_show_a_kill_and_the_restart);
     tcase_add_test(tc, test_bad_requests_get_error_replies);
     tcase_add_test(tc, test_a_megabyte_line_is_refused_and_closed);
