@@ -160,7 +160,8 @@ struct mq__conn {
     uint32_t depth, policy;
     _Atomic uint32_t closed;    /* the producer is done: EOS once drained */
     _Atomic uint32_t abandoned; /* the consumer is done: pushes fail with EPIPE */
-    uint8_t pad1[32];
+    uint32_t kind;              /* enum mq_conn_kind (registry.h) */
+    uint8_t pad1[28];
     /* Producer line: what a waiting consumer polls. Only tail and the level it
      * stores to sleep: a counter here would make every push take the line back
      * from the polling consumer once more (see the stats lines below). */

@@ -40,6 +40,7 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "pmt.h"
 #include "queue.h" /* MQ_NOTE_* */
 #include "ts.h"
 
@@ -56,6 +57,7 @@ typedef enum mq_item_type {
     MQ_ITEM_F64,
     MQ_ITEM_C32, /* two f32: re, im */
     MQ_ITEM_BYTES,
+    MQ_ITEM_MSG, /* a message port: each buffer is one message (msg.h) */
     MQ_ITEM_COUNT_
 } mq_item_type;
 
@@ -99,6 +101,9 @@ enum {
     /* With MQ_BLOCK_ANY_INPUT: once every input has ended, work runs one last time
      * with no input buffer, so a block that aggregates can emit what it holds. */
     MQ_BLOCK_CALL_AT_END = 2,
+    /* The supervisor sends this block every graph event (events.h), as a dict, to
+     * its message input 0 (the `events` block). */
+    MQ_BLOCK_EVENTS = 4,
 };
 
 typedef struct mq_block_ctx mq_block_ctx;
@@ -131,6 +136,11 @@ typedef struct mq_block_decl {
      * with the getters; called between two work calls, before the first work call
      * that sees the value. 0, or -1 after mq_block_error to fail the block. */
     int (*param_changed)(mq_block_ctx *c, void *state, int param);
+    /* ABI 3. The handler of the block's message inputs (ports of type MQ_ITEM_MSG;
+     * required when it has any): one message that arrived on input `port`, valid
+     * for the call. Called between work calls. 0, or -1 after mq_block_error to
+     * fail the block. */
+    int (*message)(mq_block_ctx *c, void *state, int port, const mq_pmt *msg);
 } mq_block_decl;
 
 enum { MQ_WORK_OK = 0, MQ_WORK_DONE = 1, MQ_WORK_NEED_INPUT = 2, MQ_WORK_ERROR = -1 };
@@ -222,6 +232,20 @@ int mq_out_share(mq_block_ctx *c, int in, int out);
  * when all its outputs are closed or abandoned downstream. */
 int mq_out_close(mq_block_ctx *c, int port);
 
+/* ---- messages ---------------------------------------------------------------------------- */
+/* Message ports are ports of type MQ_ITEM_MSG, declared beside the stream ports and
+ * connected the same way; a message input may have several upstreams and need not
+ * be connected at all. A block with live parameters also has an input `cmd`, after
+ * its declared inputs, which the runtime handles itself: a dict {"k": 0.5} there
+ * changes parameters as `mqgraph set` does.
+ *
+ * A block with message inputs but no stream inputs and no work function (set work
+ * to NULL) only handles messages: it runs until its connected message inputs have
+ * all ended, or, with none connected, until the graph stops. */
+/* Sends message m (not taken) on message output `port` to every connection of it,
+ * waiting for room as the connections' policies say. 0, or a negative code. */
+int mq_msg_post(mq_block_ctx *c, int port, const mq_pmt *m);
+
 /* ---- time ------------------------------------------------------------------------------ */
 /* Now on CLOCK_MONOTONIC in ns: the clock of mq_block_sleep_until. */
 int64_t mq_block_now_ns(void);
@@ -231,6 +255,11 @@ int64_t mq_block_graph_start_ns(const mq_block_ctx *c);
 /* Sleeps until `deadline_ns` on CLOCK_MONOTONIC, beating the heartbeat meanwhile.
  * Returns 1 early if the graph is asked to stop, else 0. */
 int mq_block_sleep_until(mq_block_ctx *c, int64_t deadline_ns);
+/* The same, but it also returns, with 2, as soon as a message or a live parameter
+ * change waits for the block: a source that waits long between outputs
+ * (message_strobe) returns MQ_WORK_OK then, and the runtime hands it over before
+ * the next work call. 0 at the deadline, 1 if the graph is asked to stop. */
+int mq_block_wait_until(mq_block_ctx *c, int64_t deadline_ns);
 /* For a block with MQ_BLOCK_ANY_INPUT that returns MQ_WORK_NEED_INPUT to wait for a
  * late input: work runs again by `deadline_ns` (CLOCK_MONOTONIC) even if nothing
  * arrives. Holds for the next wait only. */
@@ -268,6 +297,11 @@ typedef struct mq_run_opts {
      * does not fail the graph; the supervisor does all that itself when it decides
      * not to restart the block. */
     int restartable;
+    /* Called after the block posted a request for the supervisor (a cmd message's
+     * changes, live.h), so the supervisor takes it now rather than at its next
+     * heartbeat check. May be NULL. */
+    void (*kick)(void *arg);
+    void *kick_arg;
 } mq_run_opts;
 
 /* Runs block `block` of the registry in this process, which must hold its slot:

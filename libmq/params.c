@@ -15,6 +15,7 @@ static const struct {
     size_t size;
 } mq__items[MQ_ITEM_COUNT_] = {
     {"u8", 1}, {"i16", 2}, {"i32", 4}, {"f32", 4}, {"f64", 8}, {"c32", 8}, {"bytes", 1},
+    {"msg", 1},
 };
 
 size_t mq_item_size(mq_item_type t)
@@ -250,11 +251,29 @@ static int mq__count(const mq_block_decl *d, int n, char *const *kv, const char 
     return (int)v;
 }
 
-int mq_block_port_count(const mq_block_decl *d, int n, char *const *kv, int output)
+int mq__has_cmd(const mq_block_decl *d)
+{
+    for (int k = 0; k < d->n_params; k++)
+        if (d->params[k].flags & MQ_PARAM_LIVE)
+            return 1;
+    return 0;
+}
+
+/* The declared ports of one direction (without `cmd`). */
+static int mq__declared_ports(const mq_block_decl *d, int n, char *const *kv, int output)
 {
     const char *cp = output ? d->out_count_param : d->in_count_param;
     int count = cp ? mq__count(d, n, kv, cp) : (output ? d->n_out : d->n_in);
     return count < 0 ? MQ_EINVAL : count;
+}
+
+int mq_block_port_count(const mq_block_decl *d, int n, char *const *kv, int output)
+{
+    int count = mq__declared_ports(d, n, kv, output);
+
+    if (count < 0 || output || !mq__has_cmd(d))
+        return count;
+    return count < MQ_MAX_PORTS ? count + 1 : MQ_EINVAL;
 }
 
 int mq_block_port(const mq_block_decl *d, int n, char *const *kv, int output, int i, char *buf,
@@ -262,9 +281,14 @@ int mq_block_port(const mq_block_decl *d, int n, char *const *kv, int output, in
 {
     const char *cp = output ? d->out_count_param : d->in_count_param;
     const mq_port_decl *ports = output ? d->out : d->in;
-    int count = mq_block_port_count(d, n, kv, output);
+    int count = mq__declared_ports(d, n, kv, output);
     const mq_port_decl *p;
 
+    if (!output && i == count && count >= 0 && mq__has_cmd(d) && count < MQ_MAX_PORTS) {
+        snprintf(buf, len, "cmd");
+        *type = MQ_ITEM_MSG;
+        return 0;
+    }
     if (count < 0 || i < 0 || i >= count)
         return MQ_EINVAL;
     p = cp ? &ports[0] : &ports[i];
@@ -442,6 +466,69 @@ static int mq__param_decl_check(const mq_block_decl *d, int k, char *errbuf, siz
     return 0;
 }
 
+/* Whether the declared input i is a message input (a counted port is never one). */
+static int mq__msg_in(const mq_block_decl *d, int i)
+{
+    return !d->in_count_param && d->in[i].type == MQ_ITEM_MSG && !d->in[i].type_param;
+}
+
+/* Message inputs and no stream inputs. */
+static int mq__message_only(const mq_block_decl *d)
+{
+    int msg = mq__has_cmd(d);
+
+    for (int i = 0; i < d->n_in; i++) {
+        if (!mq__msg_in(d, i))
+            return 0;
+        msg = 1;
+    }
+    return msg;
+}
+
+static int mq__messages_check(const mq_block_decl *d, char *errbuf, size_t errlen)
+{
+    int any = 0;
+
+    for (int dir = 0; dir < 2; dir++) {
+        const mq_port_decl *ports = dir ? d->out : d->in;
+        int n = dir ? d->n_out : d->n_in;
+        const char *count = dir ? d->out_count_param : d->in_count_param;
+        for (int i = 1; i < n; i++)
+            if (ports[i - 1].type == MQ_ITEM_MSG && ports[i].type != MQ_ITEM_MSG) {
+                snprintf(errbuf, errlen, "%s '%s' comes after a message port: declare the "
+                                         "stream ports first", dir ? "output" : "input",
+                         ports[i].name);
+                return MQ_EINVAL;
+            }
+        if (count && n > 0 && ports[0].type == MQ_ITEM_MSG) {
+            snprintf(errbuf, errlen, "counted ports (%s) cannot be message ports", count);
+            return MQ_EINVAL;
+        }
+    }
+    for (int i = 0; i < d->n_in; i++) {
+        if (mq__has_cmd(d) && !strcmp(d->in[i].name, "cmd")) {
+            snprintf(errbuf, errlen, "input 'cmd' is the runtime's for a block with live "
+                                     "parameters: name the port otherwise");
+            return MQ_EINVAL;
+        }
+        any |= mq__msg_in(d, i);
+    }
+    if (any && !d->message) {
+        snprintf(errbuf, errlen, "block %s has message inputs but no message handler", d->name);
+        return MQ_EINVAL;
+    }
+    if ((d->flags & MQ_BLOCK_EVENTS) && (d->n_in < 1 || !mq__msg_in(d, 0))) {
+        snprintf(errbuf, errlen, "block %s wants events but input 0 is no message input",
+                 d->name);
+        return MQ_EINVAL;
+    }
+    if (d->flags & ~(uint32_t)(MQ_BLOCK_ANY_INPUT | MQ_BLOCK_CALL_AT_END | MQ_BLOCK_EVENTS)) {
+        snprintf(errbuf, errlen, "block %s has an unknown flag", d->name);
+        return MQ_EINVAL;
+    }
+    return 0;
+}
+
 int mq_block_decl_check(const mq_block_decl *d, char *errbuf, size_t errlen)
 {
     int rc;
@@ -451,8 +538,9 @@ int mq_block_decl_check(const mq_block_decl *d, char *errbuf, size_t errlen)
                  MQ_NAME_MAX);
         return MQ_EINVAL;
     }
-    if (!d->work) {
-        snprintf(errbuf, errlen, "block %s has no work function", d->name);
+    if (!d->work && !mq__message_only(d)) {
+        snprintf(errbuf, errlen, "block %s has no work function (only a block with message "
+                                 "inputs and no stream inputs may have none)", d->name);
         return MQ_EINVAL;
     }
     if (d->n_params < 0 || (d->n_params > 0 && !d->params)) {
@@ -465,5 +553,5 @@ int mq_block_decl_check(const mq_block_decl *d, char *errbuf, size_t errlen)
     if ((rc = mq__ports_check(d, 0, errbuf, errlen)) < 0 ||
         (rc = mq__ports_check(d, 1, errbuf, errlen)) < 0)
         return rc;
-    return 0;
+    return mq__messages_check(d, errbuf, errlen);
 }

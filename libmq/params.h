@@ -25,6 +25,9 @@ void mq__params_free(const mq_block_decl *d, mq_pval *vals);
 int mq__block_check(const mq_block_decl *d, int n_params, char *const *params,
                     mq_pval *vals, char *errbuf, size_t errlen);
 
+/* Whether the block has live parameters, and so a last input `cmd`. */
+int mq__has_cmd(const mq_block_decl *d);
+
 /* "int", "float", ... */
 const char *mq__param_type_name(mq_param_type t);
 

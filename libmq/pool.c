@@ -157,6 +157,11 @@ void mq__pool_repair(mq_arena *a)
     }
 }
 
+void mq_pool_give_back(mq_arena *a)
+{
+    mq__pool_unclaim(a);
+}
+
 int mq_pool_count(const mq_arena *a)
 {
     return (int)a->layout.n_pools;

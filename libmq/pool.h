@@ -23,6 +23,11 @@ typedef struct mq_pool_stats {
 } mq_pool_stats;
 
 int mq_pool_count(const mq_arena *a);
+
+/* Large pools hand a process several buffers per claim, kept for its next
+ * allocations (pool.c). A process that allocates rarely (the supervisor, sending a
+ * message now and then) gives them back with this, so others can have them. */
+void mq_pool_give_back(mq_arena *a);
 int mq_pool_stats_get(mq_arena *a, uint32_t pool, mq_pool_stats *out);
 
 #endif

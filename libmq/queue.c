@@ -525,6 +525,12 @@ int mq_queue_stats_get(const mq_arena *a, uint32_t conn, mq_queue_stats *out)
     return 0;
 }
 
+int mq_queue_ready(const mq_arena *a, uint32_t conn)
+{
+    struct mq__qview v;
+    return mq__view(a, conn, &v) == 0 && mq__nonempty(v.c);
+}
+
 int mq_queue_note(mq_arena *a, uint32_t conn, int what, uint64_t n)
 {
     struct mq__qview v;

@@ -97,6 +97,9 @@ typedef struct mq_queue_stats {
 
 int mq_queue_stats_get(const mq_arena *a, uint32_t conn, mq_queue_stats *out);
 
+/* Whether a pop would find something: an id, or the end of the stream. */
+int mq_queue_ready(const mq_arena *a, uint32_t conn);
+
 /* Consumer side: counts what became of popped buffers, for the statistics. A
  * synchronising block drops buffers that can no longer be aligned (MQ_NOTE_STALE)
  * and emits some outputs with this input missing (MQ_NOTE_MISSED). */

@@ -102,7 +102,7 @@ int mq_registry_conn_info(const mq_arena *a, uint32_t conn, mq_conn_info *out)
     if (conn >= (uint32_t)mq_registry_conn_count(a))
         return MQ_EINVAL;
     c = mq__conn(a, conn);
-    *out = (mq_conn_info){c->src_block, c->src_port, c->dst_block, c->dst_port};
+    *out = (mq_conn_info){c->src_block, c->src_port, c->dst_block, c->dst_port, c->kind};
     if (out->src_block >= nb || out->dst_block >= nb || out->src_port >= MQ_MAX_PORTS ||
         out->dst_port >= MQ_MAX_PORTS)
         return MQ_ECORRUPT;
@@ -140,4 +140,12 @@ void mq_registry_block_account(mq_arena *a, uint32_t block, uint64_t items_in,
     mq__bump(&b->items_in, items_in);
     mq__bump(&b->items_out, items_out);
     mq__bump(&b->busy_ns, busy_ns);
+}
+
+int mq_registry_conn_set_kind(mq_arena *a, uint32_t conn, int kind)
+{
+    if (conn >= (uint32_t)mq_registry_conn_count(a) || kind < MQ_CONN_GRAPH || kind > MQ_CONN_TAP)
+        return MQ_EINVAL;
+    mq__conn(a, conn)->kind = (uint32_t)kind;
+    return 0;
 }

@@ -34,8 +34,21 @@ int mq_registry_conn_count(const mq_arena *a);
 /* Finds a block by name; its index or MQ_ENOENT. */
 int mq_registry_find_block(const mq_arena *a, const char *name);
 
+/* What a connection is for. */
+enum mq_conn_kind {
+    MQ_CONN_GRAPH = 0,   /* a connection of the graph file */
+    MQ_CONN_CONTROL = 1, /* the supervisor's messages into a block's message input
+                            (mqgraph send, graph events) */
+    MQ_CONN_TAP = 2,     /* a tap: a consumer attached to a running output */
+};
+
+/* Marks connection `conn` as one of enum mq_conn_kind (the creator, before the
+ * blocks start). */
+int mq_registry_conn_set_kind(mq_arena *a, uint32_t conn, int kind);
+
 typedef struct mq_conn_info {
     uint32_t src_block, src_port, dst_block, dst_port;
+    uint32_t kind; /* enum mq_conn_kind */
 } mq_conn_info;
 
 /* The endpoints of a connection, checked against the registry's bounds. */

@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "error.h"
 #include "live.h"
+#include "msg.h"
 #include "params.h"
 #include "queue.h"
 #include "registry.h"
@@ -48,15 +49,36 @@ struct mq__output {
     mq_id pending;        /* allocated by mq_out_alloc, not yet pushed */
 };
 
+/* A message input: its upstreams (graph connections, and the supervisor's). */
+struct mq__msgin {
+    int n;
+    int conn[MQ__FANOUT];
+    unsigned char eos[MQ__FANOUT];
+    unsigned char control[MQ__FANOUT]; /* the supervisor's (MQ_CONN_CONTROL) */
+};
+
+/* Messages handled in one round between work calls, at most. */
+#define MQ__MSG_BATCH 64
+
+/* Ports: the stream inputs are 0 .. n_in - 1 and the message inputs follow them
+ * (cmd last, if the block has one); the stream outputs are 0 .. n_sout - 1 and the
+ * message outputs n_sout .. n_out - 1 (block declarations list stream ports
+ * first). */
 struct mq_block_ctx {
     const mq_block_decl *d;
     mq_arena *a;
     uint32_t block;
     mq_pval *vals;
     int n_in, n_out;
+    int n_min, n_sout; /* message inputs; stream outputs */
+    int cmd;           /* the message input that is cmd, or -1 */
+    mq_id cmd_held;    /* a cmd message the supervisor has not taken yet */
     mq_item_type in_type[MQ_MAX_PORTS], out_type[MQ_MAX_PORTS];
     struct mq__input in[MQ_MAX_PORTS];
+    struct mq__msgin min[MQ_MAX_PORTS];
     struct mq__output out[MQ_MAX_PORTS];
+    void (*kick)(void *arg);
+    void *kick_arg;
     int64_t hb_ns;
     int restarts;
     uint64_t items_in, items_out; /* during one work call */
@@ -182,12 +204,12 @@ const double *mq_param_floats(const mq_block_ctx *c, const char *name, size_t *n
 
 const char *mq_block_name(const mq_block_ctx *c) { return c->name; }
 int mq_block_n_inputs(const mq_block_ctx *c) { return c->n_in; }
-int mq_block_n_outputs(const mq_block_ctx *c) { return c->n_out; }
+int mq_block_n_outputs(const mq_block_ctx *c) { return c->n_sout; }
 mq_arena *mq_block_arena(mq_block_ctx *c) { return c->a; }
 
 mq_item_type mq_block_in_type(const mq_block_ctx *c, int port)
 {
-    return port >= 0 && port < c->n_in ? c->in_type[port] : MQ_ITEM_BYTES;
+    return port >= 0 && port < c->n_in + c->n_min ? c->in_type[port] : MQ_ITEM_BYTES;
 }
 
 mq_item_type mq_block_out_type(const mq_block_ctx *c, int port)
@@ -219,6 +241,47 @@ void mq_block_error(mq_block_ctx *c, const char *fmt, ...)
     c->failed = 1;
 }
 
+/* The block's ports: how many of each kind, and their item types. 0, or MQ_EINVAL
+ * with the reason in err (a message port among the stream ones). */
+static int mq__port_counts(mq_block_ctx *c, const mq_block_decl *d, int n_params,
+                           char *const *params)
+{
+    int all_in = mq_block_port_count(d, n_params, params, 0);
+    int all_out = mq_block_port_count(d, n_params, params, 1);
+    char pname[64];
+
+    if (all_in < 0 || all_out < 0 || all_in > MQ_MAX_PORTS || all_out > MQ_MAX_PORTS) {
+        snprintf(c->err, c->errlen, "bad port count");
+        return MQ_EINVAL;
+    }
+    c->n_in = c->n_sout = -1;
+    for (int i = 0; i < all_in; i++) {
+        mq_block_port(d, n_params, params, 0, i, pname, sizeof pname, &c->in_type[i]);
+        if (c->in_type[i] == MQ_ITEM_MSG && c->n_in < 0)
+            c->n_in = i;
+        else if (c->in_type[i] != MQ_ITEM_MSG && c->n_in >= 0)
+            break;
+    }
+    for (int o = 0; o < all_out; o++) {
+        mq_block_port(d, n_params, params, 1, o, pname, sizeof pname, &c->out_type[o]);
+        if (c->out_type[o] == MQ_ITEM_MSG && c->n_sout < 0)
+            c->n_sout = o;
+        else if (c->out_type[o] != MQ_ITEM_MSG && c->n_sout >= 0)
+            break;
+    }
+    if ((c->n_in >= 0 && c->in_type[all_in - 1] != MQ_ITEM_MSG) ||
+        (c->n_sout >= 0 && c->out_type[all_out - 1] != MQ_ITEM_MSG)) {
+        snprintf(c->err, c->errlen, "a stream port follows a message port: declare the "
+                                    "stream ports first");
+        return MQ_EINVAL;
+    }
+    c->n_in = c->n_in < 0 ? all_in : c->n_in;
+    c->n_min = all_in - c->n_in;
+    c->n_sout = c->n_sout < 0 ? all_out : c->n_sout;
+    c->n_out = all_out;
+    return 0;
+}
+
 int mq__block_check(const mq_block_decl *d, int n_params, char *const *params,
                     mq_pval *vals, char *errbuf, size_t errlen)
 {
@@ -233,9 +296,7 @@ int mq__block_check(const mq_block_decl *d, int n_params, char *const *params,
     c->vals = vals;
     c->err = errbuf;
     c->errlen = errlen;
-    c->n_in = mq_block_port_count(d, n_params, params, 0);
-    c->n_out = mq_block_port_count(d, n_params, params, 1);
-    if (c->n_in >= 0 && c->n_out >= 0 && (d->check(c) != 0 || c->failed)) {
+    if (mq__port_counts(c, d, n_params, params) == 0 && (d->check(c) != 0 || c->failed)) {
         if (!c->failed)
             snprintf(errbuf, errlen, "parameters refused");
         rc = MQ_EINVAL;
@@ -437,8 +498,8 @@ void *mq_out_alloc(mq_block_ctx *c, int port, size_t bytes)
     struct mq__output *out;
     int rc;
 
-    if (port < 0 || port >= c->n_out) {
-        mq_block_error(c, "no output %d", port);
+    if (port < 0 || port >= c->n_sout) {
+        mq_block_error(c, "no stream output %d", port);
         return NULL;
     }
     out = &c->out[port];
@@ -469,7 +530,7 @@ int mq_out_push(mq_block_ctx *c, int port, size_t bytes, const mq_timestamp *ts)
 {
     mq_id id;
 
-    if (port < 0 || port >= c->n_out || c->out[port].pending == MQ_ID_NONE)
+    if (port < 0 || port >= c->n_sout || c->out[port].pending == MQ_ID_NONE)
         return MQ_EINVAL;
     id = c->out[port].pending;
     c->out[port].pending = MQ_ID_NONE;
@@ -481,7 +542,7 @@ int mq_out_forward(mq_block_ctx *c, int in, int port, size_t bytes, const mq_tim
     struct mq__input *ip;
     mq_id id;
 
-    if (!mq__in_ok(c, in) || port < 0 || port >= c->n_out)
+    if (!mq__in_ok(c, in) || port < 0 || port >= c->n_sout)
         return MQ_EINVAL;
     ip = &c->in[in];
     if (ip->off > 0) {
@@ -506,7 +567,7 @@ int mq_out_share(mq_block_ctx *c, int in, int port)
     mq_id two[2];
     int rc;
 
-    if (!mq__in_ok(c, in) || port < 0 || port >= c->n_out || c->in[in].off > 0)
+    if (!mq__in_ok(c, in) || port < 0 || port >= c->n_sout || c->in[in].off > 0)
         return MQ_EINVAL;
     rc = mq_buf_share(c->a, c->in[in].cur, 2, two);
     if (rc == MQ_ENOSPC) {
@@ -534,6 +595,22 @@ int mq_out_close(mq_block_ctx *c, int port)
         out->dead[j] = 1;
     }
     return 0;
+}
+
+int mq_msg_post(mq_block_ctx *c, int port, const mq_pmt *m)
+{
+    mq_id id;
+    int rc;
+
+    if (port < c->n_sout || port >= c->n_out)
+        return MQ_EINVAL;
+    if ((rc = mq_msg_make(c->a, m, 0, &id)) == MQ_ENOBUFS) {
+        int64_t t0 = mq_now_ns(); /* waiting for a buffer is not busy */
+        while ((rc = mq_msg_make(c->a, m, c->hb_ns, &id)) == MQ_ETIMEDOUT)
+            mq_arena_heartbeat(c->a);
+        c->waited_ns += mq_now_ns() - t0;
+    }
+    return rc < 0 ? rc : mq__send(c, port, id, 1);
 }
 
 int64_t mq_block_now_ns(void)
@@ -728,6 +805,17 @@ static void mq__consume_inputs(mq_block_ctx *c)
     }
 }
 
+/* No more reading from conn: its producer learns it (EPIPE) and what is queued
+ * goes back to the pools. */
+static void mq__abandon(mq_block_ctx *c, int conn)
+{
+    mq_id id;
+
+    mq_queue_abandon(c->a, (uint32_t)conn);
+    while (mq_queue_pop(c->a, (uint32_t)conn, &id, 0) == 0)
+        mq_buf_release(c->a, id);
+}
+
 /* End of the block: nothing more goes out, nothing more is read. With
  * `end_streams` 0 (a block the supervisor may restart), only what the block holds
  * goes; its connections stay as they are. */
@@ -741,43 +829,56 @@ static void mq__shutdown(mq_block_ctx *c, int end_streams)
         else
             mq__drop_pending(c, o);
     }
+    if (c->cmd_held != MQ_ID_NONE)
+        mq_buf_release(c->a, c->cmd_held);
+    c->cmd_held = MQ_ID_NONE;
     if (!end_streams)
         return;
-    for (int i = 0; i < c->n_in; i++) {
-        mq_id id;
-        if (c->in[i].conn < 0)
-            continue;
-        mq_queue_abandon(c->a, (uint32_t)c->in[i].conn);
-        while (mq_queue_pop(c->a, (uint32_t)c->in[i].conn, &id, 0) == 0)
-            mq_buf_release(c->a, id);
+    for (int i = 0; i < c->n_in; i++)
+        if (c->in[i].conn >= 0)
+            mq__abandon(c, c->in[i].conn);
+    for (int j = 0; j < c->n_min; j++)
+        for (int k = 0; k < c->min[j].n; k++)
+            mq__abandon(c, c->min[j].conn[k]);
+}
+
+/* Connection k (info ci) as one more upstream of message input port. */
+static int mq__wire_msg(mq_block_ctx *c, int port, int k, const mq_conn_info *ci)
+{
+    struct mq__msgin *m = &c->min[port - c->n_in];
+
+    if (m->n == MQ__FANOUT) {
+        snprintf(c->err, c->errlen, "message input %d has more than %d connections", port,
+                 MQ__FANOUT);
+        return MQ_EINVAL;
     }
+    m->control[m->n] = ci->kind == MQ_CONN_CONTROL;
+    m->eos[m->n] = 0;
+    m->conn[m->n++] = k;
+    return 0;
 }
 
 static int mq__wire(mq_block_ctx *c, int n_params, char *const *params)
 {
-    int nc = mq_registry_conn_count(c->a);
-    char pname[64];
+    int nc = mq_registry_conn_count(c->a), rc;
 
-    c->n_in = mq_block_port_count(c->d, n_params, params, 0);
-    c->n_out = mq_block_port_count(c->d, n_params, params, 1);
-    if (c->n_in < 0 || c->n_out < 0 || c->n_in > MQ_MAX_PORTS || c->n_out > MQ_MAX_PORTS) {
-        snprintf(c->err, c->errlen, "bad port count");
-        return MQ_EINVAL;
-    }
-    for (int i = 0; i < c->n_in; i++) {
-        mq_block_port(c->d, n_params, params, 0, i, pname, sizeof pname, &c->in_type[i]);
+    if ((rc = mq__port_counts(c, c->d, n_params, params)) < 0)
+        return rc;
+    for (int i = 0; i < c->n_in; i++)
         c->in[i] = (struct mq__input){-1, MQ_ID_NONE, 1, 0, -1};
-    }
-    for (int o = 0; o < c->n_out; o++) {
-        mq_block_port(c->d, n_params, params, 1, o, pname, sizeof pname, &c->out_type[o]);
+    for (int o = 0; o < c->n_out; o++)
         c->out[o].pending = MQ_ID_NONE;
-    }
+    c->cmd = mq__has_cmd(c->d) ? c->n_in + c->n_min - 1 : -1;
+    c->cmd_held = MQ_ID_NONE;
     for (int k = 0; k < nc; k++) {
         mq_conn_info ci;
-        if (mq_registry_conn_info(c->a, (uint32_t)k, &ci) < 0)
+        if (mq_registry_conn_info(c->a, (uint32_t)k, &ci) < 0 || ci.kind == MQ_CONN_TAP)
             continue;
         if (ci.dst_block == c->block && (int)ci.dst_port < c->n_in)
             c->in[ci.dst_port] = (struct mq__input){k, MQ_ID_NONE, 0, 0, -1};
+        else if (ci.dst_block == c->block && (int)ci.dst_port < c->n_in + c->n_min &&
+                 (rc = mq__wire_msg(c, (int)ci.dst_port, k, &ci)) < 0)
+            return rc;
         if (ci.src_block == c->block && (int)ci.src_port < c->n_out) {
             struct mq__output *out = &c->out[ci.src_port];
             if (out->n == MQ__FANOUT) {
@@ -822,6 +923,159 @@ static void mq__unwant_inputs(mq_block_ctx *c, uint32_t set)
             mq_queue_want(c->a, (uint32_t)c->in[i].conn, 0);
 }
 
+/* ---- messages ------------------------------------------------------------------------ */
+
+/* A cmd message: its changes go to the supervisor through the live area, which
+ * holds one request at a time; while the last is not taken, the message waits here
+ * (held, so a crash loses nothing). A message that asks for nothing valid goes as
+ * "!why", which the supervisor reports. */
+static int mq__cmd(mq_block_ctx *c, mq_id id)
+{
+    char text[MQ_LIVE_REQ], why[256];
+    mq_pmt *m;
+    int rc = mq_msg_read(c->a, id, &m);
+
+    if (rc == MQ_ENOMEM)
+        return rc;
+    if (rc < 0)
+        snprintf(text, sizeof text, "!a cmd message that is no PMT");
+    else if (mq_msg_cmd_text(m, text, sizeof text, why, sizeof why) < 0)
+        snprintf(text, sizeof text, "!%s", why);
+    mq_pmt_free(m);
+    if ((rc = mq_live_post(c->a, c->block, text, strlen(text))) == MQ_EAGAIN) {
+        c->cmd_held = id;
+        return 0;
+    }
+    c->cmd_held = MQ_ID_NONE;
+    mq_buf_release(c->a, id);
+    if (rc == 0 && c->kick)
+        c->kick(c->kick_arg);
+    return rc;
+}
+
+/* A message for the block's handler; it counts as one item in and one work call. */
+static int mq__deliver(mq_block_ctx *c, void *state, int port, mq_id id)
+{
+    int64_t t0 = mq_now_ns();
+    mq_pmt *m;
+    int rc = mq_msg_read(c->a, id, &m);
+
+    mq_buf_release(c->a, id);
+    if (rc < 0) {
+        snprintf(c->err, c->errlen, "message input %d: a message that is no PMT (%s)", port,
+                 mq_strerror(rc));
+        return rc;
+    }
+    c->waited_ns = 0;
+    rc = c->d->message(c, state, port, m);
+    mq_pmt_free(m);
+    if (rc != 0 || c->failed) {
+        if (!c->failed)
+            snprintf(c->err, c->errlen, "message handler returned %d", rc);
+        return MQ_EINVAL;
+    }
+    int64_t busy = mq_now_ns() - t0 - c->waited_ns;
+    mq_registry_block_account(c->a, c->block, 1, 0, busy > 0 ? (uint64_t)busy : 0);
+    c->total_in++;
+    return 0;
+}
+
+/* Handles what arrived on the message inputs, MQ__MSG_BATCH at most; *got is how
+ * many. Between work calls only. */
+static int mq__messages(mq_block_ctx *c, void *state, int *got)
+{
+    int rc;
+
+    *got = 0;
+    if (c->cmd_held != MQ_ID_NONE && (rc = mq__cmd(c, c->cmd_held)) < 0)
+        return rc;
+    for (int j = 0; j < c->n_min; j++) {
+        int port = c->n_in + j;
+        struct mq__msgin *m = &c->min[j];
+        for (int k = 0; k < m->n && *got < MQ__MSG_BATCH; k++) {
+            while (!m->eos[k] && *got < MQ__MSG_BATCH &&
+                   !(port == c->cmd && c->cmd_held != MQ_ID_NONE)) {
+                mq_id id;
+                rc = mq_queue_pop(c->a, (uint32_t)m->conn[k], &id, 0);
+                if (rc == MQ_EOS)
+                    m->eos[k] = 1;
+                if (rc == MQ_EOS || rc == MQ_EAGAIN)
+                    break;
+                if (rc < 0)
+                    return rc;
+                (*got)++;
+                rc = port == c->cmd ? mq__cmd(c, id) : mq__deliver(c, state, port, id);
+                if (rc < 0)
+                    return rc;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Whether a message input has something to pop (after mq_block_prepare). */
+static int mq__messages_ready(const mq_block_ctx *c)
+{
+    for (int j = 0; j < c->n_min; j++)
+        for (int k = 0; k < c->min[j].n; k++)
+            if (!c->min[j].eos[k] && mq_queue_ready(c->a, (uint32_t)c->min[j].conn[k]) &&
+                !(c->n_in + j == c->cmd && c->cmd_held != MQ_ID_NONE))
+                return 1;
+    return 0;
+}
+
+/* A push into a message input rings the block while it waits (on), or not. */
+static void mq__want_messages(mq_block_ctx *c, int on)
+{
+    for (int j = 0; j < c->n_min; j++)
+        for (int k = 0; k < c->min[j].n; k++)
+            if (!c->min[j].eos[k])
+                mq_queue_want(c->a, (uint32_t)c->min[j].conn[k], on);
+}
+
+/* A block with only message inputs is done when the graph's connections into them
+ * have all ended, or, with none, when the graph stops. */
+static int mq__messages_done(const mq_block_ctx *c)
+{
+    int graph = 0, open = 0;
+
+    for (int j = 0; j < c->n_min; j++)
+        for (int k = 0; k < c->min[j].n; k++)
+            if (!c->min[j].control[k]) {
+                graph++;
+                open += !c->min[j].eos[k];
+            }
+    return graph ? open == 0 : mq_arena_stop_requested(c->a);
+}
+
+int mq_block_wait_until(mq_block_ctx *c, int64_t deadline_ns)
+{
+    int64_t t0 = mq_now_ns(), now;
+    int rc = 0;
+
+    mq_queue_flush(c->a, 0);
+    for (;;) {
+        mq_arena_heartbeat(c->a);
+        now = mq_now_ns();
+        if (mq_arena_stop_requested(c->a) || now >= deadline_ns)
+            break;
+        mq__want_messages(c, 1);
+        uint32_t seq = mq_block_prepare(c->a, c->block);
+        if (mq__messages_ready(c) || mq_live_changed(c->a, c->block, c->live_seen)) {
+            mq_block_cancel(c->a, c->block);
+            rc = 2;
+        } else {
+            int64_t left = deadline_ns - now;
+            mq_block_wait(c->a, c->block, seq, left < c->hb_ns ? left : c->hb_ns);
+        }
+        mq__want_messages(c, 0);
+        if (rc)
+            break;
+    }
+    c->waited_ns += mq_now_ns() - t0; /* asleep is not busy */
+    return rc ? rc : mq_arena_stop_requested(c->a) ? 1 : 0;
+}
+
 /* How long to sleep: one heartbeat, or less to keep a mq_block_call_by deadline. */
 static int64_t mq__wait_ns(const mq_block_ctx *c)
 {
@@ -831,34 +1085,48 @@ static int64_t mq__wait_ns(const mq_block_ctx *c)
 
 static int mq__loop(mq_block_ctx *c, void *state)
 {
-    int need_more = 0, arrived, rc;
+    int need_more = 0, arrived = 0, rc, st_wait;
 
     for (;;) {
+        int got;
         mq_arena_heartbeat(c->a);
-        if ((c->n_in == 0 && mq_arena_stop_requested(c->a)) || mq__outputs_dead(c))
-            return 0;
-        if ((rc = mq__live_poll(c, state, 1)) < 0)
+        if ((rc = mq__live_poll(c, state, 1)) < 0 || (rc = mq__messages(c, state, &got)) < 0)
             return rc;
-        if ((rc = mq__fill(c)) < 0)
-            return rc;
-        int st = mq__readiness(c, need_more, &arrived);
-        if (st == MQ__FINISHED)
-            return 0;
-        if (st == MQ__WAIT) {
+        if (!c->d->work) { /* only message inputs */
+            if (!got && mq__messages_done(c))
+                return 0;
+            st_wait = MQ__WAIT;
+        } else {
+            if ((c->n_in == 0 && mq_arena_stop_requested(c->a)) || mq__outputs_dead(c))
+                return 0;
+            if ((rc = mq__fill(c)) < 0)
+                return rc;
+            st_wait = mq__readiness(c, need_more, &arrived);
+            if (st_wait == MQ__FINISHED)
+                return 0;
+        }
+        if (st_wait == MQ__WAIT) {
+            if (got)
+                continue; /* messages came: look at everything again first */
             uint32_t wanted = mq__want_inputs(c);
+            mq__want_messages(c, 1);
             uint32_t seq = mq_block_prepare(c->a, c->block);
             if ((rc = mq__fill(c)) < 0) {
                 mq_block_cancel(c->a, c->block);
                 mq__unwant_inputs(c, wanted);
+                mq__want_messages(c, 0);
                 return rc;
             }
-            /* A live change published before the prepare rang no one: look. */
-            if (mq__readiness(c, need_more, &arrived) != MQ__WAIT ||
-                mq_live_changed(c->a, c->block, c->live_seen))
+            /* What arrived, or a live change published, before the prepare rang
+             * no one: look. */
+            if ((c->d->work && mq__readiness(c, need_more, &arrived) != MQ__WAIT) ||
+                mq__messages_ready(c) || mq_live_changed(c->a, c->block, c->live_seen) ||
+                (!c->d->work && mq__messages_done(c)))
                 mq_block_cancel(c->a, c->block);
             else
                 mq_block_wait(c->a, c->block, seq, mq__wait_ns(c));
             mq__unwant_inputs(c, wanted);
+            mq__want_messages(c, 0);
             continue;
         }
         int64_t t0 = mq_now_ns();
@@ -918,6 +1186,8 @@ int mq_block_run(const mq_block_decl *d, mq_arena *a, uint32_t block, int n_para
     c->errlen = errlen;
     c->hb_ns = opts && opts->heartbeat_ns > 0 ? opts->heartbeat_ns : 100000000;
     c->restarts = opts ? opts->restarts : 0;
+    c->kick = opts ? opts->kick : NULL;
+    c->kick_arg = opts ? opts->kick_arg : NULL;
     errbuf[0] = 0;
     /* The loop keeps the promises batching asks for (queue.h): its waits are
      * bounded by the heartbeat, and it flushes what it deferred. */

@@ -312,6 +312,35 @@ static int run_set(int argc, char **argv)
     return rc;
 }
 
+/* ---- send ----------------------------------------------------------------------------- */
+
+static int run_send(int argc, char **argv)
+{
+    static const char *const flags[] = {"--json", NULL};
+    const char *pos[3], *port;
+    char block[256];
+    int json = 0;
+    json_t *reply;
+
+    if (parse_flags(argc, argv, flags, &json, pos, 3, client_usage("send")) < 0 ||
+        split_end("send", pos[1], block, sizeof block, &port) < 0)
+        return EXIT_USAGE;
+    /* JSON (doc/control.md); text that is no JSON is a string, as message_strobe's
+     * msg is. */
+    json_t *msg = json_loads(pos[2], JSON_DECODE_ANY, NULL);
+    if (!msg)
+        msg = json_string(pos[2]);
+    if (call("send", pos[0],
+             json_pack("{s:s, s:s, s:s, s:o}", "cmd", "send", "block", block, "port", port,
+                       "msg", msg),
+             &reply))
+        return 1;
+    if (json)
+        print_json(reply);
+    json_decref(reply);
+    return 0;
+}
+
 /* ---- top ------------------------------------------------------------------------------ */
 
 static volatile sig_atomic_t top_quit;
@@ -422,6 +451,13 @@ static const struct sub subs[] = {
      "calls; set waits for that (up to 2 s, unless --no-wait) and says from which\n"
      "item of the block's stream it holds. A restarted block keeps it.\n",
      run_set},
+    {"send",
+     "usage: mqgraph send GRAPH BLOCK.PORT MESSAGE [--json]\n"
+     "Sends a message into a block's message input (message_debug's print, a block's\n"
+     "cmd: '{\"k\": 0.5}'). MESSAGE is JSON, with {\"$pair\": [car, cdr]}, {\"$f32\":\n"
+     "[...]} and the like for what JSON lacks (doc/control.md); text that is no JSON\n"
+     "is a string.\n",
+     run_send},
     {"events",
      "usage: mqgraph events GRAPH [--json] [--all] [--count N]\n"
      "Prints the graph's events as they happen, one per line: blocks started,\n"

@@ -1,10 +1,30 @@
 /* events.c - recording and publishing graph events (see events.h). */
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "control.h"
 #include "events.h"
+#include "steer.h"
 #include "sup.h"
+
+/* The event, as a dict, to every block that asked for events (MQ_BLOCK_EVENTS),
+ * on its message input 0. What a full queue cannot take is counted there. */
+static void to_blocks(struct sup *s, const char *line)
+{
+    mq_pmt *m = NULL;
+    char err[256];
+
+    for (int b = 0; b < s->g->n_blocks; b++) {
+        int conn = s->g->blocks[b].decl->flags & MQ_BLOCK_EVENTS ? sup_ctrl_conn(s, b, 0) : -1;
+        if (conn < 0 || s->finished || !s->a)
+            continue;
+        if (!m && mq_pmt_from_json(line, strlen(line), &m, NULL, 0) < 0)
+            return;
+        steer_deliver(s, conn, m, err, sizeof err);
+    }
+    mq_pmt_free(m);
+}
 
 void ev_emit(struct sup *s, const char *kind, json_t *ev)
 {
@@ -32,6 +52,7 @@ void ev_emit(struct sup *s, const char *kind, json_t *ev)
     e->ring[e->n++ % EV_KEEP] = ev;
     if ((line = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)))) {
         ctl_publish_event(s, ev, line);
+        to_blocks(s, line);
         free(line);
     }
 }

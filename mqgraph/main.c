@@ -29,6 +29,7 @@ static const char *usage_main =
     "  top GRAPH                                 the status, refreshed every second\n"
     "  get GRAPH BLOCK[.PARAM]                   parameters and their values\n"
     "  set GRAPH BLOCK.PARAM=VALUE...            change live parameters\n"
+    "  send GRAPH BLOCK.PORT MESSAGE             a message into a message input\n"
     "  events GRAPH [--all] [--count N]          what happens, as it happens\n"
     "  stop GRAPH                                a graceful stop; the run exits 0\n"
     "\n"

@@ -1,8 +1,10 @@
 /* status.c - info and status replies (see status.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "events.h"
 #include "status.h"
 #include "sup.h"
 #include "tap.h"
@@ -44,8 +46,9 @@ int status_init(struct sup *s)
     int np = mq_pool_count(s->a);
 
     s->pool_low = calloc((size_t)np + 1, sizeof *s->pool_low);
-    if (!s->pool_low || alloc_sample(&s->prev, s->g->n_blocks, s->g->n_conns) < 0 ||
-        alloc_sample(&s->cur, s->g->n_blocks, s->g->n_conns) < 0)
+    if (!s->pool_low || alloc_sample(&s->prev, s->g->n_blocks, s->n_reg_conns) < 0 ||
+        alloc_sample(&s->cur, s->g->n_blocks, s->n_reg_conns) < 0 ||
+        !(s->msg_drops = calloc((size_t)s->n_reg_conns + 1, sizeof *s->msg_drops)))
         return -1;
     for (int p = 0; p < np; p++) {
         mq_pool_stats st;
@@ -60,6 +63,61 @@ void status_free(struct sup *s)
     free_sample(&s->prev);
     free_sample(&s->cur);
     free(s->pool_low);
+    free(s->msg_drops);
+}
+
+void status_conn_name(const struct sup *s, int k, char *from, char *to, size_t len)
+{
+    if (k < s->g->n_conns) {
+        const mqg_conn *c = &s->g->conns[k];
+        snprintf(from, len, "%s.%s", c->src.block, c->src.port);
+        snprintf(to, len, "%s.%s", c->dst.block, c->dst.port);
+        return;
+    }
+    for (int i = 0; i < s->n_ctrl; i++)
+        if (s->ctrl[i].conn == k) {
+            const mqg_block *b = &s->g->blocks[s->ctrl[i].block];
+            char port[64];
+            mq_item_type t;
+            mq_block_port(b->decl, b->n_params, b->kv, 0, s->ctrl[i].port, port, sizeof port, &t);
+            snprintf(from, len, "mqgraph");
+            snprintf(to, len, "%s.%s", b->name, port);
+            return;
+        }
+    if (tap_conn_name(s, k, from, to, len) == 0)
+        return;
+    snprintf(from, len, "?");
+    snprintf(to, len, "?");
+}
+
+/* Whether connection k carries messages (a message port's, or a control one). */
+static int carries_messages(const struct sup *s, int k)
+{
+    if (k >= s->g->n_conns)
+        return sup_is_ctrl(s, k);
+    const mqg_conn *c = &s->g->conns[k];
+    const mqg_block *b = &s->g->blocks[c->dst.b];
+    char port[64];
+    mq_item_type t;
+    return mq_block_port(b->decl, b->n_params, b->kv, 0, c->dst.p, port, sizeof port, &t) == 0 &&
+           t == MQ_ITEM_MSG;
+}
+
+void status_dropped(struct sup *s)
+{
+    for (int k = 0; k < s->n_reg_conns; k++) {
+        mq_queue_stats qs;
+        char from[160], to[160];
+        if (mq_queue_stats_get(s->a, (uint32_t)k, &qs) < 0 || qs.drops <= s->msg_drops[k] ||
+            !carries_messages(s, k))
+            continue;
+        status_conn_name(s, k, from, to, sizeof from);
+        ev_emit(s, "dropped",
+                json_pack("{s:s, s:s, s:I, s:I}", "from", from, "to", to, "messages",
+                          (json_int_t)(qs.drops - s->msg_drops[k]), "total",
+                          (json_int_t)qs.drops));
+        s->msg_drops[k] = qs.drops;
+    }
 }
 
 /* The arena's figures now, into x. */
@@ -75,7 +133,7 @@ static void take(struct sup *s, struct sample *x)
         x->busy_ns[i] = bi.busy_ns;
         x->work_calls[i] = bi.work_calls;
     }
-    for (int k = 0; k < s->g->n_conns; k++) {
+    for (int k = 0; k < s->n_reg_conns; k++) {
         mq_queue_stats qs;
         if (mq_queue_stats_get(s->a, (uint32_t)k, &qs) < 0)
             continue;
@@ -147,14 +205,12 @@ static json_t *block_json(struct sup *s, int i, int64_t now)
 
 static json_t *conn_json(struct sup *s, int k)
 {
-    const mqg_conn *c = &s->g->conns[k];
     mq_queue_stats qs;
-    char from[128], to[128];
+    char from[160], to[160];
 
     if (mq_queue_stats_get(s->a, (uint32_t)k, &qs) < 0)
         memset(&qs, 0, sizeof qs);
-    snprintf(from, sizeof from, "%s.%s", c->src.block, c->src.port);
-    snprintf(to, sizeof to, "%s.%s", c->dst.block, c->dst.port);
+    status_conn_name(s, k, from, to, sizeof from);
     return json_pack("{s:s, s:s, s:I, s:I, s:s, s:I, s:I, s:f, s:f, s:I, s:I, s:I, s:I, s:s}",
                      "from", from, "to", to, "fill", (json_int_t)qs.size, "depth",
                      (json_int_t)qs.depth, "policy", policy_name(qs.policy), "buffers",
@@ -196,7 +252,9 @@ json_t *status_json(struct sup *s)
         take(s, &s->cur); /* the first second: rates since the start */
     for (int i = 0; blocks && i < s->g->n_blocks; i++)
         json_array_append_new(blocks, block_json(s, i, now));
-    for (int k = 0; conns && k < s->g->n_conns; k++)
+    /* The graph's connections, then the supervisor's into message inputs (taps
+     * are listed apart). */
+    for (int k = 0; conns && k < s->g->n_conns + s->n_ctrl; k++)
         json_array_append_new(conns, conn_json(s, k));
     json_object_set_new(r, "blocks", blocks);
     json_object_set_new(r, "connections", conns);

@@ -10,6 +10,7 @@
 #ifndef MQG_STATUS_H
 #define MQG_STATUS_H
 
+#include <stddef.h>
 #include <jansson.h>
 
 struct sup;
@@ -21,6 +22,14 @@ json_t *status_json(struct sup *s);
 void status_sample(struct sup *s);
 /* The fewest free buffers of each pool, sampled at every heartbeat check. */
 void status_pool_low(struct sup *s);
+
+/* An event for each connection carrying messages that dropped some since the
+ * last look (on the supervisor's tick). */
+void status_dropped(struct sup *s);
+
+/* The two ends of registry connection k, as status names them: "block.port", or
+ * "mqgraph" for the supervisor's, or the tap's. */
+void status_conn_name(const struct sup *s, int k, char *from, char *to, size_t len);
 
 int status_init(struct sup *s);
 void status_free(struct sup *s);

@@ -7,6 +7,7 @@
 #include "control.h"
 #include "events.h"
 #include "live.h"
+#include "msg.h"
 #include "steer.h"
 #include "sup.h"
 
@@ -451,13 +452,16 @@ static void requests(struct sup *s, int b)
         if ((nl = strchr(line, '\n')))
             *nl = 0;
         err[0] = 0;
-        if (!(eq = strchr(line, '=')) || eq == line)
+        if (*line == '!') /* the block says why its cmd message asked for nothing */
+            snprintf(err, sizeof err, "%.900s", line + 1);
+        else if (!(eq = strchr(line, '=')) || eq == line)
             snprintf(err, sizeof err, "a cmd change is name=value, not '%.64s'", line);
         else if ((*eq = 0, change(s, b, line, eq + 1, "cmd", &k, err, sizeof err)) >= 0)
             continue;
         ev_block(s, "param_refused", b, json_pack("{s:s, s:s}", "error", err, "source", "cmd"));
     }
     mq_live_request_done(s->a, (uint32_t)b, id);
+    mq_block_wake(s->a, (uint32_t)b); /* it may hold the next request */
 }
 
 void steer_tick(struct sup *s)
@@ -483,8 +487,80 @@ int steer_busy(const struct sup *s)
     return s->steer->waiters != NULL;
 }
 
+/* ---- send ---------------------------------------------------------------------------- */
+
+int steer_deliver(struct sup *s, int conn, const mq_pmt *m, char *err, size_t errlen)
+{
+    mq_id id;
+    int rc = mq_msg_make(s->a, m, 0, &id);
+
+    if (rc == 0) {
+        rc = mq_queue_push(s->a, (uint32_t)conn, id, 0);
+        if (rc == MQ_EPIPE)
+            mq_buf_release(s->a, id); /* refused: still the supervisor's */
+    }
+    mq_pool_give_back(s->a); /* the supervisor sends rarely: keep nothing ahead */
+    if (rc == 0)
+        return 0;
+    if (rc == 1)
+        snprintf(err, errlen, "its queue is full (the block is not taking messages): the "
+                              "message was dropped and counted");
+    else if (rc == MQ_EPIPE)
+        snprintf(err, errlen, "the block has finished: nothing takes messages there");
+    else if (rc == MQ_ERANGE)
+        snprintf(err, errlen, "the message takes %lld bytes, more than the largest buffer",
+                 (long long)mq_pmt_serialize(m, NULL, 0));
+    else
+        snprintf(err, errlen, "%s", mq_strerror(rc));
+    return -1;
+}
+
+/* Block b's message input named `port`; -1 with the message inputs listed in err. */
+static int find_msg_input(const mqg_block *b, const char *port, char *err, size_t errlen)
+{
+    int n = mq_block_port_count(b->decl, b->n_params, b->kv, 0);
+    char name[64], names[512] = "";
+    mq_item_type t;
+    size_t at = 0;
+
+    for (int p = 0; p < n; p++) {
+        if (mq_block_port(b->decl, b->n_params, b->kv, 0, p, name, sizeof name, &t) < 0 ||
+            t != MQ_ITEM_MSG)
+            continue;
+        if (!strcmp(name, port))
+            return p;
+        if (at < sizeof names)
+            at += (size_t)snprintf(names + at, sizeof names - at, "%s%s", at ? ", " : "", name);
+    }
+    snprintf(err, errlen, "block '%s' (%s) has no message input '%.64s' (%s%s)", b->name,
+             b->type, port, *names ? "its message inputs: " : "it has no message inputs",
+             names);
+    return -1;
+}
+
 void steer_send(struct sup *s, struct ctl_client *cl, const ctl_req *r)
 {
-    (void)s, (void)r;
-    ctl_reply_error(cl, "'send' is not available yet");
+    char err[1024], why[512];
+    int b = find_block(s, r->block, err, sizeof err), p, conn;
+    mq_pmt *m = NULL;
+
+    if (b < 0 || (p = find_msg_input(&s->g->blocks[b], r->port, err, sizeof err)) < 0 ||
+        (conn = sup_ctrl_conn(s, b, p)) < 0) {
+        ctl_reply_error(cl, "%s", err);
+        return;
+    }
+    char *text = json_dumps(r->msg, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
+    int rc = text ? mq_pmt_from_json(text, strlen(text), &m, why, sizeof why) : MQ_ENOMEM;
+    free(text);
+    if (rc < 0) {
+        ctl_reply_error(cl, "the message: %s", rc == MQ_ENOMEM ? "out of memory" : why);
+        return;
+    }
+    int64_t bytes = mq_pmt_serialize(m, NULL, 0);
+    if (steer_deliver(s, conn, m, why, sizeof why) < 0)
+        ctl_reply_error(cl, "%s.%s: %s", r->block, r->port, why);
+    else
+        ctl_reply(cl, json_pack("{s:b, s:s, s:s, s:I}", "ok", 1, "block", r->block, "port",
+                                r->port, "bytes", (json_int_t)bytes));
+    mq_pmt_free(m);
 }

@@ -12,6 +12,7 @@
 #ifndef MQG_STEER_H
 #define MQG_STEER_H
 
+#include "pmt.h"
 #include "request.h"
 
 struct sup;
@@ -28,6 +29,10 @@ int steer_set(struct sup *s, struct ctl_client *cl, const ctl_req *r);
 void steer_send(struct sup *s, struct ctl_client *cl, const ctl_req *r);
 /* The client went away while its set reply waited. */
 void steer_forget_waiter(struct sup *s, struct ctl_client *cl);
+
+/* Pushes message m into control connection conn (never waits). 0, or -1 with why
+ * in err (the queue is full, the block finished, the message is too large). */
+int steer_deliver(struct sup *s, int conn, const mq_pmt *m, char *err, size_t errlen);
 
 /* Events for changes the blocks applied, replies that waited for them, and the
  * blocks' requests: run often while something waits (steer_busy), and on every

@@ -31,6 +31,7 @@ struct child {
     int restarts;     /* processes started after the first */
     int backoff_step; /* restarts since the last life that lasted a while */
     int64_t started_ns;
+    uint64_t calls_at_start; /* the block's work calls when this life began */
     int waiting;      /* a restart is scheduled on `timer` */
     uv_timer_t timer;
 };
@@ -40,6 +41,11 @@ struct sample {
     int64_t t_ns;
     uint64_t *items_in, *items_out, *busy_ns, *work_calls; /* per block */
     uint64_t *buffers, *bytes;                             /* per connection */
+};
+
+/* A control connection: the supervisor's messages into a block's message input. */
+struct ctrl_conn {
+    int block, port, conn;
 };
 
 struct sup {
@@ -62,10 +68,27 @@ struct sup {
     int64_t t0_real;  /* CLOCK_REALTIME at the start, ns */
     struct sample prev, cur;
     uint32_t *pool_low; /* the fewest free buffers each pool had at a heartbeat */
+    uint64_t *msg_drops; /* per registry connection: drops already reported */
     struct ctl *ctl;
     struct events *ev;
     struct steer *steer;
+    /* The registry beyond the graph file's: the supervisor as a block (the
+     * producer of its messages, slot sv_block too), its control connections, and
+     * the taps' blocks and connections after them. */
+    int sv_block;
+    int n_ctrl;
+    struct ctrl_conn *ctrl;
+    int n_reg_conns;
+    /* Blocks write a byte here after posting a request (a cmd message), so the
+     * supervisor takes it at once; -1 when there is no such pipe. */
+    int kick_fd[2];
+    uv_poll_t kick;
 };
+
+/* The control connection into block b's input port p, or -1. */
+int sup_ctrl_conn(const struct sup *s, int b, int p);
+/* Whether registry connection k is a control connection. */
+int sup_is_ctrl(const struct sup *s, int k);
 
 /* Graceful stop, as one Ctrl-C: sources finish, end of stream drains the rest. */
 void sup_begin_stop(struct sup *s);
@@ -76,7 +99,8 @@ void sup_poll_often(struct sup *s);
 /* "running", "stopping", "failed" or "finished". */
 const char *sup_state(const struct sup *s);
 
-/* One block's life: "starting", "running", "restarting", "finished", "failed". */
+/* One block's life: "starting", "running", "finishing" (left its slot, not reaped
+ * yet), "restarting", "finished", "failed". */
 const char *sup_block_state(const struct sup *s, int b);
 
 #endif

@@ -18,6 +18,8 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <time.h>
 #include <errno.h>
 #include <limits.h>
@@ -135,6 +137,8 @@ static void maybe_finish(struct sup *s)
     uv_close((uv_handle_t *)&s->beat, on_close);
     uv_close((uv_handle_t *)&s->tick, on_close);
     uv_close((uv_handle_t *)&s->often, on_close);
+    if (s->kick_fd[0] >= 0)
+        uv_close((uv_handle_t *)&s->kick, on_close);
     uv_close((uv_handle_t *)&s->sigint, on_close);
     uv_close((uv_handle_t *)&s->sigterm, on_close);
     uv_close((uv_handle_t *)&s->sigchld, on_close);
@@ -329,6 +333,7 @@ static void on_beat(uv_timer_t *t)
 static void on_tick(uv_timer_t *t)
 {
     status_sample(t->data);
+    status_dropped(t->data);
 }
 
 #define OFTEN_MS 2
@@ -344,6 +349,13 @@ void sup_poll_often(struct sup *s)
 {
     if (!s->finished && !uv_is_active((uv_handle_t *)&s->often))
         uv_timer_start(&s->often, on_often, OFTEN_MS, OFTEN_MS);
+}
+
+/* In a block's process: tells the supervisor it posted a request. */
+static void kick(void *arg)
+{
+    ssize_t n = write((int)(intptr_t)arg, "k", 1);
+    (void)n; /* a full pipe already says it */
 }
 
 /* The child: runs block i in this process and never returns. It inherited the
@@ -371,7 +383,15 @@ static void child_main(struct sup *s, int i, pid_t parent)
     signal(SIGCHLD, SIG_DFL);
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    close_range(3, ~0u, 0);
+    /* Every descriptor goes but the kick pipe's writing end. */
+    int kfd = s->kick_fd[1];
+    if (kfd >= 3) {
+        if (kfd > 3)
+            close_range(3, (unsigned)kfd - 1, 0);
+        close_range((unsigned)kfd + 1, ~0u, 0);
+    } else {
+        close_range(3, ~0u, 0);
+    }
     if ((rc = mq_arena_attach(mq_arena_shm_name(s->a), &a)) < 0 ||
         (rc = mq_arena_slot_claim(a, (uint32_t)i)) < 0) {
         fprintf(stderr, "mqgraph: block '%s': cannot join the arena: %s\n", b->name,
@@ -380,7 +400,9 @@ static void child_main(struct sup *s, int i, pid_t parent)
     }
     mq_run_opts opts = {.heartbeat_ns = s->g->heartbeat_ms * 1000000LL,
                         .restarts = s->kids[i].restarts,
-                        .restartable = b->restart != MQG_RESTART_NEVER};
+                        .restartable = b->restart != MQG_RESTART_NEVER,
+                        .kick = kfd >= 3 ? kick : NULL,
+                        .kick_arg = (void *)(intptr_t)kfd};
     while (mq_arena_wait_start(a, opts.heartbeat_ns) == MQ_ETIMEDOUT)
         mq_arena_heartbeat(a);
     rc = mq_block_run(d, a, (uint32_t)i, b->n_params, b->kv, &opts, err, sizeof err);
@@ -402,6 +424,8 @@ static int spawn(struct sup *s, int i)
         return -errno;
     if (pid == 0)
         child_main(s, i, parent);
+    mq_block_info bi;
+    c->calls_at_start = mq_registry_block_info(s->a, (uint32_t)i, &bi) == 0 ? bi.work_calls : 0;
     c->pid = pid;
     c->started_ns = mq_now_ns();
     c->idx = i;
@@ -431,21 +455,91 @@ const char *sup_block_state(const struct sup *s, int b)
 
     if (c->waiting)
         return "restarting";
-    if (c->running)
-        return mq_arena_slot_info(s->a, (uint32_t)b, &si) == 0 && si.state == MQ_SLOT_ACTIVE &&
-                       si.pid == c->pid && mq_arena_started(s->a)
-                   ? "running"
+    if (c->running) {
+        mq_block_info bi;
+        if (mq_arena_slot_info(s->a, (uint32_t)b, &si) == 0 && si.state == MQ_SLOT_ACTIVE &&
+            si.pid == c->pid && mq_arena_started(s->a))
+            return "running";
+        /* Out of its slot but not reaped yet: it worked in this life and left, or
+         * it has yet to join. */
+        return mq_registry_block_info(s->a, (uint32_t)b, &bi) == 0 &&
+                       bi.work_calls > c->calls_at_start
+                   ? "finishing"
                    : "starting";
+    }
     if (!c->ever_started)
         return "starting";
     return c->status || c->term_signal ? "failed" : "finished";
+}
+
+/* How many message inputs block b has; their ports into ports[] (may be NULL). */
+static int msg_inputs(const mqg_block *b, int *ports)
+{
+    int n = mq_block_port_count(b->decl, b->n_params, b->kv, 0), k = 0;
+    char name[64];
+    mq_item_type t;
+
+    for (int p = 0; p < n; p++)
+        if (mq_block_port(b->decl, b->n_params, b->kv, 0, p, name, sizeof name, &t) == 0 &&
+            t == MQ_ITEM_MSG) {
+            if (ports)
+                ports[k] = p;
+            k++;
+        }
+    return k;
+}
+
+int sup_is_ctrl(const struct sup *s, int k)
+{
+    for (int i = 0; i < s->n_ctrl; i++)
+        if (s->ctrl[i].conn == k)
+            return 1;
+    return 0;
+}
+
+int sup_ctrl_conn(const struct sup *s, int b, int p)
+{
+    for (int i = 0; i < s->n_ctrl; i++)
+        if (s->ctrl[i].block == b && s->ctrl[i].port == p)
+            return s->ctrl[i].conn;
+    return -1;
+}
+
+/* The supervisor's block and a control connection into every message input:
+ * `mqgraph send` and graph events arrive there (drop_newest: the supervisor never
+ * waits, and what it cannot deliver is counted). */
+static int add_control(struct sup *s)
+{
+    int rc, ports[MQ_MAX_PORTS];
+
+    if ((s->sv_block = mq_registry_add_block(s->a, "mqgraph", "supervisor")) < 0)
+        return s->sv_block;
+    if ((rc = mq_registry_bind(s->a, (uint32_t)s->sv_block, (uint32_t)s->g->n_blocks)) < 0)
+        return rc;
+    for (int b = 0; b < s->g->n_blocks; b++) {
+        int n = msg_inputs(&s->g->blocks[b], ports);
+        for (int i = 0; i < n; i++) {
+            int conn = mq_registry_add_conn(s->a, (uint32_t)s->sv_block, 0, (uint32_t)b,
+                                            (uint32_t)ports[i], 0, MQ_POLICY_DROP_NEWEST);
+            if (conn < 0)
+                return conn;
+            mq_registry_conn_set_kind(s->a, (uint32_t)conn, MQ_CONN_CONTROL);
+            s->ctrl[s->n_ctrl++] = (struct ctrl_conn){b, ports[i], conn};
+        }
+    }
+    return 0;
 }
 
 static int build_arena(struct sup *s)
 {
     mqg_graph *g = s->g;
     mq_layout l;
-    int rc;
+    int rc, n_ctrl = 0;
+
+    for (int b = 0; b < g->n_blocks; b++)
+        n_ctrl += msg_inputs(&g->blocks[b], NULL);
+    if (!(s->ctrl = calloc((size_t)n_ctrl + 1, sizeof *s->ctrl)))
+        return MQ_ENOMEM;
 
     mq_layout_default(&l);
     if (g->n_pools) {
@@ -454,8 +548,8 @@ static int build_arena(struct sup *s)
             l.pools[i] = (mq_pool_class){g->pool_size[i], g->pool_count[i]};
     }
     l.n_slots = (uint32_t)g->n_blocks + 1; /* the last one is the supervisor's */
-    l.n_blocks = (uint32_t)g->n_blocks;
-    l.n_conns = g->n_conns ? (uint32_t)g->n_conns : 1;
+    l.n_blocks = (uint32_t)g->n_blocks + 1;
+    l.n_conns = (uint32_t)(g->n_conns + n_ctrl) + 1;
     l.queue_cap = graph_queue_cap(g);
     if ((rc = mq_arena_create(&l, g->name, &s->a)) < 0)
         return rc;
@@ -471,7 +565,11 @@ static int build_arena(struct sup *s)
         if (rc < 0)
             return rc;
     }
-    return 0;
+    if ((rc = add_control(s)) < 0)
+        return rc;
+    s->n_reg_conns = mq_registry_conn_count(s->a);
+    /* The supervisor's own slot, for the buffers of the messages it sends. */
+    return mq_arena_slot_claim(s->a, (uint32_t)g->n_blocks);
 }
 
 static const char *policy_name(uint32_t p)
@@ -512,14 +610,16 @@ static void summary(struct sup *s)
     }
     printf("%-34s %10s %12s %8s %8s %8s %6s %5s  %s\n", "connection", "buffers", "bytes",
            "drops", "stale", "missed", "hwm", "depth", "policy");
-    for (int k = 0; k < g->n_conns; k++) {
+    /* The graph's connections, then the supervisor's into message inputs that
+     * carried something (mqgraph send, events). */
+    for (int k = 0; k < g->n_conns + s->n_ctrl; k++) {
         mq_queue_stats qs;
-        char name[128];
-        mqg_conn *c = &g->conns[k];
-        if (mq_queue_stats_get(s->a, (uint32_t)k, &qs) < 0)
+        char name[340], from[160], to[160];
+        if (mq_queue_stats_get(s->a, (uint32_t)k, &qs) < 0 || (k >= g->n_conns && !qs.pushed &&
+                                                                !qs.drops))
             continue;
-        snprintf(name, sizeof name, "%s.%s -> %s.%s", c->src.block, c->src.port, c->dst.block,
-                 c->dst.port);
+        status_conn_name(s, k, from, to, sizeof from);
+        snprintf(name, sizeof name, "%s -> %s", from, to);
         printf("%-34s %10llu %12llu %8llu %8llu %8llu %6llu %5u  %s\n", name,
                (unsigned long long)qs.pushed, (unsigned long long)qs.bytes,
                (unsigned long long)qs.drops, (unsigned long long)qs.stale,
@@ -537,8 +637,9 @@ static unsigned drain(struct sup *s)
     unsigned missing = 0;
     mq_id id;
 
-    if (mq_arena_slot_claim(s->a, (uint32_t)s->g->n_blocks) == 0) {
-        for (int k = 0; k < s->g->n_conns; k++)
+    if (mq_arena_slot(s->a) == s->g->n_blocks ||
+        mq_arena_slot_claim(s->a, (uint32_t)s->g->n_blocks) == 0) {
+        for (int k = 0; k < mq_registry_conn_count(s->a); k++)
             while (mq_queue_pop(s->a, (uint32_t)k, &id, 0) == 0)
                 mq_buf_release(s->a, id);
         mq_arena_slot_leave(s->a);
@@ -601,9 +702,35 @@ static void remove_stale_sockets(void)
     }
 }
 
+/* What supervise_run allocated, when it returns. */
+static void sup_free(struct sup *s)
+{
+    steer_free(s);
+    status_free(s);
+    if (s->a)
+        mq_arena_destroy(s->a);
+    for (int i = 0; i < 2; i++)
+        if (s->kick_fd[i] >= 0)
+            close(s->kick_fd[i]);
+    ev_free(s->ev);
+    free(s->ctrl);
+    free(s->kids);
+}
+
+static void on_kick(uv_poll_t *h, int status, int events)
+{
+    struct sup *s = h->data;
+    char buf[256];
+
+    (void)status, (void)events;
+    while (read(s->kick_fd[0], buf, sizeof buf) > 0)
+        ;
+    steer_tick(s);
+}
+
 int supervise_run(mqg_graph *g, const mqg_catalog *cat, int quiet)
 {
-    struct sup s = {.g = g, .cat = cat};
+    struct sup s = {.g = g, .cat = cat, .kick_fd = {-1, -1}};
     struct timespec rt;
     char err[512];
     int rc;
@@ -612,16 +739,12 @@ int supervise_run(mqg_graph *g, const mqg_catalog *cat, int quiet)
     s.ev = calloc(1, sizeof *s.ev);
     s.loop = uv_default_loop();
     if (!s.kids || !s.ev) {
-        free(s.kids);
-        free(s.ev);
+        sup_free(&s);
         return 1;
     }
     if ((rc = build_arena(&s)) < 0) {
         fprintf(stderr, "mqgraph: %s: cannot create the arena: %s\n", g->file, mq_strerror(rc));
-        if (s.a)
-            mq_arena_destroy(s.a);
-        free(s.kids);
-        free(s.ev);
+        sup_free(&s);
         return 1;
     }
     remove_stale_arenas(mq_arena_shm_name(s.a));
@@ -631,11 +754,7 @@ int supervise_run(mqg_graph *g, const mqg_catalog *cat, int quiet)
     s.t0_real = (int64_t)rt.tv_sec * 1000000000 + rt.tv_nsec;
     if (status_init(&s) < 0 || steer_start(&s, err, sizeof err) < 0) {
         fprintf(stderr, "mqgraph: %s: %s\n", g->file, s.steer ? err : "out of memory");
-        steer_free(&s);
-        status_free(&s);
-        mq_arena_destroy(s.a);
-        free(s.kids);
-        free(s.ev);
+        sup_free(&s);
         return 1;
     }
     uv_signal_init(s.loop, &s.sigint);
@@ -646,7 +765,12 @@ int supervise_run(mqg_graph *g, const mqg_catalog *cat, int quiet)
     uv_timer_init(s.loop, &s.tick);
     uv_timer_init(s.loop, &s.often);
     s.sigint.data = s.sigterm.data = s.sigchld.data = s.grace.data = s.beat.data = &s;
-    s.tick.data = s.often.data = &s;
+    s.tick.data = s.often.data = s.kick.data = &s;
+    /* Without the pipe, requests are taken at the heartbeat check instead. */
+    if (pipe2(s.kick_fd, O_NONBLOCK | O_CLOEXEC) < 0)
+        s.kick_fd[0] = s.kick_fd[1] = -1;
+    if (s.kick_fd[0] >= 0 && uv_poll_init(s.loop, &s.kick, s.kick_fd[0]) == 0)
+        uv_poll_start(&s.kick, UV_READABLE, on_kick);
     uv_signal_start(&s.sigchld, on_sigchld, SIGCHLD); /* before the first fork */
     uv_signal_start(&s.sigint, on_signal, SIGINT);
     uv_signal_start(&s.sigterm, on_signal, SIGTERM);
@@ -685,12 +809,8 @@ int supervise_run(mqg_graph *g, const mqg_catalog *cat, int quiet)
                 missing, missing == 1 ? "" : "s");
         s.failed = 1;
     }
-    mq_arena_destroy(s.a);
     uv_loop_close(s.loop);
-    steer_free(&s);
-    status_free(&s);
-    ev_free(s.ev);
-    free(s.kids);
+    sup_free(&s);
     if (s.stop_signal)
         return 128 + s.stop_signal;
     return s.failed ? 1 : 0;

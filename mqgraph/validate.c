@@ -130,13 +130,30 @@ int graph_validate(mqg_graph *g, const mqg_catalog *cat, char *err, size_t len)
             resolve_end(g, &c->dst, 0, &td, err, len) < 0)
             return -1;
         mqg_block *sb = &g->blocks[c->src.b], *db = &g->blocks[c->dst.b];
+        int msg = td == MQ_ITEM_MSG;
+        if ((ts == MQ_ITEM_MSG) != msg) {
+            graph_error(g, c->dst.mark, err, len,
+                        "%s.%s is a %s port but %s.%s is a %s port", sb->name, c->src.port,
+                        ts == MQ_ITEM_MSG ? "message" : "stream", db->name, c->dst.port,
+                        msg ? "message" : "stream");
+            return -1;
+        }
         if (ts != td && ts != MQ_ITEM_BYTES && td != MQ_ITEM_BYTES) {
             graph_error(g, c->dst.mark, err, len,
                         "item types differ: %s.%s is %s but %s.%s is %s", sb->name, c->src.port,
                         mq_item_name(ts), db->name, c->dst.port, mq_item_name(td));
             return -1;
         }
+        int fan = 1;
         for (int j = 0; j < k; j++)
+            fan += g->conns[j].src.b == c->src.b && g->conns[j].src.p == c->src.p;
+        if (fan > MQ_MAX_FANOUT) {
+            graph_error(g, c->src.mark, err, len, "output %s.%s has more than %d connections",
+                        sb->name, c->src.port, MQ_MAX_FANOUT);
+            return -1;
+        }
+        /* A message input takes messages from several outputs, each its own queue. */
+        for (int j = 0; j < k && !msg; j++)
             if (g->conns[j].dst.b == c->dst.b && g->conns[j].dst.p == c->dst.p) {
                 graph_error(g, c->dst.mark, err, len,
                             "input %s.%s already has an upstream (%s.%s, line %d)", db->name,
@@ -154,13 +171,15 @@ int graph_validate(mqg_graph *g, const mqg_catalog *cat, char *err, size_t len)
         mqg_block *b = &g->blocks[i];
         int n = mq_block_port_count(b->decl, b->n_params, b->kv, 0);
         for (int p = 0; p < n; p++) {
+            char name[64];
+            mq_item_type t;
             int connected = 0;
+            mq_block_port(b->decl, b->n_params, b->kv, 0, p, name, sizeof name, &t);
+            if (t == MQ_ITEM_MSG)
+                continue; /* a message input may wait for `mqgraph send` */
             for (int k = 0; k < g->n_conns && !connected; k++)
                 connected = g->conns[k].dst.b == i && g->conns[k].dst.p == p;
             if (!connected) {
-                char name[64];
-                mq_item_type t;
-                mq_block_port(b->decl, b->n_params, b->kv, 0, p, name, sizeof name, &t);
                 graph_error(g, b->mark, err, len, "input '%s' of block '%s' is not connected",
                             name, b->name);
                 return -1;

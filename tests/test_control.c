@@ -136,8 +136,10 @@ START_TEST(test_status_counts_exactly_after_a_head_drained)
     for (int i = 0; i < 1000; i++) {
         json_decref(st);
         st = status_of("st" SFX);
-        if (!strcmp(sfield(find(json_object_get(st, "blocks"), "name", "sink"), "state"),
-                    "finished"))
+        json_t *b = json_object_get(st, "blocks");
+        if (!strcmp(sfield(find(b, "name", "sink"), "state"), "finished") &&
+            !strcmp(sfield(find(b, "name", "head"), "state"), "finished") &&
+            !strcmp(sfield(find(b, "name", "amp"), "state"), "finished"))
             break;
         nap_ms(10);
     }
@@ -147,7 +149,11 @@ START_TEST(test_status_counts_exactly_after_a_head_drained)
     ck_assert_int_eq(field(st, "n_blocks"), 7);
     json_t *blocks = json_object_get(st, "blocks"), *conns = json_object_get(st, "connections");
     ck_assert_uint_eq(json_array_size(blocks), 7);
-    ck_assert_uint_eq(json_array_size(conns), 5);
+    /* The graph's 5, then the supervisor's into the cmd inputs of the three blocks
+     * with live parameters (src, amp, thr). */
+    ck_assert_uint_eq(json_array_size(conns), 8);
+    ck_assert_str_eq(sfield(find(conns, "to", "amp.cmd"), "from"), "mqgraph");
+    ck_assert_str_eq(sfield(find(conns, "to", "src.cmd"), "policy"), "drop_newest");
     json_t *head = find(blocks, "name", "head"), *amp = find(blocks, "name", "amp");
     json_t *sink = find(blocks, "name", "sink");
     ck_assert_str_eq(sfield(head, "state"), "finished");
