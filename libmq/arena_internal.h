@@ -199,10 +199,16 @@ struct mq__live {
     _Atomic uint64_t req_done;     /* requests the supervisor has taken */
     _Atomic uint32_t req_len;
     uint8_t pad1[12];
+    /* Taps (registry.h): the supervisor bumps `taps` when it points a tap at one
+     * of this block's outputs or takes one away; the block stores the value in
+     * taps_seen once its outputs' connection lists agree. */
+    _Atomic uint64_t taps;
+    _Atomic uint64_t taps_seen;
+    uint8_t pad2[48];
     char text[MQ_LIVE_TEXT];       /* "name=value\n" for each live parameter */
     char req[MQ_LIVE_REQ];         /* "name=value\n" for each change asked for */
 };
-static_assert(sizeof(struct mq__live) == 64 + MQ_LIVE_TEXT + MQ_LIVE_REQ, "live layout");
+static_assert(sizeof(struct mq__live) == 128 + MQ_LIVE_TEXT + MQ_LIVE_REQ, "live layout");
 
 /* Allocators write the counters; releasers read the doorbell: two cache lines. */
 struct mq__pool {

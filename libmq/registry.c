@@ -149,3 +149,52 @@ int mq_registry_conn_set_kind(mq_arena *a, uint32_t conn, int kind)
     mq__conn(a, conn)->kind = (uint32_t)kind;
     return 0;
 }
+
+int mq_registry_tap_point(mq_arena *a, uint32_t conn, uint32_t src_block, uint32_t src_port,
+                          uint32_t depth)
+{
+    struct mq__conn *c;
+
+    if (conn >= (uint32_t)mq_registry_conn_count(a) ||
+        src_block >= (uint32_t)mq_registry_block_count(a) || src_port >= MQ_MAX_PORTS ||
+        depth > a->layout.queue_cap)
+        return MQ_EINVAL;
+    c = mq__conn(a, conn);
+    if (c->kind != MQ_CONN_TAP)
+        return MQ_EINVAL;
+    atomic_store(&c->want_data, 0);
+    atomic_store(&c->want_room, 0);
+    atomic_store(&c->closed, 0);
+    atomic_store(&c->abandoned, 0);
+    /* Plain stores: the producer reads them after mq_registry_taps_changed's
+     * release (its acquire of `taps`), so it sees the connection whole. */
+    if (depth)
+        c->depth = depth;
+    c->src_port = src_port;
+    c->src_block = src_block;
+    return 0;
+}
+
+int64_t mq_registry_taps_changed(mq_arena *a, uint32_t block)
+{
+    if (block >= (uint32_t)mq_registry_block_count(a))
+        return MQ_EINVAL;
+    return (int64_t)(atomic_fetch_add_explicit(&mq__live(a, block)->taps, 1,
+                                               memory_order_release) +
+                     1);
+}
+
+int mq_registry_taps_state(const mq_arena *a, uint32_t block, uint64_t *seen, uint64_t *now)
+{
+    if (block >= (uint32_t)mq_registry_block_count(a))
+        return MQ_EINVAL;
+    *seen = atomic_load_explicit(&mq__live(a, block)->taps_seen, memory_order_acquire);
+    *now = atomic_load_explicit(&mq__live(a, block)->taps, memory_order_acquire);
+    return 0;
+}
+
+void mq_registry_taps_seen(mq_arena *a, uint32_t block, uint64_t seq)
+{
+    if (block < (uint32_t)mq_registry_block_count(a))
+        atomic_store_explicit(&mq__live(a, block)->taps_seen, seq, memory_order_release);
+}

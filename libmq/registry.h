@@ -46,6 +46,22 @@ enum mq_conn_kind {
  * blocks start). */
 int mq_registry_conn_set_kind(mq_arena *a, uint32_t conn, int kind);
 
+/* Taps. A tap connection (MQ_CONN_TAP) is made by the creator pointing at its own
+ * tap block (unused); the supervisor points it at an output with
+ * mq_registry_tap_point, which also resets its end-of-stream state, when the queue
+ * is empty and no process uses it, then announces it to the producer with
+ * mq_registry_taps_changed; the producer's runtime adds or drops the connection
+ * between two work calls and confirms (mq_registry_taps_seen). The queue's
+ * counters go on across taps: a tap's figures are differences. */
+int mq_registry_tap_point(mq_arena *a, uint32_t conn, uint32_t src_block, uint32_t src_port,
+                          uint32_t depth); /* depth 0: as it was */
+/* Returns the new announcement number (> 0) for block `block`. */
+int64_t mq_registry_taps_changed(mq_arena *a, uint32_t block);
+/* The last announcement block `block` confirmed (0 for none), and the last one. */
+int mq_registry_taps_state(const mq_arena *a, uint32_t block, uint64_t *seen, uint64_t *now);
+/* The block's side: confirms announcement `seq`. */
+void mq_registry_taps_seen(mq_arena *a, uint32_t block, uint64_t seq);
+
 typedef struct mq_conn_info {
     uint32_t src_block, src_port, dst_block, dst_port;
     uint32_t kind; /* enum mq_conn_kind */

@@ -46,6 +46,7 @@ struct mq__output {
     int n;
     int conn[MQ__FANOUT];
     int dead[MQ__FANOUT]; /* abandoned by its consumer */
+    int tap[MQ__FANOUT];  /* a tap: it never keeps the block going (mq__outputs_dead) */
     mq_id pending;        /* allocated by mq_out_alloc, not yet pushed */
 };
 
@@ -92,6 +93,7 @@ struct mq_block_ctx {
     int failed;
     uint64_t total_in, total_out; /* the block's items, over all its lives */
     uint64_t live_seen;  /* the live publication vals hold */
+    uint64_t taps_seen;  /* the tap announcement the outputs' lists agree with */
     char *live_text;     /* its text: STRING and ENUM values point into it */
 };
 
@@ -765,15 +767,54 @@ static int mq__readiness(const mq_block_ctx *c, int need_more, int *arrived)
     return have == c->n_in && *arrived > need_more ? MQ__READY : MQ__WAIT;
 }
 
+/* Nobody downstream reads any more: every connection of the graph's from this
+ * block's outputs is abandoned (taps do not count: they never keep a block up). */
 static int mq__outputs_dead(const mq_block_ctx *c)
 {
-    if (c->n_out == 0)
-        return 0;
     for (int o = 0; o < c->n_out; o++)
         for (int j = 0; j < c->out[o].n; j++)
-            if (!c->out[o].dead[j])
+            if (!c->out[o].tap[j] && !c->out[o].dead[j])
                 return 0;
-    return 1;
+    return c->n_out > 0;
+}
+
+/* Takes the taps the supervisor announced (registry.h): every output's list
+ * loses its taps and gains those now pointing at it, and the announcement is
+ * confirmed. Between work calls only, so no buffer is sent to half a list. */
+static void mq__taps_poll(mq_block_ctx *c)
+{
+    uint64_t seen, now;
+    int nc = mq_registry_conn_count(c->a);
+
+    if (mq_registry_taps_state(c->a, c->block, &seen, &now) < 0 || now == c->taps_seen)
+        return;
+    for (int o = 0; o < c->n_out; o++) {
+        struct mq__output *out = &c->out[o];
+        int keep = 0;
+        for (int j = 0; j < out->n; j++)
+            if (!out->tap[j]) {
+                out->conn[keep] = out->conn[j];
+                out->dead[keep] = out->dead[j];
+                out->tap[keep++] = 0;
+            }
+        out->n = keep;
+    }
+    for (int k = 0; k < nc; k++) {
+        mq_conn_info ci;
+        mq_queue_stats qs;
+        if (mq_registry_conn_info(c->a, (uint32_t)k, &ci) < 0 || ci.kind != MQ_CONN_TAP ||
+            ci.src_block != c->block || (int)ci.src_port >= c->n_out ||
+            mq_queue_stats_get(c->a, (uint32_t)k, &qs) < 0 || qs.abandoned || qs.closed)
+            continue;
+        struct mq__output *out = &c->out[ci.src_port];
+        if (out->n < MQ__FANOUT) {
+            out->conn[out->n] = k;
+            out->dead[out->n] = 0;
+            out->tap[out->n++] = 1;
+        }
+    }
+    c->taps_seen = now;
+    mq_registry_taps_seen(c->a, c->block, now);
 }
 
 /* Forgets what this work call's mq_in_consume calls asked for. */
@@ -886,6 +927,7 @@ static int mq__wire(mq_block_ctx *c, int n_params, char *const *params)
                          ci.src_port, MQ__FANOUT);
                 return MQ_EINVAL;
             }
+            out->tap[out->n] = 0;
             out->conn[out->n++] = k;
         }
     }
@@ -1090,6 +1132,7 @@ static int mq__loop(mq_block_ctx *c, void *state)
     for (;;) {
         int got;
         mq_arena_heartbeat(c->a);
+        mq__taps_poll(c);
         if ((rc = mq__live_poll(c, state, 1)) < 0 || (rc = mq__messages(c, state, &got)) < 0)
             return rc;
         if (!c->d->work) { /* only message inputs */

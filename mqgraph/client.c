@@ -2,14 +2,20 @@
  * connects to the graph's control socket, sends one request and prints what comes
  * back; the protocol is in doc/control.md. Exit status: 0 done, 1 the graph was
  * not found or refused the request, 2 bad arguments. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
+
+#include "mq.h"
+#include "block.h"
+#include "msg.h"
 
 #include "client.h"
 #include "ctlclient.h"
@@ -341,6 +347,210 @@ static int run_send(int argc, char **argv)
     return 0;
 }
 
+/* ---- tap ------------------------------------------------------------------------------ */
+
+static volatile sig_atomic_t tap_quit;
+
+static void on_tap_signal(int sig)
+{
+    (void)sig;
+    tap_quit = 1;
+}
+
+struct tap_out {
+    FILE *f;
+    int text;
+    mq_item_type type;
+    char *path, *part; /* --to: written as part, renamed to path at the end */
+};
+
+/* Item i of a buffer as one text line. */
+static void print_item(FILE *f, mq_item_type t, const void *p, size_t i)
+{
+    switch (t) {
+    case MQ_ITEM_F32: fprintf(f, "%.9g\n", ((const float *)p)[i]); break;
+    case MQ_ITEM_F64: fprintf(f, "%.17g\n", ((const double *)p)[i]); break;
+    case MQ_ITEM_C32:
+        fprintf(f, "%.9g %.9g\n", ((const float *)p)[2 * i], ((const float *)p)[2 * i + 1]);
+        break;
+    case MQ_ITEM_I16: fprintf(f, "%d\n", ((const int16_t *)p)[i]); break;
+    case MQ_ITEM_I32: fprintf(f, "%d\n", ((const int32_t *)p)[i]); break;
+    default: fprintf(f, "%u\n", ((const uint8_t *)p)[i]);
+    }
+}
+
+/* Writes up to `want` items of buffer id; returns how many. */
+static size_t write_items(mq_arena *a, mq_id id, const struct tap_out *o, size_t want)
+{
+    const void *p = mq_buf_data(a, id);
+    int64_t len = mq_buf_length(a, id);
+    size_t isz = mq_item_size(o->type), n = len > 0 ? (size_t)len / isz : 0;
+
+    if (o->type == MQ_ITEM_MSG) { /* a message: its JSON, one line */
+        mq_pmt *m;
+        if (mq_msg_read(a, id, &m) < 0)
+            return 0;
+        char *text = mq_pmt_to_json(m);
+        fprintf(o->f, "%s\n", text ? text : "?");
+        free(text);
+        mq_pmt_free(m);
+        return 1;
+    }
+    n = n < want ? n : want;
+    if (!o->text)
+        fwrite(p, isz, n, o->f);
+    else
+        for (size_t i = 0; i < n; i++)
+            print_item(o->f, o->type, p, i);
+    return n;
+}
+
+/* Whether the control connection is still open (the graph runs). */
+static int graph_alive(int fd)
+{
+    struct pollfd p = {fd, POLLIN, 0};
+    char ch;
+    return poll(&p, 1, 0) == 0 || recv(fd, &ch, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
+/* Reads the tap's queue until `count` items (< 0: until stopped or the end). */
+static int tap_read(ctlc *c, mq_arena *a, uint32_t conn, const struct tap_out *o, long count,
+                    long *got, uint64_t *gaps)
+{
+    mq_queue_stats qs;
+    uint64_t drops0 = mq_queue_stats_get(a, conn, &qs) == 0 ? qs.drops : 0;
+
+    *got = 0;
+    while (!tap_quit && (count < 0 || *got < count)) {
+        mq_id id;
+        int rc = mq_queue_pop(a, conn, &id, 100000000);
+        if (rc == MQ_ETIMEDOUT || rc == MQ_EAGAIN) {
+            if (!graph_alive(c->fd))
+                return 1; /* the graph ended */
+            continue;
+        }
+        if (rc == MQ_EOS)
+            return 2;
+        if (rc < 0) {
+            fprintf(stderr, "mqgraph tap: %s\n", mq_strerror(rc));
+            return -1;
+        }
+        /* The queue dropped buffers before this one: the items are not contiguous
+         * with the last ones. Said on stderr, and counted. */
+        if (mq_queue_stats_get(a, conn, &qs) == 0 && qs.drops > drops0 && *got > 0) {
+            fprintf(stderr, "mqgraph tap: %llu buffer%s dropped after item %ld (the tap read "
+                            "too slowly)\n",
+                    (unsigned long long)(qs.drops - drops0), qs.drops - drops0 == 1 ? "" : "s",
+                    *got);
+            *gaps += qs.drops - drops0;
+        }
+        drops0 = qs.drops;
+        *got += (long)write_items(a, id, o, count < 0 ? SIZE_MAX : (size_t)(count - *got));
+        mq_buf_release(a, id);
+    }
+    return 0;
+}
+
+static int open_out(struct tap_out *o, const char *path)
+{
+    if (!path) {
+        o->f = stdout;
+        return 0;
+    }
+    if (asprintf(&o->part, "%s.part%d", path, (int)getpid()) < 0 || !(o->path = strdup(path)))
+        return -1;
+    if (!(o->f = fopen(o->part, "wb"))) {
+        fprintf(stderr, "mqgraph tap: cannot create '%s': %s\n", o->part, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Keeps what was written (under its name) unless it failed. */
+static int close_out(struct tap_out *o, int ok)
+{
+    int rc = 0;
+    if (o->f && o->f != stdout) {
+        if (fclose(o->f) != 0)
+            ok = 0, rc = -1;
+        if (!ok || rename(o->part, o->path) != 0) {
+            if (ok)
+                fprintf(stderr, "mqgraph tap: '%s': %s\n", o->path, strerror(errno));
+            unlink(o->part);
+            rc = -1;
+        }
+    } else if (o->f) {
+        fflush(o->f);
+    }
+    free(o->part);
+    free(o->path);
+    return rc;
+}
+
+static int run_tap(int argc, char **argv)
+{
+    static const char *const flags[] = {"--count", "--to", "--text", "--depth", NULL};
+    int set[4] = {0, 0, 0, 0};
+    const char *pos[2], *port;
+    char block[256], err[1024];
+    long count = -1, got = 0;
+    uint64_t gaps = 0;
+    json_t *reply;
+    mq_arena *a;
+    ctlc c;
+
+    if (parse_flags(argc, argv, flags, set, pos, 2, client_usage("tap")) < 0 ||
+        split_end("tap", pos[1], block, sizeof block, &port) < 0)
+        return EXIT_USAGE;
+    if (set[0] && ((count = atol(argv[set[0]])) < 1)) {
+        fprintf(stderr, "mqgraph tap: --count needs a positive number, not '%s'\n",
+                argv[set[0]]);
+        return EXIT_USAGE;
+    }
+    json_t *req = json_pack("{s:s, s:s, s:s}", "cmd", "tap", "block", block, "port", port);
+    if (set[3])
+        json_object_set_new(req, "depth", json_integer(atoi(argv[set[3]])));
+    if (ctlc_open(&c, pos[0], err, sizeof err) < 0) {
+        json_decref(req);
+        return fail("tap", err);
+    }
+    if (ctlc_call(&c, req, &reply, CALL_MS, err, sizeof err) < 0) {
+        ctlc_close(&c);
+        return fail("tap", err);
+    }
+    struct tap_out o = {.text = !set[1] || set[2],
+                        .type = (mq_item_type)mq_item_parse(
+                            json_string_value(json_object_get(reply, "type")))};
+    uint32_t conn = (uint32_t)json_integer_value(json_object_get(reply, "conn"));
+    int rc = mq_arena_attach(json_string_value(json_object_get(reply, "arena")), &a);
+    if (rc == 0 && (rc = mq_arena_slot_claim(
+                        a, (uint32_t)json_integer_value(json_object_get(reply, "slot")))) < 0)
+        mq_arena_detach(a);
+    json_decref(reply);
+    if (rc < 0 || open_out(&o, set[1] ? argv[set[1]] : NULL) < 0) {
+        if (rc < 0)
+            fprintf(stderr, "mqgraph tap: cannot join the graph's arena: %s\n", mq_strerror(rc));
+        else
+            mq_arena_detach(a);
+        close_out(&o, 0);
+        ctlc_close(&c);
+        return 1;
+    }
+    struct sigaction sa = {.sa_handler = on_tap_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGPIPE, &(struct sigaction){.sa_handler = SIG_IGN}, NULL);
+    rc = tap_read(&c, a, conn, &o, count, &got, &gaps);
+    mq_arena_slot_leave(a); /* what it still held goes back */
+    mq_arena_detach(a);
+    ctlc_close(&c); /* the supervisor frees the tap */
+    int ok = rc >= 0 && close_out(&o, rc >= 0) == 0;
+    if (ok && count > 0 && got < count)
+        fprintf(stderr, "mqgraph tap: %s after %ld of %ld items\n",
+                rc == 1 ? "the graph ended" : "the output ended", got, count);
+    return ok && (count < 0 || got == count) ? 0 : 1;
+}
+
 /* ---- top ------------------------------------------------------------------------------ */
 
 static volatile sig_atomic_t top_quit;
@@ -429,6 +639,15 @@ static const struct sub subs[] = {
      "GRAPH is the graph's name, or NAME:PID when several share it. --json prints\n"
      "the reply as one JSON document (doc/control.md).\n",
      run_status},
+    {"tap",
+     "usage: mqgraph tap GRAPH BLOCK.PORT [--count N] [--to FILE] [--text] [--depth D]\n"
+     "Attaches to a running output, zero-copy like one more consumer, and prints the\n"
+     "items that flow out of it from now on, one per line (c32: 're im'; a message\n"
+     "output: each message as JSON), until N items, Ctrl-C or the end. --to FILE\n"
+     "writes them raw (with --text, as text); FILE appears when the tap ends well.\n"
+     "A tap never holds the graph back: its queue (depth D, default 16) drops its\n"
+     "oldest buffer when full, and a gap is said on stderr.\n",
+     run_tap},
     {"top",
      "usage: mqgraph top GRAPH [--interval MS]\n"
      "The status of a running graph, refreshed every second (or MS) in the terminal,\n"

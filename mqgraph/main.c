@@ -31,6 +31,7 @@ static const char *usage_main =
     "  set GRAPH BLOCK.PARAM=VALUE...            change live parameters\n"
     "  send GRAPH BLOCK.PORT MESSAGE             a message into a message input\n"
     "  events GRAPH [--all] [--count N]          what happens, as it happens\n"
+    "  tap GRAPH BLOCK.PORT [--count N]          the items flowing out of an output\n"
     "  stop GRAPH                                a graceful stop; the run exits 0\n"
     "\n"
     "Block modules are found in $MQ_BLOCK_PATH (colon-separated) and the installed\n"

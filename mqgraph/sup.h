@@ -79,6 +79,7 @@ struct sup {
     int n_ctrl;
     struct ctrl_conn *ctrl;
     int n_reg_conns;
+    struct tap *taps; /* MQ_MAX_TAPS */
     /* Blocks write a byte here after posting a request (a cmd message), so the
      * supervisor takes it at once; -1 when there is no such pipe. */
     int kick_fd[2];

@@ -42,6 +42,7 @@
 #include "steer.h"
 #include "sup.h"
 #include "supervise.h"
+#include "tap.h"
 #include "validate.h"
 
 #define GRACE_MS 5000
@@ -324,6 +325,7 @@ static void on_beat(uv_timer_t *t)
         }
     }
     status_pool_low(s);
+    tap_tick(s);
     steer_tick(s);
     if (steer_busy(s))
         sup_poll_often(s);
@@ -538,7 +540,8 @@ static int build_arena(struct sup *s)
 
     for (int b = 0; b < g->n_blocks; b++)
         n_ctrl += msg_inputs(&g->blocks[b], NULL);
-    if (!(s->ctrl = calloc((size_t)n_ctrl + 1, sizeof *s->ctrl)))
+    if (!(s->ctrl = calloc((size_t)n_ctrl + 1, sizeof *s->ctrl)) ||
+        !(s->taps = calloc(MQ_MAX_TAPS, sizeof *s->taps)))
         return MQ_ENOMEM;
 
     mq_layout_default(&l);
@@ -547,9 +550,10 @@ static int build_arena(struct sup *s)
         for (uint32_t i = 0; i < g->n_pools; i++)
             l.pools[i] = (mq_pool_class){g->pool_size[i], g->pool_count[i]};
     }
-    l.n_slots = (uint32_t)g->n_blocks + 1; /* the last one is the supervisor's */
-    l.n_blocks = (uint32_t)g->n_blocks + 1;
-    l.n_conns = (uint32_t)(g->n_conns + n_ctrl) + 1;
+    /* The graph's blocks, then the supervisor's and the taps', each with a slot. */
+    l.n_slots = (uint32_t)g->n_blocks + 1 + MQ_MAX_TAPS;
+    l.n_blocks = l.n_slots;
+    l.n_conns = (uint32_t)(g->n_conns + n_ctrl) + MQ_MAX_TAPS;
     l.queue_cap = graph_queue_cap(g);
     if ((rc = mq_arena_create(&l, g->name, &s->a)) < 0)
         return rc;
@@ -565,7 +569,7 @@ static int build_arena(struct sup *s)
         if (rc < 0)
             return rc;
     }
-    if ((rc = add_control(s)) < 0)
+    if ((rc = add_control(s)) < 0 || (rc = tap_add(s)) < 0)
         return rc;
     s->n_reg_conns = mq_registry_conn_count(s->a);
     /* The supervisor's own slot, for the buffers of the messages it sends. */
@@ -714,6 +718,7 @@ static void sup_free(struct sup *s)
             close(s->kick_fd[i]);
     ev_free(s->ev);
     free(s->ctrl);
+    free(s->taps);
     free(s->kids);
 }
 
