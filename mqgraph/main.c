@@ -18,7 +18,8 @@ static const char *usage_main =
     "usage: mqgraph [--help] [--version] COMMAND [ARGS]\n"
     "\n"
     "commands:\n"
-    "  run FILE [--set VAR=VALUE]... [--quiet]   run a graph, one process per block\n"
+    "  run FILE [--set VAR=VALUE]... [--quiet] [--stats FILE]\n"
+    "                                            run a graph, one process per block\n"
     "  validate FILE [--set VAR=VALUE]...        check a graph without running it\n"
     "  blocks [NAME]                             list block types, or show one\n"
     "  dot FILE                                  print the graph as Graphviz\n"
@@ -38,11 +39,14 @@ static const char *usage_main =
     "block directory. 'mqgraph COMMAND --help' describes a command.\n";
 
 static const char *usage_run =
-    "usage: mqgraph run FILE [--set VAR=VALUE]... [--quiet]\n"
+    "usage: mqgraph run FILE [--set VAR=VALUE]... [--quiet] [--stats FILE]\n"
     "Runs the graph: one process per block in a shared-memory arena. Prints a summary\n"
-    "per block and per connection at the end (not with --quiet). Exit status: 0 when\n"
-    "every block finished, 1 when one failed, 2 for a bad graph or arguments, 130/143\n"
-    "when stopped by SIGINT/SIGTERM (the graph drains first; a second signal forces).\n";
+    "per block and per connection at the end (not with --quiet). While it runs, the\n"
+    "graph answers mqgraph list, status, top, get, set, send, events, tap and stop.\n"
+    "--stats FILE writes the status as one JSON line a second (doc/control.md).\n"
+    "Exit status: 0 when every block finished (also after mqgraph stop), 1 when one\n"
+    "failed, 2 for a bad graph or arguments, 130/143 when stopped by SIGINT/SIGTERM\n"
+    "(the graph drains first; a second signal forces).\n";
 static const char *usage_validate =
     "usage: mqgraph validate FILE [--set VAR=VALUE]...\n"
     "Checks the graph (syntax, block types, params, ports, item types, fan-in,\n"
@@ -61,9 +65,10 @@ static int wants_help(int argc, char **argv)
     return 0;
 }
 
-/* Parses FILE [--set V=X]... [--quiet]; returns the loaded, validated graph. */
-static mqg_graph *load(int argc, char **argv, const char *usage, mqg_catalog *cat, int *quiet,
-                       int *status)
+/* Parses FILE [--set V=X]... [--quiet] [--stats FILE] (run's options only with
+ * `run` non-NULL); returns the loaded, validated graph. */
+static mqg_graph *load(int argc, char **argv, const char *usage, mqg_catalog *cat,
+                       struct run_opts *run, int *status)
 {
     const char *file = NULL;
     mqg_vars vars = {0, calloc((size_t)argc + 1, sizeof(char *))};
@@ -78,8 +83,14 @@ static mqg_graph *load(int argc, char **argv, const char *usage, mqg_catalog *ca
                 goto out;
             }
             vars.kv[vars.n++] = argv[++i];
-        } else if (quiet && !strcmp(argv[i], "--quiet")) {
-            *quiet = 1;
+        } else if (run && !strcmp(argv[i], "--quiet")) {
+            run->quiet = 1;
+        } else if (run && !strcmp(argv[i], "--stats")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "mqgraph: --stats needs a file\n%s", usage);
+                goto out;
+            }
+            run->stats = argv[++i];
         } else if (argv[i][0] == '-' || file) {
             fprintf(stderr, "mqgraph: unexpected argument '%s'\n%s", argv[i], usage);
             goto out;
@@ -213,7 +224,8 @@ static int cmd_dot(mqg_graph *g)
 int main(int argc, char **argv)
 {
     mqg_catalog cat = {0};
-    int quiet = 0, status;
+    struct run_opts run = {0, NULL};
+    int status;
     mqg_graph *g;
 
     proctitle_init(argc, argv);
@@ -251,7 +263,7 @@ int main(int argc, char **argv)
         fputs(usage, stdout);
         return 0;
     }
-    g = load(argc - 2, argv + 2, usage, &cat, !strcmp(cmd, "run") ? &quiet : NULL, &status);
+    g = load(argc - 2, argv + 2, usage, &cat, !strcmp(cmd, "run") ? &run : NULL, &status);
     if (!g) {
         catalog_free(&cat);
         return status;
@@ -262,7 +274,7 @@ int main(int argc, char **argv)
     } else if (!strcmp(cmd, "dot")) {
         status = cmd_dot(g);
     } else {
-        status = supervise_run(g, &cat, quiet);
+        status = supervise_run(g, &cat, &run);
     }
     graph_free(g);
     catalog_free(&cat);

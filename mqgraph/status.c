@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "events.h"
@@ -261,4 +262,21 @@ json_t *status_json(struct sup *s)
     json_object_set_new(r, "pools", pools_json(s));
     json_object_set_new(r, "taps", tap_status(s));
     return r;
+}
+
+void status_line(struct sup *s, FILE *f)
+{
+    json_t *st = status_json(s);
+    struct timespec rt;
+    char *text;
+
+    json_object_del(st, "ok");
+    clock_gettime(CLOCK_REALTIME, &rt);
+    json_object_set_new(st, "t", json_real((double)rt.tv_sec + rt.tv_nsec / 1e9));
+    if ((text = json_dumps(st, JSON_COMPACT | JSON_REAL_PRECISION(15)))) {
+        fprintf(f, "%s\n", text);
+        fflush(f);
+    }
+    free(text);
+    json_decref(st);
 }

@@ -11,12 +11,16 @@
 #define MQG_STATUS_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <jansson.h>
 
 struct sup;
 
 json_t *status_info(struct sup *s);
 json_t *status_json(struct sup *s);
+
+/* The status as one JSON line on f (run --stats), flushed. */
+void status_line(struct sup *s, FILE *f);
 
 /* Takes a sample (the previous one becomes the base of the rates). */
 void status_sample(struct sup *s);

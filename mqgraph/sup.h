@@ -10,6 +10,7 @@
 #define MQG_SUP_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <uv.h>
 
@@ -80,6 +81,7 @@ struct sup {
     struct ctrl_conn *ctrl;
     int n_reg_conns;
     struct tap *taps; /* MQ_MAX_TAPS */
+    FILE *stats;      /* run --stats: a status line each second */
     /* Blocks write a byte here after posting a request (a cmd message), so the
      * supervisor takes it at once; -1 when there is no such pipe. */
     int kick_fd[2];

@@ -334,8 +334,12 @@ static void on_beat(uv_timer_t *t)
 
 static void on_tick(uv_timer_t *t)
 {
-    status_sample(t->data);
-    status_dropped(t->data);
+    struct sup *s = t->data;
+
+    status_sample(s);
+    status_dropped(s);
+    if (s->stats)
+        status_line(s, s->stats);
 }
 
 #define OFTEN_MS 2
@@ -717,6 +721,8 @@ static void sup_free(struct sup *s)
         if (s->kick_fd[i] >= 0)
             close(s->kick_fd[i]);
     ev_free(s->ev);
+    if (s->stats)
+        fclose(s->stats);
     free(s->ctrl);
     free(s->taps);
     free(s->kids);
@@ -733,7 +739,7 @@ static void on_kick(uv_poll_t *h, int status, int events)
     steer_tick(s);
 }
 
-int supervise_run(mqg_graph *g, const mqg_catalog *cat, int quiet)
+int supervise_run(mqg_graph *g, const mqg_catalog *cat, const struct run_opts *opts)
 {
     struct sup s = {.g = g, .cat = cat, .kick_fd = {-1, -1}};
     struct timespec rt;
@@ -757,6 +763,11 @@ int supervise_run(mqg_graph *g, const mqg_catalog *cat, int quiet)
     s.t0 = mq_now_ns();
     clock_gettime(CLOCK_REALTIME, &rt);
     s.t0_real = (int64_t)rt.tv_sec * 1000000000 + rt.tv_nsec;
+    if (opts->stats && !(s.stats = fopen(opts->stats, "w"))) {
+        fprintf(stderr, "mqgraph: --stats %s: %s\n", opts->stats, strerror(errno));
+        sup_free(&s);
+        return 1;
+    }
     if (status_init(&s) < 0 || steer_start(&s, err, sizeof err) < 0) {
         fprintf(stderr, "mqgraph: %s: %s\n", g->file, s.steer ? err : "out of memory");
         sup_free(&s);
@@ -805,7 +816,9 @@ int supervise_run(mqg_graph *g, const mqg_catalog *cat, int quiet)
     ev_emit(&s, "graph", json_pack("{s:s}", "state", "running"));
     maybe_finish(&s);
     uv_run(s.loop, UV_RUN_DEFAULT);
-    if (!quiet)
+    if (s.stats)
+        status_line(&s, s.stats); /* the end, as the summary has it */
+    if (!opts->quiet)
         summary(&s);
     unsigned missing = drain(&s);
     if (missing) {

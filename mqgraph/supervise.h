@@ -6,8 +6,14 @@
 #include "catalog.h"
 #include "graph.h"
 
-/* Returns the process exit status: 0 when every block finished cleanly, 1 when a
- * block failed, 128 + signal when stopped by SIGINT/SIGTERM. */
-int supervise_run(mqg_graph *g, const mqg_catalog *cat, int quiet);
+struct run_opts {
+    int quiet;         /* no summary at the end */
+    const char *stats; /* write the status as a JSON line each second here, or NULL */
+};
+
+/* Returns the process exit status: 0 when every block finished cleanly (also after
+ * `mqgraph stop`), 1 when a block failed, 128 + signal when stopped by SIGINT or
+ * SIGTERM. */
+int supervise_run(mqg_graph *g, const mqg_catalog *cat, const struct run_opts *opts);
 
 #endif

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -379,6 +380,64 @@ START_TEST(test_top_refreshes_in_a_terminal_until_q)
 }
 END_TEST
 
+/* ---- the README's live session ----------------------------------------------------- */
+
+START_TEST(test_the_live_example_session)
+{
+    own_ctldir();
+    const char *file = copy_example("live");
+    const char *runargs[] = {"run", file, "--stats", "stats.jsonl", NULL};
+    pid_t pid = start_to(runargs, "run.out", "run.err");
+    ck_assert_msg(wait_running("live" SFX, 5), "live did not start");
+    json_t *st = status_of("live" SFX);
+    ck_assert_int_eq(field(st, "n_blocks"), 5);
+    json_decref(st);
+    const char *get[] = {"get", "live" SFX, "amp.k", NULL};
+    ck_assert_int_eq(cli(get), 0);
+    char *out = read_file("cli.out", NULL);
+    ck_assert_str_eq(out, "1.0\n");
+    free(out);
+    const char *set[] = {"set", "live" SFX, "amp.k=0.25", NULL};
+    ck_assert_int_eq(cli(set), 0);
+    out = read_file("cli.out", NULL);
+    ck_assert_msg(!strncmp(out, "amp.k = 0.25 (from item ", 24), "%s", out);
+    free(out);
+    const char *send[] = {"send", "live" SFX, "dbg.print", "\"hello\"", NULL};
+    ck_assert_int_eq(cli(send), 0);
+    /* amp's output is the 440 Hz tone at amplitude 0.5 * 0.25 now */
+    const char *tap[] = {"tap", "live" SFX, "amp.out", "--count", "10", NULL};
+    ck_assert_int_eq(cli(tap), 0);
+    size_t n;
+    double *v = read_numbers("cli.out", &n);
+    ck_assert_uint_eq(n, 10);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_double_le(fabs(v[i]), 0.125 + 1e-7);
+    free(v);
+    /* stop waits until the graph has ended */
+    const char *stop[] = {"stop", "live" SFX, NULL};
+    ck_assert_int_eq(cli(stop), 0);
+    ck_assert_int_eq(finish(pid), 0);
+    ck_assert_int_eq(shm_count("live" SFX), 0);
+    out = read_file("run.out", NULL);
+    ck_assert_msg(!strncmp(out, "\"hello\"\n", 8), "%s", out);
+    free(out);
+    /* --stats: a line a second and one at the end, each a status document */
+    char *stats = read_file("stats.jsonl", NULL), *line = stats;
+    int lines = 0;
+    for (char *nl; (nl = strchr(line, '\n')); line = nl + 1, lines++) {
+        json_error_t je;
+        json_t *s = json_loadb(line, (size_t)(nl - line), 0, &je);
+        ck_assert_msg(s != NULL, "line %d: %s", lines, je.text);
+        ck_assert_str_eq(sfield(s, "name"), "live" SFX);
+        ck_assert_uint_eq(json_array_size(json_object_get(s, "blocks")), 5);
+        ck_assert(json_is_real(json_object_get(s, "t")));
+        json_decref(s);
+    }
+    ck_assert_int_ge(lines, 1);
+    free(stats);
+}
+END_TEST
+
 /* ---- events ----------------------------------------------------------------------- */
 
 START_TEST(test_events_show_a_kill_and_the_restart)
@@ -653,6 +712,7 @@ int main(void)
     tcase_add_test(tc, test_block_processes_are_named_after_their_blocks);
     tcase_add_test(tc, test_busy_counts_work_not_waiting);
     tcase_add_test(tc, test_top_refreshes_in_a_terminal_until_q);
+    tcase_add_test(tc, test_the_live_example_session);
     tcase_add_test(tc, test_events_show_a_kill_and_the_restart);
     tcase_add_test(tc, test_bad_requests_get_error_replies);
     tcase_add_test(tc, test_a_megabyte_line_is_refused_and_closed);
