@@ -49,28 +49,6 @@ static double memcpy_gbps(void)
     return best;
 }
 
-/* A chain: null_source -> head -> `stages` x multiply_const -> null_sink. */
-static void write_chain(const char *path, const char *name, int stages, long long items,
-                        int per_buf)
-{
-    FILE *f = fopen(path, "w");
-    if (!f)
-        abort();
-    fprintf(f, "name: %s\nblocks:\n  src: {type: null_source, params: {items_per_buffer: %d}}\n",
-            name, per_buf);
-    fprintf(f, "  head: {type: head, params: {items: %lld}}\n", items);
-    for (int i = 0; i < stages; i++)
-        fprintf(f, "  m%d: {type: multiply_const, params: {k: 1.0001}}\n", i);
-    fprintf(f, "  sink: {type: null_sink}\nconnections:\n  - [src.out, head.in]\n");
-    for (int i = 0; i <= stages; i++) {
-        char from[16], to[16];
-        snprintf(from, sizeof from, i ? "m%d" : "head", i - 1);
-        snprintf(to, sizeof to, i < stages ? "m%d" : "sink", i);
-        fprintf(f, "  - [%s.out, %s.in]\n", from, to);
-    }
-    fclose(f);
-}
-
 /* One run of a chain graph: its wall time (launch to exit), or -1 if it failed. */
 static double chain_once(const char *path)
 {
@@ -89,7 +67,7 @@ static void chains(const char *dir, long long items, int per_buf, int rounds)
 
     for (int k = 0; k < 2; k++) {
         snprintf(path[k], sizeof path[k], "%s/%s.yaml", dir, c[k].label);
-        write_chain(path[k], c[k].label, c[k].stages, items, per_buf);
+        bench_write_chain(path[k], c[k].label, c[k].stages, items, per_buf);
     }
     double base = 0; /* memcpy GB/s: the best seen in any round, so the ratio is the
                       * chain's best against the machine's best */
@@ -147,7 +125,7 @@ static void startup(const char *dir)
     const int runs = 5;
 
     snprintf(path, sizeof path, "%s/start64.yaml", dir);
-    write_chain(path, "start64", 61, 1LL << 50, 1024); /* 64 blocks, runs until stopped */
+    bench_write_chain(path, "start64", 61, 1LL << 50, 1024); /* 64 blocks, runs until stopped */
     for (int r = 0; r < runs; r++) {
         double t0 = now_s();
         pid_t pid = launch(path, 1);

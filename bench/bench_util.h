@@ -88,4 +88,26 @@ static inline int reap(pid_t pid)
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* A chain: null_source -> head -> `stages` x multiply_const -> null_sink. */
+static inline void bench_write_chain(const char *path, const char *name, int stages, long long items,
+                        int per_buf)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        abort();
+    fprintf(f, "name: %s\nblocks:\n  src: {type: null_source, params: {items_per_buffer: %d}}\n",
+            name, per_buf);
+    fprintf(f, "  head: {type: head, params: {items: %lld}}\n", items);
+    for (int i = 0; i < stages; i++)
+        fprintf(f, "  m%d: {type: multiply_const, params: {k: 1.0001}}\n", i);
+    fprintf(f, "  sink: {type: null_sink}\nconnections:\n  - [src.out, head.in]\n");
+    for (int i = 0; i <= stages; i++) {
+        char from[16], to[16];
+        snprintf(from, sizeof from, i ? "m%d" : "head", i - 1);
+        snprintf(to, sizeof to, i < stages ? "m%d" : "sink", i);
+        fprintf(f, "  - [%s.out, %s.in]\n", from, to);
+    }
+    fclose(f);
+}
+
 #endif
