@@ -40,6 +40,7 @@ struct ctl_client {
     int ending;     /* reading stopped, closing once the replies are out */
     int events;     /* subscribed to events */
     int held;       /* a reply is waiting (set): later lines wait with it */
+    int eof;        /* the client closed its writing side */
     int tap;        /* the tap this client holds, or -1 */
     pid_t pid;
     uid_t uid;
@@ -143,10 +144,14 @@ static void end_client(struct ctl_client *cl)
 static void on_written(uv_write_t *req, int status)
 {
     struct ctl_write *w = (struct ctl_write *)req;
+    struct ctl_client *cl = (struct ctl_client *)req->handle;
 
     free(w->data);
     free(w);
-    (void)status; /* a failed write shows up as a read error or EOF too */
+    /* The client is gone (EPIPE: a subscriber whose reader exited). A cancelled
+     * write means it is being closed already; the handle outlives this call. */
+    if (status < 0 && status != UV_ECANCELED)
+        drop_client(cl);
 }
 
 /* Queues text[0..len) plus a newline; drops a client that does not read. */
@@ -304,8 +309,16 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
 {
     struct ctl_client *cl = (struct ctl_client *)st;
 
+    if (n == UV_EOF) {
+        /* It sent all it will (a script's `echo ... | socat`): it still gets its
+         * replies, a waiting set's too, and a subscriber its events. */
+        cl->eof = 1;
+        if (!cl->held && !cl->events && cl->tap < 0)
+            end_client(cl);
+        return;
+    }
     if (n < 0) {
-        drop_client(cl); /* EOF or an error: the client is gone */
+        drop_client(cl); /* an error: the client is gone */
         return;
     }
     if (n == 0 || cl->closing || cl->ending)
@@ -336,6 +349,8 @@ void ctl_resume(struct ctl_client *cl)
 {
     cl->held = 0;
     drain_lines(cl);
+    if (cl->eof && !cl->held && !cl->events && cl->tap < 0)
+        end_client(cl);
 }
 
 static int peer_of(struct ctl_client *cl)

@@ -746,6 +746,10 @@ int supervise_run(mqg_graph *g, const mqg_catalog *cat, const struct run_opts *o
     char err[512];
     int rc;
 
+    /* A control client that went away makes a write fail with EPIPE, not kill the
+     * supervisor (and with it the graph). Blocks inherit it: a write to a closed
+     * pipe fails the block with EPIPE, which it reports. */
+    signal(SIGPIPE, SIG_IGN);
     s.kids = calloc((size_t)g->n_blocks, sizeof *s.kids);
     s.ev = calloc(1, sizeof *s.ev);
     s.loop = uv_default_loop();

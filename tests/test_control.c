@@ -593,6 +593,33 @@ START_TEST(test_half_sent_and_unread_clients_block_nobody)
 }
 END_TEST
 
+/* An events subscriber that exits without a word: the next event's write fails
+ * with EPIPE, which must cost the supervisor (and the graph) nothing. Before
+ * SIGPIPE was ignored, it killed the supervisor, leaving arena and socket. */
+START_TEST(test_a_subscriber_that_vanishes_harms_nothing)
+{
+    own_ctldir();
+    pid_t pid = start_graph("gone",
+                            "blocks:\n"
+                            "  src: {type: null_source, params: {items_per_buffer: 100}}\n"
+                            "  thr: {type: throttle, params: {rate: 2000}}\n"
+                            "  out: {type: null_sink}\n"
+                            "connections:\n  - [src.out, thr.in]\n  - [thr.out, out.in]\n",
+                            3);
+    for (int i = 0; i < 3; i++) {
+        int fd = raw_connect(sock_path("gone" SFX, pid));
+        raw_send(fd, "{\"cmd\": \"events\"}\n");
+        char *r = raw_line(fd);
+        ck_assert_msg(r && strstr(r, "\"ok\":true"), "%s", r);
+        free(r);
+        close(fd);
+        const char *set[] = {"set", "gone" SFX, "thr.rate=3000", NULL}; /* an event */
+        ck_assert_int_eq(cli(set), 0);
+    }
+    stop_graph("gone" SFX, pid);
+}
+END_TEST
+
 START_TEST(test_a_hundred_clients_at_once)
 {
     int fds[100];
@@ -717,6 +744,7 @@ int main(void)
     tcase_add_test(tc, test_bad_requests_get_error_replies);
     tcase_add_test(tc, test_a_megabyte_line_is_refused_and_closed);
     tcase_add_test(tc, test_half_sent_and_unread_clients_block_nobody);
+    tcase_add_test(tc, test_a_subscriber_that_vanishes_harms_nothing);
     tcase_add_test(tc, test_a_hundred_clients_at_once);
     tcase_add_test(tc, test_another_user_is_refused);
     tcase_add_test(tc, test_a_shared_control_directory_is_refused);
