@@ -309,16 +309,18 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
 {
     struct ctl_client *cl = (struct ctl_client *)st;
 
-    if (n == UV_EOF) {
+    if (n == UV_EOF && cl->tap < 0) {
         /* It sent all it will (a script's `echo ... | socat`): it still gets its
-         * replies, a waiting set's too, and a subscriber its events. */
+         * replies, a waiting set's too, and a subscriber its events (until a
+         * write fails: then it is gone). A tap's client closes only when it is
+         * done, so its tap is released below. */
         cl->eof = 1;
-        if (!cl->held && !cl->events && cl->tap < 0)
+        if (!cl->held && !cl->events)
             end_client(cl);
         return;
     }
     if (n < 0) {
-        drop_client(cl); /* an error: the client is gone */
+        drop_client(cl); /* an error, or a tap's client done: it is gone */
         return;
     }
     if (n == 0 || cl->closing || cl->ending)
@@ -349,7 +351,7 @@ void ctl_resume(struct ctl_client *cl)
 {
     cl->held = 0;
     drain_lines(cl);
-    if (cl->eof && !cl->held && !cl->events && cl->tap < 0)
+    if (cl->eof && !cl->held && !cl->events)
         end_client(cl);
 }
 
