@@ -33,13 +33,19 @@
 
 static char ctldir[256];
 
-/* The socket of graph `name` run by `pid`, once it exists (10 s at most). */
+static int connect_to(const char *path);
+
+/* The socket of graph `name` run by `pid`, once it answers (10 s at most: the
+ * file exists a moment before the supervisor listens). */
 static int graph_socket(const char *name, pid_t pid, char *path, size_t len)
 {
     snprintf(path, len, "%s/mq/%s.%d.sock", ctldir, name, (int)pid);
     for (int i = 0; i < 10000; i++) {
-        if (access(path, F_OK) == 0)
+        int fd = connect_to(path);
+        if (fd >= 0) {
+            close(fd);
             return 0;
+        }
         usleep(1000);
     }
     return -1;
@@ -179,7 +185,9 @@ static void status_latency(const char *dir, int streaming)
     usleep(500000); /* every block up and streaming */
     for (; fd >= 0 && n < 1000; n++) {
         double t0 = now_s();
-        if (ask(fd, "{\"cmd\":\"status\"}\n") < 0)
+        /* with an id, every reply is a document built for it (status_text shares
+         * one between requests 20 ms apart, which would measure nothing) */
+        if (ask(fd, "{\"cmd\":\"status\",\"id\":1}\n") < 0)
             break;
         t[n] = (now_s() - t0) * 1e3;
     }

@@ -254,7 +254,16 @@ static void handle(struct ctl_client *cl, const char *line, size_t len)
         ctl_reply(cl, status_info(s));
         break;
     case CTL_STATUS:
-        ctl_reply(cl, status_json(s));
+        if (cl->id) {
+            ctl_reply(cl, status_json(s)); /* its own document, with the id */
+        } else {
+            size_t n;
+            const char *text = status_text(s, &n);
+            if (text)
+                send_line(cl, text, n);
+            else
+                ctl_reply_error(cl, "out of memory");
+        }
         break;
     case CTL_GET:
         steer_get(s, cl, &r);

@@ -61,6 +61,7 @@ int status_init(struct sup *s)
 
 void status_free(struct sup *s)
 {
+    free(s->status_cache);
     free_sample(&s->prev);
     free_sample(&s->cur);
     free(s->pool_low);
@@ -279,4 +280,23 @@ void status_line(struct sup *s, FILE *f)
     }
     free(text);
     json_decref(st);
+}
+
+const char *status_text(struct sup *s, size_t *len)
+{
+    int64_t now = mq_now_ns();
+
+    if (!s->status_cache || now - s->status_cache_ns > (int64_t)STATUS_REUSE_MS * 1000000) {
+        json_t *st = status_json(s);
+        char *text = st ? json_dumps(st, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
+        json_decref(st);
+        if (!text)
+            return NULL;
+        free(s->status_cache);
+        s->status_cache = text;
+        s->status_cache_len = strlen(text);
+        s->status_cache_ns = now;
+    }
+    *len = s->status_cache_len;
+    return s->status_cache;
 }

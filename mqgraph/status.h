@@ -18,6 +18,11 @@ struct sup;
 
 json_t *status_info(struct sup *s);
 json_t *status_json(struct sup *s);
+/* The status document as text, built at most once per STATUS_REUSE_MS: clients
+ * that poll together share it (a hundred `top`s cost one build, not a hundred;
+ * the rates only change once a second anyway). NULL when out of memory. */
+#define STATUS_REUSE_MS 20
+const char *status_text(struct sup *s, size_t *len);
 
 /* The status as one JSON line on f (run --stats), flushed. */
 void status_line(struct sup *s, FILE *f);

@@ -70,6 +70,9 @@ struct sup {
     struct sample prev, cur;
     uint32_t *pool_low; /* the fewest free buffers each pool had at a heartbeat */
     uint64_t *msg_drops; /* per registry connection: drops already reported */
+    char *status_cache;  /* status_text's last document */
+    size_t status_cache_len;
+    int64_t status_cache_ns;
     struct ctl *ctl;
     struct events *ev;
     struct steer *steer;
