@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <uv.h>
@@ -46,6 +47,7 @@
 #include "validate.h"
 
 #define GRACE_MS 5000
+#define SUP_NICE_AHEAD 5 /* nice levels the supervisor runs ahead of its blocks */
 #define BACKOFF_RESET_NS 10000000000LL /* 10 s */
 
 static void kill_all(struct sup *s)
@@ -381,6 +383,7 @@ static void child_main(struct sup *s, int i, pid_t parent)
     if (getppid() != parent)
         _exit(3); /* the supervisor died before the prctl */
     proctitle_block(s->g->name, b->name);
+    setpriority(PRIO_PROCESS, 0, s->nice_base); /* a higher nice value is always allowed */
     /* The supervisor handles SIGINT and SIGTERM (a terminal sends them to the whole
      * process group); the block stops through the graph's stop flag and end of
      * stream. */
@@ -750,6 +753,16 @@ int supervise_run(mqg_graph *g, const mqg_catalog *cat, const struct run_opts *o
      * supervisor (and with it the graph). Blocks inherit it: a write to a closed
      * pipe fails the block with EPIPE, which it reports. */
     signal(SIGPIPE, SIG_IGN);
+    /* The supervisor runs a little ahead of its blocks where it may (root,
+     * CAP_SYS_NICE, RLIMIT_NICE; else it stays as it is): it takes little CPU, but
+     * heartbeat checks, reaping and the control socket must not wait behind 64
+     * runnable blocks on two CPUs (status of such a graph: p99 18 ms at the
+     * blocks' priority, 5.8 ms five nice levels ahead). Blocks go back to the
+     * priority mqgraph was started with. */
+    errno = 0;
+    s.nice_base = getpriority(PRIO_PROCESS, 0);
+    if (errno == 0)
+        setpriority(PRIO_PROCESS, 0, s.nice_base - SUP_NICE_AHEAD);
     s.kids = calloc((size_t)g->n_blocks, sizeof *s.kids);
     s.ev = calloc(1, sizeof *s.ev);
     s.loop = uv_default_loop();

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -299,6 +300,14 @@ START_TEST(test_block_processes_are_named_after_their_blocks)
     ck_assert_str_eq(cmdline, "mq:nm" SFX ":thr");
     free(comm);
     free(cmdline);
+    /* The blocks run at the priority mqgraph was started with; the supervisor, as
+     * root, five nice levels ahead of them. */
+    errno = 0;
+    int base = getpriority(PRIO_PROCESS, 0);
+    ck_assert_int_eq(errno, 0);
+    ck_assert_int_eq(getpriority(PRIO_PROCESS, (id_t)thr), base);
+    if (geteuid() == 0)
+        ck_assert_int_eq(getpriority(PRIO_PROCESS, (id_t)pid), base - 5);
     json_decref(st);
     stop_graph("nm" SFX, pid);
 }
