@@ -62,15 +62,21 @@ static const char *scaled =
     "  - [src.out, head.in]\n  - [head.out, thr.in]\n  - [thr.out, amp.in]\n"
     "  - [amp.out, out.in]\n";
 
-START_TEST(test_set_changes_the_output_at_a_buffer_boundary)
+/* The scaled graph NAME SFX, with `extra` added to amp's declaration, started. */
+static pid_t start_scaled(const char *name, const char *extra)
 {
     char *yaml;
-    size_t n;
-
     own_ctldir();
-    ck_assert_int_ge(asprintf(&yaml, scaled, ""), 0);
-    pid_t pid = start_graph("k", yaml, 5);
+    ck_assert_int_ge(asprintf(&yaml, scaled, extra), 0);
+    pid_t pid = start_graph(name, yaml, 5);
     free(yaml);
+    return pid;
+}
+
+START_TEST(test_set_changes_the_output_at_a_buffer_boundary)
+{
+    size_t n;
+    pid_t pid = start_scaled("k", "");
     const char *get[] = {"get", "k" SFX, "amp.k", NULL};
     ck_assert_int_eq(cli(get), 0);
     char *out = read_file("cli.out", NULL);
@@ -96,11 +102,7 @@ END_TEST
 
 START_TEST(test_the_change_is_an_event_with_its_item)
 {
-    char *yaml;
-    own_ctldir();
-    ck_assert_int_ge(asprintf(&yaml, scaled, ""), 0);
-    pid_t pid = start_graph("kev", yaml, 5);
-    free(yaml);
+    pid_t pid = start_scaled("kev", "");
     wait_items("kev" SFX, "amp", 5000);
     json_t *r = set_applied("kev" SFX, "amp.k=-3");
     long long at = field(r, "item");
@@ -147,11 +149,7 @@ START_TEST(test_bad_sets_are_refused_with_what_is_allowed)
                        "[0.001, 1000000000000]\n"},
         {"amp.k", "mqgraph set: 'amp.k' is not BLOCK.PARAM=VALUE\n"},
     };
-    char *yaml;
-    own_ctldir();
-    ck_assert_int_ge(asprintf(&yaml, scaled, ""), 0);
-    pid_t pid = start_graph("bad", yaml, 5);
-    free(yaml);
+    pid_t pid = start_scaled("bad", "");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *args[] = {"set", "bad" SFX, cases[i].change, NULL};
         int rc = cli(args);
@@ -177,12 +175,8 @@ END_TEST
 
 START_TEST(test_a_restarted_block_keeps_the_value_set)
 {
-    char *yaml;
     size_t n;
-    own_ctldir();
-    ck_assert_int_ge(asprintf(&yaml, scaled, ", restart: on-failure"), 0);
-    pid_t pid = start_graph("rs", yaml, 5);
-    free(yaml);
+    pid_t pid = start_scaled("rs", ", restart: on-failure");
     wait_items("rs" SFX, "amp", 10000);
     json_t *r = set_applied("rs" SFX, "amp.k=0.25");
     long long at = field(r, "item");
