@@ -502,14 +502,22 @@ static int run_tap(int argc, char **argv)
     if (parse_flags(argc, argv, flags, set, pos, 2, client_usage("tap")) < 0 ||
         split_end("tap", pos[1], block, sizeof block, &port) < 0)
         return EXIT_USAGE;
-    if (set[0] && ((count = atol(argv[set[0]])) < 1)) {
+    char *end;
+    if (set[0] && ((count = strtol(argv[set[0]], &end, 10)) < 1 || *end)) {
         fprintf(stderr, "mqgraph tap: --count needs a positive number, not '%s'\n",
                 argv[set[0]]);
         return EXIT_USAGE;
     }
+    long depth = set[3] ? strtol(argv[set[3]], &end, 10) : 0;
+    if (set[3] && (depth < 1 || depth > 65536 || *end)) {
+        fprintf(stderr, "mqgraph tap: --depth needs a number of buffers, 1 to 65536, not "
+                        "'%s'\n",
+                argv[set[3]]);
+        return EXIT_USAGE;
+    }
     json_t *req = json_pack("{s:s, s:s, s:s}", "cmd", "tap", "block", block, "port", port);
-    if (set[3])
-        json_object_set_new(req, "depth", json_integer(atoi(argv[set[3]])));
+    if (depth)
+        json_object_set_new(req, "depth", json_integer(depth));
     if (ctlc_open(&c, pos[0], err, sizeof err) < 0) {
         json_decref(req);
         return fail("tap", err);
@@ -583,7 +591,8 @@ static int run_top(int argc, char **argv)
 
     if (parse_flags(argc, argv, flags, set, &graph, 1, client_usage("top")) < 0)
         return EXIT_USAGE;
-    if (set[0] && ((ms = atoi(argv[set[0]])) < 50 || ms > 60000)) {
+    char *end;
+    if (set[0] && ((ms = (int)strtol(argv[set[0]], &end, 10)) < 50 || ms > 60000 || *end)) {
         fprintf(stderr, "mqgraph top: --interval is 50 to 60000 ms, not '%s'\n", argv[set[0]]);
         return EXIT_USAGE;
     }
@@ -655,8 +664,9 @@ static const struct sub subs[] = {
      run_top},
     {"stop",
      "usage: mqgraph stop GRAPH [--no-wait]\n"
-     "Stops a running graph as one Ctrl-C does: sources finish and the graph drains;\n"
-     "its mqgraph run then exits 0. Waits until the graph has ended unless --no-wait.\n",
+     "Stops a running graph the way one Ctrl-C does (sources finish, the graph\n"
+     "drains), except that its mqgraph run then exits 0, not 130. Waits until the\n"
+     "graph has ended (its summary printed, its arena gone) unless --no-wait.\n",
      run_stop},
     {"get",
      "usage: mqgraph get GRAPH BLOCK[.PARAM] [--json]\n"
@@ -680,8 +690,9 @@ static const struct sub subs[] = {
     {"events",
      "usage: mqgraph events GRAPH [--json] [--all] [--count N]\n"
      "Prints the graph's events as they happen, one per line: blocks started,\n"
-     "finished, died, hung, restarting, restarted; parameters changed; messages\n"
-     "dropped; the graph's own state. --all first prints the last 1024 events,\n"
+     "finished, died, hung, restarting, restarted; parameters changed (param) or\n"
+     "refused (param_refused); messages dropped; the graph's own state (graph).\n"
+     "--all first prints the last 1024 events,\n"
      "--count N exits after N events, --json prints each as a JSON object.\n",
      run_events},
 };

@@ -45,8 +45,9 @@ static const char *usage_run =
     "graph answers mqgraph list, status, top, get, set, send, events, tap and stop.\n"
     "--stats FILE writes the status as one JSON line a second (doc/control.md).\n"
     "Exit status: 0 when every block finished (also after mqgraph stop), 1 when one\n"
-    "failed, 2 for a bad graph or arguments, 130/143 when stopped by SIGINT/SIGTERM\n"
-    "(the graph drains first; a second signal forces).\n";
+    "failed or the graph could not start (the arena, the --stats file), 2 for a bad\n"
+    "graph or arguments, 130/143 when stopped by SIGINT/SIGTERM (the graph drains\n"
+    "first; a second signal forces).\n";
 static const char *usage_validate =
     "usage: mqgraph validate FILE [--set VAR=VALUE]...\n"
     "Checks the graph (syntax, block types, params, ports, item types, fan-in,\n"

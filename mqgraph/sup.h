@@ -86,6 +86,7 @@ struct sup {
     struct tap *taps; /* MQ_MAX_TAPS */
     FILE *stats;      /* run --stats: a status line each second */
     int nice_base;    /* the priority mqgraph started with: its blocks' */
+    int quiet;        /* run --quiet: no summary */
     /* Blocks write a byte here after posting a request (a cmd message), so the
      * supervisor takes it at once; -1 when there is no such pipe. */
     int kick_fd[2];

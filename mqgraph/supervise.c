@@ -122,6 +122,29 @@ static void fail_block(struct sup *s, int b)
 
 static void on_close(uv_handle_t *h) { (void)h; }
 
+static void summary(struct sup *s);
+static unsigned drain(struct sup *s);
+
+/* Every block is gone: the last figures, the pools counted, the arena unlinked
+ * (still mapped here) and only then the control socket closed, so a client that
+ * waits for its end (mqgraph stop) finds nothing left when it returns. */
+static void finish_run(struct sup *s)
+{
+    if (s->stats)
+        status_line(s, s->stats); /* the end, as the summary has it */
+    if (!s->quiet)
+        summary(s);
+    unsigned missing = drain(s);
+    if (missing) {
+        fprintf(stderr, "mqgraph: the arena's shared state is corrupt: %u buffer%s did not "
+                        "come back to the pools\n",
+                missing, missing == 1 ? "" : "s");
+        s->failed = 1;
+    }
+    fflush(NULL);
+    mq_arena_unlink(mq_arena_shm_name(s->a));
+}
+
 static void maybe_finish(struct sup *s)
 {
     if (s->running > 0 || s->pending > 0 || s->finished)
@@ -129,6 +152,7 @@ static void maybe_finish(struct sup *s)
     s->finished = 1;
     steer_tick(s); /* the last changes the blocks applied, and the waiting replies */
     ev_emit(s, "graph", json_pack("{s:s}", "state", "finished"));
+    finish_run(s);
     ctl_stop(s);
     for (int i = 0; i < s->g->n_blocks; i++)
         uv_close((uv_handle_t *)&s->kids[i].timer, on_close);
@@ -648,6 +672,7 @@ static unsigned drain(struct sup *s)
     unsigned missing = 0;
     mq_id id;
 
+    tap_end(s);
     if (mq_arena_slot(s->a) == s->g->n_blocks ||
         mq_arena_slot_claim(s->a, (uint32_t)s->g->n_blocks) == 0) {
         for (int k = 0; k < mq_registry_conn_count(s->a); k++)
@@ -718,7 +743,9 @@ static void sup_free(struct sup *s)
 {
     steer_free(s);
     status_free(s);
-    if (s->a)
+    if (s->a && s->finished)
+        mq_arena_detach(s->a); /* finish_run unlinked it */
+    else if (s->a)
         mq_arena_destroy(s->a);
     for (int i = 0; i < 2; i++)
         if (s->kick_fd[i] >= 0)
@@ -744,7 +771,7 @@ static void on_kick(uv_poll_t *h, int status, int events)
 
 int supervise_run(mqg_graph *g, const mqg_catalog *cat, const struct run_opts *opts)
 {
-    struct sup s = {.g = g, .cat = cat, .kick_fd = {-1, -1}};
+    struct sup s = {.g = g, .cat = cat, .kick_fd = {-1, -1}, .quiet = opts->quiet};
     struct timespec rt;
     char err[512];
     int rc;
@@ -833,17 +860,6 @@ int supervise_run(mqg_graph *g, const mqg_catalog *cat, const struct run_opts *o
     ev_emit(&s, "graph", json_pack("{s:s}", "state", "running"));
     maybe_finish(&s);
     uv_run(s.loop, UV_RUN_DEFAULT);
-    if (s.stats)
-        status_line(&s, s.stats); /* the end, as the summary has it */
-    if (!opts->quiet)
-        summary(&s);
-    unsigned missing = drain(&s);
-    if (missing) {
-        fprintf(stderr, "mqgraph: the arena's shared state is corrupt: %u buffer%s did not "
-                        "come back to the pools\n",
-                missing, missing == 1 ? "" : "s");
-        s.failed = 1;
-    }
     uv_loop_close(s.loop);
     sup_free(&s);
     if (s.stop_signal)

@@ -23,6 +23,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "control.h"
 #include "sup.h"
@@ -177,6 +178,34 @@ void tap_tick(struct sup *s)
             continue;
         if ((seen >= t->announced || !c->running) && client_gone(s, t))
             drain(s, t);
+    }
+}
+
+void tap_end(struct sup *s)
+{
+    int64_t deadline = mq_now_ns() + 1000000000;
+
+    for (int i = 0; s->taps && i < MQ_MAX_TAPS; i++) {
+        struct tap *t = &s->taps[i];
+        mq_slot_info si;
+        if (t->state == TAP_FREE)
+            continue;
+        mq_queue_close(s->a, (uint32_t)t->conn);
+        /* Its client sees the end of its queue (and of its control connection)
+         * and leaves; one that is still there when the time is up is reclaimed
+         * as if dead: its later releases of what it held fail harmlessly. */
+        while (mq_arena_slot_info(s->a, (uint32_t)t->slot, &si) == 0 &&
+               si.state == MQ_SLOT_ACTIVE && si.pid > 0 && kill(si.pid, 0) == 0 &&
+               mq_now_ns() < deadline) {
+            struct timespec ms = {0, 1000000};
+            nanosleep(&ms, NULL);
+        }
+        if (mq_arena_slot_info(s->a, (uint32_t)t->slot, &si) == 0 && si.state != MQ_SLOT_FREE) {
+            if (si.pid > 0 && kill(si.pid, 0) == 0)
+                fprintf(stderr, "mqgraph: the tap of pid %d did not leave the arena in time: "
+                                "its buffers are taken back\n", (int)si.pid);
+            mq_arena_reclaim(s->a, (uint32_t)t->slot);
+        }
     }
 }
 

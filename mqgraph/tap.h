@@ -35,6 +35,10 @@ void tap_release(struct sup *s, int tap);
 /* Ends taps of outputs that ended; drains released taps (on every heartbeat). */
 void tap_tick(struct sup *s);
 json_t *tap_status(struct sup *s);
+/* The graph has ended: every tap's queue ends, its client gets a second to leave
+ * its slot, and what one that does not still holds is reclaimed, so the pools can
+ * be counted. */
+void tap_end(struct sup *s);
 /* The ends of registry connection k if it is a tap's: 0, else -1. */
 int tap_conn_name(const struct sup *s, int k, char *from, char *to, size_t len);
 

@@ -33,8 +33,8 @@ json_t *find(json_t *list, const char *key, const char *value);
 long long field(json_t *o, const char *key);
 const char *sfield(json_t *o, const char *key);
 
-/* Stops graph `graph` with `mqgraph stop`; its run must exit 0 and leave
- * neither its arena nor its socket. */
+/* Stops graph `graph` with `mqgraph stop`: when stop returns, the graph's arena
+ * and socket must be gone already, and its run must exit 0. */
 void stop_graph(const char *graph, pid_t pid);
 
 #endif

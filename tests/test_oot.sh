@@ -15,8 +15,10 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 # What a libmq user gets from `make install`: the library, headers, libmq.pc.
 $MAKE -s -C "$abs_top_builddir" install-libLTLIBRARIES install-mqincludeHEADERS \
-    install-pkgconfigDATA DESTDIR="$T/root" >"$T/install.log" 2>&1 ||
+    install-pkgconfigDATA install-man DESTDIR="$T/root" >"$T/install.log" 2>&1 ||
     { cat "$T/install.log"; fail "make install DESTDIR=$T/root"; }
+# The man page of every mqgraph command.
+[ -n "$(find "$T/root" -path '*/man1/mqgraph.1')" ] || fail "mqgraph.1 was not installed"
 pc=$(find "$T/root" -name libmq.pc)
 [ -n "$pc" ] || fail "libmq.pc was not installed"
 # The library exports its API and nothing else: internal mq__ functions are

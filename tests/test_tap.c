@@ -220,6 +220,69 @@ START_TEST(test_a_killed_tap_client_gives_its_buffers_back)
 }
 END_TEST
 
+/* A tap still reading when the graph ends: it learns the end and leaves, and the
+ * graph's count of its pools comes out whole. */
+START_TEST(test_a_tap_open_at_the_end_leaves_with_it)
+{
+    own_ctldir();
+    pid_t pid = start_counting("end", 200000, 100000);
+    const char *tap[] = {"tap", "end" SFX, "amp.out", "--to", "t.raw", NULL};
+    pid_t t = start_to(tap, "tap.out", "tap.err");
+    json_t *st = NULL;
+    for (int i = 0; i < 500; i++) { /* until it is attached */
+        json_decref(st);
+        st = status_of("end" SFX);
+        if (json_array_size(json_object_get(st, "taps")) == 1)
+            break;
+        nap_ms(5);
+    }
+    ck_assert_uint_eq(json_array_size(json_object_get(st, "taps")), 1);
+    json_decref(st);
+    ck_assert_int_eq(finish(pid), 0);
+    ck_assert_int_eq(finish(t), 0);
+    char *err = read_file("run.err", NULL);
+    ck_assert_msg(!strstr(err, "did not come back") && !strstr(err, "did not leave"), "%s", err);
+    free(err);
+    size_t n;
+    float *x = read_f32("t.raw", &n); /* what it read is a run of the stream */
+    ck_assert_uint_gt(n, 0);
+    for (size_t i = 1; i < n; i++)
+        ck_assert(x[i] == x[0] + (float)i);
+    free(x);
+}
+END_TEST
+
+/* A tap client stopped (SIGSTOP) while it holds buffers, when the graph ends: the
+ * supervisor gives it a second, then takes its buffers back and says so, and the
+ * run still ends cleanly with its pools whole. */
+START_TEST(test_a_stuck_tap_cannot_spoil_the_end)
+{
+    own_ctldir();
+    pid_t pid = start_counting("stuck", 300000, 100000);
+    const char *tap[] = {"tap", "stuck" SFX, "amp.out", "--to", "t.raw", NULL};
+    pid_t t = start_to(tap, "tap.out", "tap.err");
+    json_t *st = NULL;
+    for (int i = 0; i < 500; i++) {
+        json_decref(st);
+        st = status_of("stuck" SFX);
+        json_t *taps = json_object_get(st, "taps");
+        if (json_array_size(taps) == 1 && field(json_array_get(taps, 0), "buffers") > 3)
+            break;
+        nap_ms(5);
+    }
+    json_decref(st);
+    kill(t, SIGSTOP); /* it holds the buffer it was reading, or is about to */
+    ck_assert_int_eq(finish(pid), 0);
+    char *err = read_file("run.err", NULL), want[128];
+    snprintf(want, sizeof want, "mqgraph: the tap of pid %d did not leave the arena in time: "
+                                "its buffers are taken back\n", (int)t);
+    ck_assert_msg(strstr(err, want) && !strstr(err, "did not come back"), "%s", err);
+    free(err);
+    kill(t, SIGKILL);
+    finish(t);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("tap");
@@ -232,6 +295,8 @@ int main(void)
     tcase_add_test(tc, test_a_tap_that_never_reads_holds_nothing_back);
     tcase_add_test(tc, test_taps_are_reused_and_limited);
     tcase_add_test(tc, test_a_killed_tap_client_gives_its_buffers_back);
+    tcase_add_test(tc, test_a_tap_open_at_the_end_leaves_with_it);
+    tcase_add_test(tc, test_a_stuck_tap_cannot_spoil_the_end);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
