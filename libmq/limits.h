@@ -26,6 +26,10 @@
  * connection of the output it taps. */
 #define MQ_MAX_TAPS 4
 
+/* Blocks in one graph: each has a process slot, and so do the supervisor and
+ * every tap. */
+#define MQ_MAX_BLOCKS_IN_GRAPH (MQ_MAX_SLOTS - 1 - MQ_MAX_TAPS)
+
 /* The default depth of a connection's queue (`arena: {queue_depth}`). */
 #define MQ_DEFAULT_DEPTH 64
 

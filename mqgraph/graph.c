@@ -481,6 +481,10 @@ static int load_root(struct loader *L, yaml_node_t *root)
     g->n_blocks = (int)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
     if (g->n_blocks == 0)
         return fail(L, v, "the graph has no blocks");
+    /* A process slot each, one for the supervisor, one for each tap. */
+    if (g->n_blocks > MQ_MAX_BLOCKS_IN_GRAPH)
+        return fail(L, v, "the graph has %d blocks; at most %d fit in an arena", g->n_blocks,
+                    MQ_MAX_BLOCKS_IN_GRAPH);
     g->blocks = calloc((size_t)g->n_blocks, sizeof *g->blocks);
     if (!g->blocks)
         return fail(L, v, "out of memory");
