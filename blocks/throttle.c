@@ -1,6 +1,8 @@
 /* throttle - lets items through at no more than `rate` per second on average (GNU
  * Radio's throttle), for graphs without a hardware clock. A buffer of n items leaves
- * when the items before it plus n are due: at start + (sent + n) / rate. */
+ * when the items before it plus n are due: at start + (sent + n) / rate. It waits
+ * with mq_block_wait_until, so a new rate (a live change) ends a long wait at once
+ * and the buffer's moment is computed again. */
 #include <stdlib.h>
 
 #include "block.h"
@@ -39,11 +41,16 @@ static int work(mq_block_ctx *c, void *state)
     mq_timestamp ts;
 
     mq_in_data(c, 0, &bytes);
+    uint64_t n = bytes / mq_item_size(mq_block_in_type(c, 0));
     if (t->t0 < 0)
         t->t0 = mq_block_now_ns(); /* the clock starts with the first item */
-    t->sent += bytes / mq_item_size(mq_block_in_type(c, 0));
-    if (mq_block_sleep_until(c, t->t0 + (int64_t)((double)t->sent / t->rate * 1e9)))
-        return MQ_WORK_DONE;
+    /* Once the graph is asked to stop, what is queued goes through at once: the
+     * sources have stopped and the graph drains, and holding the rest to the rate
+     * would only have it killed at the end of the grace period, lost. */
+    if (!mq_block_stopping(c) &&
+        mq_block_wait_until(c, t->t0 + (int64_t)((double)(t->sent + n) / t->rate * 1e9)) == 2)
+        return MQ_WORK_AGAIN; /* a new rate (or a message) first, then wait anew */
+    t->sent += n;
     mq_in_timestamp(c, 0, &ts);
     return mq_out_forward(c, 0, 0, bytes, &ts) < 0 ? MQ_WORK_ERROR : MQ_WORK_OK;
 }
@@ -72,8 +79,9 @@ static const mq_block_decl decl = {
     .abi = MQ_BLOCK_ABI,
     .name = "throttle",
     .doc = "Passes items on at `rate` items per second on average, a buffer at a time\n"
-           "(no copy): n items take n / rate seconds. Stops early if the graph stops.\n"
-           "rate is live: a new rate holds from the next item.",
+           "(no copy): n items take n / rate seconds. When the graph is asked to stop,\n"
+           "it lets what is queued through at once, so the graph drains. rate is live:\n"
+           "a new rate holds from the next item, also while it waits.",
     .in = in, .n_in = 1, .out = out, .n_out = 1,
     .params = params, .n_params = MQ_COUNTOF(params),
     .init = init, .work = work, .fini = fini, .param_changed = rate_changed,

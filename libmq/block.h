@@ -143,7 +143,16 @@ typedef struct mq_block_decl {
     int (*message)(mq_block_ctx *c, void *state, int port, const mq_pmt *msg);
 } mq_block_decl;
 
-enum { MQ_WORK_OK = 0, MQ_WORK_DONE = 1, MQ_WORK_NEED_INPUT = 2, MQ_WORK_ERROR = -1 };
+/* MQ_WORK_AGAIN: nothing consumed, and work wants to be called again with the same
+ * inputs once the runtime has handed over the messages and live parameter changes
+ * that wait (after mq_block_wait_until returned 2). */
+enum {
+    MQ_WORK_OK = 0,
+    MQ_WORK_DONE = 1,
+    MQ_WORK_NEED_INPUT = 2,
+    MQ_WORK_AGAIN = 3,
+    MQ_WORK_ERROR = -1
+};
 
 /* The symbol `mqgraph` looks up in a module. */
 #define MQ_BLOCK_ENTRY "mq_block_entry"

@@ -1192,6 +1192,7 @@ static int mq__loop(mq_block_ctx *c, void *state)
         need_more = 0;
         switch (rc) {
         case MQ_WORK_OK:
+        case MQ_WORK_AGAIN: /* inputs kept (forgotten takes): the loop comes back */
             break;
         case MQ_WORK_DONE:
             return 0;

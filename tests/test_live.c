@@ -333,6 +333,56 @@ START_TEST(test_a_waiting_block_takes_the_change_when_woken)
 }
 END_TEST
 
+/* A throttle waiting out a buffer at 1 item/s (1000 s for 1000 items) takes a new
+ * rate at once, not after the wait. */
+START_TEST(test_a_throttle_waiting_long_takes_a_new_rate_at_once)
+{
+    own_ctldir();
+    pid_t pid = start_graph("thr",
+                            "blocks:\n"
+                            "  src: {type: null_source, params: {items_per_buffer: 1000}}\n"
+                            "  thr: {type: throttle, params: {rate: 100000}}\n"
+                            "  out: {type: null_sink}\n"
+                            "connections:\n  - [src.out, thr.in]\n  - [thr.out, out.in]\n",
+                            3);
+    json_decref(set_applied("thr" SFX, "thr.rate=1"));
+    json_t *r = set_applied("thr" SFX, "thr.rate=100000"); /* applied within set's 2 s */
+    long long at = field(r, "item");
+    json_decref(r);
+    wait_items("thr" SFX, "thr", at + 50000); /* and items flow at the rate again */
+    stop_graph("thr" SFX, pid);
+}
+END_TEST
+
+/* A stop drains the graph through a throttle: every item the source made reaches
+ * the file, none is left in a queue. */
+START_TEST(test_a_stop_drains_through_a_throttle)
+{
+    own_ctldir();
+    pid_t pid = start_graph("drn",
+                            "blocks:\n"
+                            "  src: {type: sig_source, params: {items_per_buffer: 1000}}\n"
+                            "  thr: {type: throttle, params: {rate: 20000}}\n"
+                            "  amp: {type: multiply_const, params: {k: 2}}\n"
+                            "  out: {type: file_sink, params: {path: out.f32}}\n"
+                            "connections:\n  - [src.out, thr.in]\n  - [thr.out, amp.in]\n"
+                            "  - [amp.out, out.in]\n",
+                            4);
+    wait_items("drn" SFX, "thr", 10000);
+    stop_graph("drn" SFX, pid);
+    char *out = read_file("run.out", NULL), *src = strstr(out, "\nsrc ");
+    long long made = -1;
+    ck_assert_ptr_nonnull(src);
+    sscanf(src, "\nsrc sig_source %*d %*d %lld", &made);
+    size_t len;
+    char *data = read_file("out.f32", &len);
+    ck_assert_int_gt(made, 64 * 1000); /* more than a queue's worth was waiting */
+    ck_assert_int_eq((long long)(len / 4), made);
+    free(data);
+    free(out);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("live");
@@ -347,6 +397,8 @@ int main(void)
     tcase_add_test(tc, test_sig_source_frequency_and_phase_change_in_phase);
     tcase_add_test(tc, test_add_const_fir_taps_and_noise_amplitude_are_live);
     tcase_add_test(tc, test_a_waiting_block_takes_the_change_when_woken);
+    tcase_add_test(tc, test_a_throttle_waiting_long_takes_a_new_rate_at_once);
+    tcase_add_test(tc, test_a_stop_drains_through_a_throttle);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
