@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "limits.h"
+#include "mq_limits.h"
 
 
 typedef struct mq_arena mq_arena;

@@ -66,7 +66,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "limits.h" /* MQ_PMT_MAX_DEPTH, MQ_PMT_SYMBOL_MAX */
+#include "mq_limits.h" /* MQ_PMT_MAX_DEPTH, MQ_PMT_SYMBOL_MAX */
 
 
 typedef struct mq_pmt mq_pmt; /* a tree of malloc'd nodes; opaque */

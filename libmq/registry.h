@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#include "limits.h"
+#include "mq_limits.h"
 
 typedef struct mq_arena mq_arena;
 

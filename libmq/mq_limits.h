@@ -1,7 +1,9 @@
-/* limits.h - every fixed limit of mq in one place (as iceoryx keeps its IOX_MAX_*):
+/* mq_limits.h - every fixed limit of mq in one place (as iceoryx keeps its IOX_MAX_*):
  * the sizes of the arena's tables, of names, ports and fan-out, and of what the
  * control plane stores per block. The arena's layout, the block runtime, the graph
  * loader and the validator all use these names; none restates a number. */
+/* (Not limits.h: with libmq/ on the include path, gcc's own limits.h reaches
+ * through #include_next to a limits.h there instead of glibc's.) */
 #ifndef MQ_LIMITS_H
 #define MQ_LIMITS_H
 
