@@ -9,10 +9,14 @@
  * none connected (messages come from `mqgraph send`), until the graph stops.
  * GNU Radio prints a multi-line banner per message; one line is what a script
  * and a grep want. */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "block.h"
 
@@ -50,17 +54,51 @@ static int init(mq_block_ctx *c, void **state)
     return 0;
 }
 
-static int print_json(mq_block_ctx *c, struct dbg *d, const char *prefix, const mq_pmt *m)
+/* Writes `line` and a newline whole, waiting for a slow reader (a pager, a pipe
+ * nobody reads yet, a terminal on hold) in short polls that beat the heartbeat in
+ * between: a block stuck in write(2) would be killed as hung. Takes line. */
+static int put_line(mq_block_ctx *c, struct dbg *d, char *line)
 {
-    char *text = mq_pmt_to_json(m);
+    size_t len, done = 0;
+    int fd = fileno(d->f), rc = 0;
 
-    if (!text) {
+    if (!line) {
         mq_block_error(c, "out of memory");
         return -1;
     }
-    fprintf(d->f, "%s%s\n", prefix, text);
+    len = strlen(line);
+    line[len++] = '\n'; /* over the NUL: asprintf's text is the caller's no more */
+    while (done < len) {
+        struct pollfd p = {fd, POLLOUT, 0};
+        mq_arena_heartbeat(mq_block_arena(c));
+        if (poll(&p, 1, 50) <= 0)
+            continue;
+        /* At most _POSIX_PIPE_BUF (512) at once: a pipe that polls writable takes
+         * that much without blocking. */
+        size_t chunk = len - done < _POSIX_PIPE_BUF ? len - done : _POSIX_PIPE_BUF;
+        ssize_t n = write(fd, line + done, chunk);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (n < 0) {
+            mq_block_error(c, "writing: %s", strerror(errno));
+            rc = -1;
+            break;
+        }
+        done += (size_t)n;
+    }
+    free(line);
+    return rc;
+}
+
+/* prefix and the message's JSON, as a line. */
+static int print_json(mq_block_ctx *c, struct dbg *d, const char *prefix, const mq_pmt *m)
+{
+    char *text = mq_pmt_to_json(m), *line = NULL;
+
+    if (text && asprintf(&line, "%s%s", prefix, text) < 0)
+        line = NULL;
     free(text);
-    return 0;
+    return put_line(c, d, line);
 }
 
 static int print_pdu(mq_block_ctx *c, struct dbg *d, const mq_pmt *m)
@@ -71,14 +109,13 @@ static int print_pdu(mq_block_ctx *c, struct dbg *d, const mq_pmt *m)
     if (mq_pmt_type_of(m) != MQ_PMT_PAIR || (mt != MQ_PMT_DICT && mt != MQ_PMT_NULL) ||
         mq_pmt_type_of(data) != MQ_PMT_UVEC)
         return print_json(c, d, "not a PDU: ", m);
-    char *mtext = mq_pmt_to_json(meta), *dtext = mq_pmt_to_json(data);
-    if (mtext && dtext)
-        fprintf(d->f, "pdu: meta %s len %zu data %s\n", mtext, mq_pmt_length(data), dtext);
+    char *mtext = mq_pmt_to_json(meta), *dtext = mq_pmt_to_json(data), *line = NULL;
+    if (mtext && dtext &&
+        asprintf(&line, "pdu: meta %s len %zu data %s", mtext, mq_pmt_length(data), dtext) < 0)
+        line = NULL;
     free(mtext);
     free(dtext);
-    if (!mtext || !dtext)
-        mq_block_error(c, "out of memory");
-    return mtext && dtext ? 0 : -1;
+    return put_line(c, d, line);
 }
 
 static int message(mq_block_ctx *c, void *state, int port, const mq_pmt *m)
@@ -101,8 +138,7 @@ static int message(mq_block_ctx *c, void *state, int port, const mq_pmt *m)
         d->stored = more;
         d->n_stored++;
     }
-    fflush(d->f); /* a line as it happens: someone may be reading the file */
-    return rc;
+    return rc; /* each line is written as it happens: someone may be reading */
 }
 
 static void fini(mq_block_ctx *c, void *state)
@@ -120,8 +156,6 @@ static void fini(mq_block_ctx *c, void *state)
     }
     if (d->f && d->f != stdout)
         fclose(d->f);
-    else if (d->f)
-        fflush(d->f);
     free(d->stored);
     free(d);
 }

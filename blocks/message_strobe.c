@@ -1,12 +1,14 @@
 /* message_strobe - posts a message every period_ms milliseconds (GNU Radio's
  * message_strobe). The first goes out one period after the graph starts, as in GNU
- * Radio. msg is the message in its JSON form (doc/control.md); text that is no
- * JSON is a string (a symbol): `msg: hello` and `msg: '"hello"'` are the same.
+ * Radio. msg is the message in its JSON form (doc/control.md); a bare word (text
+ * that does not start like JSON) is a string (a symbol): `msg: hello` and
+ * `msg: '"hello"'` are the same, and `msg: '{"k": 2'` is an error at its line.
  * A message on set_msg replaces msg; msg and period_ms are live. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "block.h"
+#include "msg.h"
 
 struct strobe {
     mq_pmt *msg;
@@ -23,20 +25,20 @@ static const mq_param_decl params[] = {
 static const mq_port_decl in[] = {{"set_msg", MQ_ITEM_MSG, NULL}};
 static const mq_port_decl out[] = {{"strobe", MQ_ITEM_MSG, NULL}};
 
-/* The msg parameter as a message: its JSON, or the text as a string. */
+/* The msg parameter as a message (mq_msg_parse: JSON, or a bare word as a string). */
 static mq_pmt *parse_msg(const char *text)
 {
     mq_pmt *m = NULL;
-    if (mq_pmt_from_json(text, strlen(text), &m, NULL, 0) < 0)
-        m = mq_pmt_symbol(text);
-    return m;
+    char why[256];
+    return mq_msg_parse(text, &m, why, sizeof why) == 0 ? m : NULL;
 }
 
 static int check(mq_block_ctx *c)
 {
-    mq_pmt *m = parse_msg(mq_param_s(c, P_MSG));
-    if (!m)
-        mq_block_error(c, "parameter 'msg': not a message (too long a string?)");
+    mq_pmt *m = NULL;
+    char why[256];
+    if (mq_msg_parse(mq_param_s(c, P_MSG), &m, why, sizeof why) < 0)
+        mq_block_error(c, "parameter 'msg': %s", why);
     mq_pmt_free(m);
     return m ? 0 : -1;
 }
@@ -103,7 +105,7 @@ static const mq_block_decl decl = {
     .abi = MQ_BLOCK_ABI,
     .name = "message_strobe",
     .doc = "Posts msg on `strobe` every period_ms milliseconds, the first one period\n"
-           "after the start. msg is JSON (text that is not is a string); a message on\n"
+           "after the start. msg is JSON (a bare word is a string); a message on\n"
            "set_msg replaces it; msg and period_ms are live.",
     .in = in, .n_in = 1, .out = out, .n_out = 1,
     .params = params, .n_params = MQ_COUNTOF(params),

@@ -320,6 +320,11 @@ typedef struct mq_run_opts {
 int mq_block_run(const mq_block_decl *d, mq_arena *a, uint32_t block, int n_params,
                  char *const *params, const mq_run_opts *opts, char *errbuf, size_t errlen);
 
+/* A parameter value's text for a number: the fewest significant digits (15 to 17)
+ * that read back as the same double, so 0.1 stays "0.1", not 0.10000000000000001.
+ * Returns what snprintf does. */
+int mq_param_format_double(double d, char *buf, size_t len);
+
 /* Checks a declaration itself, as mqgraph does when it loads a module: every
  * parameter named, once, with a known type, a default that parses and fits, ENUM
  * choices; live flags only where allowed; port tables within MQ_MAX_PORTS. 0, or

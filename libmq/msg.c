@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "block.h" /* mq_param_format_double */
 #include "error.h"
 #include "msg.h"
 
@@ -41,6 +42,32 @@ int mq_msg_read(mq_arena *a, mq_id id, mq_pmt **out)
     return 0;
 }
 
+int mq_msg_text_is_json(const char *text)
+{
+    while (*text == ' ' || *text == '\t')
+        text++;
+    if (strchr("{[\"-0123456789", *text) && *text)
+        return 1;
+    for (const char *w = "true\0false\0null\0"; *w; w += strlen(w) + 1) {
+        size_t n = strlen(w);
+        if (!strncmp(text, w, n) && (!text[n] || strchr(" \t", text[n])))
+            return 1;
+    }
+    return 0;
+}
+
+int mq_msg_parse(const char *text, mq_pmt **out, char *err, size_t errlen)
+{
+    if (mq_msg_text_is_json(text))
+        return mq_pmt_from_json(text, strlen(text), out, err, errlen);
+    if (!(*out = mq_pmt_symbol(text))) {
+        snprintf(err, errlen, "a string of %zu bytes is longer than a symbol holds (%d)",
+                 strlen(text), MQ_PMT_SYMBOL_MAX);
+        return MQ_EINVAL;
+    }
+    return 0;
+}
+
 /* One value as parameter text, appended to buf at *at. */
 static int value_text(const mq_pmt *v, char *buf, size_t cap, size_t *at)
 {
@@ -55,7 +82,7 @@ static int value_text(const mq_pmt *v, char *buf, size_t cap, size_t *at)
         w = snprintf(buf + *at, left, "%" PRIu64, mq_pmt_to_uint64(v));
         break;
     case MQ_PMT_DOUBLE:
-        w = snprintf(buf + *at, left, "%.17g", mq_pmt_to_double(v));
+        w = mq_param_format_double(mq_pmt_to_double(v), buf + *at, left);
         break;
     case MQ_PMT_BOOL:
         w = snprintf(buf + *at, left, "%s", mq_pmt_to_bool(v) ? "true" : "false");
@@ -93,7 +120,11 @@ static int value_text(const mq_pmt *v, char *buf, size_t cap, size_t *at)
             case MQ_UVEC_U8: x = ((const uint8_t *)d)[i]; break;
             default: return MQ_EINVAL; /* complex and 64-bit lists are no parameter */
             }
-            w = snprintf(buf + *at, left = cap - *at, "%s%.17g", i ? "," : "", x);
+            if (i && *at + 1 >= cap)
+                return MQ_ERANGE;
+            if (i)
+                buf[(*at)++] = ',';
+            w = mq_param_format_double(x, buf + *at, left = cap - *at);
             if (w < 0 || (size_t)w >= left)
                 return MQ_ERANGE;
             *at += (size_t)w;

@@ -23,6 +23,14 @@ int mq_msg_make(mq_arena *a, const mq_pmt *m, int64_t timeout_ns, mq_id *id);
  * MQ_EINVAL if it is not one, MQ_ENOMEM. */
 int mq_msg_read(mq_arena *a, mq_id id, mq_pmt **out);
 
+/* A message as a user types it (mqgraph send, message_strobe's msg): its JSON form
+ * (pmt.h), or a bare word, text that does not start like JSON, as a string. Text
+ * that starts like JSON ({, [, ", a digit, -, or true/false/null) must be JSON: a
+ * typo there is an error, not a string. 0, or MQ_EINVAL with why in err. */
+int mq_msg_parse(const char *text, mq_pmt **out, char *err, size_t errlen);
+/* Whether mq_msg_parse reads `text` as JSON. */
+int mq_msg_text_is_json(const char *text);
+
 /* The parameter changes a `cmd` message asks for, as "name=value" lines (the live
  * area's text, live.h): a dict {name: value, ...}, or a pair (name . value) as
  * GNU Radio's command ports take. A value is a number, a bool, a symbol (the

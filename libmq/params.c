@@ -68,11 +68,16 @@ static const char *mq__kv_or_default(const mq_block_decl *d, int n, char *const 
     return text;
 }
 
+/* A number: the whole text, finite. One too small for a double (1e-400) reads as
+ * the nearest, 0 or a denormal, as a C compiler reads it; one too large is no
+ * number. */
 static int mq__num(const char *s, double *out)
 {
     char *end;
     errno = 0;
     *out = strtod(s, &end);
+    if (errno == ERANGE && fabs(*out) <= 1)
+        errno = 0; /* underflow */
     return *s && !*end && errno == 0 && isfinite(*out) ? 0 : -1;
 }
 
@@ -554,4 +559,16 @@ int mq_block_decl_check(const mq_block_decl *d, char *errbuf, size_t errlen)
         (rc = mq__ports_check(d, 1, errbuf, errlen)) < 0)
         return rc;
     return mq__messages_check(d, errbuf, errlen);
+}
+
+int mq_param_format_double(double d, char *buf, size_t len)
+{
+    int n = 0;
+
+    for (int prec = 15; prec <= 17; prec++) {
+        n = snprintf(buf, len, "%.*g", prec, d);
+        if (n < 0 || (size_t)n >= len || strtod(buf, NULL) == d || !isfinite(d))
+            break;
+    }
+    return n;
 }

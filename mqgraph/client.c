@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mq.h"
@@ -285,11 +286,13 @@ static int run_set(int argc, char **argv)
         char lhs[512];
         snprintf(lhs, sizeof lhs, "%.*s", eq ? (int)(eq - argv[i]) : (int)strlen(argv[i]),
                  argv[i]);
-        if (!eq || split_end("set", lhs, block, sizeof block, &param) < 0) {
+        const char *dot = strrchr(lhs, '.');
+        if (!eq || !dot || dot == lhs || !dot[1]) {
             fprintf(stderr, "mqgraph set: '%s' is not BLOCK.PARAM=VALUE\n", argv[i]);
             rc = EXIT_USAGE;
             break;
         }
+        split_end("set", lhs, block, sizeof block, &param);
         /* A list is given as the YAML would: [1, 2, 3]. Anything else is sent as
          * the text it is, so the block reads exactly what was typed. */
         json_t *value = eq[1] == '[' ? json_loads(eq + 1, 0, NULL) : json_string(eq + 1);
@@ -331,14 +334,12 @@ static int run_send(int argc, char **argv)
     if (parse_flags(argc, argv, flags, &json, pos, 3, client_usage("send")) < 0 ||
         split_end("send", pos[1], block, sizeof block, &port) < 0)
         return EXIT_USAGE;
-    /* JSON (doc/control.md); text that is no JSON is a string, as message_strobe's
-     * msg is. */
-    json_t *msg = json_loads(pos[2], JSON_DECODE_ANY, NULL);
-    if (!msg)
-        msg = json_string(pos[2]);
+    /* As typed: the supervisor reads it as message_strobe's msg is read (JSON, or a
+     * bare word as a string), with integers up to 2^64 - 1, which JSON parsers
+     * (jansson too) stop at INT64_MAX. */
     if (call("send", pos[0],
-             json_pack("{s:s, s:s, s:s, s:o}", "cmd", "send", "block", block, "port", port,
-                       "msg", msg),
+             json_pack("{s:s, s:s, s:s, s:s}", "cmd", "send", "block", block, "port", port,
+                       "text", pos[2]),
              &reply))
         return 1;
     if (json)
@@ -563,20 +564,36 @@ static int run_tap(int argc, char **argv)
 
 static volatile sig_atomic_t top_quit;
 
+static int64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 static void on_top_signal(int sig)
 {
     (void)sig;
     top_quit = 1;
 }
 
-/* Waits up to ms for 'q' on the terminal; 1 if it came (or a signal asked to quit). */
-static int top_wait(int ms)
+/* Waits ms for 'q' on the terminal; 1 if it came (or a signal asked to quit). An
+ * input that is no terminal, or has ended (top < /dev/null, under cron), is not
+ * read: it would be readable, at its end, all the time. */
+static int top_wait(int ms, int tty)
 {
-    struct pollfd p = {STDIN_FILENO, POLLIN, 0};
+    struct pollfd p = {tty ? STDIN_FILENO : -1, POLLIN, 0};
+    int64_t until = now_ms() + ms;
     char ch;
 
-    if (poll(&p, 1, ms) > 0 && read(STDIN_FILENO, &ch, 1) == 1 && (ch == 'q' || ch == 'Q'))
-        return 1;
+    for (int left = ms; left > 0 && !top_quit; left = (int)(until - now_ms())) {
+        if (poll(&p, 1, left) <= 0 || !(p.revents & POLLIN))
+            continue;
+        if (read(STDIN_FILENO, &ch, 1) != 1)
+            p.fd = -1; /* its end: wait out the interval without it */
+        else if (ch == 'q' || ch == 'Q')
+            return 1;
+    }
     return top_quit;
 }
 
@@ -612,11 +629,13 @@ static int run_top(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     while (!top_quit) {
         json_t *st;
-        if (ctlc_call(&c, json_pack("{s:s}", "cmd", "status"), &st, CALL_MS, err, sizeof err) < 0) {
-            if (!top_quit)
-                rc = strstr(err, "closed") ? 0 : fail("top", err);
-            if (rc == 0 && !top_quit)
+        int r = ctlc_call(&c, json_pack("{s:s}", "cmd", "status"), &st, CALL_MS, err,
+                          sizeof err);
+        if (r < 0) {
+            if (r == CTLC_CLOSED)
                 printf("\nmqgraph top: the graph has ended\n");
+            else if (!top_quit)
+                rc = fail("top", err);
             break;
         }
         fputs("\033[H\033[2J", stdout); /* home, clear: any terminal that is VT100-like */
@@ -624,7 +643,7 @@ static int run_top(int argc, char **argv)
         printf("\n(q to quit; every %d ms)\n", ms);
         fflush(stdout);
         json_decref(st);
-        if (top_wait(ms))
+        if (top_wait(ms, tty))
             break;
     }
     if (tty)
@@ -654,8 +673,9 @@ static const struct sub subs[] = {
      "items that flow out of it from now on, one per line (c32: 're im'; a message\n"
      "output: each message as JSON), until N items, Ctrl-C or the end. --to FILE\n"
      "writes them raw (with --text, as text); FILE appears when the tap ends well.\n"
-     "A tap never holds the graph back: its queue (depth D, default 16) drops its\n"
-     "oldest buffer when full, and a gap is said on stderr.\n",
+     "A tap never holds the graph back: its queue (depth D buffers, default 16, at\n"
+     "most the graph's queue_depth) drops its oldest when full, and a gap is said\n"
+     "on stderr.\n",
      run_tap},
     {"top",
      "usage: mqgraph top GRAPH [--interval MS]\n"
@@ -678,14 +698,15 @@ static const struct sub subs[] = {
      "Changes live parameters of a running graph, checked as the graph file's values\n"
      "are (type, range, choices). The block takes the new value between two work\n"
      "calls; set waits for that (up to 2 s, unless --no-wait) and says from which\n"
-     "item of the block's stream it holds. A restarted block keeps it.\n",
+     "item of the block's stream it holds. A restarted block keeps it. Several\n"
+     "changes are made in order, each on its own; set stops at the first refused.\n",
      run_set},
     {"send",
-     "usage: mqgraph send GRAPH BLOCK.PORT MESSAGE [--json]\n"
+     "usage: mqgraph send GRAPH BLOCK.PORT [--] MESSAGE [--json]\n"
      "Sends a message into a block's message input (message_debug's print, a block's\n"
      "cmd: '{\"k\": 0.5}'). MESSAGE is JSON, with {\"$pair\": [car, cdr]}, {\"$f32\":\n"
-     "[...]} and the like for what JSON lacks (doc/control.md); text that is no JSON\n"
-     "is a string.\n",
+     "[...]} and the like for what JSON lacks (doc/control.md); a bare word (text\n"
+     "that does not start like JSON) is a string.\n",
      run_send},
     {"events",
      "usage: mqgraph events GRAPH [--json] [--all] [--count N]\n"
@@ -720,11 +741,15 @@ static int parse_flags(int argc, char **argv, const char *const *flags, int *set
                        const char **pos, int n_pos, const char *usage)
 {
     static const char *const valued[] = {"--count", "--to", "--interval", "--depth", NULL};
-    int got = 0;
+    int got = 0, options = 1;
 
     for (int i = 0; i < argc; i++) {
         int f = -1;
-        for (int k = 0; flags[k] && f < 0; k++)
+        if (options && !strcmp(argv[i], "--")) {
+            options = 0; /* what follows is positional, also "-5" */
+            continue;
+        }
+        for (int k = 0; options && flags[k] && f < 0; k++)
             if (!strcmp(argv[i], flags[k]))
                 f = k;
         if (f >= 0) {
@@ -736,7 +761,8 @@ static int parse_flags(int argc, char **argv, const char *const *flags, int *set
                 return -1;
             }
             set[f] = takes ? ++i : 1;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
+        } else if (options && argv[i][0] == '-' && argv[i][1] &&
+                   !strchr("0123456789.", argv[i][1])) { /* -5 is a value */
             fprintf(stderr, "mqgraph: unknown option '%s'\n%s", argv[i], usage);
             return -1;
         } else if (got < n_pos) {

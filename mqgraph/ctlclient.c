@@ -66,9 +66,12 @@ int ctlc_send(ctlc *c, const json_t *req, char *err, size_t errlen)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            snprintf(err, errlen, "sending to the graph: %s", strerror(errno));
+            int closed = errno == EPIPE || errno == ECONNRESET;
+            snprintf(err, errlen, closed ? "the graph closed the connection"
+                                         : "sending to the graph: %s",
+                     strerror(errno));
             free(text);
-            return -1;
+            return closed ? CTLC_CLOSED : -1;
         }
         done += (size_t)n;
     }
@@ -138,11 +141,11 @@ int ctlc_call(ctlc *c, json_t *req, json_t **reply, int timeout_ms, char *err, s
     json_decref(req);
     *reply = NULL;
     if (rc < 0)
-        return -1;
+        return rc;
     rc = ctlc_next(c, reply, timeout_ms, err, errlen);
     if (rc == 0) {
         snprintf(err, errlen, "the graph closed the connection");
-        return -1;
+        return CTLC_CLOSED;
     }
     if (rc < 0)
         return -1;

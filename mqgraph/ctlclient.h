@@ -23,13 +23,18 @@ int ctlc_open(ctlc *c, const char *spec, char *err, size_t errlen);
 int ctlc_open_path(ctlc *c, const char *path, char *err, size_t errlen);
 void ctlc_close(ctlc *c);
 
-/* Sends one request (not taken). 0, or -1 with err. */
+/* The graph closed the connection (it has ended): what ctlc_send and ctlc_call
+ * return then, apart from other failures (-1). */
+#define CTLC_CLOSED (-2)
+
+/* Sends one request (not taken). 0, or -1 with err (CTLC_CLOSED). */
 int ctlc_send(ctlc *c, const json_t *req, char *err, size_t errlen);
 /* The next line as JSON, waiting at most timeout_ms (< 0: no limit). 1 with *out,
  * 0 when the graph closed the connection, -1 with err (also on timeout). */
 int ctlc_next(ctlc *c, json_t **out, int timeout_ms, char *err, size_t errlen);
 /* Sends `req` (taken) and reads its reply; a reply with "ok": false becomes -1
- * with its error text in err. 0 with *reply (the caller's). */
+ * with its error text in err; CTLC_CLOSED if the graph closed the connection.
+ * 0 with *reply (the caller's). */
 int ctlc_call(ctlc *c, json_t *req, json_t **reply, int timeout_ms, char *err, size_t errlen);
 
 #endif

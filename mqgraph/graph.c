@@ -38,7 +38,8 @@ void graph_error(const mqg_graph *g, mqg_mark m, char *err, size_t len, const ch
 
 static mqg_mark mark_of(const yaml_node_t *n)
 {
-    return (mqg_mark){(int)n->start_mark.line + 1, (int)n->start_mark.column + 1};
+    return (mqg_mark){(int)n->start_mark.line + 1, (int)n->start_mark.column + 1,
+                      n->type == YAML_SEQUENCE_NODE};
 }
 
 static int fail(struct loader *L, const yaml_node_t *n, const char *fmt, ...)
@@ -555,14 +556,14 @@ mqg_graph *graph_load_stream(FILE *f, const char *path, const mqg_vars *set, cha
     g->heartbeat_timeout_ms = 2000;
     yaml_parser_set_input_file(&parser, f);
     if (!yaml_parser_load(&parser, &L.doc)) {
-        mqg_mark m = {(int)parser.problem_mark.line + 1, (int)parser.problem_mark.column + 1};
+        mqg_mark m = {(int)parser.problem_mark.line + 1, (int)parser.problem_mark.column + 1, 0};
         graph_error(g, m, err, errlen, "YAML syntax: %s%s%s",
                     parser.problem ? parser.problem : "error",
                     parser.context ? " " : "", parser.context ? parser.context : "");
     } else {
         yaml_node_t *root = yaml_document_get_root_node(&L.doc);
         if (!root)
-            graph_error(g, (mqg_mark){1, 1}, err, errlen, "the file is empty");
+            graph_error(g, (mqg_mark){1, 1, 0}, err, errlen, "the file is empty");
         else
             rc = load_root(&L, root);
         yaml_document_delete(&L.doc);

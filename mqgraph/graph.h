@@ -16,6 +16,7 @@
 
 typedef struct mqg_mark {
     int line, col; /* 1-based */
+    int list;      /* a parameter's value was a YAML list (its text: items joined by commas) */
 } mqg_mark;
 
 enum { MQG_RESTART_NEVER = 0, MQG_RESTART_ON_FAILURE, MQG_RESTART_ALWAYS };

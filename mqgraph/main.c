@@ -126,6 +126,14 @@ static const char *ptype(mq_param_type t)
     return (unsigned)t <= MQ_PARAM_FLOATS ? n[t] : "?";
 }
 
+static int has_live(const mq_block_decl *d)
+{
+    for (int k = 0; k < d->n_params; k++)
+        if (d->params[k].flags & MQ_PARAM_LIVE)
+            return 1;
+    return 0;
+}
+
 static void show_ports(const mq_block_decl *d, int output)
 {
     const mq_port_decl *p = output ? d->out : d->in;
@@ -147,6 +155,8 @@ static void show_ports(const mq_block_decl *d, int output)
         if (count)
             break;
     }
+    if (!output && has_live(d))
+        printf("%s cmd (msg: {\"param\": value} sets live parameters)", n ? "," : "");
     printf("\n");
 }
 

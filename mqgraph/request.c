@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "block.h"
 #include "request.h"
 
 static const char *const names[CTL_N_CMDS] = {"info", "status", "get",  "set",
@@ -27,13 +28,13 @@ static int append(char **buf, size_t *len, const char *s)
     return 0;
 }
 
-/* A number in JSON's own spelling: an integer as is, a real with 17 digits so the
- * text reads back as the same double. */
+/* A number as parameter text: an integer as is, a real with the fewest digits
+ * that read back as the same double. */
 static int number_text(const json_t *v, char *out, size_t len)
 {
     if (json_is_integer(v))
         return snprintf(out, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-    return snprintf(out, len, "%.17g", json_real_value(v));
+    return mq_param_format_double(json_real_value(v), out, len);
 }
 
 char *ctl_value_text(const json_t *v, char *err, size_t errlen)
@@ -135,7 +136,7 @@ static int parse_args(ctl_req *r, char *err, size_t errlen)
     static const char *const get[] = {"block", "param", NULL};
     static const char *const set[] = {"block", "param", "value", "wait_ms", NULL};
     static const char *const events[] = {"history", NULL};
-    static const char *const send[] = {"block", "port", "msg", NULL};
+    static const char *const send[] = {"block", "port", "msg", "text", NULL};
     static const char *const tap[] = {"block", "port", "depth", NULL};
     static const char *const *const keys[CTL_N_CMDS] = {none, none, get,  set,
                                                          events, send, tap, none};
@@ -170,10 +171,14 @@ static int parse_args(ctl_req *r, char *err, size_t errlen)
         if (str_arg(r, "block", 1, &r->block, err, errlen) < 0 ||
             str_arg(r, "port", 1, &r->port, err, errlen) < 0)
             return -1;
-        if (!(r->msg = json_object_get(r->root, "msg"))) {
-            snprintf(err, errlen, "'send' needs \"msg\"");
+        r->msg = json_object_get(r->root, "msg");
+        v = json_object_get(r->root, "text");
+        if (!r->msg == !v || (v && !json_is_string(v))) {
+            snprintf(err, errlen, "'send' needs \"msg\" (the message as JSON) or \"text\" "
+                                  "(a string: JSON, or a bare word), one of them");
             return -1;
         }
+        r->text = v ? json_string_value(v) : NULL;
         return 0;
     case CTL_TAP:
         return str_arg(r, "block", 1, &r->block, err, errlen) < 0 ||

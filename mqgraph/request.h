@@ -36,7 +36,8 @@ typedef struct ctl_req {
     const char *param;   /* get (optional), set */
     const char *port;    /* send, tap */
     char *value;         /* set: the value as parameter text, malloc'd */
-    json_t *msg;         /* send: the message in its JSON form (borrowed from root) */
+    json_t *msg;         /* send: the message in its JSON form (borrowed from root), */
+    const char *text;    /* or as text (mq_msg_parse) */
     int history;         /* events: replay the retained events first */
     int64_t wait_ms;     /* set: how long to wait for the block to apply it */
     int64_t depth;       /* tap: queue depth (0: default) */

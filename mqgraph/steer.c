@@ -145,7 +145,7 @@ void steer_free(struct sup *s)
 
 /* ---- lookups with the messages a user needs ---------------------------------------- */
 
-static int find_block(struct sup *s, const char *name, char *err, size_t errlen)
+int sup_find_block(const struct sup *s, const char *name, char *err, size_t errlen)
 {
     size_t at;
 
@@ -209,7 +209,7 @@ static json_t *param_json(const mqg_block *b, int k)
 void steer_get(struct sup *s, struct ctl_client *cl, const ctl_req *r)
 {
     char err[1024];
-    int b = find_block(s, r->block, err, sizeof err), k;
+    int b = sup_find_block(s, r->block, err, sizeof err), k;
 
     if (b < 0) {
         ctl_reply_error(cl, "%s", err);
@@ -360,7 +360,7 @@ static json_t *set_reply(const struct sup *s, int b, int k, const char *value, i
 int steer_set(struct sup *s, struct ctl_client *cl, const ctl_req *r)
 {
     char err[1024] = "";
-    int b = find_block(s, r->block, err, sizeof err), k;
+    int b = sup_find_block(s, r->block, err, sizeof err), k;
     int64_t seq;
 
     if (b < 0 || (seq = change(s, b, r->param, r->value, "set", &k, err, sizeof err)) < 0) {
@@ -541,7 +541,7 @@ static int find_msg_input(const mqg_block *b, const char *port, char *err, size_
 void steer_send(struct sup *s, struct ctl_client *cl, const ctl_req *r)
 {
     char err[1024], why[512];
-    int b = find_block(s, r->block, err, sizeof err), p, conn;
+    int b = sup_find_block(s, r->block, err, sizeof err), p, conn;
     mq_pmt *m = NULL;
 
     if (b < 0 || (p = find_msg_input(&s->g->blocks[b], r->port, err, sizeof err)) < 0 ||
@@ -549,9 +549,14 @@ void steer_send(struct sup *s, struct ctl_client *cl, const ctl_req *r)
         ctl_reply_error(cl, "%s", err);
         return;
     }
-    char *text = json_dumps(r->msg, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
-    int rc = text ? mq_pmt_from_json(text, strlen(text), &m, why, sizeof why) : MQ_ENOMEM;
-    free(text);
+    int rc;
+    if (r->text) {
+        rc = mq_msg_parse(r->text, &m, why, sizeof why);
+    } else {
+        char *text = json_dumps(r->msg, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
+        rc = text ? mq_pmt_from_json(text, strlen(text), &m, why, sizeof why) : MQ_ENOMEM;
+        free(text);
+    }
     if (rc < 0) {
         ctl_reply_error(cl, "the message: %s", rc == MQ_ENOMEM ? "out of memory" : why);
         return;

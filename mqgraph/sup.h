@@ -95,6 +95,9 @@ struct sup {
 
 /* The control connection into block b's input port p, or -1. */
 int sup_ctrl_conn(const struct sup *s, int b, int p);
+/* Block `name`'s index, or -1 with "graph G has no block N (its blocks: ...)" in
+ * err (steer.c). */
+int sup_find_block(const struct sup *s, const char *name, char *err, size_t errlen);
 /* Whether registry connection k is a control connection. */
 int sup_is_ctrl(const struct sup *s, int k);
 
@@ -103,6 +106,9 @@ void sup_begin_stop(struct sup *s);
 
 /* Runs steer_tick every few ms until nothing waits (steer_busy). */
 void sup_poll_often(struct sup *s);
+
+/* What mqgraph run exits with: 0, 1 (a block failed), 128 + the stopping signal. */
+int sup_exit_status(const struct sup *s);
 
 /* "running", "stopping", "failed" or "finished". */
 const char *sup_state(const struct sup *s);

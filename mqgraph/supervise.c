@@ -151,8 +151,11 @@ static void maybe_finish(struct sup *s)
         return;
     s->finished = 1;
     steer_tick(s); /* the last changes the blocks applied, and the waiting replies */
-    ev_emit(s, "graph", json_pack("{s:s}", "state", "finished"));
     finish_run(s);
+    /* A watcher tells a clean end from a failed one by this last event. */
+    ev_emit(s, "graph", json_pack("{s:s, s:i}", "state",
+                                  s->failed || mq_arena_failed(s->a) ? "failed" : "finished",
+                                  "exit_status", sup_exit_status(s)));
     ctl_stop(s);
     for (int i = 0; i < s->g->n_blocks; i++)
         uv_close((uv_handle_t *)&s->kids[i].timer, on_close);
@@ -470,6 +473,13 @@ static int spawn(struct sup *s, int i)
         ev_block(s, "started", i, NULL);
     c->ever_started = 1;
     return 0;
+}
+
+int sup_exit_status(const struct sup *s)
+{
+    if (s->stop_signal)
+        return 128 + s->stop_signal;
+    return s->failed ? 1 : 0;
 }
 
 const char *sup_state(const struct sup *s)
@@ -861,8 +871,7 @@ int supervise_run(mqg_graph *g, const mqg_catalog *cat, const struct run_opts *o
     maybe_finish(&s);
     uv_run(s.loop, UV_RUN_DEFAULT);
     uv_loop_close(s.loop);
+    rc = sup_exit_status(&s);
     sup_free(&s);
-    if (s.stop_signal)
-        return 128 + s.stop_signal;
-    return s.failed ? 1 : 0;
+    return rc;
 }

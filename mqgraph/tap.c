@@ -92,11 +92,8 @@ int tap_attach(struct sup *s, struct ctl_client *cl, const ctl_req *r, pid_t pid
     int b = -1, p = -1, i;
     mq_queue_stats qs;
 
-    for (int k = 0; k < s->g->n_blocks && b < 0; k++)
-        if (!strcmp(s->g->blocks[k].name, r->block))
-            b = k;
-    if (b < 0) {
-        ctl_reply_error(cl, "graph '%s' has no block '%.64s'", s->g->name, r->block);
+    if ((b = sup_find_block(s, r->block, err, sizeof err)) < 0) {
+        ctl_reply_error(cl, "%s", err);
         return -1;
     }
     if ((p = find_output(&s->g->blocks[b], r->port, &type, err, sizeof err)) < 0) {

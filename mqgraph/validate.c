@@ -88,6 +88,27 @@ static int cycle_from(const mqg_graph *g, int b, int *state, int *via)
     return 0;
 }
 
+/* A YAML list given for a parameter that takes one value: its text would be the
+ * items joined by commas, never what was meant (message_strobe's msg: [1, 2]). */
+static int list_for_one_value(const mqg_graph *g, const mqg_block *b, char *err, size_t len)
+{
+    for (int i = 0; i < b->n_params; i++) {
+        const char *eq = strchr(b->kv[i], '=');
+        for (int k = 0; b->kv_mark[i].list && eq && k < b->decl->n_params; k++) {
+            const mq_param_decl *p = &b->decl->params[k];
+            if (strlen(p->name) != (size_t)(eq - b->kv[i]) ||
+                strncmp(p->name, b->kv[i], strlen(p->name)) || p->type == MQ_PARAM_FLOATS)
+                continue;
+            graph_error(g, b->kv_mark[i], err, len,
+                        "block '%s': parameter '%s' takes one value, not a list%s", b->name,
+                        p->name, p->type == MQ_PARAM_STRING ? " (quote it to mean the text: "
+                                                              "'[1, 2]')" : "");
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int graph_validate(mqg_graph *g, const mqg_catalog *cat, char *err, size_t len)
 {
     char why[512];
@@ -110,6 +131,8 @@ int graph_validate(mqg_graph *g, const mqg_catalog *cat, char *err, size_t len)
             return -1;
         }
         b->decl = m->decl;
+        if (list_for_one_value(g, b, err, len) < 0)
+            return -1;
         if (mq_params_check(b->decl, b->n_params, b->kv, &bad, why, sizeof why) < 0) {
             graph_error(g, bad >= 0 ? b->kv_mark[bad] : b->mark, err, len, "block '%s': %s",
                         b->name, why);
@@ -131,6 +154,12 @@ int graph_validate(mqg_graph *g, const mqg_catalog *cat, char *err, size_t len)
             return -1;
         mqg_block *sb = &g->blocks[c->src.b], *db = &g->blocks[c->dst.b];
         int msg = td == MQ_ITEM_MSG;
+        if ((db->decl->flags & MQ_BLOCK_EVENTS) && c->dst.p == 0) {
+            graph_error(g, c->dst.mark, err, len,
+                        "input %s.%s is the supervisor's (the graph's events): connect "
+                        "nothing to it", db->name, c->dst.port);
+            return -1;
+        }
         if ((ts == MQ_ITEM_MSG) != msg) {
             graph_error(g, c->dst.mark, err, len,
                         "%s.%s is a %s port but %s.%s is a %s port", sb->name, c->src.port,

@@ -12,7 +12,7 @@
 
 void nap_ms(int ms)
 {
-    struct timespec t = {0, ms * 1000000L};
+    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&t, NULL); /* between polls of a condition, each with a deadline */
 }
 

@@ -389,6 +389,60 @@ START_TEST(test_top_refreshes_in_a_terminal_until_q)
 }
 END_TEST
 
+/* top with its input at its end (cron, nohup, < /dev/null) redraws at its interval,
+ * not as fast as it can, and says so when the graph ends. */
+START_TEST(test_top_without_a_terminal_keeps_its_interval)
+{
+    own_ctldir();
+    pid_t pid = start_graph("ttop", endless, 3);
+    const char *top[] = {"top", "ttop" SFX, "--interval", "200", NULL};
+    ck_assert_ptr_nonnull(freopen("/dev/null", "r", stdin)); /* this test's own process */
+    pid_t t = start_to(top, "top.out", "top.err"); /* its stdin at its end at once */
+    nap_ms(1100);
+    stop_graph("ttop" SFX, pid);
+    ck_assert_int_eq(finish(t), 0);
+    char *out = read_file("top.out", NULL);
+    int draws = 0;
+    for (char *p = out; (p = strstr(p, "graph ttop" SFX " (pid")); p++)
+        draws++;
+    ck_assert_msg(draws >= 3 && draws <= 9, "%d draws in about 1.1 s at 200 ms: %s", draws, out);
+    ck_assert_ptr_nonnull(strstr(out, "mqgraph top: the graph has ended\n"));
+    free(out);
+}
+END_TEST
+
+/* The last event of a graph that failed says so, with the exit status. */
+START_TEST(test_a_failed_graph_ends_with_a_failed_event)
+{
+    own_ctldir();
+    setenv("MQ_BLOCK_PATH", TEST_BLOCKS, 1);
+    pid_t pid = start_graph("fails",
+                            "blocks:\n"
+                            "  src: {type: null_source, params: {items_per_buffer: 100}}\n"
+                            "  thr: {type: throttle, params: {rate: 10000}}\n"
+                            "  bad: {type: fault, params: {kind: exit, at: 10000}}\n"
+                            "  out: {type: null_sink}\n"
+                            "connections:\n  - [src.out, thr.in]\n  - [thr.out, bad.in0]\n"
+                            "  - [bad.out0, out.in]\n",
+                            0);
+    const char *ev[] = {"events", "fails" SFX, "--all", "--json", NULL};
+    ck_assert_int_eq(cli(ev), 0); /* until the graph ends */
+    ck_assert_int_eq(finish(pid), 1);
+    char *out = read_file("cli.out", NULL);
+    size_t n = strlen(out);
+    ck_assert(n > 1);
+    out[n - 1] = 0;
+    char *last = strrchr(out, '\n');
+    json_t *e = json_loads(last ? last + 1 : out, 0, NULL);
+    ck_assert_str_eq(sfield(e, "event"), "graph");
+    ck_assert_str_eq(sfield(e, "state"), "failed");
+    ck_assert_int_eq(field(e, "exit_status"), 1);
+    json_decref(e);
+    free(out);
+    unsetenv("MQ_BLOCK_PATH");
+}
+END_TEST
+
 /* ---- the README's live session ----------------------------------------------------- */
 
 START_TEST(test_the_live_example_session)
@@ -755,6 +809,8 @@ int main(void)
     tcase_add_test(tc, test_busy_counts_work_not_waiting);
     tcase_add_test(tc, test_top_refreshes_in_a_terminal_until_q);
     tcase_add_test(tc, test_the_live_example_session);
+    tcase_add_test(tc, test_top_without_a_terminal_keeps_its_interval);
+    tcase_add_test(tc, test_a_failed_graph_ends_with_a_failed_event);
     tcase_add_test(tc, test_events_show_a_kill_and_the_restart);
     tcase_add_test(tc, test_bad_requests_get_error_replies);
     tcase_add_test(tc, test_a_megabyte_line_is_refused_and_closed);

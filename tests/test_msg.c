@@ -96,14 +96,24 @@ START_TEST(test_send_reaches_print_pdu_and_store)
     cli_says(noport, 1, "mqgraph send: block 'dbg' (message_debug) has no message input 'nope' "
                         "(its message inputs: print, store, print_pdu)\n");
     const char *bad[] = {"send", "snd" SFX, "dbg.print", "{\"$c32\": [1]}", NULL};
-    cli_says(bad, 1, "mqgraph send: the message: line 1, column 9: $c32 wants an even count of "
+    cli_says(bad, 1, "mqgraph send: the message: line 1, column 10: $c32 wants an even count of "
                      "numbers: re, im, re, im...\n");
-    wait_lines("dbg.txt", 5);
+    const char *neg[] = {"send", "snd" SFX, "dbg.print", "-5", NULL}; /* a value, no option */
+    ck_assert_int_eq(cli(neg), 0);
+    const char *dashes[] = {"send", "snd" SFX, "dbg.print", "--", "-2.5", NULL};
+    ck_assert_int_eq(cli(dashes), 0);
+    const char *big[] = {"send", "snd" SFX, "dbg.print", "18446744073709551615", NULL};
+    ck_assert_int_eq(cli(big), 0); /* above INT64_MAX, which JSON parsers stop at */
+    const char *typo[] = {"send", "snd" SFX, "dbg.print", "{\"a\": ", NULL};
+    cli_says(typo, 1, "mqgraph send: the message: line 1, column 6: unexpected token near end "
+                      "of file\n"); /* looks like JSON, so it must be JSON */
+    wait_lines("dbg.txt", 8);
     stop_graph("snd" SFX, pid);
     /* Each input keeps its order; between inputs there is none (as in GNU Radio).
      * What was stored comes at the end. */
     char *text = read_file("dbg.txt", NULL);
-    ck_assert_int_eq(lines("dbg.txt"), 6);
+    ck_assert_int_eq(lines("dbg.txt"), 9);
+    ck_assert_msg(strstr(text, "\n-5\n-2.5\n{\"$uint64\":18446744073709551615}\n"), "%s", text);
     ck_assert_msg(strstr(text, "\"hello\"\n\"plain words\"\n") &&
                       strstr(text, "\"plain words\"\n") < strstr(text, "[1,2.5,null,true]\n"),
                   "%s", text);

@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check(r.wait_ms >= 0 && r.wait_ms <= 60000);
         break;
     case CTL_SEND:
-        check(is_name(r.block) && is_name(r.port) && r.msg != NULL);
+        check(is_name(r.block) && is_name(r.port) && (r.msg != NULL) != (r.text != NULL));
         break;
     case CTL_TAP:
         check(is_name(r.block) && is_name(r.port) && r.depth >= 0 && r.depth <= 65536);
