@@ -3,7 +3,8 @@
  * Radio. msg is the message in its JSON form (doc/control.md); a bare word (text
  * that does not start like JSON) is a string (a symbol): `msg: hello` and
  * `msg: '"hello"'` are the same, and `msg: '{"k": 2'` is an error at its line.
- * A message on set_msg replaces msg; msg and period_ms are live. */
+ * A message on set_msg replaces the message sent (the parameter keeps its value:
+ * `mqgraph get` shows the graph's or the last set's); msg and period_ms are live. */
 #include <stdlib.h>
 #include <string.h>
 
