@@ -62,7 +62,7 @@ struct sup {
     int stop_control; /* stopped by `mqgraph stop`: a clean end, exit 0 */
     int forced;
     int finished;     /* no child left: the loop is closing */
-    uv_signal_t sigint, sigterm, sigchld;
+    uv_signal_t sigint, sigterm, sighup, sigchld;
     uv_timer_t grace, beat, tick;
     uv_timer_t often; /* while something waits on blocks: steer_tick every few ms */
     int64_t t0;       /* CLOCK_MONOTONIC at the start */

@@ -171,6 +171,7 @@ static void maybe_finish(struct sup *s)
         uv_close((uv_handle_t *)&s->kick, on_close);
     uv_close((uv_handle_t *)&s->sigint, on_close);
     uv_close((uv_handle_t *)&s->sigterm, on_close);
+    uv_close((uv_handle_t *)&s->sighup, on_close);
     uv_close((uv_handle_t *)&s->sigchld, on_close);
 }
 
@@ -411,11 +412,13 @@ static void child_main(struct sup *s, int i, pid_t parent)
         _exit(3); /* the supervisor died before the prctl */
     proctitle_block(s->g->name, b->name);
     setpriority(PRIO_PROCESS, 0, s->nice_base); /* a higher nice value is always allowed */
-    /* The supervisor handles SIGINT and SIGTERM (a terminal sends them to the whole
-     * process group); the block stops through the graph's stop flag and end of
-     * stream. */
+    /* The supervisor handles SIGINT, SIGTERM and SIGHUP (a terminal sends them to the
+     * whole process group); the block stops through the graph's stop flag and end
+     * of stream. Every signal was blocked since before the fork, so none has run
+     * libuv's handler here; what is pending meets these dispositions. */
     signal(SIGINT, SIG_IGN);
     signal(SIGTERM, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
     signal(SIGCHLD, SIG_DFL);
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -454,12 +457,23 @@ static int spawn(struct sup *s, int i)
 {
     struct child *c = &s->kids[i];
     pid_t parent = getpid(), pid;
+    sigset_t all, old;
 
     fflush(NULL);
-    if ((pid = fork()) < 0)
-        return -errno;
+    /* Every signal is held across the fork: a child must not run the handlers it
+     * inherits from libuv before it has set its own, or a Ctrl-C to the process
+     * group reaches the supervisor's signal pipe once through each such child, as
+     * if it had been pressed again (and a second press forces the stop). The child
+     * sets its dispositions and then takes what is pending (child_main). */
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &old);
+    pid = fork();
     if (pid == 0)
         child_main(s, i, parent);
+    int e = errno;
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    if (pid < 0)
+        return -e;
     mq_block_info bi;
     c->calls_at_start = mq_registry_block_info(s->a, (uint32_t)i, &bi) == 0 ? bi.work_calls : 0;
     c->pid = pid;
@@ -748,6 +762,29 @@ static void remove_stale_sockets(void)
     }
 }
 
+/* libuv aborts (in its signal set-up) when it cannot make a pipe: with too few
+ * descriptors left, say so first. It takes about a dozen (the loop, its signal
+ * pipe, the control socket, the kick pipe, the arena while mapping). */
+#define FDS_NEEDED 16
+
+static int enough_descriptors(char *err, size_t errlen)
+{
+    int fds[FDS_NEEDED], n = 0;
+    struct rlimit rl;
+
+    while (n < FDS_NEEDED && (fds[n] = dup(2)) >= 0)
+        n++;
+    for (int i = 0; i < n; i++)
+        close(fds[i]);
+    if (n == FDS_NEEDED)
+        return 0;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    snprintf(err, errlen, "only %d file descriptors are free (RLIMIT_NOFILE is %llu): "
+                          "mqgraph needs %d (ulimit -n)",
+             n, (unsigned long long)rl.rlim_cur, FDS_NEEDED);
+    return -1;
+}
+
 /* What supervise_run allocated, when it returns. */
 static void sup_free(struct sup *s)
 {
@@ -790,6 +827,20 @@ int supervise_run(mqg_graph *g, const mqg_catalog *cat, const struct run_opts *o
      * supervisor (and with it the graph). Blocks inherit it: a write to a closed
      * pipe fails the block with EPIPE, which it reports. */
     signal(SIGPIPE, SIG_IGN);
+    /* A stop signal from here until its handler is in place would kill mqgraph with
+     * the arena made and nobody to remove it: they wait, blocked, and are then
+     * taken as a graceful stop (the blocks, started or not, stop at once). */
+    sigset_t stops, before;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGTERM);
+    sigaddset(&stops, SIGHUP);
+    sigprocmask(SIG_BLOCK, &stops, &before);
+    if ((rc = enough_descriptors(err, sizeof err)) < 0) {
+        fprintf(stderr, "mqgraph: %s\n", err);
+        sigprocmask(SIG_SETMASK, &before, NULL);
+        return 1;
+    }
     /* The supervisor runs a little ahead of its blocks where it may (root,
      * CAP_SYS_NICE, RLIMIT_NICE; else it stays as it is): it takes little CPU, but
      * heartbeat checks, reaping and the control socket must not wait behind 64
@@ -803,13 +854,17 @@ int supervise_run(mqg_graph *g, const mqg_catalog *cat, const struct run_opts *o
     s.kids = calloc((size_t)g->n_blocks, sizeof *s.kids);
     s.ev = calloc(1, sizeof *s.ev);
     s.loop = uv_default_loop();
-    if (!s.kids || !s.ev) {
+    if (!s.kids || !s.ev || !s.loop) {
+        fprintf(stderr, "mqgraph: %s: %s\n", g->file,
+                s.loop ? "out of memory" : "cannot make an event loop (file descriptors?)");
         sup_free(&s);
+        sigprocmask(SIG_SETMASK, &before, NULL);
         return 1;
     }
     if ((rc = build_arena(&s)) < 0) {
         fprintf(stderr, "mqgraph: %s: cannot create the arena: %s\n", g->file, mq_strerror(rc));
         sup_free(&s);
+        sigprocmask(SIG_SETMASK, &before, NULL);
         return 1;
     }
     remove_stale_arenas(mq_arena_shm_name(s.a));
@@ -820,21 +875,30 @@ int supervise_run(mqg_graph *g, const mqg_catalog *cat, const struct run_opts *o
     if (opts->stats && !(s.stats = fopen(opts->stats, "w"))) {
         fprintf(stderr, "mqgraph: --stats %s: %s\n", opts->stats, strerror(errno));
         sup_free(&s);
+        sigprocmask(SIG_SETMASK, &before, NULL);
         return 1;
     }
     if (status_init(&s) < 0 || steer_start(&s, err, sizeof err) < 0) {
         fprintf(stderr, "mqgraph: %s: %s\n", g->file, s.steer ? err : "out of memory");
         sup_free(&s);
+        sigprocmask(SIG_SETMASK, &before, NULL);
         return 1;
     }
-    uv_signal_init(s.loop, &s.sigint);
-    uv_signal_init(s.loop, &s.sigterm);
-    uv_signal_init(s.loop, &s.sigchld);
+    if ((rc = uv_signal_init(s.loop, &s.sigint)) < 0 ||
+        (rc = uv_signal_init(s.loop, &s.sigterm)) < 0 ||
+        (rc = uv_signal_init(s.loop, &s.sighup)) < 0 ||
+        (rc = uv_signal_init(s.loop, &s.sigchld)) < 0) {
+        fprintf(stderr, "mqgraph: %s: cannot watch signals: %s\n", g->file, uv_strerror(rc));
+        sup_free(&s);
+        sigprocmask(SIG_SETMASK, &before, NULL);
+        return 1;
+    }
     uv_timer_init(s.loop, &s.grace);
     uv_timer_init(s.loop, &s.beat);
     uv_timer_init(s.loop, &s.tick);
     uv_timer_init(s.loop, &s.often);
-    s.sigint.data = s.sigterm.data = s.sigchld.data = s.grace.data = s.beat.data = &s;
+    s.sigint.data = s.sigterm.data = s.sighup.data = s.sigchld.data = s.grace.data = &s;
+    s.beat.data = &s;
     s.tick.data = s.often.data = s.kick.data = &s;
     /* Without the pipe, requests are taken at the heartbeat check instead. */
     if (pipe2(s.kick_fd, O_NONBLOCK | O_CLOEXEC) < 0)
@@ -844,6 +908,8 @@ int supervise_run(mqg_graph *g, const mqg_catalog *cat, const struct run_opts *o
     uv_signal_start(&s.sigchld, on_sigchld, SIGCHLD); /* before the first fork */
     uv_signal_start(&s.sigint, on_signal, SIGINT);
     uv_signal_start(&s.sigterm, on_signal, SIGTERM);
+    uv_signal_start(&s.sighup, on_signal, SIGHUP);
+    sigprocmask(SIG_SETMASK, &before, NULL); /* a stop that waited is taken now */
     for (int i = 0; i < g->n_blocks; i++) {
         s.kids[i].s = &s;
         s.kids[i].idx = i;

@@ -43,6 +43,9 @@ int run(const char *const *args);
  * background and the commands talking to it each have their own). */
 pid_t start_to(const char *const *args, const char *out, const char *err);
 int run_to(const char *const *args, const char *out, const char *err);
+/* start_to, with pre() run in the child just before the exec (a process group of
+ * its own, a resource limit). */
+pid_t start_with(const char *const *args, const char *out, const char *err, void (*pre)(void));
 
 /* `yaml` written to NAME SFX.yaml and run (with --quiet if `quiet`; the graph is
  * named NAME SFX); returns the exit status. */

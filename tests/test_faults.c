@@ -9,6 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -376,6 +380,149 @@ START_TEST(test_scribbled_arena_is_reported)
 }
 END_TEST
 
+/* ---- signals at start-up, few descriptors ---------------------------------------------- */
+
+static void own_group(void)
+{
+    setpgid(0, 0);
+}
+
+/* Waits (bounded) until process pid has made graph `name`'s arena (/mq.NAME.PID.*:
+ * not a leftover of an earlier run); 1 if it did. */
+static int wait_arena(const char *name, pid_t pid)
+{
+    char prefix[128];
+    struct timespec t0, now;
+    int found = 0;
+    snprintf(prefix, sizeof prefix, "mq.%s.%d.", name, (int)pid);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do {
+        DIR *d = opendir("/dev/shm");
+        struct dirent *e;
+        while (d && !found && (e = readdir(d)))
+            found = !strncmp(e->d_name, prefix, strlen(prefix));
+        if (d)
+            closedir(d);
+        sched_yield(); /* polling a condition, with a deadline */
+        clock_gettime(CLOCK_MONOTONIC, &now);
+    } while (!found && now.tv_sec - t0.tv_sec < 20);
+    return found;
+}
+
+static int count_of(const char *text, const char *what)
+{
+    int n = 0;
+    for (const char *p = text; (p = strstr(p, what)); p += strlen(what))
+        n++;
+    return n;
+}
+
+/* One Ctrl-C to the process group of a 63-block graph while it is still forking
+ * (the signal goes the moment the arena exists): one graceful stop, exit 130, no
+ * block killed, the sink's output kept under its name. */
+START_TEST(test_one_sigint_during_startup_is_one_graceful_stop)
+{
+    char yaml[8192];
+    int n = snprintf(yaml, sizeof yaml, "name: su\nblocks:\n  src: {type: null_source}\n");
+    for (int i = 0; i < 61; i++)
+        n += snprintf(yaml + n, sizeof yaml - (size_t)n, "  m%d: {type: multiply_const, params: {k: 2}}\n", i);
+    n += snprintf(yaml + n, sizeof yaml - (size_t)n,
+                  "  out: {type: file_sink, params: {path: out.f32}}\nconnections:\n"
+                  "  - [src.out, m0.in]\n");
+    for (int i = 1; i < 61; i++)
+        n += snprintf(yaml + n, sizeof yaml - (size_t)n, "  - [m%d.out, m%d.in]\n", i - 1, i);
+    snprintf(yaml + n, sizeof yaml - (size_t)n, "  - [m60.out, out.in]\n");
+    enter_tmpdir();
+    write_file("su.yaml", yaml);
+    const char *args[] = {"run", "su.yaml", NULL};
+    pid_t pid = start_with(args, "out.txt", "err.txt", own_group);
+    ck_assert(wait_arena("su", pid));
+    kill(-pid, SIGINT);
+    ck_assert_int_eq(finish(pid), 130);
+    char *err = err_text();
+    ck_assert_msg(count_of(err, "stopping the graph") == 1, "stderr: %s", err);
+    ck_assert_msg(!strstr(err, "killed by signal"), "stderr: %s", err);
+    free(err);
+    size_t len;
+    free(read_file("out.f32", &len));
+    ck_assert_uint_eq(len % 4, 0);
+    ck_assert_int_eq(system("ls | grep -q part"), 256); /* no out.f32.partPID */
+    ck_assert_int_eq(shm_count("su"), 0);
+}
+END_TEST
+
+/* SIGTERM or SIGHUP while mqgraph is still writing a large arena: a graceful stop,
+ * never the arena left behind. */
+START_TEST(test_stop_signal_before_the_handlers_leaves_no_arena)
+{
+    static const int sigs[] = {SIGTERM, SIGHUP, SIGINT};
+    int sig = sigs[_i];
+    enter_tmpdir();
+    write_file("sa.yaml", "name: sa\n"
+                          "arena: {pools: [{size: 4096, count: 400000}, {size: 65536, count: 40000}]}\n"
+                          "blocks:\n  src: {type: null_source}\n  out: {type: null_sink}\n"
+                          "connections:\n  - [src.out, out.in]\n");
+    const char *args[] = {"run", "sa.yaml", NULL};
+    pid_t pid = start(args);
+    ck_assert(wait_arena("sa", pid));
+    kill(pid, sig);
+    ck_assert_int_eq(finish(pid), 128 + sig);
+    ck_assert_int_eq(shm_count("sa"), 0);
+}
+END_TEST
+
+/* mqgraph itself (not libtool's wrapper script, which needs descriptors of its own)
+ * under RLIMIT_NOFILE `nofile`, stdout and stderr to out.txt and err.txt. */
+static pid_t start_nofile(const char *graph, int nofile)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        ck_abort_msg("fork: %s", strerror(errno));
+    if (pid == 0) {
+        struct rlimit rl = {(rlim_t)nofile, (rlim_t)nofile};
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        int o = open("out.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int e = open("err.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(o, 1);
+        dup2(e, 2);
+        close_range(3, ~0U, 0); /* what Check holds open is not mqgraph's to count */
+        setenv("LD_LIBRARY_PATH", MQ_LIBDIR, 1);
+        setrlimit(RLIMIT_NOFILE, &rl);
+        execl(MQGRAPH_BIN, MQGRAPH_BIN, "run", graph, "--quiet", (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* RLIMIT_NOFILE from 4 to 23: mqgraph either runs the graph or says why not, exit 1;
+ * never a crash, never an arena left. */
+START_TEST(test_few_descriptors_give_a_clear_error)
+{
+    int nofile = 4 + _i;
+    enter_tmpdir();
+    write_file("fd.yaml", "name: fd\nblocks:\n  src: {type: vector_source, params: {values: [1, 2]}}\n"
+                          "  out: {type: vector_sink, params: {path: v.txt}}\n"
+                          "connections:\n  - [src.out, out.in]\n");
+    int rc = finish(start_nofile("fd.yaml", nofile));
+    char *err = err_text();
+    if (nofile < 8) {
+        ck_assert_msg(rc == 1, "RLIMIT_NOFILE %d: exit %d, stderr: %s", nofile, rc, err);
+    }
+    if (rc == 1) {
+        ck_assert_msg(strstr(err, "mqgraph: ") && (strstr(err, "file descriptors") ||
+                                                   strstr(err, "Too many open files")),
+                      "RLIMIT_NOFILE %d: stderr: %s", nofile, err);
+    } else {
+        ck_assert_msg(rc == 0, "RLIMIT_NOFILE %d: exit %d, stderr: %s", nofile, rc, err);
+        char *v = read_file("v.txt", NULL);
+        ck_assert_str_eq(v, "1\n2\n");
+        free(v);
+    }
+    free(err);
+    ck_assert_int_eq(shm_count("fd"), 0);
+}
+END_TEST
+
 
 int main(void)
 {
@@ -395,6 +542,14 @@ int main(void)
     tcase_add_test(tc, test_sigkill_of_mqgraph_leaves_nothing);
     tcase_add_loop_test(tc, test_fault_matrix, 0, N_KINDS * N_POS * N_POLICIES);
     tcase_add_loop_test(tc, test_scribbled_arena_is_reported, 0, 6);
+    suite_add_tcase(s, tc);
+    /* CK_RUN_CASE=startup runs these alone */
+    tc = tcase_create("startup");
+    tcase_set_timeout(tc, 120);
+    tcase_add_unchecked_fixture(tc, run_make_base, run_remove_base);
+    tcase_add_test(tc, test_one_sigint_during_startup_is_one_graceful_stop);
+    tcase_add_loop_test(tc, test_stop_signal_before_the_handlers_leaves_no_arena, 0, 3);
+    tcase_add_loop_test(tc, test_few_descriptors_give_a_clear_error, 0, 20);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
