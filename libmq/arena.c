@@ -213,6 +213,32 @@ static int mq__handle_init(mq_arena *a)
     return a->seen_tail ? 0 : MQ_ENOMEM;
 }
 
+uint64_t mq_layout_bytes(const mq_layout *l)
+{
+    mq_arena *a;
+    uint64_t total;
+
+    if (mq_layout_check(l) < 0 || !(a = mq__handle_new()))
+        return 0;
+    total = mq__compute(a, l);
+    mq__handle_free(a);
+    return total;
+}
+
+/* Reserves the object's pages: tmpfs allocates them now or fails with ENOSPC, so
+ * no page fault can meet a full /dev/shm later. A signal may interrupt a large
+ * reservation; it resumes. A file system that cannot reserve is used as it is. */
+static int mq__reserve(int fd, uint64_t total)
+{
+    int e;
+
+    while ((e = posix_fallocate(fd, 0, (off_t)total)) == EINTR)
+        ;
+    if (e == ENOSPC || e == EFBIG)
+        return MQ_ENOSHM;
+    return e == 0 || e == EOPNOTSUPP || e == EINVAL ? 0 : -e;
+}
+
 int mq_arena_create(const mq_layout *l, const char *graph_name, mq_arena **out)
 {
     mq_arena *a;
@@ -246,6 +272,8 @@ int mq_arena_create(const mq_layout *l, const char *graph_name, mq_arena **out)
     /* umask can only narrow 0600, but make the mode explicit anyway. */
     if (fchmod(fd, 0600) < 0 || ftruncate(fd, (off_t)total) < 0)
         goto fail_errno;
+    if ((rc = mq__reserve(fd, total)) < 0)
+        goto fail;
     a->base = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (a->base == MAP_FAILED)
         goto fail_errno;
@@ -259,6 +287,7 @@ int mq_arena_create(const mq_layout *l, const char *graph_name, mq_arena **out)
 
 fail_errno:
     rc = -errno;
+fail:
     close(fd);
     shm_unlink(a->shm_name);
     mq__handle_free(a);

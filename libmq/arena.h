@@ -47,8 +47,14 @@ void mq_layout_default(mq_layout *l);
 /* Checks a layout's ranges; returns 0 or MQ_EINVAL. */
 int mq_layout_check(const mq_layout *l);
 
+/* The bytes an arena of this layout takes in /dev/shm (0 if the layout is not
+ * valid): what mq_arena_create reserves. */
+uint64_t mq_layout_bytes(const mq_layout *l);
+
 /* Creates a new arena (mode 0600, O_EXCL, a name unique to this call) and binds the
- * returned handle to no slot. graph_name is copied into the header (truncated). */
+ * returned handle to no slot. graph_name is copied into the header (truncated).
+ * All of its memory is reserved at once (fallocate): a full /dev/shm fails here,
+ * with MQ_ENOSHM, not later as a SIGBUS in whichever process touches a page. */
 int mq_arena_create(const mq_layout *l, const char *graph_name, mq_arena **out);
 
 /* Attaches to an existing arena by its shm name; validates magic, version, size and

@@ -12,6 +12,7 @@ const char *mq_strerror(int code)
     case MQ_ETRUNC: return "arena truncated or geometry inconsistent";
     case MQ_EOS: return "end of stream";
     case MQ_ECORRUPT: return "shared metadata corrupt";
+    case MQ_ENOSHM: return "not enough room in /dev/shm for the arena";
     case MQ_ENOBUFS: return "buffer pool exhausted";
     case MQ_ESTALE: return "stale or invalid buffer id";
     case MQ_ENOSPC: return "table full";

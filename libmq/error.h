@@ -30,6 +30,7 @@
 #define MQ_ETRUNC (-4003)           /* the arena is truncated or its geometry inconsistent */
 #define MQ_EOS (-4004)              /* end of stream: queue closed and drained */
 #define MQ_ECORRUPT (-4005)         /* shared metadata failed a consistency check */
+#define MQ_ENOSHM (-4006)           /* /dev/shm has no room for the arena */
 
 /* A static string naming the code; never NULL, also for unknown codes. */
 const char *mq_strerror(int code);

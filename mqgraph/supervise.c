@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <uv.h>
@@ -587,7 +588,55 @@ static int add_control(struct sup *s)
     return 0;
 }
 
-static int build_arena(struct sup *s)
+/* A size in the unit that suits it: "4.2 GiB", "256 MiB", "12 KiB". */
+static void size_text(char *out, size_t len, uint64_t bytes)
+{
+    static const char *units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+    double v = (double)bytes;
+    int u = 0;
+
+    while (v >= 1024 && u < 4)
+        v /= 1024, u++;
+    snprintf(out, len, u && v < 10 && v != (double)(int)v ? "%.1f %s" : "%.0f %s", v, units[u]);
+}
+
+/* What an arena of layout l needs, said with its pools, and what /dev/shm has free. */
+static void no_room(const mq_layout *l, char *err, size_t len)
+{
+    struct statvfs vfs;
+    char need[32], pool[32], room[32];
+    uint64_t pools = 0;
+    size_t n;
+
+    size_text(need, sizeof need, mq_layout_bytes(l));
+    n = (size_t)snprintf(err, len, "the arena needs %s (pools:", need);
+    for (uint32_t i = 0; i < l->n_pools && n < len; i++) {
+        size_text(pool, sizeof pool, l->pools[i].size);
+        n += (size_t)snprintf(err + n, len - n, "%s %u x %s", i ? "," : "", l->pools[i].count,
+                              pool);
+        pools += l->pools[i].size * l->pools[i].count;
+    }
+    size_text(need, sizeof need, mq_layout_bytes(l) - pools);
+    if (statvfs("/dev/shm", &vfs) == 0)
+        size_text(room, sizeof room, (uint64_t)vfs.f_bavail * vfs.f_frsize);
+    else
+        snprintf(room, sizeof room, "? (%s)", strerror(errno));
+    if (n < len)
+        snprintf(err + n, len - n, "; queues and tables %s) but /dev/shm has %s free", need,
+                 room);
+}
+
+/* Whether /dev/shm has room for the arena now (it is reserved when made, so this
+ * only makes the usual refusal happen before anything is created). */
+static int arena_fits(const mq_layout *l)
+{
+    struct statvfs vfs;
+
+    return statvfs("/dev/shm", &vfs) < 0 ||
+           mq_layout_bytes(l) <= (uint64_t)vfs.f_bavail * vfs.f_frsize;
+}
+
+static int build_arena(struct sup *s, char *err, size_t errlen)
 {
     mqg_graph *g = s->g;
     mq_layout l;
@@ -610,7 +659,11 @@ static int build_arena(struct sup *s)
     l.n_blocks = l.n_slots;
     l.n_conns = (uint32_t)(g->n_conns + n_ctrl) + MQ_MAX_TAPS;
     l.queue_cap = graph_queue_cap(g);
-    if ((rc = mq_arena_create(&l, g->name, &s->a)) < 0)
+    if (!arena_fits(&l) || (rc = mq_arena_create(&l, g->name, &s->a)) == MQ_ENOSHM) {
+        no_room(&l, err, errlen);
+        return MQ_ENOSHM;
+    }
+    if (rc < 0)
         return rc;
     for (int i = 0; i < g->n_blocks; i++) {
         if ((rc = mq_registry_add_block(s->a, g->blocks[i].name, g->blocks[i].type)) < 0 ||
@@ -861,8 +914,11 @@ int supervise_run(mqg_graph *g, const mqg_catalog *cat, const struct run_opts *o
         sigprocmask(SIG_SETMASK, &before, NULL);
         return 1;
     }
-    if ((rc = build_arena(&s)) < 0) {
-        fprintf(stderr, "mqgraph: %s: cannot create the arena: %s\n", g->file, mq_strerror(rc));
+    err[0] = 0;
+    if ((rc = build_arena(&s, err, sizeof err)) < 0) {
+        if (!err[0])
+            snprintf(err, sizeof err, "cannot create the arena: %s", mq_strerror(rc));
+        fprintf(stderr, "mqgraph: %s: %s\n", g->file, err);
         sup_free(&s);
         sigprocmask(SIG_SETMASK, &before, NULL);
         return 1;

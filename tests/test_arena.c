@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,6 +37,60 @@ START_TEST(test_arena_create_then_attach_sees_same_geometry)
     ck_assert_int_eq(mq_arena_destroy(a), 0);
     ck_assert_int_eq(mq_arena_attach(name, &b), MQ_ENOENT);
     ck_assert_ptr_null(b);
+}
+END_TEST
+
+/* This test process gets a /dev/shm of its own, a tmpfs of `mib` MiB, in a private
+ * mount namespace: the machine's /dev/shm is never filled. */
+static void private_shm(int mib)
+{
+    char opts[32];
+    snprintf(opts, sizeof opts, "size=%dm", mib);
+    ck_assert_msg(unshare(CLONE_NEWNS) == 0, "unshare: %s", strerror(errno));
+    ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+    ck_assert_msg(mount("tmpfs", "/dev/shm", "tmpfs", 0, opts) == 0, "mount: %s",
+                  strerror(errno));
+}
+
+/* An arena that does not fit is refused when it is made, and leaves nothing; one that
+ * fits has all its pages: touching every one of them, with /dev/shm then full, is no
+ * SIGBUS. */
+START_TEST(test_arena_reserves_its_memory_or_is_refused)
+{
+    mq_layout l;
+    mq_arena *a = NULL;
+    struct stat st;
+
+    private_shm(8);
+    mq_layout_default(&l); /* 164 MiB */
+    ck_assert_uint_gt(mq_layout_bytes(&l), 8u << 20);
+    ck_assert_int_eq(mq_arena_create(&l, "big", &a), MQ_ENOSHM);
+    ck_assert_ptr_null(a);
+    ck_assert_int_eq(rmdir("/dev/shm"), -1); /* still a mount point ... */
+    ck_assert_int_eq(system("test -z \"$(ls -A /dev/shm)\""), 0); /* ... and empty */
+    tu_layout_small(&l);
+    uint64_t need = mq_layout_bytes(&l);
+    ck_assert_uint_lt(need, 4u << 20);
+    ck_assert_int_eq(mq_arena_create(&l, "small", &a), 0);
+    ck_assert_int_eq(mq_arena_size(a), need);
+    char path[300];
+    snprintf(path, sizeof path, "/dev/shm%s", mq_arena_shm_name(a));
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_ge((int64_t)st.st_blocks * 512, (int64_t)need); /* reserved, not sparse */
+    int fill = open("/dev/shm/fill", O_WRONLY | O_CREAT, 0600);
+    static char mib[1 << 20];
+    while (write(fill, mib, sizeof mib) > 0)
+        ;
+    ck_assert_int_eq(errno, ENOSPC);
+    close(fill);
+    int fd = open(path, O_RDWR);
+    volatile char *base = mmap(NULL, need, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    ck_assert_ptr_ne((void *)base, MAP_FAILED);
+    for (uint64_t off = 0; off < need; off += 4096)
+        base[off] = base[off]; /* a write fault on every page: none may SIGBUS */
+    munmap((void *)base, need);
+    ck_assert_int_eq(mq_arena_destroy(a), 0);
 }
 END_TEST
 
@@ -327,6 +384,7 @@ START_TEST(test_strerror_names_every_code)
     ck_assert_str_eq(mq_strerror(MQ_ESTALE), "stale or invalid buffer id");
     ck_assert_str_eq(mq_strerror(MQ_EOS), "end of stream");
     ck_assert_str_eq(mq_strerror(MQ_ENOENT), "No such file or directory");
+    ck_assert_str_eq(mq_strerror(MQ_ENOSHM), "not enough room in /dev/shm for the arena");
     ck_assert_str_eq(mq_strerror(-9999), "unknown error");
 }
 END_TEST
@@ -398,6 +456,7 @@ int main(void)
     Suite *s = suite_create("arena");
     TCase *tc = tcase_create("arena");
     tcase_add_test(tc, test_arena_create_then_attach_sees_same_geometry);
+    tcase_add_test(tc, test_arena_reserves_its_memory_or_is_refused);
     tcase_add_test(tc, test_arena_is_owner_only_and_uniquely_named);
     tcase_add_test(tc, test_other_user_cannot_attach);
     tcase_add_test(tc, test_arena_default_layout_matches_design_notes);

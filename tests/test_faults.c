@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -524,6 +525,62 @@ START_TEST(test_few_descriptors_give_a_clear_error)
 END_TEST
 
 
+/* The graph run inside a mount namespace of its own with a /dev/shm tmpfs of `mib`
+ * MiB, `fill_mib` of it taken first; stderr to err.txt. Returns the exit status. */
+static int run_in_small_shm(const char *graph, int mib, int fill_mib)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "exec unshare -m sh -c 'mount --make-rprivate / && "
+             "mount -t tmpfs -o size=%dm tmpfs /dev/shm && "
+             "{ [ %d = 0 ] || dd if=/dev/zero of=/dev/shm/fill bs=1M count=%d 2>/dev/null; } && "
+             "%s run %s --quiet 2>err.txt; rc=$?; ls -A /dev/shm > shm.txt; exit $rc'",
+             mib, fill_mib, fill_mib, MQGRAPH, graph);
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* A 4 GiB pool on a 256 MiB /dev/shm, and the default 164 MiB arena on one with 100 MiB
+ * free: refused before anything starts, the pools and both sizes named; no SIGBUS, no
+ * arena, no block run. */
+START_TEST(test_arena_larger_than_dev_shm_is_refused)
+{
+    enter_tmpdir();
+    write_file("huge.yaml", "name: huge\n"
+                            "arena: {pools: [{size: 4096, count: 100}, {size: 1048576, count: 4096}]}\n"
+                            "blocks:\n  src: {type: vector_source, params: {values: [1, 2]}}\n"
+                            "  out: {type: vector_sink, params: {path: v.txt}}\n"
+                            "connections:\n  - [src.out, out.in]\n");
+    ck_assert_int_eq(run_in_small_shm("huge.yaml", 256, 0), 1);
+    char *err = err_text();
+    ck_assert_str_eq(err, "mqgraph: huge.yaml: the arena needs 4.0 GiB (pools: 100 x 4 KiB, "
+                          "4096 x 1 MiB; queues and tables 476 KiB) but /dev/shm has 256 MiB "
+                          "free\n");
+    free(err);
+    char *left = read_file("shm.txt", NULL);
+    ck_assert_str_eq(left, "");
+    free(left);
+    ck_assert_ptr_null(read_file("v.txt", NULL));
+    write_file("dflt.yaml", "name: dflt\n"
+                            "blocks:\n  src: {type: vector_source, params: {values: [1, 2]}}\n"
+                            "  out: {type: vector_sink, params: {path: v.txt}}\n"
+                            "connections:\n  - [src.out, out.in]\n");
+    ck_assert_int_eq(run_in_small_shm("dflt.yaml", 256, 156), 1);
+    err = err_text();
+    ck_assert_str_eq(err, "mqgraph: dflt.yaml: the arena needs 164 MiB (pools: 1024 x 4 KiB, "
+                          "512 x 64 KiB, 128 x 1 MiB; queues and tables 316 KiB) but /dev/shm "
+                          "has 100 MiB free\n");
+    free(err);
+    left = read_file("shm.txt", NULL);
+    ck_assert_str_eq(left, "fill\n");
+    free(left);
+    ck_assert_int_eq(run_in_small_shm("dflt.yaml", 256, 80), 0); /* 176 MiB free: it runs */
+    char *v = read_file("v.txt", NULL);
+    ck_assert_str_eq(v, "1\n2\n");
+    free(v);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("faults");
@@ -550,6 +607,7 @@ int main(void)
     tcase_add_test(tc, test_one_sigint_during_startup_is_one_graceful_stop);
     tcase_add_loop_test(tc, test_stop_signal_before_the_handlers_leaves_no_arena, 0, 3);
     tcase_add_loop_test(tc, test_few_descriptors_give_a_clear_error, 0, 20);
+    tcase_add_test(tc, test_arena_larger_than_dev_shm_is_refused);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
