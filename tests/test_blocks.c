@@ -2,12 +2,17 @@
  * against values computed here; the blocks' errors, word for word. */
 #define _GNU_SOURCE
 #include <check.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -451,6 +456,149 @@ START_TEST(test_merger_outlives_an_input_that_ends)
 }
 END_TEST
 
+/* ---- sinks: finishing their output ------------------------------------------------------ */
+
+/* `line` is `want`, where each "PID" in want stands for a process id (a part file's
+ * suffix). */
+static int matches_with_pids(const char *line, const char *want)
+{
+    while (*want) {
+        if (!strncmp(want, "PID", 3)) {
+            if (!isdigit((unsigned char)*line))
+                return 0;
+            while (isdigit((unsigned char)*line))
+                line++;
+            want += 3;
+        } else if (*line++ != *want++) {
+            return 0;
+        }
+    }
+    return *line == 0 || *line == '\n';
+}
+
+/* The run's stderr (err.txt) has the line `want` (with PID as above). */
+static void assert_err_line(const char *want)
+{
+    char *err = read_file("err.txt", NULL);
+    int found = 0;
+
+    ck_assert_ptr_nonnull(err);
+    for (char *l = err; *l && !found; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l))
+        found = matches_with_pids(l, want);
+    ck_assert_msg(found, "no line '%s' in stderr: %s", want, err);
+    free(err);
+}
+
+/* The entries of directory `dir` whose names start with `prefix`; the last one's
+ * name in last (may be NULL). */
+static int entries(const char *dir, const char *prefix, char *last, size_t len)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+
+    ck_assert_ptr_nonnull(d);
+    while ((e = readdir(d)))
+        if (!strncmp(e->d_name, prefix, strlen(prefix))) {
+            n++;
+            if (last)
+                snprintf(last, len, "%s/%s", dir, e->d_name);
+        }
+    closedir(d);
+    return n;
+}
+
+/* A graph of `n` f32 items i % 10 into sink `type` at `path`; its exit status. */
+static int sink_graph(const char *type, const char *path, int n)
+{
+    char yaml[512];
+    snprintf(yaml, sizeof yaml,
+             "arena: {heartbeat_timeout_ms: 1000}\n"
+             "blocks:\n"
+             "  v: {type: vector_source, params: {values: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],"
+             " repeat: true}}\n"
+             "  h: {type: head, params: {items: %d}}\n"
+             "  o: {type: %s, params: {path: '%s'}}\n"
+             "connections:\n  - [v.out, h.in]\n  - [h.out, o.in]\n",
+             n, type, path);
+    return run_yaml("b", yaml, 1);
+}
+
+/* The file at path holds the f32 items 0..9 repeated, n of them. */
+static void assert_items(const char *path, size_t n)
+{
+    size_t len;
+    float *x = (float *)read_file(path, &len);
+    ck_assert_msg(x != NULL, "%s is missing", path);
+    ck_assert_uint_eq(len, n * 4);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(x[i] == (float)(i % 10), "%s: item %zu is %g", path, i, x[i]);
+    free(x);
+}
+
+/* Fills the file system at dir to the last byte. */
+static void fill(const char *dir)
+{
+    char path[256], block[4096] = {0};
+    snprintf(path, sizeof path, "%s/filler", dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ck_assert_int_ge(fd, 0);
+    while (write(fd, block, sizeof block) > 0)
+        ;
+    ck_assert_int_eq(errno, ENOSPC);
+    while (write(fd, block, 1) > 0) /* what is left of the last page, if anything */
+        ;
+    close(fd);
+}
+
+/* On a full file system, output smaller than a stdio buffer fails only at the last
+ * flush, in fini: the run fails saying so (it exited 0, with no file), and the
+ * incomplete part file is removed, as after any failed write. */
+START_TEST(test_sink_on_a_full_file_system_fails_the_run)
+{
+    enter_tmpdir();
+    if (!private_tmpfs("fs", 64 * 1024))
+        return;
+    fill("fs");
+    ck_assert_int_eq(sink_graph("file_sink", "fs/out.f32", 3), 1);
+    assert_err_line("mqgraph: block 'o' (file_sink): writing 'fs/out.f32.partPID': No space left "
+                    "on device");
+    assert_err_line("mqgraph: block 'o' (file_sink, pid PID) failed with exit status 2");
+    ck_assert_int_eq(sink_graph("vector_sink", "fs/out.txt", 3), 1);
+    assert_err_line("mqgraph: block 'o' (vector_sink): writing 'fs/out.txt.partPID': No space "
+                    "left on device");
+    ck_assert_int_eq(sink_graph("file_sink", "fs/out.f32", 100000), 1); /* in work */
+    assert_err_line("mqgraph: block 'o' (file_sink): writing 'fs/out.f32.partPID': No space left "
+                    "on device");
+    ck_assert_int_eq(entries("fs", "out", NULL, 0), 0);
+}
+END_TEST
+
+/* A rename that fails after every byte was written keeps the data in the part file
+ * and says where; before, the run exited 0 and the part file was deleted. The
+ * target is a mount point here (a file bind-mounted over it, in the test's own
+ * namespace), which rename refuses with EBUSY. */
+START_TEST(test_sink_keeps_its_data_when_the_rename_fails)
+{
+    char part[512];
+    enter_tmpdir();
+    if (!private_tmpfs("fs", 1024 * 1024))
+        return;
+    write_file("fs/out.f32", "");
+    write_file("fs/over", "mounted over");
+    ck_assert_int_eq(mount("fs/over", "fs/out.f32", NULL, MS_BIND, NULL), 0);
+    ck_assert_int_eq(sink_graph("file_sink", "fs/out.f32", 1000), 1);
+    assert_err_line("mqgraph: block 'o' (file_sink): cannot rename to 'fs/out.f32': Device or "
+                    "resource busy; data kept in 'fs/out.f32.partPID'");
+    assert_err_line("mqgraph: block 'o' (file_sink, pid PID) failed with exit status 2");
+    ck_assert_int_eq(entries("fs", "out.f32.part", part, sizeof part), 1);
+    assert_items(part, 1000);
+    char *t = read_file("fs/out.f32", NULL);
+    ck_assert_str_eq(t, "mounted over");
+    free(t);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("blocks");
@@ -471,6 +619,8 @@ int main(void)
     tcase_add_test(tc, test_router_rules);
     tcase_add_test(tc, test_merger_outlives_an_input_that_ends);
     tcase_add_test(tc, test_diamond_with_unequal_queues_keeps_moving);
+    tcase_add_test(tc, test_sink_on_a_full_file_system_fails_the_run);
+    tcase_add_test(tc, test_sink_keeps_its_data_when_the_rename_fails);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
