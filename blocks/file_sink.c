@@ -1,6 +1,8 @@
 /* file_sink - writes the raw bytes of every input buffer to a file (GNU Radio's
- * file_sink). The file is written under a temporary name and renamed when the stream
- * ends, so a failed run leaves no partial file behind. */
+ * file_sink). A file is written under a temporary name and renamed when the stream
+ * ends, so a failed run leaves no partial file behind; a device or FIFO is written in
+ * place (part_file.h). */
+#define _GNU_SOURCE /* fopencookie, in part_file.h */
 #include "part_file.h"
 
 static const mq_param_decl params[] = {
@@ -22,7 +24,8 @@ static const mq_block_decl decl = {
     .abi = MQ_BLOCK_ABI,
     .name = "file_sink",
     .doc = "Writes the raw items it receives to `path` (written as path.partPID and\n"
-           "renamed at the end of the stream).",
+           "renamed at the end of the stream, or into a device or FIFO directly; a\n"
+           "symlink is followed; doc/blocks.md has the rules).",
     .in = in, .n_in = 1,
     .params = params, .n_params = 2,
     .init = part_file_init, .work = work, .fini = part_file_fini,

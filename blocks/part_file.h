@@ -1,61 +1,336 @@
-/* part_file.h - the output file of a sink block, written under a temporary name
- * (path.partPID) and renamed to its real name only when the stream ended, every
- * write succeeded and the graph did not fail, so a failed run leaves no partial
- * file behind. (A graph stopped by SIGINT keeps what its sinks wrote.) Shared by the sinks
- * that write files; static functions, so each module keeps its own copy. */
+/* part_file.h - the output of a sink block that writes a file (file_sink,
+ * vector_sink). What it does depends on what is at `path` when the block starts:
+ *
+ *   nothing, or a regular file: the output is written under a temporary name beside
+ *     it (path.partPID) and takes its name, atomically, when the stream ended, every
+ *     write succeeded and the graph did not fail; a failed run leaves no partial file
+ *     (a graph stopped by SIGINT keeps what its sinks wrote);
+ *   a symlink: followed, as open would. The file it leads to (existing or not) is the
+ *     one written and replaced, with its part file beside it, so the rename is atomic
+ *     and the link stays a link;
+ *   a character device or a FIFO (/dev/null, a named pipe another program reads):
+ *     written in place, no part file, no rename;
+ *   anything else (a directory, a socket, a block device): an error at start.
+ *
+ * At the end, the data is flushed, synced (fsync) and closed before the rename, and
+ * the directory synced after it, so a file that has its name holds all its data
+ * even after a power cut. Each of these steps can fail, and then the block and the
+ * run fail. Data already written is never deleted because a last step failed: a
+ * failed sync, close or rename keeps the part file and says where it is. Only an
+ * incomplete output (a write or the last flush failed, or the graph failed) is
+ * removed.
+ *
+ * Shared by the sinks that write files; static functions, so each module keeps its
+ * own copy. The module defines _GNU_SOURCE before any include (fopencookie). */
 #ifndef MQ_BLOCKS_PART_FILE_H
 #define MQ_BLOCKS_PART_FILE_H
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "block.h"
 
 struct part_file {
     FILE *f;
-    char *path, *tmp;
-    int failed;
+    int fd;       /* f's descriptor */
+    mq_arena *a;  /* for the heartbeat while a FIFO's reader lags */
+    char *path;   /* as the graph gives it: what messages name */
+    char *target; /* the file created or replaced: path with its symlinks followed */
+    char *tmp;    /* target.partPID; NULL for a device or FIFO, written in place */
+    int failed;   /* a write failed: the output is incomplete */
 };
 
-static int part_file_open(mq_block_ctx *c, struct part_file *p, const char *path)
-{
-    size_t n = strlen(path) + 32;
+/* ---- what is at the path ------------------------------------------------------------ */
 
-    if (!(p->tmp = malloc(n)) || !(p->path = strdup(path))) {
-        mq_block_error(c, "out of memory");
-        return -1;
+static const char *part_file_kind(mode_t m)
+{
+    if (S_ISDIR(m))
+        return "a directory";
+    if (S_ISSOCK(m))
+        return "a socket";
+    if (S_ISBLK(m))
+        return "a block device";
+    return "of an unknown kind";
+}
+
+/* What symlink `link` points to, as a path from here (a relative target is relative
+ * to the link's directory). NULL with errno set. */
+static char *part_file_readlink(const char *link)
+{
+    char buf[PATH_MAX];
+    ssize_t n = readlink(link, buf, sizeof buf - 1);
+    const char *slash = strrchr(link, '/');
+
+    if (n < 0)
+        return NULL;
+    buf[n] = 0;
+    if (buf[0] == '/' || !slash)
+        return strdup(buf);
+    size_t dl = (size_t)(slash - link) + 1;
+    char *r = malloc(dl + (size_t)n + 1);
+    if (r) {
+        memcpy(r, link, dl);
+        memcpy(r + dl, buf, (size_t)n + 1);
     }
-    snprintf(p->tmp, n, "%s.part%d", path, (int)getpid());
-    if (!(p->f = fopen(p->tmp, "wb"))) {
-        mq_block_error(c, "cannot create '%s': %s", p->tmp, strerror(errno));
+    return r;
+}
+
+/* The name a dangling symlink leads to, each link followed as open would: where the
+ * file will be created (realpath cannot say: the file is not there yet). */
+static char *part_file_dangling(const char *path)
+{
+    char *p = strdup(path);
+    struct stat st;
+
+    for (int hops = 0; p && hops < 40 && lstat(p, &st) == 0 && S_ISLNK(st.st_mode); hops++) {
+        char *next = part_file_readlink(p);
+        free(p);
+        p = next;
+    }
+    return p;
+}
+
+/* The file that a symlink at p->path leads to: p->target. 0, or -1 after
+ * mq_block_error. */
+static int part_file_follow(mq_block_ctx *c, struct part_file *p, int exists)
+{
+    if (!(p->target = exists ? realpath(p->path, NULL) : part_file_dangling(p->path))) {
+        mq_block_error(c, "cannot follow the symlink '%s': %s", p->path, strerror(errno));
         return -1;
     }
     return 0;
 }
 
+/* How the sink writes p->path, from what is there now: 0 through a part file renamed
+ * onto p->target at the end, 1 in place (a device or FIFO; *fifo says which), -1
+ * neither, after mq_block_error. */
+static int part_file_resolve(mq_block_ctx *c, struct part_file *p, int *fifo)
+{
+    struct stat st, lst;
+    int is_link = lstat(p->path, &lst) == 0 && S_ISLNK(lst.st_mode);
+    int exists = stat(p->path, &st) == 0;
+
+    if (!exists && is_link && errno != ENOENT) { /* a loop, or a link it cannot read */
+        mq_block_error(c, "cannot follow the symlink '%s': %s", p->path, strerror(errno));
+        return -1;
+    }
+    if (exists && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) {
+        *fifo = S_ISFIFO(st.st_mode);
+        return 1;
+    }
+    if (exists && !S_ISREG(st.st_mode)) {
+        mq_block_error(c, "'%s' is %s%s, not a file, a character device or a FIFO", p->path,
+                       is_link ? "a symlink to " : "", part_file_kind(st.st_mode));
+        return -1;
+    }
+    if (is_link)
+        return part_file_follow(c, p, exists);
+    /* a regular file, or nothing (or nothing reachable: creating the part file says why) */
+    if (!(p->target = strdup(p->path))) {
+        mq_block_error(c, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- opening ------------------------------------------------------------------------- */
+
+/* Writes into a FIFO or device opened non-blocking. When it is full (its reader
+ * lags), waits for room while beating the block's heartbeat, so a slow reader is
+ * not taken for a hung block. All of it, or -1 (as stdio expects). */
+static ssize_t part_file_write_waiting(void *cookie, const char *buf, size_t n)
+{
+    struct part_file *p = cookie;
+    size_t done = 0;
+
+    while (done < n) {
+        ssize_t k = write(p->fd, buf + done, n - done);
+        if (k >= 0) {
+            done += (size_t)k;
+        } else if (errno == EAGAIN) {
+            struct pollfd pf = {.fd = p->fd, .events = POLLOUT};
+            poll(&pf, 1, 20); /* 20 ms: far within any heartbeat timeout */
+            mq_arena_heartbeat(p->a);
+        } else if (errno != EINTR) {
+            return -1;
+        }
+    }
+    return (ssize_t)done;
+}
+
+static int part_file_close_fd(void *cookie)
+{
+    return close(((struct part_file *)cookie)->fd);
+}
+
+/* Opens a device or FIFO for writing in place. Non-blocking, so that a FIFO nobody
+ * reads yet does not hold the block where it cannot beat its heartbeat or see a
+ * stop: it waits for a reader in steps of 20 ms. */
+static int part_file_open_in_place(mq_block_ctx *c, struct part_file *p, int fifo)
+{
+    static const cookie_io_functions_t io = {.write = part_file_write_waiting,
+                                             .close = part_file_close_fd};
+    struct stat st;
+
+    while ((p->fd = open(p->path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0) {
+        if (!fifo || errno != ENXIO) { /* ENXIO: the FIFO has no reader yet */
+            mq_block_error(c, "cannot open '%s': %s", p->path, strerror(errno));
+            return -1;
+        }
+        if (mq_block_sleep_until(c, mq_block_now_ns() + 20000000)) {
+            mq_block_error(c, "no reader opened the FIFO '%s' before the graph stopped",
+                           p->path);
+            return -1;
+        }
+    }
+    /* what was checked by name is what was opened */
+    if (fstat(p->fd, &st) != 0 || !(S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) {
+        mq_block_error(c, "'%s' changed while it was opened", p->path);
+        close(p->fd);
+        return -1;
+    }
+    if (!(p->f = fopencookie(p, "w", io))) {
+        mq_block_error(c, "out of memory");
+        close(p->fd);
+        return -1;
+    }
+    return 0;
+}
+
+/* A new, empty part file beside p->target, as p->f. */
+static int part_file_create(mq_block_ctx *c, struct part_file *p)
+{
+    size_t n = strlen(p->target) + 32;
+
+    if (!(p->tmp = malloc(n))) {
+        mq_block_error(c, "out of memory");
+        return -1;
+    }
+    snprintf(p->tmp, n, "%s.part%d", p->target, (int)getpid());
+    /* O_NOFOLLOW: a symlink planted at the part file's name is not written through */
+    p->fd = open(p->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (p->fd < 0) {
+        mq_block_error(c, "cannot create '%s': %s", p->tmp, strerror(errno));
+        return -1;
+    }
+    if (!(p->f = fdopen(p->fd, "wb"))) {
+        mq_block_error(c, "out of memory");
+        close(p->fd);
+        unlink(p->tmp);
+        return -1;
+    }
+    return 0;
+}
+
+static int part_file_open(mq_block_ctx *c, struct part_file *p, const char *path)
+{
+    int fifo = 0, how;
+
+    p->a = mq_block_arena(c);
+    if (!(p->path = strdup(path))) {
+        mq_block_error(c, "out of memory");
+        return -1;
+    }
+    if ((how = part_file_resolve(c, p, &fifo)) < 0)
+        return -1;
+    return how ? part_file_open_in_place(c, p, fifo) : part_file_create(c, p);
+}
+
 /* Call when a write failed: records the error; the file will not be kept. */
 static int part_file_error(mq_block_ctx *c, struct part_file *p)
 {
-    mq_block_error(c, "writing '%s': %s", p->tmp, strerror(errno));
+    mq_block_error(c, "writing '%s': %s", p->tmp ? p->tmp : p->path, strerror(errno));
     p->failed = 1;
     return MQ_WORK_ERROR;
 }
 
+/* ---- finishing ----------------------------------------------------------------------- */
+
+/* A device or FIFO: what is written is gone there, so nothing is discarded; the last
+ * flush and the close are checked (/dev/full fails here). No fsync: pipes and most
+ * devices cannot be synced. */
+static void part_file_finish_in_place(mq_block_ctx *c, struct part_file *p)
+{
+    if (p->failed || mq_block_graph_failed(c)) {
+        fclose(p->f);
+    } else if (fflush(p->f) != 0) {
+        part_file_error(c, p);
+        fclose(p->f);
+    } else if (fclose(p->f) != 0) {
+        mq_block_error(c, "cannot close '%s': %s", p->path, strerror(errno));
+    }
+    p->f = NULL;
+}
+
+/* After the rename: the directory's entry goes to disk too, or a crash could bring
+ * back the old file. EINVAL: this file system cannot sync a directory. */
+static void part_file_sync_dir(mq_block_ctx *c, const char *target)
+{
+    const char *slash = strrchr(target, '/');
+    char *dir = !slash          ? strdup(".")
+                : slash == target ? strdup("/")
+                                  : strndup(target, (size_t)(slash - target));
+    int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+
+    if (fd < 0 || (fsync(fd) != 0 && errno != EINVAL))
+        mq_block_error(c, "'%s' is written, but its directory cannot be synced: %s", target,
+                       strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    free(dir);
+}
+
+/* A last step failed after every byte was written: the data stays where it is. */
+static void part_file_kept(mq_block_ctx *c, const struct part_file *p, const char *step,
+                           const char *name, int e)
+{
+    mq_block_error(c, "cannot %s '%s': %s; data kept in '%s'", step, name, strerror(e), p->tmp);
+}
+
+/* The stream ended and the graph did not fail: the data goes to disk, then takes the
+ * target's name. Once it is all written, nothing deletes it: a later step that
+ * fails leaves it in the part file, and the error says where. */
+static void part_file_replace(mq_block_ctx *c, struct part_file *p)
+{
+    if (fflush(p->f) != 0) { /* incomplete, as after a failed write */
+        part_file_error(c, p);
+        fclose(p->f);
+        unlink(p->tmp);
+        return;
+    }
+    /* EINVAL: this file system cannot sync; there is nothing more to do */
+    if (fsync(p->fd) != 0 && errno != EINVAL) {
+        part_file_kept(c, p, "sync", p->tmp, errno);
+        fclose(p->f);
+    } else if (fclose(p->f) != 0) {
+        part_file_kept(c, p, "close", p->tmp, errno);
+    } else if (rename(p->tmp, p->target) != 0) {
+        part_file_kept(c, p, "rename to", p->target, errno);
+    } else {
+        part_file_sync_dir(c, p->target);
+    }
+}
+
 static void part_file_close(mq_block_ctx *c, struct part_file *p)
 {
-    if (p->f) {
-        int bad = fclose(p->f) != 0;
-        if (p->failed || mq_block_graph_failed(c)) {
-            unlink(p->tmp);
-        } else if (bad || rename(p->tmp, p->path) != 0) {
-            mq_block_error(c, "finishing '%s': %s", p->path, strerror(errno));
-            unlink(p->tmp);
-        }
+    if (p->f && !p->tmp) {
+        part_file_finish_in_place(c, p);
+    } else if (p->f && (p->failed || mq_block_graph_failed(c))) {
+        fclose(p->f);
+        unlink(p->tmp);
+    } else if (p->f) {
+        part_file_replace(c, p);
     }
+    p->f = NULL;
     free(p->tmp);
+    free(p->target);
     free(p->path);
 }
 

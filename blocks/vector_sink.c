@@ -2,6 +2,7 @@
  * vector_sink keeps it in memory for a test to read; across processes a file is the
  * way). f32 and c32 print with 9 significant digits and f64 with 17, enough to read
  * back the exact value. */
+#define _GNU_SOURCE /* fopencookie, in part_file.h */
 #include <inttypes.h>
 
 #include "part_file.h"
@@ -54,7 +55,8 @@ static const mq_block_decl decl = {
     .name = "vector_sink",
     .doc = "Writes the items it receives to `path` as text, one per line (c32: 're im').\n"
            "f32 and c32 have 9 significant digits, f64 17: each reads back exactly.\n"
-           "The file appears (renamed from path.partPID) when the stream ends.",
+           "The file appears (renamed from path.partPID) when the stream ends; a\n"
+           "device or FIFO is written directly, a symlink followed (doc/blocks.md).",
     .in = in, .n_in = 1,
     .params = params, .n_params = sizeof params / sizeof params[0],
     .init = part_file_init, .work = work, .fini = part_file_fini,

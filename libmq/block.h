@@ -10,6 +10,10 @@
  *                               with MQ_BLOCK_ANY_INPUT, on at least one input);
  *   fini(ctx, state)            once, also after an error (after a failed init,
  *                               with whatever init stored in state, maybe NULL).
+ *                               An error it records with mq_block_error fails the
+ *                               block as a work error does (a sink that could not
+ *                               flush or rename its output), though its outputs
+ *                               have ended by then.
  *
  * work returns MQ_WORK_OK (the current input buffers are consumed), MQ_WORK_DONE (the
  * block is finished: its outputs close and end of stream travels downstream),

@@ -883,6 +883,37 @@ static void mq__shutdown(mq_block_ctx *c, int end_streams)
             mq__abandon(c, c->min[j].conn[k]);
 }
 
+/* fini, which may fail the block too: a sink that could not flush, sync or rename
+ * its output says so with mq_block_error, and its error is then the block's, as a
+ * work error would be (the exit status and the run's). After an error that ended
+ * the block already, fini's goes after it rather than over it, so neither is lost. */
+static int mq__fini(mq_block_ctx *c, void *state, int rc, int restartable)
+{
+    char err[512], *keep = c->err;
+    size_t keep_len = c->errlen, had;
+
+    if (!c->d->fini)
+        return rc;
+    err[0] = 0;
+    c->err = err;
+    c->errlen = sizeof err;
+    c->failed = 0;
+    c->d->fini(c, state);
+    c->err = keep;
+    c->errlen = keep_len;
+    if (!c->failed)
+        return rc;
+    if (rc < 0) {
+        had = strnlen(keep, keep_len);
+        snprintf(keep + had, keep_len - had, "%s%s", had ? "; " : "", err);
+        return rc;
+    }
+    snprintf(keep, keep_len, "%s", err);
+    if (!restartable)
+        mq_arena_fail(c->a); /* as after a work error: the graph failed */
+    return MQ_EINVAL;
+}
+
 /* Connection k (info ci) as one more upstream of message input port. */
 static int mq__wire_msg(mq_block_ctx *c, int port, int k, const mq_conn_info *ci)
 {
@@ -1271,8 +1302,7 @@ int mq_block_run(const mq_block_decl *d, mq_arena *a, uint32_t block, int n_para
     if (rc < 0 && !restartable)
         mq_arena_fail(a); /* before the outputs end: see mq_arena_fail */
     mq__shutdown(c, !restartable);
-    if (d->fini)
-        d->fini(c, state);
+    rc = mq__fini(c, state, rc, restartable);
 out:
     mq__params_free(d, c->vals);
     free(c->vals);

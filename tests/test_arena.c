@@ -451,6 +451,61 @@ START_TEST(test_block_check_refuses_a_combination_before_init)
 }
 END_TEST
 
+/* ---- a block's fini ------------------------------------------------------------------ */
+
+static int fini_work_rc; /* what fini_work returns */
+
+static int fini_work(mq_block_ctx *c, void *state)
+{
+    if (fini_work_rc == MQ_WORK_ERROR)
+        mq_block_error(c, "work failed");
+    return fini_work_rc;
+}
+
+static void failing_fini(mq_block_ctx *c, void *state)
+{
+    mq_block_error(c, "cannot finish '%s'", "out");
+}
+
+static const mq_block_decl fini_decl = {
+    .abi = MQ_BLOCK_ABI, .name = "f", /* a source: work runs at once */
+    .work = fini_work, .fini = failing_fini,
+};
+
+/* An error fini records is the block's: mq_block_run fails with it and the graph is
+ * marked failed, as after a work error; after a work error, both are told. */
+START_TEST(test_block_fini_error_fails_the_block)
+{
+    char err[128];
+    mq_layout l;
+
+    tu_layout_small(&l);
+    mq_arena *a = tu_arena_new(&l);
+    ck_assert_int_eq(mq_registry_add_block(a, "b", "f"), 0);
+    mq_arena *h = tu_attach_slot(a, 1);
+    ck_assert_int_eq(mq_registry_bind(a, 0, 1), 0);
+    fini_work_rc = MQ_WORK_DONE;
+    ck_assert_int_eq(mq_block_run(&fini_decl, h, 0, 0, NULL, NULL, err, sizeof err), MQ_EINVAL);
+    ck_assert_str_eq(err, "cannot finish 'out'");
+    ck_assert_int_eq(mq_arena_failed(a), 1);
+
+    /* the same when the supervisor may restart it, but the graph has not failed */
+    mq_arena *b = tu_arena_new(&l);
+    ck_assert_int_eq(mq_registry_add_block(b, "b", "f"), 0);
+    mq_arena *hb = tu_attach_slot(b, 1);
+    ck_assert_int_eq(mq_registry_bind(b, 0, 1), 0);
+    mq_run_opts opts = {.restartable = 1};
+    ck_assert_int_eq(mq_block_run(&fini_decl, hb, 0, 0, NULL, &opts, err, sizeof err),
+                     MQ_EINVAL);
+    ck_assert_str_eq(err, "cannot finish 'out'");
+    ck_assert_int_eq(mq_arena_failed(b), 0);
+    fini_work_rc = MQ_WORK_ERROR;
+    ck_assert_int_eq(mq_block_run(&fini_decl, hb, 0, 0, NULL, &opts, err, sizeof err),
+                     MQ_EINVAL);
+    ck_assert_str_eq(err, "work failed; cannot finish 'out'");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("arena");
@@ -470,6 +525,7 @@ int main(void)
     tcase_add_test(tc, test_start_barrier_releases_waiters);
     tcase_add_test(tc, test_strerror_names_every_code);
     tcase_add_test(tc, test_block_check_refuses_a_combination_before_init);
+    tcase_add_test(tc, test_block_fini_error_fails_the_block);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

@@ -2,12 +2,23 @@
  * against values computed here; the blocks' errors, word for word. */
 #define _GNU_SOURCE
 #include <check.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -451,6 +462,327 @@ START_TEST(test_merger_outlives_an_input_that_ends)
 }
 END_TEST
 
+/* ---- sinks and what is at their path ---------------------------------------------------- */
+
+/* `line` is `want`, where each "PID" in want stands for a process id (a part file's
+ * suffix). */
+static int matches_with_pids(const char *line, const char *want)
+{
+    while (*want) {
+        if (!strncmp(want, "PID", 3)) {
+            if (!isdigit((unsigned char)*line))
+                return 0;
+            while (isdigit((unsigned char)*line))
+                line++;
+            want += 3;
+        } else if (*line++ != *want++) {
+            return 0;
+        }
+    }
+    return *line == 0 || *line == '\n';
+}
+
+/* The run's stderr (err.txt) has the line `want` (with PID as above). */
+static void assert_err_line(const char *want)
+{
+    char *err = read_file("err.txt", NULL);
+    int found = 0;
+
+    ck_assert_ptr_nonnull(err);
+    for (char *l = err; *l && !found; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l))
+        found = matches_with_pids(l, want);
+    ck_assert_msg(found, "no line '%s' in stderr: %s", want, err);
+    free(err);
+}
+
+/* The entries of directory `dir` whose names start with `prefix`; the last one's
+ * name in last (may be NULL). */
+static int entries(const char *dir, const char *prefix, char *last, size_t len)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+
+    ck_assert_ptr_nonnull(d);
+    while ((e = readdir(d)))
+        if (!strncmp(e->d_name, prefix, strlen(prefix))) {
+            n++;
+            if (last)
+                snprintf(last, len, "%s/%s", dir, e->d_name);
+        }
+    closedir(d);
+    return n;
+}
+
+static mode_t mode_of(const char *path)
+{
+    struct stat st;
+    ck_assert_msg(lstat(path, &st) == 0, "%s: %s", path, strerror(errno));
+    return st.st_mode;
+}
+
+/* A graph of `n` f32 items i % 10 into sink `type` at `path`; its exit status. */
+static int sink_graph(const char *type, const char *path, int n)
+{
+    char yaml[512];
+    snprintf(yaml, sizeof yaml,
+             "arena: {heartbeat_timeout_ms: 1000}\n"
+             "blocks:\n"
+             "  v: {type: vector_source, params: {values: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],"
+             " repeat: true}}\n"
+             "  h: {type: head, params: {items: %d}}\n"
+             "  o: {type: %s, params: {path: '%s'}}\n"
+             "connections:\n  - [v.out, h.in]\n  - [h.out, o.in]\n",
+             n, type, path);
+    return run_yaml("b", yaml, 1);
+}
+
+/* The file at path holds the f32 items 0..9 repeated, n of them. */
+static void assert_items(const char *path, size_t n)
+{
+    size_t len;
+    float *x = (float *)read_file(path, &len);
+    ck_assert_msg(x != NULL, "%s is missing", path);
+    ck_assert_uint_eq(len, n * 4);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(x[i] == (float)(i % 10), "%s: item %zu is %g", path, i, x[i]);
+    free(x);
+}
+
+/* A directory, a socket or a block device at the path is refused at start, named,
+ * and left as it was; before, a directory's rename failed, the data was deleted and
+ * the run exited 0. (A block device is made in a tmpfs of the test's own.) */
+START_TEST(test_sink_refuses_a_directory_socket_or_block_device)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX, .sun_path = "sock"};
+    int sk = socket(AF_UNIX, SOCK_STREAM, 0);
+
+    enter_tmpdir();
+    ck_assert_int_eq(mkdir("d", 0755), 0);
+    write_file("d/keep", "kept");
+    ck_assert_int_eq(symlink("d", "dl"), 0);
+    ck_assert_int_eq(bind(sk, (struct sockaddr *)&sa, sizeof sa), 0);
+    ck_assert_int_eq(sink_graph("file_sink", "d", 3), 1);
+    assert_err_line("mqgraph: block 'o' (file_sink): 'd' is a directory, not a file, a "
+                    "character device or a FIFO");
+    assert_err_line("mqgraph: block 'o' (file_sink, pid PID) failed with exit status 2");
+    ck_assert_int_eq(sink_graph("vector_sink", "dl", 3), 1);
+    assert_err_line("mqgraph: block 'o' (vector_sink): 'dl' is a symlink to a directory, not a "
+                    "file, a character device or a FIFO");
+    ck_assert_int_eq(sink_graph("file_sink", "sock", 3), 1);
+    assert_err_line("mqgraph: block 'o' (file_sink): 'sock' is a socket, not a file, a "
+                    "character device or a FIFO");
+    ck_assert(S_ISDIR(mode_of("d")) && S_ISLNK(mode_of("dl")) && S_ISSOCK(mode_of("sock")));
+    ck_assert_int_eq(entries("d", "", NULL, 0), 3); /* ., .. and keep */
+    ck_assert_int_eq(entries(".", "d.part", NULL, 0) + entries(".", "sock.part", NULL, 0), 0);
+    close(sk);
+    if (!private_tmpfs("dev", 64 * 1024))
+        return;
+    ck_assert_int_eq(mknod("dev/blk", S_IFBLK | 0600, makedev(7, 0)), 0);
+    ck_assert_int_eq(sink_graph("file_sink", "dev/blk", 3), 1);
+    assert_err_line("mqgraph: block 'o' (file_sink): 'dev/blk' is a block device, not a file, a "
+                    "character device or a FIFO");
+    ck_assert(S_ISBLK(mode_of("dev/blk")));
+    ck_assert_int_eq(entries("dev", "blk.", NULL, 0), 0);
+}
+END_TEST
+
+static void assert_chr(const char *path, unsigned major_, unsigned minor_)
+{
+    struct stat st;
+    ck_assert_int_eq(lstat(path, &st), 0);
+    ck_assert_msg(S_ISCHR(st.st_mode), "%s is no longer a character device", path);
+    ck_assert_uint_eq(major(st.st_rdev), major_);
+    ck_assert_uint_eq(minor(st.st_rdev), minor_);
+}
+
+/* A character device is written in place: as root, `path: /dev/null` made /dev/null
+ * a regular file. Here the devices are made in a tmpfs of the test's own: null
+ * (1, 3) and full (1, 7), whose ENOSPC must fail the run, also for less output than
+ * a stdio buffer (the error comes at the last flush, in fini). */
+START_TEST(test_sink_writes_into_a_character_device)
+{
+    enter_tmpdir();
+    if (!private_tmpfs("dev", 64 * 1024))
+        return;
+    ck_assert_int_eq(mknod("dev/null", S_IFCHR | 0666, makedev(1, 3)), 0);
+    ck_assert_int_eq(mknod("dev/full", S_IFCHR | 0666, makedev(1, 7)), 0);
+    ck_assert_int_eq(symlink("dev/null", "nl"), 0);
+    ck_assert_int_eq(sink_graph("file_sink", "dev/null", 100000), 0);
+    ck_assert_int_eq(sink_graph("vector_sink", "nl", 1000), 0);
+    assert_chr("dev/null", 1, 3);
+    ck_assert(S_ISLNK(mode_of("nl")));
+    ck_assert_int_eq(sink_graph("file_sink", "dev/full", 3), 1);
+    assert_err_line("mqgraph: block 'o' (file_sink): writing 'dev/full': No space left on device");
+    ck_assert_int_eq(sink_graph("file_sink", "dev/full", 100000), 1); /* in work */
+    assert_err_line("mqgraph: block 'o' (file_sink): writing 'dev/full': No space left on device");
+    assert_chr("dev/full", 1, 7);
+    ck_assert_int_eq(entries("dev", "", NULL, 0), 4); /* ., .., null, full: no part file */
+    ck_assert_int_eq(entries(".", "nl.", NULL, 0), 0);
+}
+END_TEST
+
+/* Reads the FIFO `path` after a pause longer than the graph's heartbeat timeout,
+ * pauses as long again after the first byte (the pipe fills, the sink waits), then
+ * reads the rest; writes what it got to reader.txt. A child process. */
+static void slow_reader(const char *path, size_t want)
+{
+    struct timespec pause = {1, 500000000};
+    size_t got = 0, bad = (size_t)-1;
+    unsigned char *buf = malloc(want + 1);
+    ssize_t n;
+    int fd;
+
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    nanosleep(&pause, NULL);
+    if ((fd = open(path, O_RDONLY)) < 0)
+        _exit(1);
+    if (read(fd, buf, 1) == 1)
+        got = 1;
+    nanosleep(&pause, NULL);
+    while (got <= want && (n = read(fd, buf + got, want + 1 - got)) > 0)
+        got += (size_t)n;
+    for (size_t i = 0; i < got / 4 && bad == (size_t)-1; i++)
+        if (((float *)buf)[i] != (float)(i % 10))
+            bad = i;
+    FILE *f = fopen("reader.txt", "w");
+    if (f) {
+        fprintf(f, "%zu bytes, first wrong item %zd\n", got, (ssize_t)bad);
+        fclose(f);
+    }
+    _exit(0);
+}
+
+/* Waits up to `ms` for child pid; 1 if it ended (killed otherwise). */
+static int reaped_within(pid_t pid, int ms)
+{
+    struct timespec tick = {0, 10000000};
+    for (int t = 0; t < ms / 10; t++) {
+        if (waitpid(pid, NULL, WNOHANG) == pid)
+            return 1;
+        nanosleep(&tick, NULL); /* polling a child, with a deadline */
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    return 0;
+}
+
+/* A FIFO is written in place, through its reader's pauses: one before it opens the
+ * FIFO and one with the pipe full, each longer than the heartbeat timeout (1 s), so
+ * the sink must wait for it without being taken for hung. Before, the part file
+ * was renamed over the FIFO. */
+START_TEST(test_sink_writes_into_a_fifo_with_a_slow_reader)
+{
+    enum { N = 100000 }; /* 400 kB: far more than a pipe holds */
+    enter_tmpdir();
+    ck_assert_int_eq(mkfifo("p", 0600), 0);
+    pid_t reader = fork();
+    ck_assert_int_ge(reader, 0);
+    if (reader == 0)
+        slow_reader("p", N * 4);
+    int rc = sink_graph("file_sink", "p", N);
+    int reaped = reaped_within(reader, 10000);
+    char *err = read_file("err.txt", NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    free(err);
+    ck_assert_msg(reaped, "the reader never got the end of the stream");
+    char *got = read_file("reader.txt", NULL);
+    ck_assert_str_eq(got, "400000 bytes, first wrong item -1\n");
+    free(got);
+    ck_assert(S_ISFIFO(mode_of("p")));
+    ck_assert_int_eq(entries(".", "p.", NULL, 0), 0);
+}
+END_TEST
+
+/* A symlink is followed: the file it leads to is replaced (atomically, through a
+ * part file beside it) or created, and the link stays a link. Before, the link
+ * itself was replaced by a regular file. */
+START_TEST(test_sink_follows_a_symlink_and_replaces_its_target)
+{
+    enter_tmpdir();
+    ck_assert_int_eq(mkdir("data", 0755), 0);
+    write_file("data/old.f32", "old contents");
+    ck_assert_int_eq(symlink("data/old.f32", "out.f32"), 0);
+    ck_assert_int_eq(symlink("../data/new.f32", "data/to-new"), 0); /* relative to data/ */
+    ck_assert_int_eq(symlink("data/to-new", "chain"), 0);           /* dangling, twice */
+    ck_assert_int_eq(sink_graph("file_sink", "out.f32", 1000), 0);
+    ck_assert_int_eq(sink_graph("file_sink", "chain", 30), 0);
+    ck_assert(S_ISLNK(mode_of("out.f32")) && S_ISLNK(mode_of("chain")) &&
+              S_ISLNK(mode_of("data/to-new")));
+    assert_items("data/old.f32", 1000);
+    assert_items("data/new.f32", 30);
+    ck_assert_int_eq(entries("data", "", NULL, 0), 5); /* ., .., old, new, to-new */
+    ck_assert_int_eq(entries(".", "out.f32.", NULL, 0) + entries(".", "chain.", NULL, 0), 0);
+    ck_assert_int_eq(symlink("loop", "loop"), 0);
+    ck_assert_int_eq(sink_graph("file_sink", "loop", 3), 1);
+    assert_err_line("mqgraph: block 'o' (file_sink): cannot follow the symlink 'loop': Too many "
+                    "levels of symbolic links");
+}
+END_TEST
+
+/* Fills the file system at dir to the last byte. */
+static void fill(const char *dir)
+{
+    char path[256], block[4096] = {0};
+    snprintf(path, sizeof path, "%s/filler", dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ck_assert_int_ge(fd, 0);
+    while (write(fd, block, sizeof block) > 0)
+        ;
+    ck_assert_int_eq(errno, ENOSPC);
+    while (write(fd, block, 1) > 0) /* what is left of the last page, if anything */
+        ;
+    close(fd);
+}
+
+/* On a full file system, output smaller than a stdio buffer fails only at the last
+ * flush, in fini: the run fails saying so (it exited 0, with no file), and the
+ * incomplete part file is removed, as after any failed write. */
+START_TEST(test_sink_on_a_full_file_system_fails_the_run)
+{
+    enter_tmpdir();
+    if (!private_tmpfs("fs", 64 * 1024))
+        return;
+    fill("fs");
+    ck_assert_int_eq(sink_graph("file_sink", "fs/out.f32", 3), 1);
+    assert_err_line("mqgraph: block 'o' (file_sink): writing 'fs/out.f32.partPID': No space left "
+                    "on device");
+    assert_err_line("mqgraph: block 'o' (file_sink, pid PID) failed with exit status 2");
+    ck_assert_int_eq(sink_graph("vector_sink", "fs/out.txt", 3), 1);
+    assert_err_line("mqgraph: block 'o' (vector_sink): writing 'fs/out.txt.partPID': No space "
+                    "left on device");
+    ck_assert_int_eq(sink_graph("file_sink", "fs/out.f32", 100000), 1); /* in work */
+    assert_err_line("mqgraph: block 'o' (file_sink): writing 'fs/out.f32.partPID': No space left "
+                    "on device");
+    ck_assert_int_eq(entries("fs", "out", NULL, 0), 0);
+}
+END_TEST
+
+/* A rename that fails after every byte was written keeps the data in the part file
+ * and says where; before, the run exited 0 and the part file was deleted. The
+ * target is a mount point here (a file bind-mounted over it, in the test's own
+ * namespace), which rename refuses with EBUSY. */
+START_TEST(test_sink_keeps_its_data_when_the_rename_fails)
+{
+    char part[512];
+    enter_tmpdir();
+    if (!private_tmpfs("fs", 1024 * 1024))
+        return;
+    write_file("fs/out.f32", "");
+    write_file("fs/over", "mounted over");
+    ck_assert_int_eq(mount("fs/over", "fs/out.f32", NULL, MS_BIND, NULL), 0);
+    ck_assert_int_eq(sink_graph("file_sink", "fs/out.f32", 1000), 1);
+    assert_err_line("mqgraph: block 'o' (file_sink): cannot rename to 'fs/out.f32': Device or "
+                    "resource busy; data kept in 'fs/out.f32.partPID'");
+    assert_err_line("mqgraph: block 'o' (file_sink, pid PID) failed with exit status 2");
+    ck_assert_int_eq(entries("fs", "out.f32.part", part, sizeof part), 1);
+    assert_items(part, 1000);
+    char *t = read_file("fs/out.f32", NULL);
+    ck_assert_str_eq(t, "mounted over");
+    free(t);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("blocks");
@@ -471,6 +803,12 @@ int main(void)
     tcase_add_test(tc, test_router_rules);
     tcase_add_test(tc, test_merger_outlives_an_input_that_ends);
     tcase_add_test(tc, test_diamond_with_unequal_queues_keeps_moving);
+    tcase_add_test(tc, test_sink_refuses_a_directory_socket_or_block_device);
+    tcase_add_test(tc, test_sink_writes_into_a_character_device);
+    tcase_add_test(tc, test_sink_writes_into_a_fifo_with_a_slow_reader);
+    tcase_add_test(tc, test_sink_follows_a_symlink_and_replaces_its_target);
+    tcase_add_test(tc, test_sink_on_a_full_file_system_fails_the_run);
+    tcase_add_test(tc, test_sink_keeps_its_data_when_the_rename_fails);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
