@@ -56,17 +56,6 @@ void run_yaml_ok(const char *name, const char *yaml, int quiet);
 /* The same; the run must fail (exit 1) with `why` on stderr and leave no arena. */
 void run_yaml_fails(const char *name, const char *yaml, int quiet, const char *why);
 
-/* Gives this test a mount namespace of its own (on the first call) and mounts a
- * fresh tmpfs of `size` bytes at `at` (made if missing, relative to the current
- * directory or absolute: /dev/shm too). The test and the processes it starts see
- * that tmpfs, and what the test makes there (device files with mknod, a full file
- * system, a bind mount); nothing outside does, and it all goes when the test's
- * process ends. Check runs each test in a process of its own (CK_FORK, its default),
- * so a test must not run under CK_FORK=no: this fails it then.
- * Needs CAP_SYS_ADMIN. Without it the test fails, saying so, unless the environment
- * has MQ_TEST_NO_NAMESPACES=1: then it prints that it skips and returns 0, and the
- * test returns. 1 when mounted. */
-int private_tmpfs(const char *at, size_t size);
 
 /* Arena objects of graph `name` in /dev/shm. */
 int shm_count(const char *name);

@@ -8,13 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
-#include <sched.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "block.h"
+#include "mntns.h"
 #include "testutil.h"
 #include "suite.h"
 
@@ -40,18 +39,6 @@ START_TEST(test_arena_create_then_attach_sees_same_geometry)
 }
 END_TEST
 
-/* This test process gets a /dev/shm of its own, a tmpfs of `mib` MiB, in a private
- * mount namespace: the machine's /dev/shm is never filled. */
-static void private_shm(int mib)
-{
-    char opts[32];
-    snprintf(opts, sizeof opts, "size=%dm", mib);
-    ck_assert_msg(unshare(CLONE_NEWNS) == 0, "unshare: %s", strerror(errno));
-    ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
-    ck_assert_msg(mount("tmpfs", "/dev/shm", "tmpfs", 0, opts) == 0, "mount: %s",
-                  strerror(errno));
-}
-
 /* An arena that does not fit is refused when it is made, and leaves nothing; one that
  * fits has all its pages: touching every one of them, with /dev/shm then full, is no
  * SIGBUS. */
@@ -61,7 +48,8 @@ START_TEST(test_arena_reserves_its_memory_or_is_refused)
     mq_arena *a = NULL;
     struct stat st;
 
-    private_shm(8);
+    if (!private_tmpfs("/dev/shm", 8u << 20)) /* the machine's is never filled */
+        return;
     mq_layout_default(&l); /* 164 MiB */
     ck_assert_uint_gt(mq_layout_bytes(&l), 8u << 20);
     ck_assert_int_eq(mq_arena_create(&l, "big", &a), MQ_ENOSHM);

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mntns.h"
 #include "runutil.h"
 #include "suite.h"
 
