@@ -40,6 +40,14 @@
 #define MQ_LIVE_TEXT 16384
 #define MQ_LIVE_REQ 4096
 
+/* A graph file (mqgraph/graph.c). Collections open at once: a graph needs five
+ * (the file, blocks, a block, its params, a list value); deeper is a mistake, and
+ * is refused where it passes the limit instead of parsed (libyaml's time grows
+ * with the depth of open collections: 100,000 levels took a minute). */
+#define MQ_GRAPH_MAX_DEPTH 64
+/* YAML's own limit on an implicit key, in characters: libyaml refuses a longer one. */
+#define MQ_YAML_KEY_MAX 1024
+
 /* Message values (pmt.h): the deepest nesting read, written or parsed, and the
  * longest symbol in bytes (the wire form's u16 length). */
 #define MQ_PMT_MAX_DEPTH 64

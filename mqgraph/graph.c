@@ -1,8 +1,9 @@
-/* graph.c - loading a graph file with libyaml's document API.
+/* graph.c - loading a graph file: its YAML as a compact tree (yaml_tree.c), then
+ * the graph from the tree.
  *
- * The whole file becomes a yaml_document_t whose nodes carry start marks; the walk
- * below checks the shape (known keys, the right kind of node) and copies what it
- * needs. The first problem ends the load with FILE:LINE:COL. */
+ * The tree's nodes carry start marks; the walk below checks the shape (known keys,
+ * the right kind of node) and copies what it needs. The first problem ends the
+ * load with FILE:LINE:COL. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -10,16 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <yaml.h>
 
 #include "graph.h"
 #include "queue.h"
+#include "yaml_tree.h"
 
 struct loader {
     mqg_graph *g;
-    yaml_document_t doc;
+    mqy_tree t;
     const mqg_vars *set;
-    yaml_node_t *vars; /* the `variables` mapping, or NULL */
+    const mqy_node *vars; /* the `variables` mapping, or NULL */
     char *err;
     size_t errlen;
 };
@@ -36,15 +37,14 @@ void graph_error(const mqg_graph *g, mqg_mark m, char *err, size_t len, const ch
     va_end(ap);
 }
 
-static mqg_mark mark_of(const yaml_node_t *n)
+static mqg_mark mark_of(const mqy_node *n)
 {
-    return (mqg_mark){(int)n->start_mark.line + 1, (int)n->start_mark.column + 1,
-                      n->type == YAML_SEQUENCE_NODE};
+    return (mqg_mark){(int)n->line, (int)n->col, n->type == MQY_SEQ};
 }
 
-static int fail(struct loader *L, const yaml_node_t *n, const char *fmt, ...)
+static int fail(struct loader *L, const mqy_node *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static int fail(struct loader *L, const yaml_node_t *n, const char *fmt, ...)
+static int fail(struct loader *L, const mqy_node *n, const char *fmt, ...)
 {
     char msg[512];
     va_list ap;
@@ -56,17 +56,28 @@ static int fail(struct loader *L, const yaml_node_t *n, const char *fmt, ...)
     return -1;
 }
 
-static yaml_node_t *node(struct loader *L, int id)
+static const mqy_node *node(const struct loader *L, uint32_t id)
 {
-    return yaml_document_get_node(&L->doc, id);
+    return mqy_at(&L->t, id);
 }
 
-static const char *scalar(const yaml_node_t *n)
+/* The child after i, and the key after key i of a mapping (past its value). */
+static uint32_t next(const struct loader *L, uint32_t i)
 {
-    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+    return mqy_next(&L->t, i);
 }
 
-static int want(struct loader *L, const yaml_node_t *n, yaml_node_type_t t, const char *what)
+static uint32_t next_key(const struct loader *L, uint32_t k)
+{
+    return mqy_next(&L->t, mqy_next(&L->t, k));
+}
+
+static const char *scalar(const struct loader *L, const mqy_node *n)
+{
+    return mqy_text(&L->t, n);
+}
+
+static int want(struct loader *L, const mqy_node *n, uint32_t t, const char *what)
 {
     static const char *names[] = {"nothing", "a scalar", "a list", "a mapping"};
     if (n->type == t)
@@ -75,12 +86,12 @@ static int want(struct loader *L, const yaml_node_t *n, yaml_node_type_t t, cons
 }
 
 /* Checks that every key of mapping n is in `keys` (NULL-terminated). */
-static int known_keys(struct loader *L, const yaml_node_t *n, const char *const *keys,
+static int known_keys(struct loader *L, const mqy_node *n, const char *const *keys,
                       const char *where)
 {
-    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = node(L, p->key);
-        const char *ks = scalar(k);
+    for (uint32_t p = n->first; p; p = next_key(L, p)) {
+        const mqy_node *k = node(L, p);
+        const char *ks = scalar(L, k);
         int ok = 0;
         for (int i = 0; ks && keys[i] && !ok; i++)
             ok = !strcmp(ks, keys[i]);
@@ -96,21 +107,20 @@ static int known_keys(struct loader *L, const yaml_node_t *n, const char *const 
     return 0;
 }
 
-static yaml_node_t *get(struct loader *L, const yaml_node_t *map, const char *key)
+static const mqy_node *get(struct loader *L, const mqy_node *map, const char *key)
 {
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-         p++) {
-        const char *ks = scalar(node(L, p->key));
+    for (uint32_t p = map->first; p; p = next_key(L, p)) {
+        const char *ks = scalar(L, node(L, p));
         if (ks && !strcmp(ks, key))
-            return node(L, p->value);
+            return node(L, next(L, p));
     }
     return NULL;
 }
 
-static int to_int(struct loader *L, const yaml_node_t *n, const char *what, int64_t min,
+static int to_int(struct loader *L, const mqy_node *n, const char *what, int64_t min,
                   int64_t max, int64_t *out)
 {
-    const char *s = scalar(n);
+    const char *s = scalar(L, n);
     char *end;
 
     if (!s)
@@ -129,11 +139,10 @@ static int to_int(struct loader *L, const yaml_node_t *n, const char *what, int6
 /* The value of the file's variable name[0..len), or NULL if it has none. */
 static const char *file_var(struct loader *L, const char *name, size_t len)
 {
-    for (yaml_node_pair_t *p = L->vars ? L->vars->data.mapping.pairs.start : NULL;
-         p && p < L->vars->data.mapping.pairs.top; p++) {
-        const char *ks = scalar(node(L, p->key));
+    for (uint32_t p = L->vars ? L->vars->first : 0; p; p = next_key(L, p)) {
+        const char *ks = scalar(L, node(L, p));
         if (ks && strlen(ks) == len && !strncmp(ks, name, len))
-            return scalar(node(L, p->value));
+            return scalar(L, node(L, next(L, p)));
     }
     return NULL;
 }
@@ -147,7 +156,7 @@ static const char *lookup(struct loader *L, const char *name, size_t len)
     return file_var(L, name, len);
 }
 
-static char *expand(struct loader *L, const yaml_node_t *n, const char *s)
+static char *expand(struct loader *L, const mqy_node *n, const char *s)
 {
     size_t cap = strlen(s) + 1, len = 0;
     char *out = malloc(cap);
@@ -158,7 +167,7 @@ static char *expand(struct loader *L, const yaml_node_t *n, const char *s)
         if (s[0] == '$' && s[1] == '{') {
             const char *close = strchr(s, '}');
             if (!close) {
-                fail(L, n, "unterminated ${ in '%s'", scalar(n));
+                fail(L, n, "unterminated ${ in '%s'", scalar(L, n));
                 free(out);
                 return NULL;
             }
@@ -190,25 +199,24 @@ static char *expand(struct loader *L, const yaml_node_t *n, const char *s)
 }
 
 /* A parameter value as text: a scalar, or a list of scalars joined by commas. */
-static char *param_text(struct loader *L, const yaml_node_t *v, const char *name)
+static char *param_text(struct loader *L, const mqy_node *v, const char *name)
 {
-    if (v->type == YAML_SCALAR_NODE)
-        return expand(L, v, scalar(v));
-    if (v->type != YAML_SEQUENCE_NODE) {
+    if (v->type == MQY_SCALAR)
+        return expand(L, v, scalar(L, v));
+    if (v->type != MQY_SEQ) {
         fail(L, v, "parameter '%s' must be a value or a list of values", name);
         return NULL;
     }
     size_t cap = 16, len = 0;
     char *out = calloc(1, cap);
-    for (yaml_node_item_t *it = v->data.sequence.items.start; out && it < v->data.sequence.items.top;
-         it++) {
-        yaml_node_t *e = node(L, *it);
-        if (e->type != YAML_SCALAR_NODE) {
+    for (uint32_t it = v->first; out && it; it = next(L, it)) {
+        const mqy_node *e = node(L, it);
+        if (e->type != MQY_SCALAR) {
             fail(L, e, "elements of parameter '%s' must be values", name);
             free(out);
             return NULL;
         }
-        char *x = expand(L, e, scalar(e));
+        char *x = expand(L, e, scalar(L, e));
         if (!x) {
             free(out);
             return NULL;
@@ -246,14 +254,14 @@ static int plain_name(const char *s)
 }
 
 /* restart: POLICY, or {policy: POLICY, max_restarts: N, backoff_ms: MS}. */
-static int load_restart(struct loader *L, yaml_node_t *n, mqg_block *b)
+static int load_restart(struct loader *L, const mqy_node *n, mqg_block *b)
 {
     static const char *const keys[] = {"policy", "max_restarts", "backoff_ms", NULL};
     static const char *const names[] = {"never", "on-failure", "always"};
-    yaml_node_t *p = n, *x;
+    const mqy_node *p = n, *x;
     int64_t v;
 
-    if (n->type == YAML_MAPPING_NODE) {
+    if (n->type == MQY_MAP) {
         if (known_keys(L, n, keys, "restart") < 0)
             return -1;
         if ((x = get(L, n, "max_restarts"))) {
@@ -270,28 +278,28 @@ static int load_restart(struct loader *L, yaml_node_t *n, mqg_block *b)
             return fail(L, n, "restart needs a policy: never, on-failure or always");
     }
     for (int i = 0; i < 3; i++)
-        if (scalar(p) && !strcmp(scalar(p), names[i])) {
+        if (scalar(L, p) && !strcmp(scalar(L, p), names[i])) {
             b->restart = i;
             return 0;
         }
     return fail(L, p, "restart must be never, on-failure or always");
 }
 
-static int load_block(struct loader *L, yaml_node_t *k, yaml_node_t *v, mqg_block *b)
+static int load_block(struct loader *L, const mqy_node *k, const mqy_node *v, mqg_block *b)
 {
     static const char *const keys[] = {"type", "params", "restart", NULL};
-    yaml_node_t *t, *params, *restart;
+    const mqy_node *t, *params, *restart;
 
-    b->name = strdup(scalar(k));
+    b->name = strdup(scalar(L, k));
     b->mark = mark_of(k);
-    if (want(L, v, YAML_MAPPING_NODE, "a block") < 0 ||
+    if (want(L, v, MQY_MAP, "a block") < 0 ||
         known_keys(L, v, keys, "a block") < 0)
         return -1;
     if (!(t = get(L, v, "type")))
         return fail(L, v, "block '%s' has no type", b->name);
-    if (!scalar(t))
+    if (!scalar(L, t))
         return fail(L, t, "the type of block '%s' must be a name", b->name);
-    b->type = strdup(scalar(t));
+    b->type = strdup(scalar(L, t));
     b->type_mark = mark_of(t);
     b->max_restarts = 3;
     b->backoff_ms = 100;
@@ -299,17 +307,16 @@ static int load_block(struct loader *L, yaml_node_t *k, yaml_node_t *v, mqg_bloc
         return -1;
     if (!(params = get(L, v, "params")))
         return 0;
-    if (want(L, params, YAML_MAPPING_NODE, "params") < 0)
+    if (want(L, params, MQY_MAP, "params") < 0)
         return -1;
-    int n = (int)(params->data.mapping.pairs.top - params->data.mapping.pairs.start);
+    int n = (int)params->n, i = 0;
     b->kv = calloc((size_t)n + 1, sizeof *b->kv);
     b->kv_mark = calloc((size_t)n + 1, sizeof *b->kv_mark);
     if (!b->kv || !b->kv_mark)
         return fail(L, params, "out of memory");
-    for (int i = 0; i < n; i++) {
-        yaml_node_pair_t *p = &params->data.mapping.pairs.start[i];
-        yaml_node_t *pk = node(L, p->key), *pv = node(L, p->value);
-        const char *name = scalar(pk);
+    for (uint32_t p = params->first; p; p = next_key(L, p), i++) {
+        const mqy_node *pk = node(L, p), *pv = node(L, next(L, p));
+        const char *name = scalar(L, pk);
         if (!name || !*name || strchr(name, '='))
             return fail(L, pk, "a parameter name must be a plain name");
         for (int j = 0; j < i; j++)
@@ -330,9 +337,9 @@ static int load_block(struct loader *L, yaml_node_t *k, yaml_node_t *v, mqg_bloc
 }
 
 /* "block.port" */
-static int load_end(struct loader *L, yaml_node_t *n, mqg_end *e)
+static int load_end(struct loader *L, const mqy_node *n, mqg_end *e)
 {
-    const char *s = scalar(n);
+    const char *s = scalar(L, n);
     const char *dot = s ? strrchr(s, '.') : NULL;
 
     e->mark = mark_of(n);
@@ -343,24 +350,24 @@ static int load_end(struct loader *L, yaml_node_t *n, mqg_end *e)
     return 0;
 }
 
-static int load_conn(struct loader *L, yaml_node_t *n, mqg_conn *c)
+static int load_conn(struct loader *L, const mqy_node *n, mqg_conn *c)
 {
     static const char *const keys[] = {"from", "to", "depth", "policy", NULL};
 
     c->policy = MQ_POLICY_BLOCK;
-    if (n->type == YAML_SEQUENCE_NODE) {
-        if (n->data.sequence.items.top - n->data.sequence.items.start != 2)
+    if (n->type == MQY_SEQ) {
+        if (n->n != 2)
             return fail(L, n, "a connection is a list of two ends: [a.out, b.in]");
-        return load_end(L, node(L, n->data.sequence.items.start[0]), &c->src) < 0 ||
-                       load_end(L, node(L, n->data.sequence.items.start[1]), &c->dst) < 0
+        return load_end(L, node(L, n->first), &c->src) < 0 ||
+                       load_end(L, node(L, next(L, n->first)), &c->dst) < 0
                    ? -1
                    : 0;
     }
-    if (n->type != YAML_MAPPING_NODE)
+    if (n->type != MQY_MAP)
         return fail(L, n, "a connection is [a.out, b.in] or a mapping with from and to");
     if (known_keys(L, n, keys, "a connection") < 0)
         return -1;
-    yaml_node_t *from = get(L, n, "from"), *to = get(L, n, "to"), *d, *p;
+    const mqy_node *from = get(L, n, "from"), *to = get(L, n, "to"), *d, *p;
     if (!from || !to)
         return fail(L, n, "a connection mapping needs both 'from' and 'to'");
     if (load_end(L, from, &c->src) < 0 || load_end(L, to, &c->dst) < 0)
@@ -372,7 +379,7 @@ static int load_conn(struct loader *L, yaml_node_t *n, mqg_conn *c)
         c->depth = (uint32_t)v;
     }
     if ((p = get(L, n, "policy"))) {
-        const char *s = scalar(p);
+        const char *s = scalar(L, p);
         if (s && !strcmp(s, "block"))
             c->policy = MQ_POLICY_BLOCK;
         else if (s && !strcmp(s, "drop_oldest"))
@@ -386,15 +393,15 @@ static int load_conn(struct loader *L, yaml_node_t *n, mqg_conn *c)
     return 0;
 }
 
-static int load_arena(struct loader *L, yaml_node_t *n)
+static int load_arena(struct loader *L, const mqy_node *n)
 {
     static const char *const keys[] = {"pools", "queue_depth", "heartbeat_ms",
                                        "heartbeat_timeout_ms", NULL};
     mqg_graph *g = L->g;
-    yaml_node_t *v;
+    const mqy_node *v;
     int64_t x;
 
-    if (want(L, n, YAML_MAPPING_NODE, "arena") < 0 || known_keys(L, n, keys, "arena") < 0)
+    if (want(L, n, MQY_MAP, "arena") < 0 || known_keys(L, n, keys, "arena") < 0)
         return -1;
     if ((v = get(L, n, "queue_depth"))) {
         if (to_int(L, v, "queue_depth", 2, 65536, &x) < 0)
@@ -414,17 +421,16 @@ static int load_arena(struct loader *L, yaml_node_t *n)
         g->heartbeat_timeout_ms = x;
     }
     if ((v = get(L, n, "pools"))) {
-        if (want(L, v, YAML_SEQUENCE_NODE, "pools") < 0)
+        if (want(L, v, MQY_SEQ, "pools") < 0)
             return -1;
         g->n_pools = 0;
-        for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
-             it++) {
+        for (uint32_t it = v->first; it; it = next(L, it)) {
             static const char *const pkeys[] = {"size", "count", NULL};
-            yaml_node_t *p = node(L, *it), *sz, *ct;
+            const mqy_node *p = node(L, it), *sz, *ct;
             int64_t size, count;
             if (g->n_pools == 8)
                 return fail(L, p, "at most 8 pools");
-            if (want(L, p, YAML_MAPPING_NODE, "a pool") < 0 ||
+            if (want(L, p, MQY_MAP, "a pool") < 0 ||
                 known_keys(L, p, pkeys, "a pool") < 0)
                 return -1;
             if (!(sz = get(L, p, "size")) || !(ct = get(L, p, "count")))
@@ -441,27 +447,27 @@ static int load_arena(struct loader *L, yaml_node_t *n)
     return 0;
 }
 
-static int load_root(struct loader *L, yaml_node_t *root)
+static int load_root(struct loader *L, const mqy_node *root)
 {
     static const char *const keys[] = {"name", "variables", "arena", "blocks", "connections", NULL};
     mqg_graph *g = L->g;
-    yaml_node_t *v;
+    const mqy_node *v;
 
-    if (want(L, root, YAML_MAPPING_NODE, "a graph file") < 0 ||
+    if (want(L, root, MQY_MAP, "a graph file") < 0 ||
         known_keys(L, root, keys, "the graph") < 0)
         return -1;
     if ((v = get(L, root, "name"))) {
-        if (!scalar(v) || !*scalar(v))
+        if (!scalar(L, v) || !*scalar(L, v))
             return fail(L, v, "name must be a text");
         free(g->name);
-        g->name = strdup(scalar(v));
+        g->name = strdup(scalar(L, v));
     }
     if ((v = get(L, root, "variables"))) {
-        if (want(L, v, YAML_MAPPING_NODE, "variables") < 0)
+        if (want(L, v, MQY_MAP, "variables") < 0)
             return -1;
-        for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++)
-            if (!scalar(node(L, p->value)))
-                return fail(L, node(L, p->value), "a variable's value must be a scalar");
+        for (uint32_t p = v->first; p; p = next_key(L, p))
+            if (!scalar(L, node(L, next(L, p))))
+                return fail(L, node(L, next(L, p)), "a variable's value must be a scalar");
         L->vars = v;
     }
     for (int i = 0; L->set && i < L->set->n; i++) {
@@ -477,9 +483,9 @@ static int load_root(struct loader *L, yaml_node_t *root)
         return -1;
     if (!(v = get(L, root, "blocks")))
         return fail(L, root, "the graph has no blocks");
-    if (want(L, v, YAML_MAPPING_NODE, "blocks") < 0)
+    if (want(L, v, MQY_MAP, "blocks") < 0)
         return -1;
-    g->n_blocks = (int)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
+    g->n_blocks = (int)v->n;
     if (g->n_blocks == 0)
         return fail(L, v, "the graph has no blocks");
     /* A process slot each, one for the supervisor, one for each tap. */
@@ -489,29 +495,30 @@ static int load_root(struct loader *L, yaml_node_t *root)
     g->blocks = calloc((size_t)g->n_blocks, sizeof *g->blocks);
     if (!g->blocks)
         return fail(L, v, "out of memory");
-    for (int i = 0; i < g->n_blocks; i++) {
-        yaml_node_pair_t *p = &v->data.mapping.pairs.start[i];
-        yaml_node_t *k = node(L, p->key);
-        if (!plain_name(scalar(k)))
+    int i = 0;
+    for (uint32_t p = v->first; p; p = next_key(L, p), i++) {
+        const mqy_node *k = node(L, p);
+        const char *name = scalar(L, k);
+        if (!plain_name(name))
             return fail(L, k, "a block name is 1 to 47 letters, digits, '_' or '-'%s%s%s",
-                        scalar(k) ? ", not '" : "", scalar(k) ? scalar(k) : "",
-                        scalar(k) ? "'" : "");
+                        name ? ", not '" : "", name ? name : "", name ? "'" : "");
         for (int j = 0; j < i; j++)
-            if (!strcmp(g->blocks[j].name, scalar(k)))
-                return fail(L, k, "duplicate block name '%s' (first at line %d)", scalar(k),
+            if (!strcmp(g->blocks[j].name, name))
+                return fail(L, k, "duplicate block name '%s' (first at line %d)", name,
                             g->blocks[j].mark.line);
-        if (load_block(L, k, node(L, p->value), &g->blocks[i]) < 0)
+        if (load_block(L, k, node(L, next(L, p)), &g->blocks[i]) < 0)
             return -1;
     }
     if ((v = get(L, root, "connections"))) {
-        if (want(L, v, YAML_SEQUENCE_NODE, "connections") < 0)
+        if (want(L, v, MQY_SEQ, "connections") < 0)
             return -1;
-        g->n_conns = (int)(v->data.sequence.items.top - v->data.sequence.items.start);
+        g->n_conns = (int)v->n;
         g->conns = calloc((size_t)g->n_conns + 1, sizeof *g->conns);
         if (!g->conns)
             return fail(L, v, "out of memory");
-        for (int i = 0; i < g->n_conns; i++)
-            if (load_conn(L, node(L, v->data.sequence.items.start[i]), &g->conns[i]) < 0)
+        i = 0;
+        for (uint32_t it = v->first; it; it = next(L, it), i++)
+            if (load_conn(L, node(L, it), &g->conns[i]) < 0)
                 return -1;
     }
     return 0;
@@ -536,17 +543,40 @@ mqg_graph *graph_load(const char *path, const mqg_vars *set, char *err, size_t e
     return g;
 }
 
+/* What stopped the tree's load, as FILE:LINE:COL: message. */
+static void tree_error(struct loader *L, const mqy_error *e)
+{
+    mqg_mark m = {e->line, e->col, 0};
+
+    switch (e->kind) {
+    case MQY_ESYNTAX:
+        graph_error(L->g, m, L->err, L->errlen, "YAML syntax: %s", e->text);
+        break;
+    case MQY_EDEPTH:
+        graph_error(L->g, m, L->err, L->errlen,
+                    "YAML nested more than %d levels deep (a graph file's limit)",
+                    MQ_GRAPH_MAX_DEPTH);
+        break;
+    case MQY_EBIG:
+        graph_error(L->g, m, L->err, L->errlen,
+                    "the file is too large (more than 2^32 YAML values or bytes of text)");
+        break;
+    default:
+        graph_error(L->g, m, L->err, L->errlen, "out of memory");
+        break;
+    }
+}
+
 mqg_graph *graph_load_stream(FILE *f, const char *path, const mqg_vars *set, char *err,
                              size_t errlen)
 {
     struct loader L = {.set = set, .err = err, .errlen = errlen};
-    yaml_parser_t parser;
+    mqy_opts opts = {MQ_GRAPH_MAX_DEPTH, NULL};
+    mqy_error e;
     mqg_graph *g;
     int rc = -1;
 
-    g = calloc(1, sizeof *g);
-    if (!g || !yaml_parser_initialize(&parser)) {
-        free(g);
+    if (!(g = calloc(1, sizeof *g))) {
         snprintf(err, errlen, "%s: out of memory", path);
         return NULL;
     }
@@ -554,21 +584,13 @@ mqg_graph *graph_load_stream(FILE *f, const char *path, const mqg_vars *set, cha
     g->file = strdup(path);
     g->heartbeat_ms = 100;
     g->heartbeat_timeout_ms = 2000;
-    yaml_parser_set_input_file(&parser, f);
-    if (!yaml_parser_load(&parser, &L.doc)) {
-        mqg_mark m = {(int)parser.problem_mark.line + 1, (int)parser.problem_mark.column + 1, 0};
-        graph_error(g, m, err, errlen, "YAML syntax: %s%s%s",
-                    parser.problem ? parser.problem : "error",
-                    parser.context ? " " : "", parser.context ? parser.context : "");
-    } else {
-        yaml_node_t *root = yaml_document_get_root_node(&L.doc);
-        if (!root)
-            graph_error(g, (mqg_mark){1, 1, 0}, err, errlen, "the file is empty");
-        else
-            rc = load_root(&L, root);
-        yaml_document_delete(&L.doc);
-    }
-    yaml_parser_delete(&parser);
+    if (mqy_load(f, &opts, &L.t, &e) < 0)
+        tree_error(&L, &e);
+    else if (!L.t.root)
+        graph_error(g, (mqg_mark){1, 1, 0}, err, errlen, "the file is empty");
+    else
+        rc = load_root(&L, node(&L, L.t.root));
+    mqy_free(&L.t);
     if (rc < 0) {
         graph_free(g);
         return NULL;

@@ -266,6 +266,28 @@ START_TEST(test_bad_graph_is_refused_with_line_and_column)
 }
 END_TEST
 
+/* Nesting 100,000 levels deep is refused where it passes the limit, after reading
+ * 64 levels rather than all of them (libyaml's document load took a minute). */
+START_TEST(test_deep_nesting_is_refused_where_it_passes_the_limit)
+{
+    enum { DEPTH = 100000 };
+    static char yaml[2 * DEPTH + 100];
+    int n = snprintf(yaml, sizeof yaml, "variables: {deep: ");
+    memset(yaml + n, '[', DEPTH);
+    memset(yaml + n + DEPTH, ']', DEPTH);
+    snprintf(yaml + n + 2 * DEPTH, sizeof yaml - (size_t)n - 2 * DEPTH,
+             "}\nblocks:\n  s: {type: null_source}\n");
+    enter_tmpdir();
+    write_file("deep.yaml", yaml);
+    const char *args[] = {"validate", "deep.yaml", NULL};
+    ck_assert_int_eq(run(args), 2);
+    char *err = read_file("err.txt", NULL);
+    ck_assert_str_eq(err, "deep.yaml:1:81: YAML nested more than 64 levels deep "
+                          "(a graph file's limit)\n");
+    free(err);
+}
+END_TEST
+
 START_TEST(test_variables_and_set)
 {
     size_t len;
@@ -495,6 +517,7 @@ int main(void)
     tcase_add_test(tc, test_throttled_source_takes_its_time);
     list_bad();
     tcase_add_loop_test(tc, test_bad_graph_is_refused_with_line_and_column, 0, n_bad);
+    tcase_add_test(tc, test_deep_nesting_is_refused_where_it_passes_the_limit);
     tcase_add_test(tc, test_variables_and_set);
     tcase_add_test(tc, test_failing_block_fails_the_run_and_is_named);
     tcase_add_test(tc, test_sigint_drains_and_exits_130);
