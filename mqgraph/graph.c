@@ -499,9 +499,13 @@ static int load_root(struct loader *L, const mqy_node *root)
     for (uint32_t p = v->first; p; p = next_key(L, p), i++) {
         const mqy_node *k = node(L, p);
         const char *name = scalar(L, k);
+        if (name && strlen(name) >= MQ_NAME_MAX)
+            return fail(L, k, "a block name is 1 to %d letters, digits, '_' or '-', not %zu "
+                        "characters ('%.20s...')", MQ_NAME_MAX - 1, strlen(name), name);
         if (!plain_name(name))
-            return fail(L, k, "a block name is 1 to 47 letters, digits, '_' or '-'%s%s%s",
-                        name ? ", not '" : "", name ? name : "", name ? "'" : "");
+            return fail(L, k, "a block name is 1 to %d letters, digits, '_' or '-'%s%s%s",
+                        MQ_NAME_MAX - 1, name ? ", not '" : "", name ? name : "",
+                        name ? "'" : "");
         for (int j = 0; j < i; j++)
             if (!strcmp(g->blocks[j].name, name))
                 return fail(L, k, "duplicate block name '%s' (first at line %d)", name,
@@ -556,6 +560,11 @@ static void tree_error(struct loader *L, const mqy_error *e)
         graph_error(L->g, m, L->err, L->errlen,
                     "YAML nested more than %d levels deep (a graph file's limit)",
                     MQ_GRAPH_MAX_DEPTH);
+        break;
+    case MQY_EKEY:
+        graph_error(L->g, m, L->err, L->errlen,
+                    "a key of %zu characters: YAML allows at most %d (and a block name is "
+                    "at most %d)", e->len, MQ_YAML_KEY_MAX, MQ_NAME_MAX - 1);
         break;
     case MQY_EBIG:
         graph_error(L->g, m, L->err, L->errlen,

@@ -263,7 +263,7 @@ static size_t chars(const char *s, size_t bytes)
  * with a message about a missing ':' or a mapping value "not allowed", at the
  * key's end. When that is what happened, says so: a key of `len` characters from
  * where it starts. The key ends at the ':' where libyaml stopped and starts after
- * the indentation or the flow indicator before it. */
+ * the indentation, the flow indicator or the ": " before it. */
 static int long_key(struct builder *b, FILE *f, const yaml_parser_t *p)
 {
     const yaml_mark_t *m = &p->problem_mark;
@@ -277,13 +277,19 @@ static int long_key(struct builder *b, FILE *f, const yaml_parser_t *p)
         free(line);
         return 0;
     }
-    for (start = end; start > 0 && !strchr("{[,", line[start - 1]); start--)
+    for (start = end; start > 0 && !strchr("{[,", line[start - 1]) &&
+                      !(line[start - 1] == ' ' && start > 1 && line[start - 2] == ':');
+         start--)
         ;
     while (line[start] == ' ' || ((line[start] == '-' || line[start] == '?') &&
                                   line[start + 1] == ' '))
         start++;
-    size_t len = chars(line + start, (size_t)(end - start));
+    while (end > start && line[end - 1] == ' ')
+        end--;
     size_t col = chars(line, (size_t)start);
+    if (end - start >= 2 && strchr("'\"", line[start]) && line[end - 1] == line[start])
+        start++, end--; /* the text of a quoted key */
+    size_t len = chars(line + start, (size_t)(end - start));
     free(line);
     if (len <= MQ_YAML_KEY_MAX)
         return 0;
