@@ -20,7 +20,7 @@ struct loader {
     mqg_graph *g;
     mqy_tree t;
     const mqg_vars *set;
-    const mqy_node *vars; /* the `variables` mapping, or NULL */
+    mqg_names var_index;  /* variable name -> the node of its value */
     char *err;
     size_t errlen;
 };
@@ -139,12 +139,26 @@ static int to_int(struct loader *L, const mqy_node *n, const char *what, int64_t
 /* The value of the file's variable name[0..len), or NULL if it has none. */
 static const char *file_var(struct loader *L, const char *name, size_t len)
 {
-    for (uint32_t p = L->vars ? L->vars->first : 0; p; p = next_key(L, p)) {
-        const char *ks = scalar(L, node(L, p));
-        if (ks && strlen(ks) == len && !strncmp(ks, name, len))
-            return scalar(L, node(L, next(L, p)));
+    int v = mqg_names_find(&L->var_index, name, len);
+    return v > 0 ? scalar(L, node(L, (uint32_t)v)) : NULL;
+}
+
+/* Indexes the variables (the first of a name counts, as it did when they were
+ * searched in order); each value must be a scalar. */
+static int load_variables(struct loader *L, const mqy_node *v)
+{
+    int first;
+
+    if (want(L, v, MQY_MAP, "variables") < 0)
+        return -1;
+    for (uint32_t p = v->first; p; p = next_key(L, p)) {
+        const char *name = scalar(L, node(L, p));
+        if (!scalar(L, node(L, next(L, p))))
+            return fail(L, node(L, next(L, p)), "a variable's value must be a scalar");
+        if (name && mqg_names_add(&L->var_index, name, strlen(name), (int)next(L, p), &first) < 0)
+            return fail(L, v, "out of memory");
     }
-    return NULL;
+    return 0;
 }
 
 /* ${name} substitution: --set first, then the file's variables. */
@@ -285,12 +299,67 @@ static int load_restart(struct loader *L, const mqy_node *n, mqg_block *b)
     return fail(L, p, "restart must be never, on-failure or always");
 }
 
+/* "name=value" from a parameter's name and its text (taken over: the text grows
+ * into it, so a long list is not copied again). */
+static char *param_kv(const char *name, char *text)
+{
+    size_t nl = strlen(name), tl = strlen(text);
+    char *kv = realloc(text, nl + tl + 2);
+
+    if (!kv) {
+        free(text);
+        return NULL;
+    }
+    memmove(kv + nl + 1, kv, tl + 1);
+    memcpy(kv, name, nl);
+    kv[nl] = '=';
+    return kv;
+}
+
+static int load_param(struct loader *L, const mqy_node *pk, const mqy_node *pv, mqg_block *b,
+                      mqg_names *seen)
+{
+    const char *name = scalar(L, pk);
+    int i = b->n_params, first, rc;
+    char *text;
+
+    if (!name || !*name || strchr(name, '='))
+        return fail(L, pk, "a parameter name must be a plain name");
+    if ((rc = mqg_names_add(seen, name, strlen(name), i, &first)) != 0)
+        return rc < 0 ? fail(L, pk, "out of memory")
+                      : fail(L, pk, "parameter '%s' given twice", name);
+    if (!(text = param_text(L, pv, name)))
+        return -1;
+    if (!(b->kv[i] = param_kv(name, text)))
+        return fail(L, pv, "out of memory");
+    b->kv_mark[i] = mark_of(pv);
+    b->n_params = i + 1;
+    return 0;
+}
+
+static int load_params(struct loader *L, const mqy_node *params, mqg_block *b)
+{
+    mqg_names seen = {0};
+    int rc = 0;
+
+    if (want(L, params, MQY_MAP, "params") < 0)
+        return -1;
+    b->kv = calloc((size_t)params->n + 1, sizeof *b->kv);
+    b->kv_mark = calloc((size_t)params->n + 1, sizeof *b->kv_mark);
+    if (!b->kv || !b->kv_mark)
+        return fail(L, params, "out of memory");
+    for (uint32_t p = params->first; p && rc == 0; p = next_key(L, p))
+        rc = load_param(L, node(L, p), node(L, next(L, p)), b, &seen);
+    mqg_names_free(&seen);
+    return rc;
+}
+
+/* The block under key k (its name already in b->name). */
 static int load_block(struct loader *L, const mqy_node *k, const mqy_node *v, mqg_block *b)
 {
     static const char *const keys[] = {"type", "params", "restart", NULL};
     const mqy_node *t, *params, *restart;
 
-    b->name = strdup(scalar(L, k));
     b->mark = mark_of(k);
     if (want(L, v, MQY_MAP, "a block") < 0 ||
         known_keys(L, v, keys, "a block") < 0)
@@ -307,33 +376,7 @@ static int load_block(struct loader *L, const mqy_node *k, const mqy_node *v, mq
         return -1;
     if (!(params = get(L, v, "params")))
         return 0;
-    if (want(L, params, MQY_MAP, "params") < 0)
-        return -1;
-    int n = (int)params->n, i = 0;
-    b->kv = calloc((size_t)n + 1, sizeof *b->kv);
-    b->kv_mark = calloc((size_t)n + 1, sizeof *b->kv_mark);
-    if (!b->kv || !b->kv_mark)
-        return fail(L, params, "out of memory");
-    for (uint32_t p = params->first; p; p = next_key(L, p), i++) {
-        const mqy_node *pk = node(L, p), *pv = node(L, next(L, p));
-        const char *name = scalar(L, pk);
-        if (!name || !*name || strchr(name, '='))
-            return fail(L, pk, "a parameter name must be a plain name");
-        for (int j = 0; j < i; j++)
-            if (!strncmp(b->kv[j], name, strlen(name)) && b->kv[j][strlen(name)] == '=')
-                return fail(L, pk, "parameter '%s' given twice", name);
-        char *text = param_text(L, pv, name);
-        if (!text)
-            return -1;
-        size_t len = strlen(name) + strlen(text) + 2;
-        b->kv[i] = malloc(len);
-        if (b->kv[i])
-            snprintf(b->kv[i], len, "%s=%s", name, text);
-        free(text);
-        b->kv_mark[i] = mark_of(pv);
-        b->n_params = i + 1;
-    }
-    return 0;
+    return load_params(L, params, b);
 }
 
 /* "block.port" */
@@ -462,14 +505,8 @@ static int load_root(struct loader *L, const mqy_node *root)
         free(g->name);
         g->name = strdup(scalar(L, v));
     }
-    if ((v = get(L, root, "variables"))) {
-        if (want(L, v, MQY_MAP, "variables") < 0)
-            return -1;
-        for (uint32_t p = v->first; p; p = next_key(L, p))
-            if (!scalar(L, node(L, next(L, p))))
-                return fail(L, node(L, next(L, p)), "a variable's value must be a scalar");
-        L->vars = v;
-    }
+    if ((v = get(L, root, "variables")) && load_variables(L, v) < 0)
+        return -1;
     for (int i = 0; L->set && i < L->set->n; i++) {
         const char *kv = L->set->kv[i];
         size_t len = (size_t)(strchr(kv, '=') - kv);
@@ -488,7 +525,8 @@ static int load_root(struct loader *L, const mqy_node *root)
     g->n_blocks = (int)v->n;
     if (g->n_blocks == 0)
         return fail(L, v, "the graph has no blocks");
-    /* A process slot each, one for the supervisor, one for each tap. */
+    /* A process slot each, one for the supervisor, one for each tap. (The tree
+     * stops at the first block too many; this is for `blocks: *alias`.) */
     if (g->n_blocks > MQ_MAX_BLOCKS_IN_GRAPH)
         return fail(L, v, "the graph has %d blocks; at most %d fit in an arena", g->n_blocks,
                     MQ_MAX_BLOCKS_IN_GRAPH);
@@ -506,10 +544,13 @@ static int load_root(struct loader *L, const mqy_node *root)
             return fail(L, k, "a block name is 1 to %d letters, digits, '_' or '-'%s%s%s",
                         MQ_NAME_MAX - 1, name ? ", not '" : "", name ? name : "",
                         name ? "'" : "");
-        for (int j = 0; j < i; j++)
-            if (!strcmp(g->blocks[j].name, name))
-                return fail(L, k, "duplicate block name '%s' (first at line %d)", name,
-                            g->blocks[j].mark.line);
+        int first, rc;
+        if (!(g->blocks[i].name = strdup(name)) ||
+            (rc = mqg_names_add(&g->names, g->blocks[i].name, strlen(name), i, &first)) < 0)
+            return fail(L, k, "out of memory");
+        if (rc)
+            return fail(L, k, "duplicate block name '%s' (first at line %d)", name,
+                        g->blocks[first].mark.line);
         if (load_block(L, k, node(L, next(L, p)), &g->blocks[i]) < 0)
             return -1;
     }
@@ -547,6 +588,32 @@ mqg_graph *graph_load(const char *path, const mqg_vars *set, char *err, size_t e
     return g;
 }
 
+/* What the tree stops at, before reading further: the first block or connection
+ * past what an arena holds (a graph file of a million blocks took 1.2 GB and
+ * 7 s to load, to be refused for its size at the end). */
+enum { CAP_BLOCKS, CAP_CONNS };
+static const mqy_cap caps[] = {
+    [CAP_BLOCKS] = {"blocks", MQ_MAX_BLOCKS_IN_GRAPH},
+    [CAP_CONNS] = {"connections", MQ_MAX_CONNS - MQ_MAX_TAPS},
+    {NULL, 0},
+};
+
+static void cap_error(struct loader *L, const mqy_error *e)
+{
+    mqg_mark m = {e->line, e->col, 0};
+    const char *name = scalar(L, node(L, e->node));
+
+    if (e->cap == CAP_BLOCKS)
+        graph_error(L->g, m, L->err, L->errlen,
+                    "block '%.47s' is one too many: at most %d blocks fit in an arena",
+                    name ? name : "?", MQ_MAX_BLOCKS_IN_GRAPH);
+    else
+        graph_error(L->g, m, L->err, L->errlen,
+                    "connection %d is one too many: an arena holds %d connections, %d of "
+                    "them for taps", MQ_MAX_CONNS - MQ_MAX_TAPS + 1, MQ_MAX_CONNS,
+                    MQ_MAX_TAPS);
+}
+
 /* What stopped the tree's load, as FILE:LINE:COL: message. */
 static void tree_error(struct loader *L, const mqy_error *e)
 {
@@ -560,6 +627,9 @@ static void tree_error(struct loader *L, const mqy_error *e)
         graph_error(L->g, m, L->err, L->errlen,
                     "YAML nested more than %d levels deep (a graph file's limit)",
                     MQ_GRAPH_MAX_DEPTH);
+        break;
+    case MQY_ECAP:
+        cap_error(L, e);
         break;
     case MQY_EKEY:
         graph_error(L->g, m, L->err, L->errlen,
@@ -580,7 +650,7 @@ mqg_graph *graph_load_stream(FILE *f, const char *path, const mqg_vars *set, cha
                              size_t errlen)
 {
     struct loader L = {.set = set, .err = err, .errlen = errlen};
-    mqy_opts opts = {MQ_GRAPH_MAX_DEPTH, NULL};
+    mqy_opts opts = {MQ_GRAPH_MAX_DEPTH, caps};
     mqy_error e;
     mqg_graph *g;
     int rc = -1;
@@ -599,6 +669,7 @@ mqg_graph *graph_load_stream(FILE *f, const char *path, const mqg_vars *set, cha
         graph_error(g, (mqg_mark){1, 1, 0}, err, errlen, "the file is empty");
     else
         rc = load_root(&L, node(&L, L.t.root));
+    mqg_names_free(&L.var_index);
     mqy_free(&L.t);
     if (rc < 0) {
         graph_free(g);
@@ -612,6 +683,11 @@ mqg_graph *graph_load_stream(FILE *f, const char *path, const mqg_vars *set, cha
             *dot = 0;
     }
     return g;
+}
+
+int graph_find_block(const mqg_graph *g, const char *name)
+{
+    return mqg_names_find(&g->names, name, strlen(name));
 }
 
 void graph_free(mqg_graph *g)
@@ -633,6 +709,7 @@ void graph_free(mqg_graph *g)
         free(g->conns[i].dst.block);
         free(g->conns[i].dst.port);
     }
+    mqg_names_free(&g->names);
     free(g->blocks);
     free(g->conns);
     free(g->file);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "block.h"
+#include "names.h"
 
 typedef struct mqg_mark {
     int line, col; /* 1-based */
@@ -57,6 +58,7 @@ typedef struct mqg_graph {
     int n_blocks, n_conns;
     mqg_block *blocks;
     mqg_conn *conns;
+    mqg_names names; /* block name -> index */
 } mqg_graph;
 
 /* "name=value" overrides for variables (mqgraph run --set). */
@@ -72,6 +74,9 @@ mqg_graph *graph_load(const char *path, const mqg_vars *set, char *err, size_t e
 mqg_graph *graph_load_stream(FILE *f, const char *path, const mqg_vars *set, char *err,
                              size_t errlen);
 void graph_free(mqg_graph *g);
+
+/* The index of the block named `name`, or -1. */
+int graph_find_block(const mqg_graph *g, const char *name);
 
 /* Formats "FILE:LINE:COL: " + message into err. */
 void graph_error(const mqg_graph *g, mqg_mark m, char *err, size_t len, const char *fmt, ...)

@@ -288,6 +288,48 @@ START_TEST(test_deep_nesting_is_refused_where_it_passes_the_limit)
 }
 END_TEST
 
+/* A chain of n blocks, written to `path`: vector_source, n - 2 multiply_const,
+ * null_sink. */
+static void write_chain(const char *path, int n)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "blocks:\n  b0: {type: vector_source, params: {values: [1, 2, 3]}}\n");
+    for (int i = 1; i < n - 1; i++)
+        fprintf(f, "  b%d: {type: multiply_const, params: {k: 2}}\n", i);
+    fprintf(f, "  b%d: {type: null_sink}\nconnections:\n", n - 1);
+    for (int i = 0; i < n - 1; i++)
+        fprintf(f, "  - [b%d.out, b%d.in]\n", i, i + 1);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* The load stops at the first block or connection an arena has no room for,
+ * with its line, instead of reading a 100,000-block file whole first. */
+START_TEST(test_the_block_and_connection_past_the_limit_are_named)
+{
+    enter_tmpdir();
+    write_chain("chain.yaml", 100000);
+    const char *args[] = {"validate", "chain.yaml", NULL};
+    ck_assert_int_eq(run(args), 2);
+    char *err = read_file("err.txt", NULL);
+    ck_assert_str_eq(err, "chain.yaml:252:3: block 'b250' is one too many: at most 250 blocks "
+                          "fit in an arena\n");
+    free(err);
+    FILE *f = fopen("conns.yaml", "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "blocks:\n  s: {type: null_source}\n  o: {type: null_sink}\nconnections:\n");
+    for (int i = 0; i < 20000; i++)
+        fprintf(f, "  - [s.out, o.in]\n");
+    ck_assert_int_eq(fclose(f), 0);
+    const char *conns[] = {"run", "conns.yaml", NULL};
+    ck_assert_int_eq(run(conns), 2);
+    err = read_file("err.txt", NULL);
+    ck_assert_str_eq(err, "conns.yaml:16385:5: connection 16381 is one too many: an arena holds "
+                          "16384 connections, 4 of them for taps\n");
+    free(err);
+}
+END_TEST
+
 START_TEST(test_variables_and_set)
 {
     size_t len;
@@ -518,6 +560,7 @@ int main(void)
     list_bad();
     tcase_add_loop_test(tc, test_bad_graph_is_refused_with_line_and_column, 0, n_bad);
     tcase_add_test(tc, test_deep_nesting_is_refused_where_it_passes_the_limit);
+    tcase_add_test(tc, test_the_block_and_connection_past_the_limit_are_named);
     tcase_add_test(tc, test_variables_and_set);
     tcase_add_test(tc, test_failing_block_fails_the_run_and_is_named);
     tcase_add_test(tc, test_sigint_drains_and_exits_130);
