@@ -16,6 +16,14 @@
 #define MQ_MAX_HELD 65536
 #define MQ_MAX_BUFS (1u << 24)    /* buffer index is 24 bits wide in practice */
 #define MQ_SHM_NAME_MAX 96
+/* A pool class's buffers: at most 1 GiB each, a multiple of 64 bytes (each starts
+ * on a cache line of its own). */
+#define MQ_MAX_BUF_SIZE (1ULL << 30)
+#define MQ_BUF_ALIGN 64
+/* The largest arena, all sections together: 1 TiB. Far past any /dev/shm and
+ * well inside x86-64's 128 TiB of user address space; a layout that needs more
+ * is a mistake in its numbers, refused before anything is created. */
+#define MQ_MAX_ARENA_BYTES (1ULL << 40)
 
 /* Names of blocks, block types and graphs, with the NUL. */
 #define MQ_NAME_MAX 48

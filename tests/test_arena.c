@@ -124,6 +124,33 @@ START_TEST(test_layout_check_rejects_bad_geometry)
 }
 END_TEST
 
+/* mq_layout_size gives what mq_arena_create makes, and refuses what it refuses. */
+START_TEST(test_layout_size_is_the_arena_size)
+{
+    mq_layout l;
+    mq_arena *a;
+    uint64_t bytes = 0;
+
+    tu_layout_small(&l);
+    ck_assert_int_eq(mq_layout_size(&l, &bytes), 0);
+    ck_assert_int_eq(mq_arena_create(&l, "size", &a), 0);
+    ck_assert_uint_eq(bytes, mq_arena_size(a));
+    mq_arena_destroy(a);
+    l.pools[0] = (mq_pool_class){MQ_MAX_BUF_SIZE, 1024}; /* a 1 TiB pool, and the rest */
+    l.n_pools = 1;
+    ck_assert_int_eq(mq_layout_size(&l, &bytes), MQ_EINVAL);
+    ck_assert_uint_gt(bytes, MQ_MAX_ARENA_BYTES);
+    ck_assert_int_eq(mq_arena_create(&l, "size", &a), MQ_EINVAL);
+    l.pools[0] = (mq_pool_class){MQ_MAX_BUF_SIZE, 1000};
+    ck_assert_int_eq(mq_layout_size(&l, &bytes), 0);
+    ck_assert_uint_lt(bytes, MQ_MAX_ARENA_BYTES);
+    l.pools[0].size = MQ_BUF_ALIGN + 1;
+    bytes = 7;
+    ck_assert_int_eq(mq_layout_size(&l, &bytes), MQ_EINVAL);
+    ck_assert_uint_eq(bytes, 7);
+}
+END_TEST
+
 /* Writes an shm object with the given bytes and returns its name (unlinked by the
  * caller). */
 static void make_object(const char *name, const void *bytes, size_t n)
@@ -402,6 +429,7 @@ int main(void)
     tcase_add_test(tc, test_other_user_cannot_attach);
     tcase_add_test(tc, test_arena_default_layout_matches_design_notes);
     tcase_add_test(tc, test_layout_check_rejects_bad_geometry);
+    tcase_add_test(tc, test_layout_size_is_the_arena_size);
     tcase_add_test(tc, test_attach_garbage_is_not_an_arena);
     tcase_add_test(tc, test_attach_truncated_arena_fails);
     tcase_add_test(tc, test_attach_wrong_version_fails);
