@@ -32,6 +32,10 @@
 #define MQ_MAX_PORTS 16
 /* Connections from one output, not counting taps. */
 #define MQ_MAX_FANOUT 16
+/* Connections into one message input from the graph's outputs. The runtime's table
+ * of a message input (MQ_MAX_FANOUT + MQ_MAX_TAPS entries, runtime.c) also holds
+ * the supervisor's control connection. */
+#define MQ_MAX_MSG_FANIN MQ_MAX_FANOUT
 /* Taps (`mqgraph tap`) attached to one graph at once; each is one more
  * connection of the output it taps. */
 #define MQ_MAX_TAPS 4

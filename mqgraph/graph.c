@@ -417,7 +417,7 @@ static int load_conn(struct loader *L, const mqy_node *n, mqg_conn *c)
         return -1;
     if ((d = get(L, n, "depth"))) {
         int64_t v;
-        if (to_int(L, d, "depth", 1, 65536, &v) < 0)
+        if (to_int(L, d, "depth", 1, MQ_MAX_QUEUE_CAP, &v) < 0)
             return -1;
         c->depth = (uint32_t)v;
     }
@@ -436,6 +436,42 @@ static int load_conn(struct loader *L, const mqy_node *n, mqg_conn *c)
     return 0;
 }
 
+/* {size, count}: the arena's limits on one pool and on all of them (arena.c's
+ * mq_layout_check), checked here to say where. */
+static int load_pool(struct loader *L, const mqy_node *p)
+{
+    static const char *const keys[] = {"size", "count", NULL};
+    mqg_graph *g = L->g;
+    const mqy_node *sz, *ct;
+    int64_t size, count;
+    uint64_t bufs = 0;
+
+    if (g->n_pools == MQ_MAX_POOLS)
+        return fail(L, p, "at most %d pools", MQ_MAX_POOLS);
+    if (want(L, p, MQY_MAP, "a pool") < 0 || known_keys(L, p, keys, "a pool") < 0)
+        return -1;
+    if (!(sz = get(L, p, "size")) || !(ct = get(L, p, "count")))
+        return fail(L, p, "a pool needs size and count");
+    if (to_int(L, sz, "pool size", MQ_BUF_ALIGN, MQ_MAX_BUF_SIZE, &size) < 0 ||
+        to_int(L, ct, "pool count", 1, MQ_MAX_BUFS, &count) < 0)
+        return -1;
+    if (size % MQ_BUF_ALIGN)
+        return fail(L, sz, "pool size %lld is not a multiple of %d", (long long)size,
+                    MQ_BUF_ALIGN);
+    if (g->n_pools && (uint64_t)size <= g->pool_size[g->n_pools - 1])
+        return fail(L, sz, "pool sizes must ascend");
+    for (uint32_t i = 0; i < g->n_pools; i++)
+        bufs += g->pool_count[i];
+    if (bufs + (uint64_t)count > MQ_MAX_BUFS)
+        return fail(L, ct, "pool count %lld makes %llu buffers in all; at most %u fit in an "
+                    "arena", (long long)count, (unsigned long long)(bufs + (uint64_t)count),
+                    MQ_MAX_BUFS);
+    g->pool_mark[g->n_pools] = mark_of(p);
+    g->pool_size[g->n_pools] = (uint64_t)size;
+    g->pool_count[g->n_pools++] = (uint32_t)count;
+    return 0;
+}
+
 static int load_arena(struct loader *L, const mqy_node *n)
 {
     static const char *const keys[] = {"pools", "queue_depth", "heartbeat_ms",
@@ -447,7 +483,7 @@ static int load_arena(struct loader *L, const mqy_node *n)
     if (want(L, n, MQY_MAP, "arena") < 0 || known_keys(L, n, keys, "arena") < 0)
         return -1;
     if ((v = get(L, n, "queue_depth"))) {
-        if (to_int(L, v, "queue_depth", 2, 65536, &x) < 0)
+        if (to_int(L, v, "queue_depth", 2, MQ_MAX_QUEUE_CAP, &x) < 0)
             return -1;
         if (x & (x - 1))
             return fail(L, v, "queue_depth must be a power of two, not %lld", (long long)x);
@@ -467,25 +503,9 @@ static int load_arena(struct loader *L, const mqy_node *n)
         if (want(L, v, MQY_SEQ, "pools") < 0)
             return -1;
         g->n_pools = 0;
-        for (uint32_t it = v->first; it; it = next(L, it)) {
-            static const char *const pkeys[] = {"size", "count", NULL};
-            const mqy_node *p = node(L, it), *sz, *ct;
-            int64_t size, count;
-            if (g->n_pools == 8)
-                return fail(L, p, "at most 8 pools");
-            if (want(L, p, MQY_MAP, "a pool") < 0 ||
-                known_keys(L, p, pkeys, "a pool") < 0)
+        for (uint32_t it = v->first; it; it = next(L, it))
+            if (load_pool(L, node(L, it)) < 0)
                 return -1;
-            if (!(sz = get(L, p, "size")) || !(ct = get(L, p, "count")))
-                return fail(L, p, "a pool needs size and count");
-            if (to_int(L, sz, "pool size", 64, 1 << 30, &size) < 0 ||
-                to_int(L, ct, "pool count", 1, 1 << 20, &count) < 0)
-                return -1;
-            if (g->n_pools && (uint64_t)size <= g->pool_size[g->n_pools - 1])
-                return fail(L, sz, "pool sizes must ascend");
-            g->pool_size[g->n_pools] = (uint64_t)size;
-            g->pool_count[g->n_pools++] = (uint32_t)count;
-        }
     }
     return 0;
 }

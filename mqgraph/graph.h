@@ -53,8 +53,9 @@ typedef struct mqg_graph {
     uint32_t queue_depth;
     int64_t heartbeat_ms, heartbeat_timeout_ms;
     uint32_t n_pools;
-    uint64_t pool_size[8];
-    uint32_t pool_count[8];
+    uint64_t pool_size[MQ_MAX_POOLS];
+    uint32_t pool_count[MQ_MAX_POOLS];
+    mqg_mark pool_mark[MQ_MAX_POOLS];
     int n_blocks, n_conns;
     mqg_block *blocks;
     mqg_conn *conns;

@@ -1,11 +1,17 @@
 /* validate.c - semantic checks of a graph against the block declarations. */
+#include <assert.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
+#include "error.h"
 #include "validate.h"
 
+/* runtime.c keeps a message input's upstreams, and the supervisor's connection,
+ * in a table of MQ_MAX_FANOUT + MQ_MAX_TAPS. */
+static_assert(MQ_MAX_MSG_FANIN + 1 <= MQ_MAX_FANOUT + MQ_MAX_TAPS, "message input table");
 
 /* Lists the block's ports of one direction into buf: "in0 (f32), in1 (f32)". */
 static void port_list(const mqg_block *b, int output, char *buf, size_t len)
@@ -189,6 +195,7 @@ static int check_block(mqg_graph *g, mqg_block *b, const mqg_catalog *cat, char 
  * output, and the first connection into each input. */
 struct ports {
     int *fan_out;
+    int *fan_in;   /* message inputs */
     int *upstream; /* -1: none yet */
 };
 
@@ -197,8 +204,9 @@ static int ports_make(const mqg_graph *g, struct ports *p)
     size_t n = ((size_t)g->n_blocks + 1) * MQ_MAX_PORTS;
 
     p->fan_out = calloc(n, sizeof *p->fan_out);
+    p->fan_in = calloc(n, sizeof *p->fan_in);
     p->upstream = malloc(n * sizeof *p->upstream);
-    if (!p->fan_out || !p->upstream)
+    if (!p->fan_out || !p->fan_in || !p->upstream)
         return -1;
     for (size_t i = 0; i < n; i++)
         p->upstream[i] = -1;
@@ -258,6 +266,11 @@ static int check_counts(const mqg_graph *g, int k, int msg, struct ports *p, cha
                     "input %s.%s already has an upstream (%s.%s, line %d)",
                     g->blocks[c->dst.b].name, c->dst.port, first->src.block, first->src.port,
                     first->src.mark.line);
+        return -1;
+    }
+    if (msg && ++p->fan_in[port_at(&c->dst)] > MQ_MAX_MSG_FANIN) {
+        graph_error(g, c->dst.mark, err, len, "message input %s.%s has more than %d upstreams",
+                    g->blocks[c->dst.b].name, c->dst.port, MQ_MAX_MSG_FANIN);
         return -1;
     }
     if (*up < 0)
@@ -323,6 +336,92 @@ static int check_cycles(const mqg_graph *g, char *err, size_t len)
     return 0;
 }
 
+/* A block's message inputs: each gets a control connection from the supervisor. */
+static int msg_inputs(const mqg_block *b)
+{
+    int n = mq_block_port_count(b->decl, b->n_params, b->kv, 0), k = 0;
+    char name[64];
+    mq_item_type t;
+
+    for (int p = 0; p < n; p++)
+        k += mq_block_port(b->decl, b->n_params, b->kv, 0, p, name, sizeof name, &t) == 0 &&
+             t == MQ_ITEM_MSG;
+    return k;
+}
+
+static int control_conns(const mqg_graph *g)
+{
+    int n = 0;
+
+    for (int i = 0; i < g->n_blocks; i++)
+        n += msg_inputs(&g->blocks[i]);
+    return n;
+}
+
+void graph_layout(const mqg_graph *g, mq_layout *l)
+{
+    mq_layout_default(l);
+    if (g->n_pools) {
+        l->n_pools = g->n_pools;
+        for (uint32_t i = 0; i < g->n_pools; i++)
+            l->pools[i] = (mq_pool_class){g->pool_size[i], g->pool_count[i]};
+    }
+    l->n_slots = (uint32_t)g->n_blocks + 1 + MQ_MAX_TAPS;
+    l->n_blocks = l->n_slots;
+    l->n_conns = (uint32_t)(g->n_conns + control_conns(g)) + MQ_MAX_TAPS;
+    l->queue_cap = graph_queue_cap(g);
+}
+
+/* The graph's connections and mqgraph's own within the arena's table. */
+static int check_conn_count(const mqg_graph *g, char *err, size_t len)
+{
+    int ctrl = control_conns(g), room = MQ_MAX_CONNS - MQ_MAX_TAPS - ctrl;
+
+    if (g->n_conns <= room)
+        return 0;
+    graph_error(g, room >= 0 ? g->conns[room].src.mark : g->blocks[0].mark, err, len,
+                "connection %d is one too many: an arena holds %d connections, and mqgraph "
+                "needs %d of them (%d into the message inputs, %d for taps)", room + 1,
+                MQ_MAX_CONNS, ctrl + MQ_MAX_TAPS, ctrl, MQ_MAX_TAPS);
+    return -1;
+}
+
+/* The pool that takes the most memory; where a layout too large is reported. */
+static uint32_t largest_pool(const mqg_graph *g)
+{
+    uint32_t big = 0;
+
+    for (uint32_t i = 1; i < g->n_pools; i++)
+        if (g->pool_size[i] * g->pool_count[i] > g->pool_size[big] * g->pool_count[big])
+            big = i;
+    return big;
+}
+
+/* The whole layout through mq_layout_size, so nothing mq_arena_create refuses
+ * passes here. */
+static int check_arena_size(const mqg_graph *g, char *err, size_t len)
+{
+    uint64_t bytes = 0;
+    mq_layout l;
+    int rc;
+
+    graph_layout(g, &l);
+    if ((rc = mq_layout_size(&l, &bytes)) == 0)
+        return 0;
+    uint32_t p = largest_pool(g);
+    mqg_mark at = g->n_pools ? g->pool_mark[p] : (mqg_mark){1, 1, 0};
+    if (rc == MQ_EINVAL && bytes > MQ_MAX_ARENA_BYTES)
+        graph_error(g, at, err, len,
+                    "the arena would take %llu bytes, this pool %llu of them; an arena is at "
+                    "most %llu (%llu TiB)", (unsigned long long)bytes,
+                    g->n_pools ? (unsigned long long)(g->pool_size[p] * g->pool_count[p]) : 0ULL,
+                    (unsigned long long)MQ_MAX_ARENA_BYTES,
+                    (unsigned long long)(MQ_MAX_ARENA_BYTES >> 40));
+    else
+        graph_error(g, at, err, len, "the arena's layout is refused: %s", mq_strerror(rc));
+    return -1;
+}
+
 /* Each check visits every block and connection a bounded number of times: names
  * through the graph's index, ports through per-port tables, cycles by one search. */
 int graph_validate(mqg_graph *g, const mqg_catalog *cat, char *err, size_t len)
@@ -333,6 +432,8 @@ int graph_validate(mqg_graph *g, const mqg_catalog *cat, char *err, size_t len)
     for (int i = 0; i < g->n_blocks; i++)
         if (check_block(g, &g->blocks[i], cat, err, len) < 0)
             return -1;
+    if (check_conn_count(g, err, len) < 0 || check_arena_size(g, err, len) < 0)
+        return -1;
     if (ports_make(g, &p) < 0) {
         graph_error(g, (mqg_mark){1, 1, 0}, err, len, "out of memory");
         rc = -1;
@@ -342,6 +443,7 @@ int graph_validate(mqg_graph *g, const mqg_catalog *cat, char *err, size_t len)
     if (rc == 0)
         rc = check_inputs(g, &p, err, len);
     free(p.fan_out);
+    free(p.fan_in);
     free(p.upstream);
     return rc < 0 ? -1 : check_cycles(g, err, len);
 }

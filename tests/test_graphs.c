@@ -327,6 +327,20 @@ START_TEST(test_the_block_and_connection_past_the_limit_are_named)
     ck_assert_str_eq(err, "conns.yaml:16385:5: connection 16381 is one too many: an arena holds "
                           "16384 connections, 4 of them for taps\n");
     free(err);
+    /* mqgraph's own connections into message inputs count too */
+    ck_assert_ptr_nonnull(f = fopen("ctrl.yaml", "w"));
+    fprintf(f, "blocks:\n  s: {type: null_source}\n  o: {type: null_sink}\n"
+               "  d: {type: message_debug}\nconnections:\n");
+    for (int i = 0; i < 16380; i++)
+        fprintf(f, "  - [s.out, o.in]\n");
+    ck_assert_int_eq(fclose(f), 0);
+    const char *ctrl[] = {"run", "ctrl.yaml", NULL};
+    ck_assert_int_eq(run(ctrl), 2);
+    err = read_file("err.txt", NULL);
+    ck_assert_str_eq(err, "ctrl.yaml:16383:6: connection 16378 is one too many: an arena holds "
+                          "16384 connections, and mqgraph needs 7 of them (3 into the message "
+                          "inputs, 4 for taps)\n");
+    free(err);
 }
 END_TEST
 
