@@ -117,10 +117,10 @@ static const mqy_node *get(struct loader *L, const mqy_node *map, const char *ke
     return NULL;
 }
 
-static int to_int(struct loader *L, const mqy_node *n, const char *what, int64_t min,
-                  int64_t max, int64_t *out)
+/* The integer in s, the text of node n. */
+static int parse_int(struct loader *L, const mqy_node *n, const char *s, const char *what,
+                     int64_t min, int64_t max, int64_t *out)
 {
-    const char *s = scalar(L, n);
     char *end;
 
     if (!s)
@@ -134,6 +134,12 @@ static int to_int(struct loader *L, const mqy_node *n, const char *what, int64_t
                     (long long)max);
     *out = v;
     return 0;
+}
+
+static int to_int(struct loader *L, const mqy_node *n, const char *what, int64_t min,
+                  int64_t max, int64_t *out)
+{
+    return parse_int(L, n, scalar(L, n), what, min, max, out);
 }
 
 /* The value of the file's variable name[0..len), or NULL if it has none. */
@@ -267,36 +273,76 @@ static int plain_name(const char *s)
     return 1;
 }
 
-/* restart: POLICY, or {policy: POLICY, max_restarts: N, backoff_ms: MS}. */
-static int load_restart(struct loader *L, const mqy_node *n, mqg_block *b)
+/* A restart field's text with its ${variables} expanded; NULL if the node is no
+ * scalar, or with the reason in L->err if the expansion failed (*failed set). */
+static char *restart_text(struct loader *L, const mqy_node *n, int *failed)
 {
-    static const char *const keys[] = {"policy", "max_restarts", "backoff_ms", NULL};
-    static const char *const names[] = {"never", "on-failure", "always"};
-    const mqy_node *p = n, *x;
-    int64_t v;
+    char *s = scalar(L, n) ? expand(L, n, scalar(L, n)) : NULL;
 
-    if (n->type == MQY_MAP) {
-        if (known_keys(L, n, keys, "restart") < 0)
-            return -1;
-        if ((x = get(L, n, "max_restarts"))) {
-            if (to_int(L, x, "max_restarts", 0, 1000000, &v) < 0)
-                return -1;
-            b->max_restarts = (int)v;
-        }
-        if ((x = get(L, n, "backoff_ms"))) {
-            if (to_int(L, x, "backoff_ms", 0, 3600000, &v) < 0)
-                return -1;
-            b->backoff_ms = v;
-        }
-        if (!(p = get(L, n, "policy")))
-            return fail(L, n, "restart needs a policy: never, on-failure or always");
-    }
-    for (int i = 0; i < 3; i++)
-        if (scalar(L, p) && !strcmp(scalar(L, p), names[i])) {
+    *failed = scalar(L, n) && !s;
+    return s;
+}
+
+static int restart_int(struct loader *L, const mqy_node *n, const char *what, int64_t max,
+                       int64_t *out)
+{
+    int failed;
+    char *s = restart_text(L, n, &failed);
+    int rc = failed ? -1 : parse_int(L, n, s, what, 0, max, out);
+
+    free(s);
+    return rc;
+}
+
+static int restart_policy(struct loader *L, const mqy_node *p, mqg_block *b)
+{
+    static const char *const names[] = {"never", "on-failure", "always"};
+    int failed;
+    char *s = restart_text(L, p, &failed);
+
+    for (int i = 0; s && i < 3; i++)
+        if (!strcmp(s, names[i])) {
             b->restart = i;
+            free(s);
             return 0;
         }
-    return fail(L, p, "restart must be never, on-failure or always");
+    free(s);
+    return failed ? -1 : fail(L, p, "restart must be never, on-failure or always");
+}
+
+/* restart: POLICY, or {policy: POLICY, max_restarts: N, backoff_ms: MS,
+ * max_backoff_ms: MS}; any of them may be a ${variable}. The back-off's cap is at
+ * least backoff_ms unless given. */
+static int load_restart(struct loader *L, const mqy_node *n, mqg_block *b)
+{
+    static const char *const keys[] = {"policy", "max_restarts", "backoff_ms",
+                                       "max_backoff_ms", NULL};
+    const mqy_node *p = n, *x, *cap;
+    int64_t v;
+
+    if (n->type != MQY_MAP)
+        return restart_policy(L, p, b);
+    if (known_keys(L, n, keys, "restart") < 0)
+        return -1;
+    if ((x = get(L, n, "max_restarts"))) {
+        if (restart_int(L, x, "max_restarts", 1000000, &v) < 0)
+            return -1;
+        b->max_restarts = (int)v;
+    }
+    if ((x = get(L, n, "backoff_ms")) &&
+        restart_int(L, x, "backoff_ms", 3600000, &b->backoff_ms) < 0)
+        return -1;
+    if ((cap = get(L, n, "max_backoff_ms")) &&
+        restart_int(L, cap, "max_backoff_ms", 3600000, &b->max_backoff_ms) < 0)
+        return -1;
+    if (cap && b->max_backoff_ms < b->backoff_ms)
+        return fail(L, cap, "max_backoff_ms %lld is less than backoff_ms %lld",
+                    (long long)b->max_backoff_ms, (long long)b->backoff_ms);
+    if (!cap && b->max_backoff_ms < b->backoff_ms)
+        b->max_backoff_ms = b->backoff_ms;
+    if (!(p = get(L, n, "policy")))
+        return fail(L, n, "restart needs a policy: never, on-failure or always");
+    return restart_policy(L, p, b);
 }
 
 /* "name=value" from a parameter's name and its text (taken over: the text grows
@@ -372,6 +418,7 @@ static int load_block(struct loader *L, const mqy_node *k, const mqy_node *v, mq
     b->type_mark = mark_of(t);
     b->max_restarts = 3;
     b->backoff_ms = 100;
+    b->max_backoff_ms = MQG_MAX_BACKOFF_MS;
     if ((restart = get(L, v, "restart")) && load_restart(L, restart, b) < 0)
         return -1;
     if (!(params = get(L, v, "params")))

@@ -22,6 +22,9 @@ typedef struct mqg_mark {
 
 enum { MQG_RESTART_NEVER = 0, MQG_RESTART_ON_FAILURE, MQG_RESTART_ALWAYS };
 
+/* The back-off's cap unless `restart: {max_backoff_ms}` says (or backoff_ms is more). */
+#define MQG_MAX_BACKOFF_MS 60000
+
 typedef struct mqg_block {
     char *name;
     char *type;
@@ -32,6 +35,7 @@ typedef struct mqg_block {
     int restart;        /* MQG_RESTART_* */
     int max_restarts;   /* default 3 */
     int64_t backoff_ms; /* before the first restart, doubled for each next one */
+    int64_t max_backoff_ms; /* ... up to this (default MQG_MAX_BACKOFF_MS) */
     const mq_block_decl *decl; /* set by validation */
 } mqg_block;
 

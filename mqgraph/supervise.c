@@ -217,7 +217,7 @@ static void on_restart(uv_timer_t *t)
 }
 
 /* Starts block c again after its back-off: backoff_ms, doubled for each restart
- * before (since a life of BACKOFF_RESET_NS or more), at most a minute. */
+ * before (since a life of BACKOFF_RESET_NS or more), at most max_backoff_ms. */
 static void schedule_restart(struct sup *s, struct child *c, const char *why, int lost,
                              uint64_t bytes)
 {
@@ -228,9 +228,9 @@ static void schedule_restart(struct sup *s, struct child *c, const char *why, in
      * an hour should not wait as long as ten in a row. */
     if (mq_now_ns() - c->started_ns >= BACKOFF_RESET_NS)
         c->backoff_step = 0;
-    for (int k = 0; k < c->backoff_step && ms < 60000; k++)
+    for (int k = 0; k < c->backoff_step && ms < b->max_backoff_ms; k++)
         ms *= 2;
-    ms = ms < 60000 ? ms : 60000;
+    ms = ms < b->max_backoff_ms ? ms : b->max_backoff_ms;
     c->backoff_step++;
     c->restarts++;
     fprintf(stderr, "mqgraph: block '%s' (%s, pid %d) %s; restarting it in %lld ms "

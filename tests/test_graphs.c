@@ -524,6 +524,40 @@ START_TEST(test_block_abi_2_loads_and_bad_blocks_are_named)
 }
 END_TEST
 
+/* restart: {max_backoff_ms} caps the doubling back-off, and every restart field
+ * takes ${variables} like a parameter. */
+START_TEST(test_restart_backoff_stops_at_max_backoff_ms)
+{
+    enter_tmpdir();
+    setenv("MQ_BLOCK_PATH", TEST_BLOCKS, 1);
+    write_file("r.yaml", "variables: {policy: on-failure, n: 4, first: 2, cap: 5}\n"
+                         "blocks:\n"
+                         "  src: {type: sig_source}\n"
+                         "  f:\n"
+                         "    type: fault\n"
+                         "    params: {kind: exit, at: 100, times: 10}\n"
+                         "    restart:\n"
+                         "      policy: ${policy}\n"
+                         "      max_restarts: ${n}\n"
+                         "      backoff_ms: ${first}\n"
+                         "      max_backoff_ms: ${cap}\n"
+                         "  out: {type: null_sink}\n"
+                         "connections:\n  - [src.out, f.in0]\n  - [f.out0, out.in]\n");
+    const char *args[] = {"run", "r.yaml", "--quiet", NULL};
+    ck_assert_int_eq(run(args), 1);
+    char *err = read_file("err.txt", NULL);
+    ck_assert_msg(strstr(err, "restarting it in 2 ms (restart 1 of 4)") &&
+                      strstr(err, "restarting it in 4 ms (restart 2 of 4)") &&
+                      strstr(err, "restarting it in 5 ms (restart 3 of 4)") &&
+                      strstr(err, "restarting it in 5 ms (restart 4 of 4)") &&
+                      strstr(err, "failed with exit status 3 (after 4 restarts)\n"),
+                  "stderr: %s", err);
+    free(err);
+    ck_assert_int_eq(shm_count("r"), 0);
+    unsetenv("MQ_BLOCK_PATH");
+}
+END_TEST
+
 /* ---- command line ------------------------------------------------------------------- */
 
 START_TEST(test_cli_help_version_and_bad_arguments)
@@ -582,6 +616,7 @@ int main(void)
     tcase_add_test(tc, test_cli_help_version_and_bad_arguments);
     tcase_add_test(tc, test_unusable_files_and_modules);
     tcase_add_test(tc, test_block_abi_2_loads_and_bad_blocks_are_named);
+    tcase_add_test(tc, test_restart_backoff_stops_at_max_backoff_ms);
     tcase_add_loop_test(tc, test_bad_command_line, 0, (int)(sizeof bad_cli / sizeof bad_cli[0]));
     suite_add_tcase(s, tc);
     return tu_run(s);
