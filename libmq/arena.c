@@ -22,7 +22,6 @@
 #include "error.h"
 
 #define MQ__PAGE 4096u
-#define MQ__MAX_TOTAL (1ULL << 40)
 
 static uint64_t mq__align(uint64_t v, uint64_t a)
 {
@@ -51,7 +50,7 @@ int mq_layout_check(const mq_layout *l)
         return MQ_EINVAL;
     for (uint32_t i = 0; i < l->n_pools; i++) {
         const mq_pool_class *p = &l->pools[i];
-        if (p->size == 0 || p->size > (1ULL << 30) || p->size % 64 != 0)
+        if (p->size == 0 || p->size > MQ_MAX_BUF_SIZE || p->size % MQ_BUF_ALIGN != 0)
             return MQ_EINVAL;
         if (p->count == 0 || p->count > MQ_MAX_BUFS)
             return MQ_EINVAL;
@@ -73,8 +72,8 @@ int mq_layout_check(const mq_layout *l)
     return 0;
 }
 
-/* Fills the handle's geometry from a checked layout; returns the total size, or 0 if
- * it exceeds the arena limit. */
+/* Fills the handle's geometry from a checked layout; returns the total size (which
+ * may exceed MQ_MAX_ARENA_BYTES: the callers refuse that). */
 static uint64_t mq__compute(mq_arena *a, const mq_layout *l)
 {
     uint64_t off, words = 0;
@@ -104,8 +103,7 @@ static uint64_t mq__compute(mq_arena *a, const mq_layout *l)
         a->pool_data_off[i] = off;
         off = mq__align(off + l->pools[i].size * l->pools[i].count, MQ__PAGE);
     }
-    off += a->off_data;
-    return off > MQ__MAX_TOTAL ? 0 : off;
+    return off + a->off_data;
 }
 
 static void mq__make_name(char *out, size_t n, const char *graph)
@@ -213,16 +211,18 @@ static int mq__handle_init(mq_arena *a)
     return a->seen_tail ? 0 : MQ_ENOMEM;
 }
 
-uint64_t mq_layout_bytes(const mq_layout *l)
+int mq_layout_size(const mq_layout *l, uint64_t *bytes)
 {
     mq_arena *a;
-    uint64_t total;
+    int rc;
 
-    if (mq_layout_check(l) < 0 || !(a = mq__handle_new()))
-        return 0;
-    total = mq__compute(a, l);
+    if ((rc = mq_layout_check(l)) < 0)
+        return rc;
+    if (!(a = mq__handle_new()))
+        return MQ_ENOMEM;
+    *bytes = mq__compute(a, l);
     mq__handle_free(a);
-    return total;
+    return *bytes > MQ_MAX_ARENA_BYTES ? MQ_EINVAL : 0;
 }
 
 /* Reserves the object's pages: tmpfs allocates them now or fails with ENOSPC, so
@@ -250,7 +250,7 @@ int mq_arena_create(const mq_layout *l, const char *graph_name, mq_arena **out)
         return rc;
     if (!(a = mq__handle_new()))
         return MQ_ENOMEM;
-    if (!(total = mq__compute(a, l))) {
+    if ((total = mq__compute(a, l)) > MQ_MAX_ARENA_BYTES) {
         free(a);
         return MQ_EINVAL;
     }
@@ -317,7 +317,7 @@ static int mq__validate(mq_arena *a, const struct mq__hdr *h, uint64_t st_size)
     l.n_conns = h->n_conns;
     l.queue_cap = h->queue_cap;
     l.held_cap = h->held_cap;
-    if (mq_layout_check(&l) < 0 || !(total = mq__compute(a, &l)))
+    if (mq_layout_check(&l) < 0 || (total = mq__compute(a, &l)) > MQ_MAX_ARENA_BYTES)
         return MQ_ETRUNC;
     if (total != st_size || h->n_bufs != a->n_bufs || h->off_slots != a->off_slots ||
         h->off_held != a->off_held || h->off_blocks != a->off_blocks ||

@@ -47,9 +47,11 @@ void mq_layout_default(mq_layout *l);
 /* Checks a layout's ranges; returns 0 or MQ_EINVAL. */
 int mq_layout_check(const mq_layout *l);
 
-/* The bytes an arena of this layout takes in /dev/shm (0 if the layout is not
- * valid): what mq_arena_create reserves. */
-uint64_t mq_layout_bytes(const mq_layout *l);
+/* The size of the arena a layout makes, in *bytes, without making it (what a
+ * validator checks before anything is created). Returns 0; MQ_EINVAL if the layout
+ * fails mq_layout_check (*bytes untouched) or the size exceeds MQ_MAX_ARENA_BYTES
+ * (*bytes set, so a caller can say by how much); MQ_ENOMEM. */
+int mq_layout_size(const mq_layout *l, uint64_t *bytes);
 
 /* Creates a new arena (mode 0600, O_EXCL, a name unique to this call) and binds the
  * returned handle to no slot. graph_name is copied into the header (truncated).

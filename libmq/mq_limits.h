@@ -16,6 +16,14 @@
 #define MQ_MAX_HELD 65536
 #define MQ_MAX_BUFS (1u << 24)    /* buffer index is 24 bits wide in practice */
 #define MQ_SHM_NAME_MAX 96
+/* A pool class's buffers: at most 1 GiB each, a multiple of 64 bytes (each starts
+ * on a cache line of its own). */
+#define MQ_MAX_BUF_SIZE (1ULL << 30)
+#define MQ_BUF_ALIGN 64
+/* The largest arena, all sections together: 1 TiB. Far past any /dev/shm and
+ * well inside x86-64's 128 TiB of user address space; a layout that needs more
+ * is a mistake in its numbers, refused before anything is created. */
+#define MQ_MAX_ARENA_BYTES (1ULL << 40)
 
 /* Names of blocks, block types and graphs, with the NUL. */
 #define MQ_NAME_MAX 48
@@ -24,6 +32,10 @@
 #define MQ_MAX_PORTS 16
 /* Connections from one output, not counting taps. */
 #define MQ_MAX_FANOUT 16
+/* Connections into one message input from the graph's outputs. The runtime's table
+ * of a message input (MQ_MAX_FANOUT + MQ_MAX_TAPS entries, runtime.c) also holds
+ * the supervisor's control connection. */
+#define MQ_MAX_MSG_FANIN MQ_MAX_FANOUT
 /* Taps (`mqgraph tap`) attached to one graph at once; each is one more
  * connection of the output it taps. */
 #define MQ_MAX_TAPS 4
@@ -39,6 +51,14 @@
  * "name=value" lines, and the changes one `cmd` message may ask for. */
 #define MQ_LIVE_TEXT 16384
 #define MQ_LIVE_REQ 4096
+
+/* A graph file (mqgraph/graph.c). Collections open at once: a graph needs five
+ * (the file, blocks, a block, its params, a list value); deeper is a mistake, and
+ * is refused where it passes the limit instead of parsed (libyaml's time grows
+ * with the depth of open collections: 100,000 levels took a minute). */
+#define MQ_GRAPH_MAX_DEPTH 64
+/* YAML's own limit on an implicit key, in characters: libyaml refuses a longer one. */
+#define MQ_YAML_KEY_MAX 1024
 
 /* Message values (pmt.h): the deepest nesting read, written or parsed, and the
  * longest symbol in bytes (the wire form's u16 length). */

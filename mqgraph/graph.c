@@ -1,8 +1,9 @@
-/* graph.c - loading a graph file with libyaml's document API.
+/* graph.c - loading a graph file: its YAML as a compact tree (yaml_tree.c), then
+ * the graph from the tree.
  *
- * The whole file becomes a yaml_document_t whose nodes carry start marks; the walk
- * below checks the shape (known keys, the right kind of node) and copies what it
- * needs. The first problem ends the load with FILE:LINE:COL. */
+ * The tree's nodes carry start marks; the walk below checks the shape (known keys,
+ * the right kind of node) and copies what it needs. The first problem ends the
+ * load with FILE:LINE:COL. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -10,16 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <yaml.h>
 
 #include "graph.h"
 #include "queue.h"
+#include "yaml_tree.h"
 
 struct loader {
     mqg_graph *g;
-    yaml_document_t doc;
+    mqy_tree t;
     const mqg_vars *set;
-    yaml_node_t *vars; /* the `variables` mapping, or NULL */
+    mqg_names var_index;  /* variable name -> the node of its value */
     char *err;
     size_t errlen;
 };
@@ -36,15 +37,14 @@ void graph_error(const mqg_graph *g, mqg_mark m, char *err, size_t len, const ch
     va_end(ap);
 }
 
-static mqg_mark mark_of(const yaml_node_t *n)
+static mqg_mark mark_of(const mqy_node *n)
 {
-    return (mqg_mark){(int)n->start_mark.line + 1, (int)n->start_mark.column + 1,
-                      n->type == YAML_SEQUENCE_NODE};
+    return (mqg_mark){(int)n->line, (int)n->col, n->type == MQY_SEQ};
 }
 
-static int fail(struct loader *L, const yaml_node_t *n, const char *fmt, ...)
+static int fail(struct loader *L, const mqy_node *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static int fail(struct loader *L, const yaml_node_t *n, const char *fmt, ...)
+static int fail(struct loader *L, const mqy_node *n, const char *fmt, ...)
 {
     char msg[512];
     va_list ap;
@@ -56,17 +56,28 @@ static int fail(struct loader *L, const yaml_node_t *n, const char *fmt, ...)
     return -1;
 }
 
-static yaml_node_t *node(struct loader *L, int id)
+static const mqy_node *node(const struct loader *L, uint32_t id)
 {
-    return yaml_document_get_node(&L->doc, id);
+    return mqy_at(&L->t, id);
 }
 
-static const char *scalar(const yaml_node_t *n)
+/* The child after i, and the key after key i of a mapping (past its value). */
+static uint32_t next(const struct loader *L, uint32_t i)
 {
-    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+    return mqy_next(&L->t, i);
 }
 
-static int want(struct loader *L, const yaml_node_t *n, yaml_node_type_t t, const char *what)
+static uint32_t next_key(const struct loader *L, uint32_t k)
+{
+    return mqy_next(&L->t, mqy_next(&L->t, k));
+}
+
+static const char *scalar(const struct loader *L, const mqy_node *n)
+{
+    return mqy_text(&L->t, n);
+}
+
+static int want(struct loader *L, const mqy_node *n, uint32_t t, const char *what)
 {
     static const char *names[] = {"nothing", "a scalar", "a list", "a mapping"};
     if (n->type == t)
@@ -75,12 +86,12 @@ static int want(struct loader *L, const yaml_node_t *n, yaml_node_type_t t, cons
 }
 
 /* Checks that every key of mapping n is in `keys` (NULL-terminated). */
-static int known_keys(struct loader *L, const yaml_node_t *n, const char *const *keys,
+static int known_keys(struct loader *L, const mqy_node *n, const char *const *keys,
                       const char *where)
 {
-    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = node(L, p->key);
-        const char *ks = scalar(k);
+    for (uint32_t p = n->first; p; p = next_key(L, p)) {
+        const mqy_node *k = node(L, p);
+        const char *ks = scalar(L, k);
         int ok = 0;
         for (int i = 0; ks && keys[i] && !ok; i++)
             ok = !strcmp(ks, keys[i]);
@@ -96,21 +107,20 @@ static int known_keys(struct loader *L, const yaml_node_t *n, const char *const 
     return 0;
 }
 
-static yaml_node_t *get(struct loader *L, const yaml_node_t *map, const char *key)
+static const mqy_node *get(struct loader *L, const mqy_node *map, const char *key)
 {
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-         p++) {
-        const char *ks = scalar(node(L, p->key));
+    for (uint32_t p = map->first; p; p = next_key(L, p)) {
+        const char *ks = scalar(L, node(L, p));
         if (ks && !strcmp(ks, key))
-            return node(L, p->value);
+            return node(L, next(L, p));
     }
     return NULL;
 }
 
-static int to_int(struct loader *L, const yaml_node_t *n, const char *what, int64_t min,
-                  int64_t max, int64_t *out)
+/* The integer in s, the text of node n. */
+static int parse_int(struct loader *L, const mqy_node *n, const char *s, const char *what,
+                     int64_t min, int64_t max, int64_t *out)
 {
-    const char *s = scalar(n);
     char *end;
 
     if (!s)
@@ -126,16 +136,35 @@ static int to_int(struct loader *L, const yaml_node_t *n, const char *what, int6
     return 0;
 }
 
+static int to_int(struct loader *L, const mqy_node *n, const char *what, int64_t min,
+                  int64_t max, int64_t *out)
+{
+    return parse_int(L, n, scalar(L, n), what, min, max, out);
+}
+
 /* The value of the file's variable name[0..len), or NULL if it has none. */
 static const char *file_var(struct loader *L, const char *name, size_t len)
 {
-    for (yaml_node_pair_t *p = L->vars ? L->vars->data.mapping.pairs.start : NULL;
-         p && p < L->vars->data.mapping.pairs.top; p++) {
-        const char *ks = scalar(node(L, p->key));
-        if (ks && strlen(ks) == len && !strncmp(ks, name, len))
-            return scalar(node(L, p->value));
+    int v = mqg_names_find(&L->var_index, name, len);
+    return v > 0 ? scalar(L, node(L, (uint32_t)v)) : NULL;
+}
+
+/* Indexes the variables (the first of a name counts, as it did when they were
+ * searched in order); each value must be a scalar. */
+static int load_variables(struct loader *L, const mqy_node *v)
+{
+    int first;
+
+    if (want(L, v, MQY_MAP, "variables") < 0)
+        return -1;
+    for (uint32_t p = v->first; p; p = next_key(L, p)) {
+        const char *name = scalar(L, node(L, p));
+        if (!scalar(L, node(L, next(L, p))))
+            return fail(L, node(L, next(L, p)), "a variable's value must be a scalar");
+        if (name && mqg_names_add(&L->var_index, name, strlen(name), (int)next(L, p), &first) < 0)
+            return fail(L, v, "out of memory");
     }
-    return NULL;
+    return 0;
 }
 
 /* ${name} substitution: --set first, then the file's variables. */
@@ -147,7 +176,7 @@ static const char *lookup(struct loader *L, const char *name, size_t len)
     return file_var(L, name, len);
 }
 
-static char *expand(struct loader *L, const yaml_node_t *n, const char *s)
+static char *expand(struct loader *L, const mqy_node *n, const char *s)
 {
     size_t cap = strlen(s) + 1, len = 0;
     char *out = malloc(cap);
@@ -158,7 +187,7 @@ static char *expand(struct loader *L, const yaml_node_t *n, const char *s)
         if (s[0] == '$' && s[1] == '{') {
             const char *close = strchr(s, '}');
             if (!close) {
-                fail(L, n, "unterminated ${ in '%s'", scalar(n));
+                fail(L, n, "unterminated ${ in '%s'", scalar(L, n));
                 free(out);
                 return NULL;
             }
@@ -190,25 +219,24 @@ static char *expand(struct loader *L, const yaml_node_t *n, const char *s)
 }
 
 /* A parameter value as text: a scalar, or a list of scalars joined by commas. */
-static char *param_text(struct loader *L, const yaml_node_t *v, const char *name)
+static char *param_text(struct loader *L, const mqy_node *v, const char *name)
 {
-    if (v->type == YAML_SCALAR_NODE)
-        return expand(L, v, scalar(v));
-    if (v->type != YAML_SEQUENCE_NODE) {
+    if (v->type == MQY_SCALAR)
+        return expand(L, v, scalar(L, v));
+    if (v->type != MQY_SEQ) {
         fail(L, v, "parameter '%s' must be a value or a list of values", name);
         return NULL;
     }
     size_t cap = 16, len = 0;
     char *out = calloc(1, cap);
-    for (yaml_node_item_t *it = v->data.sequence.items.start; out && it < v->data.sequence.items.top;
-         it++) {
-        yaml_node_t *e = node(L, *it);
-        if (e->type != YAML_SCALAR_NODE) {
+    for (uint32_t it = v->first; out && it; it = next(L, it)) {
+        const mqy_node *e = node(L, it);
+        if (e->type != MQY_SCALAR) {
             fail(L, e, "elements of parameter '%s' must be values", name);
             free(out);
             return NULL;
         }
-        char *x = expand(L, e, scalar(e));
+        char *x = expand(L, e, scalar(L, e));
         if (!x) {
             free(out);
             return NULL;
@@ -245,94 +273,163 @@ static int plain_name(const char *s)
     return 1;
 }
 
-/* restart: POLICY, or {policy: POLICY, max_restarts: N, backoff_ms: MS}. */
-static int load_restart(struct loader *L, yaml_node_t *n, mqg_block *b)
+/* A restart field's text with its ${variables} expanded; NULL if the node is no
+ * scalar, or with the reason in L->err if the expansion failed (*failed set). */
+static char *restart_text(struct loader *L, const mqy_node *n, int *failed)
 {
-    static const char *const keys[] = {"policy", "max_restarts", "backoff_ms", NULL};
-    static const char *const names[] = {"never", "on-failure", "always"};
-    yaml_node_t *p = n, *x;
-    int64_t v;
+    char *s = scalar(L, n) ? expand(L, n, scalar(L, n)) : NULL;
 
-    if (n->type == YAML_MAPPING_NODE) {
-        if (known_keys(L, n, keys, "restart") < 0)
-            return -1;
-        if ((x = get(L, n, "max_restarts"))) {
-            if (to_int(L, x, "max_restarts", 0, 1000000, &v) < 0)
-                return -1;
-            b->max_restarts = (int)v;
-        }
-        if ((x = get(L, n, "backoff_ms"))) {
-            if (to_int(L, x, "backoff_ms", 0, 3600000, &v) < 0)
-                return -1;
-            b->backoff_ms = v;
-        }
-        if (!(p = get(L, n, "policy")))
-            return fail(L, n, "restart needs a policy: never, on-failure or always");
-    }
-    for (int i = 0; i < 3; i++)
-        if (scalar(p) && !strcmp(scalar(p), names[i])) {
-            b->restart = i;
-            return 0;
-        }
-    return fail(L, p, "restart must be never, on-failure or always");
+    *failed = scalar(L, n) && !s;
+    return s;
 }
 
-static int load_block(struct loader *L, yaml_node_t *k, yaml_node_t *v, mqg_block *b)
+static int restart_int(struct loader *L, const mqy_node *n, const char *what, int64_t max,
+                       int64_t *out)
+{
+    int failed;
+    char *s = restart_text(L, n, &failed);
+    int rc = failed ? -1 : parse_int(L, n, s, what, 0, max, out);
+
+    free(s);
+    return rc;
+}
+
+static int restart_policy(struct loader *L, const mqy_node *p, mqg_block *b)
+{
+    static const char *const names[] = {"never", "on-failure", "always"};
+    int failed;
+    char *s = restart_text(L, p, &failed);
+
+    for (int i = 0; s && i < 3; i++)
+        if (!strcmp(s, names[i])) {
+            b->restart = i;
+            free(s);
+            return 0;
+        }
+    free(s);
+    return failed ? -1 : fail(L, p, "restart must be never, on-failure or always");
+}
+
+/* restart: POLICY, or {policy: POLICY, max_restarts: N, backoff_ms: MS,
+ * max_backoff_ms: MS}; any of them may be a ${variable}. The back-off's cap is at
+ * least backoff_ms unless given. */
+static int load_restart(struct loader *L, const mqy_node *n, mqg_block *b)
+{
+    static const char *const keys[] = {"policy", "max_restarts", "backoff_ms",
+                                       "max_backoff_ms", NULL};
+    const mqy_node *p = n, *x, *cap;
+    int64_t v;
+
+    if (n->type != MQY_MAP)
+        return restart_policy(L, p, b);
+    if (known_keys(L, n, keys, "restart") < 0)
+        return -1;
+    if ((x = get(L, n, "max_restarts"))) {
+        if (restart_int(L, x, "max_restarts", 1000000, &v) < 0)
+            return -1;
+        b->max_restarts = (int)v;
+    }
+    if ((x = get(L, n, "backoff_ms")) &&
+        restart_int(L, x, "backoff_ms", 3600000, &b->backoff_ms) < 0)
+        return -1;
+    if ((cap = get(L, n, "max_backoff_ms")) &&
+        restart_int(L, cap, "max_backoff_ms", 3600000, &b->max_backoff_ms) < 0)
+        return -1;
+    if (cap && b->max_backoff_ms < b->backoff_ms)
+        return fail(L, cap, "max_backoff_ms %lld is less than backoff_ms %lld",
+                    (long long)b->max_backoff_ms, (long long)b->backoff_ms);
+    if (!cap && b->max_backoff_ms < b->backoff_ms)
+        b->max_backoff_ms = b->backoff_ms;
+    if (!(p = get(L, n, "policy")))
+        return fail(L, n, "restart needs a policy: never, on-failure or always");
+    return restart_policy(L, p, b);
+}
+
+/* "name=value" from a parameter's name and its text (taken over: the text grows
+ * into it, so a long list is not copied again). */
+static char *param_kv(const char *name, char *text)
+{
+    size_t nl = strlen(name), tl = strlen(text);
+    char *kv = realloc(text, nl + tl + 2);
+
+    if (!kv) {
+        free(text);
+        return NULL;
+    }
+    memmove(kv + nl + 1, kv, tl + 1);
+    memcpy(kv, name, nl);
+    kv[nl] = '=';
+    return kv;
+}
+
+static int load_param(struct loader *L, const mqy_node *pk, const mqy_node *pv, mqg_block *b,
+                      mqg_names *seen)
+{
+    const char *name = scalar(L, pk);
+    int i = b->n_params, first, rc;
+    char *text;
+
+    if (!name || !*name || strchr(name, '='))
+        return fail(L, pk, "a parameter name must be a plain name");
+    if ((rc = mqg_names_add(seen, name, strlen(name), i, &first)) != 0)
+        return rc < 0 ? fail(L, pk, "out of memory")
+                      : fail(L, pk, "parameter '%s' given twice", name);
+    if (!(text = param_text(L, pv, name)))
+        return -1;
+    if (!(b->kv[i] = param_kv(name, text)))
+        return fail(L, pv, "out of memory");
+    b->kv_mark[i] = mark_of(pv);
+    b->n_params = i + 1;
+    return 0;
+}
+
+static int load_params(struct loader *L, const mqy_node *params, mqg_block *b)
+{
+    mqg_names seen = {0};
+    int rc = 0;
+
+    if (want(L, params, MQY_MAP, "params") < 0)
+        return -1;
+    b->kv = calloc((size_t)params->n + 1, sizeof *b->kv);
+    b->kv_mark = calloc((size_t)params->n + 1, sizeof *b->kv_mark);
+    if (!b->kv || !b->kv_mark)
+        return fail(L, params, "out of memory");
+    for (uint32_t p = params->first; p && rc == 0; p = next_key(L, p))
+        rc = load_param(L, node(L, p), node(L, next(L, p)), b, &seen);
+    mqg_names_free(&seen);
+    return rc;
+}
+
+/* The block under key k (its name already in b->name). */
+static int load_block(struct loader *L, const mqy_node *k, const mqy_node *v, mqg_block *b)
 {
     static const char *const keys[] = {"type", "params", "restart", NULL};
-    yaml_node_t *t, *params, *restart;
+    const mqy_node *t, *params, *restart;
 
-    b->name = strdup(scalar(k));
     b->mark = mark_of(k);
-    if (want(L, v, YAML_MAPPING_NODE, "a block") < 0 ||
+    if (want(L, v, MQY_MAP, "a block") < 0 ||
         known_keys(L, v, keys, "a block") < 0)
         return -1;
     if (!(t = get(L, v, "type")))
         return fail(L, v, "block '%s' has no type", b->name);
-    if (!scalar(t))
+    if (!scalar(L, t))
         return fail(L, t, "the type of block '%s' must be a name", b->name);
-    b->type = strdup(scalar(t));
+    b->type = strdup(scalar(L, t));
     b->type_mark = mark_of(t);
     b->max_restarts = 3;
     b->backoff_ms = 100;
+    b->max_backoff_ms = MQG_MAX_BACKOFF_MS;
     if ((restart = get(L, v, "restart")) && load_restart(L, restart, b) < 0)
         return -1;
     if (!(params = get(L, v, "params")))
         return 0;
-    if (want(L, params, YAML_MAPPING_NODE, "params") < 0)
-        return -1;
-    int n = (int)(params->data.mapping.pairs.top - params->data.mapping.pairs.start);
-    b->kv = calloc((size_t)n + 1, sizeof *b->kv);
-    b->kv_mark = calloc((size_t)n + 1, sizeof *b->kv_mark);
-    if (!b->kv || !b->kv_mark)
-        return fail(L, params, "out of memory");
-    for (int i = 0; i < n; i++) {
-        yaml_node_pair_t *p = &params->data.mapping.pairs.start[i];
-        yaml_node_t *pk = node(L, p->key), *pv = node(L, p->value);
-        const char *name = scalar(pk);
-        if (!name || !*name || strchr(name, '='))
-            return fail(L, pk, "a parameter name must be a plain name");
-        for (int j = 0; j < i; j++)
-            if (!strncmp(b->kv[j], name, strlen(name)) && b->kv[j][strlen(name)] == '=')
-                return fail(L, pk, "parameter '%s' given twice", name);
-        char *text = param_text(L, pv, name);
-        if (!text)
-            return -1;
-        size_t len = strlen(name) + strlen(text) + 2;
-        b->kv[i] = malloc(len);
-        if (b->kv[i])
-            snprintf(b->kv[i], len, "%s=%s", name, text);
-        free(text);
-        b->kv_mark[i] = mark_of(pv);
-        b->n_params = i + 1;
-    }
-    return 0;
+    return load_params(L, params, b);
 }
 
 /* "block.port" */
-static int load_end(struct loader *L, yaml_node_t *n, mqg_end *e)
+static int load_end(struct loader *L, const mqy_node *n, mqg_end *e)
 {
-    const char *s = scalar(n);
+    const char *s = scalar(L, n);
     const char *dot = s ? strrchr(s, '.') : NULL;
 
     e->mark = mark_of(n);
@@ -343,36 +440,36 @@ static int load_end(struct loader *L, yaml_node_t *n, mqg_end *e)
     return 0;
 }
 
-static int load_conn(struct loader *L, yaml_node_t *n, mqg_conn *c)
+static int load_conn(struct loader *L, const mqy_node *n, mqg_conn *c)
 {
     static const char *const keys[] = {"from", "to", "depth", "policy", NULL};
 
     c->policy = MQ_POLICY_BLOCK;
-    if (n->type == YAML_SEQUENCE_NODE) {
-        if (n->data.sequence.items.top - n->data.sequence.items.start != 2)
+    if (n->type == MQY_SEQ) {
+        if (n->n != 2)
             return fail(L, n, "a connection is a list of two ends: [a.out, b.in]");
-        return load_end(L, node(L, n->data.sequence.items.start[0]), &c->src) < 0 ||
-                       load_end(L, node(L, n->data.sequence.items.start[1]), &c->dst) < 0
+        return load_end(L, node(L, n->first), &c->src) < 0 ||
+                       load_end(L, node(L, next(L, n->first)), &c->dst) < 0
                    ? -1
                    : 0;
     }
-    if (n->type != YAML_MAPPING_NODE)
+    if (n->type != MQY_MAP)
         return fail(L, n, "a connection is [a.out, b.in] or a mapping with from and to");
     if (known_keys(L, n, keys, "a connection") < 0)
         return -1;
-    yaml_node_t *from = get(L, n, "from"), *to = get(L, n, "to"), *d, *p;
+    const mqy_node *from = get(L, n, "from"), *to = get(L, n, "to"), *d, *p;
     if (!from || !to)
         return fail(L, n, "a connection mapping needs both 'from' and 'to'");
     if (load_end(L, from, &c->src) < 0 || load_end(L, to, &c->dst) < 0)
         return -1;
     if ((d = get(L, n, "depth"))) {
         int64_t v;
-        if (to_int(L, d, "depth", 1, 65536, &v) < 0)
+        if (to_int(L, d, "depth", 1, MQ_MAX_QUEUE_CAP, &v) < 0)
             return -1;
         c->depth = (uint32_t)v;
     }
     if ((p = get(L, n, "policy"))) {
-        const char *s = scalar(p);
+        const char *s = scalar(L, p);
         if (s && !strcmp(s, "block"))
             c->policy = MQ_POLICY_BLOCK;
         else if (s && !strcmp(s, "drop_oldest"))
@@ -386,18 +483,54 @@ static int load_conn(struct loader *L, yaml_node_t *n, mqg_conn *c)
     return 0;
 }
 
-static int load_arena(struct loader *L, yaml_node_t *n)
+/* {size, count}: the arena's limits on one pool and on all of them (arena.c's
+ * mq_layout_check), checked here to say where. */
+static int load_pool(struct loader *L, const mqy_node *p)
+{
+    static const char *const keys[] = {"size", "count", NULL};
+    mqg_graph *g = L->g;
+    const mqy_node *sz, *ct;
+    int64_t size, count;
+    uint64_t bufs = 0;
+
+    if (g->n_pools == MQ_MAX_POOLS)
+        return fail(L, p, "at most %d pools", MQ_MAX_POOLS);
+    if (want(L, p, MQY_MAP, "a pool") < 0 || known_keys(L, p, keys, "a pool") < 0)
+        return -1;
+    if (!(sz = get(L, p, "size")) || !(ct = get(L, p, "count")))
+        return fail(L, p, "a pool needs size and count");
+    if (to_int(L, sz, "pool size", MQ_BUF_ALIGN, MQ_MAX_BUF_SIZE, &size) < 0 ||
+        to_int(L, ct, "pool count", 1, MQ_MAX_BUFS, &count) < 0)
+        return -1;
+    if (size % MQ_BUF_ALIGN)
+        return fail(L, sz, "pool size %lld is not a multiple of %d", (long long)size,
+                    MQ_BUF_ALIGN);
+    if (g->n_pools && (uint64_t)size <= g->pool_size[g->n_pools - 1])
+        return fail(L, sz, "pool sizes must ascend");
+    for (uint32_t i = 0; i < g->n_pools; i++)
+        bufs += g->pool_count[i];
+    if (bufs + (uint64_t)count > MQ_MAX_BUFS)
+        return fail(L, ct, "pool count %lld makes %llu buffers in all; at most %u fit in an "
+                    "arena", (long long)count, (unsigned long long)(bufs + (uint64_t)count),
+                    MQ_MAX_BUFS);
+    g->pool_mark[g->n_pools] = mark_of(p);
+    g->pool_size[g->n_pools] = (uint64_t)size;
+    g->pool_count[g->n_pools++] = (uint32_t)count;
+    return 0;
+}
+
+static int load_arena(struct loader *L, const mqy_node *n)
 {
     static const char *const keys[] = {"pools", "queue_depth", "heartbeat_ms",
                                        "heartbeat_timeout_ms", NULL};
     mqg_graph *g = L->g;
-    yaml_node_t *v;
+    const mqy_node *v;
     int64_t x;
 
-    if (want(L, n, YAML_MAPPING_NODE, "arena") < 0 || known_keys(L, n, keys, "arena") < 0)
+    if (want(L, n, MQY_MAP, "arena") < 0 || known_keys(L, n, keys, "arena") < 0)
         return -1;
     if ((v = get(L, n, "queue_depth"))) {
-        if (to_int(L, v, "queue_depth", 2, 65536, &x) < 0)
+        if (to_int(L, v, "queue_depth", 2, MQ_MAX_QUEUE_CAP, &x) < 0)
             return -1;
         if (x & (x - 1))
             return fail(L, v, "queue_depth must be a power of two, not %lld", (long long)x);
@@ -414,56 +547,33 @@ static int load_arena(struct loader *L, yaml_node_t *n)
         g->heartbeat_timeout_ms = x;
     }
     if ((v = get(L, n, "pools"))) {
-        if (want(L, v, YAML_SEQUENCE_NODE, "pools") < 0)
+        if (want(L, v, MQY_SEQ, "pools") < 0)
             return -1;
         g->n_pools = 0;
-        for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
-             it++) {
-            static const char *const pkeys[] = {"size", "count", NULL};
-            yaml_node_t *p = node(L, *it), *sz, *ct;
-            int64_t size, count;
-            if (g->n_pools == 8)
-                return fail(L, p, "at most 8 pools");
-            if (want(L, p, YAML_MAPPING_NODE, "a pool") < 0 ||
-                known_keys(L, p, pkeys, "a pool") < 0)
+        for (uint32_t it = v->first; it; it = next(L, it))
+            if (load_pool(L, node(L, it)) < 0)
                 return -1;
-            if (!(sz = get(L, p, "size")) || !(ct = get(L, p, "count")))
-                return fail(L, p, "a pool needs size and count");
-            if (to_int(L, sz, "pool size", 64, 1 << 30, &size) < 0 ||
-                to_int(L, ct, "pool count", 1, 1 << 20, &count) < 0)
-                return -1;
-            if (g->n_pools && (uint64_t)size <= g->pool_size[g->n_pools - 1])
-                return fail(L, sz, "pool sizes must ascend");
-            g->pool_size[g->n_pools] = (uint64_t)size;
-            g->pool_count[g->n_pools++] = (uint32_t)count;
-        }
     }
     return 0;
 }
 
-static int load_root(struct loader *L, yaml_node_t *root)
+static int load_root(struct loader *L, const mqy_node *root)
 {
     static const char *const keys[] = {"name", "variables", "arena", "blocks", "connections", NULL};
     mqg_graph *g = L->g;
-    yaml_node_t *v;
+    const mqy_node *v;
 
-    if (want(L, root, YAML_MAPPING_NODE, "a graph file") < 0 ||
+    if (want(L, root, MQY_MAP, "a graph file") < 0 ||
         known_keys(L, root, keys, "the graph") < 0)
         return -1;
     if ((v = get(L, root, "name"))) {
-        if (!scalar(v) || !*scalar(v))
+        if (!scalar(L, v) || !*scalar(L, v))
             return fail(L, v, "name must be a text");
         free(g->name);
-        g->name = strdup(scalar(v));
+        g->name = strdup(scalar(L, v));
     }
-    if ((v = get(L, root, "variables"))) {
-        if (want(L, v, YAML_MAPPING_NODE, "variables") < 0)
-            return -1;
-        for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++)
-            if (!scalar(node(L, p->value)))
-                return fail(L, node(L, p->value), "a variable's value must be a scalar");
-        L->vars = v;
-    }
+    if ((v = get(L, root, "variables")) && load_variables(L, v) < 0)
+        return -1;
     for (int i = 0; L->set && i < L->set->n; i++) {
         const char *kv = L->set->kv[i];
         size_t len = (size_t)(strchr(kv, '=') - kv);
@@ -477,41 +587,50 @@ static int load_root(struct loader *L, yaml_node_t *root)
         return -1;
     if (!(v = get(L, root, "blocks")))
         return fail(L, root, "the graph has no blocks");
-    if (want(L, v, YAML_MAPPING_NODE, "blocks") < 0)
+    if (want(L, v, MQY_MAP, "blocks") < 0)
         return -1;
-    g->n_blocks = (int)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
+    g->n_blocks = (int)v->n;
     if (g->n_blocks == 0)
         return fail(L, v, "the graph has no blocks");
-    /* A process slot each, one for the supervisor, one for each tap. */
+    /* A process slot each, one for the supervisor, one for each tap. (The tree
+     * stops at the first block too many; this is for `blocks: *alias`.) */
     if (g->n_blocks > MQ_MAX_BLOCKS_IN_GRAPH)
         return fail(L, v, "the graph has %d blocks; at most %d fit in an arena", g->n_blocks,
                     MQ_MAX_BLOCKS_IN_GRAPH);
     g->blocks = calloc((size_t)g->n_blocks, sizeof *g->blocks);
     if (!g->blocks)
         return fail(L, v, "out of memory");
-    for (int i = 0; i < g->n_blocks; i++) {
-        yaml_node_pair_t *p = &v->data.mapping.pairs.start[i];
-        yaml_node_t *k = node(L, p->key);
-        if (!plain_name(scalar(k)))
-            return fail(L, k, "a block name is 1 to 47 letters, digits, '_' or '-'%s%s%s",
-                        scalar(k) ? ", not '" : "", scalar(k) ? scalar(k) : "",
-                        scalar(k) ? "'" : "");
-        for (int j = 0; j < i; j++)
-            if (!strcmp(g->blocks[j].name, scalar(k)))
-                return fail(L, k, "duplicate block name '%s' (first at line %d)", scalar(k),
-                            g->blocks[j].mark.line);
-        if (load_block(L, k, node(L, p->value), &g->blocks[i]) < 0)
+    int i = 0;
+    for (uint32_t p = v->first; p; p = next_key(L, p), i++) {
+        const mqy_node *k = node(L, p);
+        const char *name = scalar(L, k);
+        if (name && strlen(name) >= MQ_NAME_MAX)
+            return fail(L, k, "a block name is 1 to %d letters, digits, '_' or '-', not %zu "
+                        "characters ('%.20s...')", MQ_NAME_MAX - 1, strlen(name), name);
+        if (!plain_name(name))
+            return fail(L, k, "a block name is 1 to %d letters, digits, '_' or '-'%s%s%s",
+                        MQ_NAME_MAX - 1, name ? ", not '" : "", name ? name : "",
+                        name ? "'" : "");
+        int first, rc;
+        if (!(g->blocks[i].name = strdup(name)) ||
+            (rc = mqg_names_add(&g->names, g->blocks[i].name, strlen(name), i, &first)) < 0)
+            return fail(L, k, "out of memory");
+        if (rc)
+            return fail(L, k, "duplicate block name '%s' (first at line %d)", name,
+                        g->blocks[first].mark.line);
+        if (load_block(L, k, node(L, next(L, p)), &g->blocks[i]) < 0)
             return -1;
     }
     if ((v = get(L, root, "connections"))) {
-        if (want(L, v, YAML_SEQUENCE_NODE, "connections") < 0)
+        if (want(L, v, MQY_SEQ, "connections") < 0)
             return -1;
-        g->n_conns = (int)(v->data.sequence.items.top - v->data.sequence.items.start);
+        g->n_conns = (int)v->n;
         g->conns = calloc((size_t)g->n_conns + 1, sizeof *g->conns);
         if (!g->conns)
             return fail(L, v, "out of memory");
-        for (int i = 0; i < g->n_conns; i++)
-            if (load_conn(L, node(L, v->data.sequence.items.start[i]), &g->conns[i]) < 0)
+        i = 0;
+        for (uint32_t it = v->first; it; it = next(L, it), i++)
+            if (load_conn(L, node(L, it), &g->conns[i]) < 0)
                 return -1;
     }
     return 0;
@@ -536,17 +655,74 @@ mqg_graph *graph_load(const char *path, const mqg_vars *set, char *err, size_t e
     return g;
 }
 
+/* What the tree stops at, before reading further: the first block or connection
+ * past what an arena holds (a graph file of a million blocks took 1.2 GB and
+ * 7 s to load, to be refused for its size at the end). */
+enum { CAP_BLOCKS, CAP_CONNS };
+static const mqy_cap caps[] = {
+    [CAP_BLOCKS] = {"blocks", MQ_MAX_BLOCKS_IN_GRAPH},
+    [CAP_CONNS] = {"connections", MQ_MAX_CONNS - MQ_MAX_TAPS},
+    {NULL, 0},
+};
+
+static void cap_error(struct loader *L, const mqy_error *e)
+{
+    mqg_mark m = {e->line, e->col, 0};
+    const char *name = scalar(L, node(L, e->node));
+
+    if (e->cap == CAP_BLOCKS)
+        graph_error(L->g, m, L->err, L->errlen,
+                    "block '%.47s' is one too many: at most %d blocks fit in an arena",
+                    name ? name : "?", MQ_MAX_BLOCKS_IN_GRAPH);
+    else
+        graph_error(L->g, m, L->err, L->errlen,
+                    "connection %d is one too many: an arena holds %d connections, %d of "
+                    "them for taps", MQ_MAX_CONNS - MQ_MAX_TAPS + 1, MQ_MAX_CONNS,
+                    MQ_MAX_TAPS);
+}
+
+/* What stopped the tree's load, as FILE:LINE:COL: message. */
+static void tree_error(struct loader *L, const mqy_error *e)
+{
+    mqg_mark m = {e->line, e->col, 0};
+
+    switch (e->kind) {
+    case MQY_ESYNTAX:
+        graph_error(L->g, m, L->err, L->errlen, "YAML syntax: %s", e->text);
+        break;
+    case MQY_EDEPTH:
+        graph_error(L->g, m, L->err, L->errlen,
+                    "YAML nested more than %d levels deep (a graph file's limit)",
+                    MQ_GRAPH_MAX_DEPTH);
+        break;
+    case MQY_ECAP:
+        cap_error(L, e);
+        break;
+    case MQY_EKEY:
+        graph_error(L->g, m, L->err, L->errlen,
+                    "a key of %zu characters: YAML allows at most %d (and a block name is "
+                    "at most %d)", e->len, MQ_YAML_KEY_MAX, MQ_NAME_MAX - 1);
+        break;
+    case MQY_EBIG:
+        graph_error(L->g, m, L->err, L->errlen,
+                    "the file is too large (more than 2^32 YAML values or bytes of text)");
+        break;
+    default:
+        graph_error(L->g, m, L->err, L->errlen, "out of memory");
+        break;
+    }
+}
+
 mqg_graph *graph_load_stream(FILE *f, const char *path, const mqg_vars *set, char *err,
                              size_t errlen)
 {
     struct loader L = {.set = set, .err = err, .errlen = errlen};
-    yaml_parser_t parser;
+    mqy_opts opts = {MQ_GRAPH_MAX_DEPTH, caps};
+    mqy_error e;
     mqg_graph *g;
     int rc = -1;
 
-    g = calloc(1, sizeof *g);
-    if (!g || !yaml_parser_initialize(&parser)) {
-        free(g);
+    if (!(g = calloc(1, sizeof *g))) {
         snprintf(err, errlen, "%s: out of memory", path);
         return NULL;
     }
@@ -554,21 +730,14 @@ mqg_graph *graph_load_stream(FILE *f, const char *path, const mqg_vars *set, cha
     g->file = strdup(path);
     g->heartbeat_ms = 100;
     g->heartbeat_timeout_ms = 2000;
-    yaml_parser_set_input_file(&parser, f);
-    if (!yaml_parser_load(&parser, &L.doc)) {
-        mqg_mark m = {(int)parser.problem_mark.line + 1, (int)parser.problem_mark.column + 1, 0};
-        graph_error(g, m, err, errlen, "YAML syntax: %s%s%s",
-                    parser.problem ? parser.problem : "error",
-                    parser.context ? " " : "", parser.context ? parser.context : "");
-    } else {
-        yaml_node_t *root = yaml_document_get_root_node(&L.doc);
-        if (!root)
-            graph_error(g, (mqg_mark){1, 1, 0}, err, errlen, "the file is empty");
-        else
-            rc = load_root(&L, root);
-        yaml_document_delete(&L.doc);
-    }
-    yaml_parser_delete(&parser);
+    if (mqy_load(f, &opts, &L.t, &e) < 0)
+        tree_error(&L, &e);
+    else if (!L.t.root)
+        graph_error(g, (mqg_mark){1, 1, 0}, err, errlen, "the file is empty");
+    else
+        rc = load_root(&L, node(&L, L.t.root));
+    mqg_names_free(&L.var_index);
+    mqy_free(&L.t);
     if (rc < 0) {
         graph_free(g);
         return NULL;
@@ -581,6 +750,11 @@ mqg_graph *graph_load_stream(FILE *f, const char *path, const mqg_vars *set, cha
             *dot = 0;
     }
     return g;
+}
+
+int graph_find_block(const mqg_graph *g, const char *name)
+{
+    return mqg_names_find(&g->names, name, strlen(name));
 }
 
 void graph_free(mqg_graph *g)
@@ -602,6 +776,7 @@ void graph_free(mqg_graph *g)
         free(g->conns[i].dst.block);
         free(g->conns[i].dst.port);
     }
+    mqg_names_free(&g->names);
     free(g->blocks);
     free(g->conns);
     free(g->file);

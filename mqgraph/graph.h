@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "block.h"
+#include "names.h"
 
 typedef struct mqg_mark {
     int line, col; /* 1-based */
@@ -20,6 +21,9 @@ typedef struct mqg_mark {
 } mqg_mark;
 
 enum { MQG_RESTART_NEVER = 0, MQG_RESTART_ON_FAILURE, MQG_RESTART_ALWAYS };
+
+/* The back-off's cap unless `restart: {max_backoff_ms}` says (or backoff_ms is more). */
+#define MQG_MAX_BACKOFF_MS 60000
 
 typedef struct mqg_block {
     char *name;
@@ -31,6 +35,7 @@ typedef struct mqg_block {
     int restart;        /* MQG_RESTART_* */
     int max_restarts;   /* default 3 */
     int64_t backoff_ms; /* before the first restart, doubled for each next one */
+    int64_t max_backoff_ms; /* ... up to this (default MQG_MAX_BACKOFF_MS) */
     const mq_block_decl *decl; /* set by validation */
 } mqg_block;
 
@@ -52,11 +57,13 @@ typedef struct mqg_graph {
     uint32_t queue_depth;
     int64_t heartbeat_ms, heartbeat_timeout_ms;
     uint32_t n_pools;
-    uint64_t pool_size[8];
-    uint32_t pool_count[8];
+    uint64_t pool_size[MQ_MAX_POOLS];
+    uint32_t pool_count[MQ_MAX_POOLS];
+    mqg_mark pool_mark[MQ_MAX_POOLS];
     int n_blocks, n_conns;
     mqg_block *blocks;
     mqg_conn *conns;
+    mqg_names names; /* block name -> index */
 } mqg_graph;
 
 /* "name=value" overrides for variables (mqgraph run --set). */
@@ -72,6 +79,9 @@ mqg_graph *graph_load(const char *path, const mqg_vars *set, char *err, size_t e
 mqg_graph *graph_load_stream(FILE *f, const char *path, const mqg_vars *set, char *err,
                              size_t errlen);
 void graph_free(mqg_graph *g);
+
+/* The index of the block named `name`, or -1. */
+int graph_find_block(const mqg_graph *g, const char *name);
 
 /* Formats "FILE:LINE:COL: " + message into err. */
 void graph_error(const mqg_graph *g, mqg_mark m, char *err, size_t len, const char *fmt, ...)

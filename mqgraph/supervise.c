@@ -219,7 +219,7 @@ static void on_restart(uv_timer_t *t)
 }
 
 /* Starts block c again after its back-off: backoff_ms, doubled for each restart
- * before (since a life of BACKOFF_RESET_NS or more), at most a minute. */
+ * before (since a life of BACKOFF_RESET_NS or more), at most max_backoff_ms. */
 static void schedule_restart(struct sup *s, struct child *c, const char *why, int lost,
                              uint64_t bytes)
 {
@@ -230,9 +230,9 @@ static void schedule_restart(struct sup *s, struct child *c, const char *why, in
      * an hour should not wait as long as ten in a row. */
     if (mq_now_ns() - c->started_ns >= BACKOFF_RESET_NS)
         c->backoff_step = 0;
-    for (int k = 0; k < c->backoff_step && ms < 60000; k++)
+    for (int k = 0; k < c->backoff_step && ms < b->max_backoff_ms; k++)
         ms *= 2;
-    ms = ms < 60000 ? ms : 60000;
+    ms = ms < b->max_backoff_ms ? ms : b->max_backoff_ms;
     c->backoff_step++;
     c->restarts++;
     fprintf(stderr, "mqgraph: block '%s' (%s, pid %d) %s; restarting it in %lld ms "
@@ -605,10 +605,11 @@ static void no_room(const mq_layout *l, char *err, size_t len)
 {
     struct statvfs vfs;
     char need[32], pool[32], room[32];
-    uint64_t pools = 0;
+    uint64_t pools = 0, total = 0;
     size_t n;
 
-    size_text(need, sizeof need, mq_layout_bytes(l));
+    mq_layout_size(l, &total);
+    size_text(need, sizeof need, total);
     n = (size_t)snprintf(err, len, "the arena needs %s (pools:", need);
     for (uint32_t i = 0; i < l->n_pools && n < len; i++) {
         size_text(pool, sizeof pool, l->pools[i].size);
@@ -616,7 +617,7 @@ static void no_room(const mq_layout *l, char *err, size_t len)
                               pool);
         pools += l->pools[i].size * l->pools[i].count;
     }
-    size_text(need, sizeof need, mq_layout_bytes(l) - pools);
+    size_text(need, sizeof need, total - pools);
     if (statvfs("/dev/shm", &vfs) == 0)
         size_text(room, sizeof room, (uint64_t)vfs.f_bavail * vfs.f_frsize);
     else
@@ -631,9 +632,10 @@ static void no_room(const mq_layout *l, char *err, size_t len)
 static int arena_fits(const mq_layout *l)
 {
     struct statvfs vfs;
+    uint64_t total = 0;
 
-    return statvfs("/dev/shm", &vfs) < 0 ||
-           mq_layout_bytes(l) <= (uint64_t)vfs.f_bavail * vfs.f_frsize;
+    return statvfs("/dev/shm", &vfs) < 0 || mq_layout_size(l, &total) < 0 ||
+           total <= (uint64_t)vfs.f_bavail * vfs.f_frsize;
 }
 
 static int build_arena(struct sup *s, char *err, size_t errlen)
@@ -648,17 +650,7 @@ static int build_arena(struct sup *s, char *err, size_t errlen)
         !(s->taps = calloc(MQ_MAX_TAPS, sizeof *s->taps)))
         return MQ_ENOMEM;
 
-    mq_layout_default(&l);
-    if (g->n_pools) {
-        l.n_pools = g->n_pools;
-        for (uint32_t i = 0; i < g->n_pools; i++)
-            l.pools[i] = (mq_pool_class){g->pool_size[i], g->pool_count[i]};
-    }
-    /* The graph's blocks, then the supervisor's and the taps', each with a slot. */
-    l.n_slots = (uint32_t)g->n_blocks + 1 + MQ_MAX_TAPS;
-    l.n_blocks = l.n_slots;
-    l.n_conns = (uint32_t)(g->n_conns + n_ctrl) + MQ_MAX_TAPS;
-    l.queue_cap = graph_queue_cap(g);
+    graph_layout(g, &l); /* what validate checked */
     if (!arena_fits(&l) || (rc = mq_arena_create(&l, g->name, &s->a)) == MQ_ENOSHM) {
         no_room(&l, err, errlen);
         return MQ_ENOSHM;

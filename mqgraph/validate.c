@@ -1,19 +1,17 @@
 /* validate.c - semantic checks of a graph against the block declarations. */
+#include <assert.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
+#include "error.h"
 #include "validate.h"
 
-
-static int find_block(const mqg_graph *g, const char *name)
-{
-    for (int i = 0; i < g->n_blocks; i++)
-        if (!strcmp(g->blocks[i].name, name))
-            return i;
-    return -1;
-}
+/* runtime.c keeps a message input's upstreams, and the supervisor's connection,
+ * in a table of MQ_MAX_FANOUT + MQ_MAX_TAPS. */
+static_assert(MQ_MAX_MSG_FANIN + 1 <= MQ_MAX_FANOUT + MQ_MAX_TAPS, "message input table");
 
 /* Lists the block's ports of one direction into buf: "in0 (f32), in1 (f32)". */
 static void port_list(const mqg_block *b, int output, char *buf, size_t len)
@@ -54,7 +52,7 @@ static int resolve_end(mqg_graph *g, mqg_end *e, int output, mq_item_type *t, ch
 {
     char ports[512];
 
-    if ((e->b = find_block(g, e->block)) < 0) {
+    if ((e->b = graph_find_block(g, e->block)) < 0) {
         graph_error(g, e->mark, err, len, "unknown block '%s'", e->block);
         return -1;
     }
@@ -69,23 +67,69 @@ static int resolve_end(mqg_graph *g, mqg_end *e, int output, mq_item_type *t, ch
     return 0;
 }
 
-/* Depth-first search for a cycle; state 0 new, 1 on the stack, 2 done. */
-static int cycle_from(const mqg_graph *g, int b, int *state, int *via)
+/* The connections out of each block, as one table: those of block b are
+ * edge[start[b] .. start[b + 1]), in the file's order. */
+struct edges {
+    int *start, *edge;
+};
+
+static int edges_make(const mqg_graph *g, struct edges *e)
 {
-    state[b] = 1;
-    for (int k = 0; k < g->n_conns; k++) {
-        if (g->conns[k].src.b != b)
-            continue;
-        int d = g->conns[k].dst.b;
-        if (state[d] == 1) {
-            *via = k;
-            return 1;
-        }
-        if (state[d] == 0 && cycle_from(g, d, state, via))
-            return 1;
+    e->start = calloc((size_t)g->n_blocks + 1, sizeof *e->start);
+    e->edge = calloc((size_t)g->n_conns + 1, sizeof *e->edge);
+    int *fill = calloc((size_t)g->n_blocks + 1, sizeof *fill);
+
+    if (!e->start || !e->edge || !fill) {
+        free(fill);
+        return -1;
     }
-    state[b] = 2;
+    for (int k = 0; k < g->n_conns; k++)
+        e->start[g->conns[k].src.b + 1]++;
+    for (int b = 0; b < g->n_blocks; b++)
+        fill[b + 1] = e->start[b + 1] += e->start[b];
+    for (int k = 0; k < g->n_conns; k++)
+        e->edge[fill[g->conns[k].src.b]++] = k;
+    free(fill);
     return 0;
+}
+
+/* A connection that closes a cycle, or -1: a depth-first search with a stack of
+ * its own (a chain of 100,000 blocks would be as deep in recursion), each block
+ * and connection visited once. */
+static int find_cycle(const mqg_graph *g, const struct edges *e)
+{
+    size_t n = (size_t)g->n_blocks + 1;
+    int *state = calloc(n, sizeof *state), *next = calloc(n, sizeof *next);
+    int *stack = calloc(n, sizeof *stack), via = -1;
+
+    for (int root = 0; state && next && stack && root < g->n_blocks && via < 0; root++) {
+        int sp = 0;
+        if (state[root])
+            continue;
+        stack[sp++] = root;
+        state[root] = 1; /* on the stack */
+        next[root] = e->start[root];
+        while (sp > 0 && via < 0) {
+            int b = stack[sp - 1];
+            if (next[b] == e->start[b + 1]) {
+                state[b] = 2; /* done */
+                sp--;
+                continue;
+            }
+            int k = e->edge[next[b]++], d = g->conns[k].dst.b;
+            if (state[d] == 1)
+                via = k;
+            else if (state[d] == 0) {
+                state[d] = 1;
+                next[d] = e->start[d];
+                stack[sp++] = d;
+            }
+        }
+    }
+    free(state);
+    free(next);
+    free(stack);
+    return via;
 }
 
 /* A YAML list given for a parameter that takes one value: its text would be the
@@ -109,117 +153,179 @@ static int list_for_one_value(const mqg_graph *g, const mqg_block *b, char *err,
     return 0;
 }
 
-int graph_validate(mqg_graph *g, const mqg_catalog *cat, char *err, size_t len)
+/* The block's module, declaration, parameters and port counts. */
+static int check_block(mqg_graph *g, mqg_block *b, const mqg_catalog *cat, char *err,
+                       size_t len)
 {
+    const mqg_module *m = catalog_find(cat, b->type);
     char why[512];
+    int bad;
 
-    for (int i = 0; i < g->n_blocks; i++) {
-        mqg_block *b = &g->blocks[i];
-        const mqg_module *m = catalog_find(cat, b->type);
-        int bad;
-        if (!m) {
-            const char *near = catalog_suggest(cat, b->type), *broken;
-            if ((broken = catalog_broken(cat, b->type)))
-                graph_error(g, b->type_mark, err, len,
-                            "block type '%s' could not be loaded: %s", b->type, broken);
-            else if (near)
-                graph_error(g, b->type_mark, err, len,
-                            "unknown block type '%s' (did you mean '%s'?)", b->type, near);
-            else
-                graph_error(g, b->type_mark, err, len,
-                            "unknown block type '%s' (mqgraph blocks lists them)", b->type);
-            return -1;
-        }
-        b->decl = m->decl;
-        if (list_for_one_value(g, b, err, len) < 0)
-            return -1;
-        if (mq_params_check(b->decl, b->n_params, b->kv, &bad, why, sizeof why) < 0) {
-            graph_error(g, bad >= 0 ? b->kv_mark[bad] : b->mark, err, len, "block '%s': %s",
-                        b->name, why);
-            return -1;
-        }
-        if (mq_block_port_count(b->decl, b->n_params, b->kv, 0) < 0 ||
-            mq_block_port_count(b->decl, b->n_params, b->kv, 1) < 0) {
-            graph_error(g, b->mark, err, len, "block '%s': port count out of range (0..%d)",
-                        b->name, MQ_MAX_PORTS);
-            return -1;
-        }
+    if (!m) {
+        const char *near = catalog_suggest(cat, b->type), *broken;
+        if ((broken = catalog_broken(cat, b->type)))
+            graph_error(g, b->type_mark, err, len, "block type '%s' could not be loaded: %s",
+                        b->type, broken);
+        else if (near)
+            graph_error(g, b->type_mark, err, len,
+                        "unknown block type '%s' (did you mean '%s'?)", b->type, near);
+        else
+            graph_error(g, b->type_mark, err, len,
+                        "unknown block type '%s' (mqgraph blocks lists them)", b->type);
+        return -1;
     }
+    b->decl = m->decl;
+    if (list_for_one_value(g, b, err, len) < 0)
+        return -1;
+    if (mq_params_check(b->decl, b->n_params, b->kv, &bad, why, sizeof why) < 0) {
+        graph_error(g, bad >= 0 ? b->kv_mark[bad] : b->mark, err, len, "block '%s': %s",
+                    b->name, why);
+        return -1;
+    }
+    if (mq_block_port_count(b->decl, b->n_params, b->kv, 0) < 0 ||
+        mq_block_port_count(b->decl, b->n_params, b->kv, 1) < 0) {
+        graph_error(g, b->mark, err, len, "block '%s': port count out of range (0..%d)",
+                    b->name, MQ_MAX_PORTS);
+        return -1;
+    }
+    return 0;
+}
+
+/* Per port of every block (block * MQ_MAX_PORTS + port): the connections from each
+ * output, and the first connection into each input. */
+struct ports {
+    int *fan_out;
+    int *fan_in;   /* message inputs */
+    int *upstream; /* -1: none yet */
+};
+
+static int ports_make(const mqg_graph *g, struct ports *p)
+{
+    size_t n = ((size_t)g->n_blocks + 1) * MQ_MAX_PORTS;
+
+    p->fan_out = calloc(n, sizeof *p->fan_out);
+    p->fan_in = calloc(n, sizeof *p->fan_in);
+    p->upstream = malloc(n * sizeof *p->upstream);
+    if (!p->fan_out || !p->fan_in || !p->upstream)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        p->upstream[i] = -1;
+    return 0;
+}
+
+static size_t port_at(const mqg_end *e)
+{
+    return (size_t)e->b * MQ_MAX_PORTS + (size_t)e->p;
+}
+
+/* The ends' kinds and item types agree, and neither is the events block's own. */
+static int check_types(const mqg_graph *g, const mqg_conn *c, mq_item_type ts,
+                       mq_item_type td, char *err, size_t len)
+{
+    const mqg_block *sb = &g->blocks[c->src.b], *db = &g->blocks[c->dst.b];
+    int msg = td == MQ_ITEM_MSG;
+
+    if ((db->decl->flags & MQ_BLOCK_EVENTS) && c->dst.p == 0) {
+        graph_error(g, c->dst.mark, err, len,
+                    "input %s.%s is the supervisor's (the graph's events): connect "
+                    "nothing to it", db->name, c->dst.port);
+        return -1;
+    }
+    if ((ts == MQ_ITEM_MSG) != msg) {
+        graph_error(g, c->dst.mark, err, len, "%s.%s is a %s port but %s.%s is a %s port",
+                    sb->name, c->src.port, ts == MQ_ITEM_MSG ? "message" : "stream",
+                    db->name, c->dst.port, msg ? "message" : "stream");
+        return -1;
+    }
+    if (ts != td && ts != MQ_ITEM_BYTES && td != MQ_ITEM_BYTES) {
+        graph_error(g, c->dst.mark, err, len, "item types differ: %s.%s is %s but %s.%s is %s",
+                    sb->name, c->src.port, mq_item_name(ts), db->name, c->dst.port,
+                    mq_item_name(td));
+        return -1;
+    }
+    return 0;
+}
+
+/* Connection k's fan-out, its input's upstreams, and its depth. */
+static int check_counts(const mqg_graph *g, int k, int msg, struct ports *p, char *err,
+                        size_t len)
+{
+    const mqg_conn *c = &g->conns[k];
+    int *up = &p->upstream[port_at(&c->dst)];
     uint32_t cap = graph_queue_cap(g);
-    for (int k = 0; k < g->n_conns; k++) {
-        mqg_conn *c = &g->conns[k];
-        mq_item_type ts, td;
-        if (resolve_end(g, &c->src, 1, &ts, err, len) < 0 ||
-            resolve_end(g, &c->dst, 0, &td, err, len) < 0)
-            return -1;
-        mqg_block *sb = &g->blocks[c->src.b], *db = &g->blocks[c->dst.b];
-        int msg = td == MQ_ITEM_MSG;
-        if ((db->decl->flags & MQ_BLOCK_EVENTS) && c->dst.p == 0) {
-            graph_error(g, c->dst.mark, err, len,
-                        "input %s.%s is the supervisor's (the graph's events): connect "
-                        "nothing to it", db->name, c->dst.port);
-            return -1;
-        }
-        if ((ts == MQ_ITEM_MSG) != msg) {
-            graph_error(g, c->dst.mark, err, len,
-                        "%s.%s is a %s port but %s.%s is a %s port", sb->name, c->src.port,
-                        ts == MQ_ITEM_MSG ? "message" : "stream", db->name, c->dst.port,
-                        msg ? "message" : "stream");
-            return -1;
-        }
-        if (ts != td && ts != MQ_ITEM_BYTES && td != MQ_ITEM_BYTES) {
-            graph_error(g, c->dst.mark, err, len,
-                        "item types differ: %s.%s is %s but %s.%s is %s", sb->name, c->src.port,
-                        mq_item_name(ts), db->name, c->dst.port, mq_item_name(td));
-            return -1;
-        }
-        int fan = 1;
-        for (int j = 0; j < k; j++)
-            fan += g->conns[j].src.b == c->src.b && g->conns[j].src.p == c->src.p;
-        if (fan > MQ_MAX_FANOUT) {
-            graph_error(g, c->src.mark, err, len, "output %s.%s has more than %d connections",
-                        sb->name, c->src.port, MQ_MAX_FANOUT);
-            return -1;
-        }
-        /* A message input takes messages from several outputs, each its own queue. */
-        for (int j = 0; j < k && !msg; j++)
-            if (g->conns[j].dst.b == c->dst.b && g->conns[j].dst.p == c->dst.p) {
-                graph_error(g, c->dst.mark, err, len,
-                            "input %s.%s already has an upstream (%s.%s, line %d)", db->name,
-                            c->dst.port, g->conns[j].src.block, g->conns[j].src.port,
-                            g->conns[j].src.mark.line);
-                return -1;
-            }
-        if (c->depth > cap) {
-            graph_error(g, c->src.mark, err, len, "depth %u exceeds the arena's queue_depth %u",
-                        c->depth, cap);
-            return -1;
-        }
+
+    if (++p->fan_out[port_at(&c->src)] > MQ_MAX_FANOUT) {
+        graph_error(g, c->src.mark, err, len, "output %s.%s has more than %d connections",
+                    g->blocks[c->src.b].name, c->src.port, MQ_MAX_FANOUT);
+        return -1;
     }
+    /* A message input takes messages from several outputs, each its own queue. */
+    if (*up >= 0 && !msg) {
+        const mqg_conn *first = &g->conns[*up];
+        graph_error(g, c->dst.mark, err, len,
+                    "input %s.%s already has an upstream (%s.%s, line %d)",
+                    g->blocks[c->dst.b].name, c->dst.port, first->src.block, first->src.port,
+                    first->src.mark.line);
+        return -1;
+    }
+    if (msg && ++p->fan_in[port_at(&c->dst)] > MQ_MAX_MSG_FANIN) {
+        graph_error(g, c->dst.mark, err, len, "message input %s.%s has more than %d upstreams",
+                    g->blocks[c->dst.b].name, c->dst.port, MQ_MAX_MSG_FANIN);
+        return -1;
+    }
+    if (*up < 0)
+        *up = k;
+    if (c->depth > cap) {
+        graph_error(g, c->src.mark, err, len, "depth %u exceeds the arena's queue_depth %u",
+                    c->depth, cap);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_conn(mqg_graph *g, int k, struct ports *p, char *err, size_t len)
+{
+    mqg_conn *c = &g->conns[k];
+    mq_item_type ts, td;
+
+    if (resolve_end(g, &c->src, 1, &ts, err, len) < 0 ||
+        resolve_end(g, &c->dst, 0, &td, err, len) < 0 ||
+        check_types(g, c, ts, td, err, len) < 0)
+        return -1;
+    return check_counts(g, k, td == MQ_ITEM_MSG, p, err, len);
+}
+
+/* Every stream input has its upstream (a message input may wait for `mqgraph send`). */
+static int check_inputs(const mqg_graph *g, const struct ports *p, char *err, size_t len)
+{
     for (int i = 0; i < g->n_blocks; i++) {
-        mqg_block *b = &g->blocks[i];
+        const mqg_block *b = &g->blocks[i];
         int n = mq_block_port_count(b->decl, b->n_params, b->kv, 0);
-        for (int p = 0; p < n; p++) {
+        for (int k = 0; k < n; k++) {
             char name[64];
             mq_item_type t;
-            int connected = 0;
-            mq_block_port(b->decl, b->n_params, b->kv, 0, p, name, sizeof name, &t);
-            if (t == MQ_ITEM_MSG)
-                continue; /* a message input may wait for `mqgraph send` */
-            for (int k = 0; k < g->n_conns && !connected; k++)
-                connected = g->conns[k].dst.b == i && g->conns[k].dst.p == p;
-            if (!connected) {
-                graph_error(g, b->mark, err, len, "input '%s' of block '%s' is not connected",
-                            name, b->name);
-                return -1;
-            }
+            mq_block_port(b->decl, b->n_params, b->kv, 0, k, name, sizeof name, &t);
+            if (t == MQ_ITEM_MSG || p->upstream[(size_t)i * MQ_MAX_PORTS + (size_t)k] >= 0)
+                continue;
+            graph_error(g, b->mark, err, len, "input '%s' of block '%s' is not connected",
+                        name, b->name);
+            return -1;
         }
     }
-    int *state = calloc((size_t)(unsigned)g->n_blocks + 1, sizeof *state), via = -1;
-    for (int i = 0; state && i < g->n_blocks && via < 0; i++)
-        if (state[i] == 0)
-            cycle_from(g, i, state, &via);
-    free(state);
+    return 0;
+}
+
+static int check_cycles(const mqg_graph *g, char *err, size_t len)
+{
+    struct edges e;
+    int via = edges_make(g, &e) < 0 ? -2 : find_cycle(g, &e);
+
+    free(e.start);
+    free(e.edge);
+    if (via == -2) {
+        graph_error(g, (mqg_mark){1, 1, 0}, err, len, "out of memory");
+        return -1;
+    }
     if (via >= 0) {
         graph_error(g, g->conns[via].src.mark, err, len,
                     "the connections form a cycle (through %s.%s -> %s.%s)",
@@ -228,6 +334,118 @@ int graph_validate(mqg_graph *g, const mqg_catalog *cat, char *err, size_t len)
         return -1;
     }
     return 0;
+}
+
+/* A block's message inputs: each gets a control connection from the supervisor. */
+static int msg_inputs(const mqg_block *b)
+{
+    int n = mq_block_port_count(b->decl, b->n_params, b->kv, 0), k = 0;
+    char name[64];
+    mq_item_type t;
+
+    for (int p = 0; p < n; p++)
+        k += mq_block_port(b->decl, b->n_params, b->kv, 0, p, name, sizeof name, &t) == 0 &&
+             t == MQ_ITEM_MSG;
+    return k;
+}
+
+static int control_conns(const mqg_graph *g)
+{
+    int n = 0;
+
+    for (int i = 0; i < g->n_blocks; i++)
+        n += msg_inputs(&g->blocks[i]);
+    return n;
+}
+
+void graph_layout(const mqg_graph *g, mq_layout *l)
+{
+    mq_layout_default(l);
+    if (g->n_pools) {
+        l->n_pools = g->n_pools;
+        for (uint32_t i = 0; i < g->n_pools; i++)
+            l->pools[i] = (mq_pool_class){g->pool_size[i], g->pool_count[i]};
+    }
+    l->n_slots = (uint32_t)g->n_blocks + 1 + MQ_MAX_TAPS;
+    l->n_blocks = l->n_slots;
+    l->n_conns = (uint32_t)(g->n_conns + control_conns(g)) + MQ_MAX_TAPS;
+    l->queue_cap = graph_queue_cap(g);
+}
+
+/* The graph's connections and mqgraph's own within the arena's table. */
+static int check_conn_count(const mqg_graph *g, char *err, size_t len)
+{
+    int ctrl = control_conns(g), room = MQ_MAX_CONNS - MQ_MAX_TAPS - ctrl;
+
+    if (g->n_conns <= room)
+        return 0;
+    graph_error(g, room >= 0 ? g->conns[room].src.mark : g->blocks[0].mark, err, len,
+                "connection %d is one too many: an arena holds %d connections, and mqgraph "
+                "needs %d of them (%d into the message inputs, %d for taps)", room + 1,
+                MQ_MAX_CONNS, ctrl + MQ_MAX_TAPS, ctrl, MQ_MAX_TAPS);
+    return -1;
+}
+
+/* The pool that takes the most memory; where a layout too large is reported. */
+static uint32_t largest_pool(const mqg_graph *g)
+{
+    uint32_t big = 0;
+
+    for (uint32_t i = 1; i < g->n_pools; i++)
+        if (g->pool_size[i] * g->pool_count[i] > g->pool_size[big] * g->pool_count[big])
+            big = i;
+    return big;
+}
+
+/* The whole layout through mq_layout_size, so nothing mq_arena_create refuses
+ * passes here. */
+static int check_arena_size(const mqg_graph *g, char *err, size_t len)
+{
+    uint64_t bytes = 0;
+    mq_layout l;
+    int rc;
+
+    graph_layout(g, &l);
+    if ((rc = mq_layout_size(&l, &bytes)) == 0)
+        return 0;
+    uint32_t p = largest_pool(g);
+    mqg_mark at = g->n_pools ? g->pool_mark[p] : (mqg_mark){1, 1, 0};
+    if (rc == MQ_EINVAL && bytes > MQ_MAX_ARENA_BYTES)
+        graph_error(g, at, err, len,
+                    "the arena would take %llu bytes, this pool %llu of them; an arena is at "
+                    "most %llu (%llu TiB)", (unsigned long long)bytes,
+                    g->n_pools ? (unsigned long long)(g->pool_size[p] * g->pool_count[p]) : 0ULL,
+                    (unsigned long long)MQ_MAX_ARENA_BYTES,
+                    (unsigned long long)(MQ_MAX_ARENA_BYTES >> 40));
+    else
+        graph_error(g, at, err, len, "the arena's layout is refused: %s", mq_strerror(rc));
+    return -1;
+}
+
+/* Each check visits every block and connection a bounded number of times: names
+ * through the graph's index, ports through per-port tables, cycles by one search. */
+int graph_validate(mqg_graph *g, const mqg_catalog *cat, char *err, size_t len)
+{
+    struct ports p;
+    int rc = 0;
+
+    for (int i = 0; i < g->n_blocks; i++)
+        if (check_block(g, &g->blocks[i], cat, err, len) < 0)
+            return -1;
+    if (check_conn_count(g, err, len) < 0 || check_arena_size(g, err, len) < 0)
+        return -1;
+    if (ports_make(g, &p) < 0) {
+        graph_error(g, (mqg_mark){1, 1, 0}, err, len, "out of memory");
+        rc = -1;
+    }
+    for (int k = 0; rc == 0 && k < g->n_conns; k++)
+        rc = check_conn(g, k, &p, err, len);
+    if (rc == 0)
+        rc = check_inputs(g, &p, err, len);
+    free(p.fan_out);
+    free(p.fan_in);
+    free(p.upstream);
+    return rc < 0 ? -1 : check_cycles(g, err, len);
 }
 
 uint32_t graph_queue_cap(const mqg_graph *g)

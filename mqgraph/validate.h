@@ -1,9 +1,11 @@
 /* validate.h - every check of a loaded graph that can be made before anything runs:
- * block types, parameters, ports and their item types, fan-in, unconnected inputs,
- * cycles, queue depths. */
+ * block types, parameters, ports and their item types, fan-out and fan-in,
+ * unconnected inputs, cycles, queue depths, and every limit of the arena the graph
+ * needs (mq_limits.h). */
 #ifndef MQG_VALIDATE_H
 #define MQG_VALIDATE_H
 
+#include "arena.h"
 #include "catalog.h"
 #include "graph.h"
 
@@ -13,5 +15,11 @@ int graph_validate(mqg_graph *g, const mqg_catalog *cat, char *err, size_t errle
 
 /* The queue capacity the arena needs: a power of two covering every depth. */
 uint32_t graph_queue_cap(const mqg_graph *g);
+
+/* The arena mqgraph creates for a validated graph: its pools, a slot and a registry
+ * block per block, the supervisor's and the taps', and a connection per graph
+ * connection, per message input (the supervisor's) and per tap. (supervise.c's
+ * build_arena lays out the same; graph_validate checks it with mq_layout_size.) */
+void graph_layout(const mqg_graph *g, mq_layout *l);
 
 #endif

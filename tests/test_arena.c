@@ -51,13 +51,15 @@ START_TEST(test_arena_reserves_its_memory_or_is_refused)
     if (!private_tmpfs("/dev/shm", 8u << 20)) /* the machine's is never filled */
         return;
     mq_layout_default(&l); /* 164 MiB */
-    ck_assert_uint_gt(mq_layout_bytes(&l), 8u << 20);
+    uint64_t need = 0;
+    ck_assert_int_eq(mq_layout_size(&l, &need), 0);
+    ck_assert_uint_gt(need, 8u << 20);
     ck_assert_int_eq(mq_arena_create(&l, "big", &a), MQ_ENOSHM);
     ck_assert_ptr_null(a);
     ck_assert_int_eq(rmdir("/dev/shm"), -1); /* still a mount point ... */
     ck_assert_int_eq(system("test -z \"$(ls -A /dev/shm)\""), 0); /* ... and empty */
     tu_layout_small(&l);
-    uint64_t need = mq_layout_bytes(&l);
+    ck_assert_int_eq(mq_layout_size(&l, &need), 0);
     ck_assert_uint_lt(need, 4u << 20);
     ck_assert_int_eq(mq_arena_create(&l, "small", &a), 0);
     ck_assert_int_eq(mq_arena_size(a), need);
@@ -166,6 +168,33 @@ START_TEST(test_layout_check_rejects_bad_geometry)
     tu_layout_small(&l);
     l.n_pools = 0;
     ck_assert_int_eq(mq_layout_check(&l), MQ_EINVAL);
+}
+END_TEST
+
+/* mq_layout_size gives what mq_arena_create makes, and refuses what it refuses. */
+START_TEST(test_layout_size_is_the_arena_size)
+{
+    mq_layout l;
+    mq_arena *a;
+    uint64_t bytes = 0;
+
+    tu_layout_small(&l);
+    ck_assert_int_eq(mq_layout_size(&l, &bytes), 0);
+    ck_assert_int_eq(mq_arena_create(&l, "size", &a), 0);
+    ck_assert_uint_eq(bytes, mq_arena_size(a));
+    mq_arena_destroy(a);
+    l.pools[0] = (mq_pool_class){MQ_MAX_BUF_SIZE, 1024}; /* a 1 TiB pool, and the rest */
+    l.n_pools = 1;
+    ck_assert_int_eq(mq_layout_size(&l, &bytes), MQ_EINVAL);
+    ck_assert_uint_gt(bytes, MQ_MAX_ARENA_BYTES);
+    ck_assert_int_eq(mq_arena_create(&l, "size", &a), MQ_EINVAL);
+    l.pools[0] = (mq_pool_class){MQ_MAX_BUF_SIZE, 1000};
+    ck_assert_int_eq(mq_layout_size(&l, &bytes), 0);
+    ck_assert_uint_lt(bytes, MQ_MAX_ARENA_BYTES);
+    l.pools[0].size = MQ_BUF_ALIGN + 1;
+    bytes = 7;
+    ck_assert_int_eq(mq_layout_size(&l, &bytes), MQ_EINVAL);
+    ck_assert_uint_eq(bytes, 7);
 }
 END_TEST
 
@@ -504,6 +533,7 @@ int main(void)
     tcase_add_test(tc, test_other_user_cannot_attach);
     tcase_add_test(tc, test_arena_default_layout_matches_design_notes);
     tcase_add_test(tc, test_layout_check_rejects_bad_geometry);
+    tcase_add_test(tc, test_layout_size_is_the_arena_size);
     tcase_add_test(tc, test_attach_garbage_is_not_an_arena);
     tcase_add_test(tc, test_attach_truncated_arena_fails);
     tcase_add_test(tc, test_attach_wrong_version_fails);

@@ -266,6 +266,84 @@ START_TEST(test_bad_graph_is_refused_with_line_and_column)
 }
 END_TEST
 
+/* Nesting 100,000 levels deep is refused where it passes the limit, after reading
+ * 64 levels rather than all of them (libyaml's document load took a minute). */
+START_TEST(test_deep_nesting_is_refused_where_it_passes_the_limit)
+{
+    enum { DEPTH = 100000 };
+    static char yaml[2 * DEPTH + 100];
+    int n = snprintf(yaml, sizeof yaml, "variables: {deep: ");
+    memset(yaml + n, '[', DEPTH);
+    memset(yaml + n + DEPTH, ']', DEPTH);
+    snprintf(yaml + n + 2 * DEPTH, sizeof yaml - (size_t)n - 2 * DEPTH,
+             "}\nblocks:\n  s: {type: null_source}\n");
+    enter_tmpdir();
+    write_file("deep.yaml", yaml);
+    const char *args[] = {"validate", "deep.yaml", NULL};
+    ck_assert_int_eq(run(args), 2);
+    char *err = read_file("err.txt", NULL);
+    ck_assert_str_eq(err, "deep.yaml:1:81: YAML nested more than 64 levels deep "
+                          "(a graph file's limit)\n");
+    free(err);
+}
+END_TEST
+
+/* A chain of n blocks, written to `path`: vector_source, n - 2 multiply_const,
+ * null_sink. */
+static void write_chain(const char *path, int n)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "blocks:\n  b0: {type: vector_source, params: {values: [1, 2, 3]}}\n");
+    for (int i = 1; i < n - 1; i++)
+        fprintf(f, "  b%d: {type: multiply_const, params: {k: 2}}\n", i);
+    fprintf(f, "  b%d: {type: null_sink}\nconnections:\n", n - 1);
+    for (int i = 0; i < n - 1; i++)
+        fprintf(f, "  - [b%d.out, b%d.in]\n", i, i + 1);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* The load stops at the first block or connection an arena has no room for,
+ * with its line, instead of reading a 100,000-block file whole first. */
+START_TEST(test_the_block_and_connection_past_the_limit_are_named)
+{
+    enter_tmpdir();
+    write_chain("chain.yaml", 100000);
+    const char *args[] = {"validate", "chain.yaml", NULL};
+    ck_assert_int_eq(run(args), 2);
+    char *err = read_file("err.txt", NULL);
+    ck_assert_str_eq(err, "chain.yaml:252:3: block 'b250' is one too many: at most 250 blocks "
+                          "fit in an arena\n");
+    free(err);
+    FILE *f = fopen("conns.yaml", "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "blocks:\n  s: {type: null_source}\n  o: {type: null_sink}\nconnections:\n");
+    for (int i = 0; i < 20000; i++)
+        fprintf(f, "  - [s.out, o.in]\n");
+    ck_assert_int_eq(fclose(f), 0);
+    const char *conns[] = {"run", "conns.yaml", NULL};
+    ck_assert_int_eq(run(conns), 2);
+    err = read_file("err.txt", NULL);
+    ck_assert_str_eq(err, "conns.yaml:16385:5: connection 16381 is one too many: an arena holds "
+                          "16384 connections, 4 of them for taps\n");
+    free(err);
+    /* mqgraph's own connections into message inputs count too */
+    ck_assert_ptr_nonnull(f = fopen("ctrl.yaml", "w"));
+    fprintf(f, "blocks:\n  s: {type: null_source}\n  o: {type: null_sink}\n"
+               "  d: {type: message_debug}\nconnections:\n");
+    for (int i = 0; i < 16380; i++)
+        fprintf(f, "  - [s.out, o.in]\n");
+    ck_assert_int_eq(fclose(f), 0);
+    const char *ctrl[] = {"run", "ctrl.yaml", NULL};
+    ck_assert_int_eq(run(ctrl), 2);
+    err = read_file("err.txt", NULL);
+    ck_assert_str_eq(err, "ctrl.yaml:16383:6: connection 16378 is one too many: an arena holds "
+                          "16384 connections, and mqgraph needs 7 of them (3 into the message "
+                          "inputs, 4 for taps)\n");
+    free(err);
+}
+END_TEST
+
 START_TEST(test_variables_and_set)
 {
     size_t len;
@@ -446,6 +524,40 @@ START_TEST(test_block_abi_2_loads_and_bad_blocks_are_named)
 }
 END_TEST
 
+/* restart: {max_backoff_ms} caps the doubling back-off, and every restart field
+ * takes ${variables} like a parameter. */
+START_TEST(test_restart_backoff_stops_at_max_backoff_ms)
+{
+    enter_tmpdir();
+    setenv("MQ_BLOCK_PATH", TEST_BLOCKS, 1);
+    write_file("r.yaml", "variables: {policy: on-failure, n: 4, first: 2, cap: 5}\n"
+                         "blocks:\n"
+                         "  src: {type: sig_source}\n"
+                         "  f:\n"
+                         "    type: fault\n"
+                         "    params: {kind: exit, at: 100, times: 10}\n"
+                         "    restart:\n"
+                         "      policy: ${policy}\n"
+                         "      max_restarts: ${n}\n"
+                         "      backoff_ms: ${first}\n"
+                         "      max_backoff_ms: ${cap}\n"
+                         "  out: {type: null_sink}\n"
+                         "connections:\n  - [src.out, f.in0]\n  - [f.out0, out.in]\n");
+    const char *args[] = {"run", "r.yaml", "--quiet", NULL};
+    ck_assert_int_eq(run(args), 1);
+    char *err = read_file("err.txt", NULL);
+    ck_assert_msg(strstr(err, "restarting it in 2 ms (restart 1 of 4)") &&
+                      strstr(err, "restarting it in 4 ms (restart 2 of 4)") &&
+                      strstr(err, "restarting it in 5 ms (restart 3 of 4)") &&
+                      strstr(err, "restarting it in 5 ms (restart 4 of 4)") &&
+                      strstr(err, "failed with exit status 3 (after 4 restarts)\n"),
+                  "stderr: %s", err);
+    free(err);
+    ck_assert_int_eq(shm_count("r"), 0);
+    unsetenv("MQ_BLOCK_PATH");
+}
+END_TEST
+
 /* ---- command line ------------------------------------------------------------------- */
 
 START_TEST(test_cli_help_version_and_bad_arguments)
@@ -495,6 +607,8 @@ int main(void)
     tcase_add_test(tc, test_throttled_source_takes_its_time);
     list_bad();
     tcase_add_loop_test(tc, test_bad_graph_is_refused_with_line_and_column, 0, n_bad);
+    tcase_add_test(tc, test_deep_nesting_is_refused_where_it_passes_the_limit);
+    tcase_add_test(tc, test_the_block_and_connection_past_the_limit_are_named);
     tcase_add_test(tc, test_variables_and_set);
     tcase_add_test(tc, test_failing_block_fails_the_run_and_is_named);
     tcase_add_test(tc, test_sigint_drains_and_exits_130);
@@ -502,6 +616,7 @@ int main(void)
     tcase_add_test(tc, test_cli_help_version_and_bad_arguments);
     tcase_add_test(tc, test_unusable_files_and_modules);
     tcase_add_test(tc, test_block_abi_2_loads_and_bad_blocks_are_named);
+    tcase_add_test(tc, test_restart_backoff_stops_at_max_backoff_ms);
     tcase_add_loop_test(tc, test_bad_command_line, 0, (int)(sizeof bad_cli / sizeof bad_cli[0]));
     suite_add_tcase(s, tc);
     return tu_run(s);

@@ -22,7 +22,8 @@ libmq=$(ls "$src"/libmq/*.c | grep -v '/fault\.c$')
 case $target in
 graph)
     corpus=$src/tests/fuzz/corpus
-    extra="$src/mqgraph/graph.c $src/mqgraph/validate.c $src/mqgraph/catalog.c" ;;
+    extra="$src/mqgraph/graph.c $src/mqgraph/validate.c $src/mqgraph/catalog.c
+           $src/mqgraph/yaml_tree.c $src/mqgraph/names.c" ;;
 pmt)
     corpus=$src/tests/fuzz/corpus_pmt
     extra= ;;
