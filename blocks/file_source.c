@@ -54,6 +54,11 @@ static int init(mq_block_ctx *c, void **state)
         mq_block_error(c, "'%s' is empty and cannot repeat", path);
         return -1;
     }
+    /* A restart reads on from where the last life's last buffer ended. */
+    int64_t at[2];
+    if (mq_checkpoint_load(c, at, sizeof at) == sizeof at && at[0] >= 0 &&
+        at[0] <= (int64_t)st.st_size && fseeko(s->f, (off_t)at[0], SEEK_SET) == 0)
+        s->sent = at[1];
     return 0;
 }
 
@@ -83,6 +88,8 @@ static int work(mq_block_ctx *c, void *state)
         return MQ_WORK_DONE;
     mq_block_stamp(c, mq_param_float(c, "sample_rate"), s->sent, got / s->isz, &ts);
     s->sent += (int64_t)(got / s->isz);
+    int64_t at[2] = {(int64_t)ftello(s->f), s->sent};
+    mq_checkpoint_save(c, at, sizeof at);
     if (mq_out_push(c, 0, got, &ts) < 0)
         return MQ_WORK_ERROR;
     return got < want ? MQ_WORK_DONE : MQ_WORK_OK;

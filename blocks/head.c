@@ -1,5 +1,6 @@
 /* head - passes the first N items, then finishes (GNU Radio's head). Buffers pass
- * through without a copy; the last one is shortened, and so is its time range. */
+ * through without a copy; the last one is shortened, and so is its time range. The
+ * count is checkpointed: a restarted head passes only what its last life had not. */
 #include <stdlib.h>
 
 #include "block.h"
@@ -23,6 +24,9 @@ static int init(mq_block_ctx *c, void **state)
         return -1;
     h->left = (uint64_t)mq_param_int(c, "items");
     h->isz = mq_item_size(mq_block_in_type(c, 0));
+    uint64_t left;
+    if (mq_checkpoint_load(c, &left, sizeof left) == sizeof left && left <= h->left)
+        h->left = left;
     *state = h;
     return 0;
 }
@@ -42,9 +46,10 @@ static int work(mq_block_ctx *c, void *state)
     mq_in_timestamp(c, 0, &ts);
     if (items < bytes / h->isz)
         mq_ts_items(&ts, bytes / h->isz, 0, 1, (size_t)items, &ts);
+    h->left -= items;
+    mq_checkpoint_save(c, &h->left, sizeof h->left);
     if (mq_out_forward(c, 0, 0, (size_t)items * h->isz, &ts) < 0)
         return MQ_WORK_ERROR;
-    h->left -= items;
     return h->left == 0 ? MQ_WORK_DONE : MQ_WORK_OK;
 }
 

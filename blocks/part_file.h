@@ -2,7 +2,7 @@
  * vector_sink). What it does depends on what is at `path` when the block starts:
  *
  *   nothing, or a regular file: the output is written under a temporary name beside
- *     it (path.partPID) and takes its name, atomically, when the stream ended, every
+ *     it (path.partPID, PID mqgraph's) and takes its name, atomically, when the stream ended, every
  *     write succeeded and the graph did not fail; a failed run leaves no partial file
  *     (a graph stopped by SIGINT keeps what its sinks wrote);
  *   a symlink: followed, as open would. The file it leads to (existing or not) is the
@@ -204,8 +204,12 @@ static int part_file_open_in_place(mq_block_ctx *c, struct part_file *p, int fif
     return 0;
 }
 
-/* A new, empty part file beside p->target, as p->f. */
-static int part_file_create(mq_block_ctx *c, struct part_file *p)
+/* The part file beside p->target, as p->f, named for the graph's run (mqgraph's
+ * pid, the block's parent), so that every life of the block has the same one: a
+ * new, empty one, or (keep >= 0) the one an earlier life made, cut to its first
+ * `keep` bytes and written on from there. A life killed before it recorded its
+ * part file leaves it to the next, which empties it, not beside it. */
+static int part_file_create(mq_block_ctx *c, struct part_file *p, int64_t keep)
 {
     size_t n = strlen(p->target) + 32;
 
@@ -213,23 +217,35 @@ static int part_file_create(mq_block_ctx *c, struct part_file *p)
         mq_block_error(c, "out of memory");
         return -1;
     }
-    snprintf(p->tmp, n, "%s.part%d", p->target, (int)getpid());
+    snprintf(p->tmp, n, "%s.part%d", p->target, (int)getppid());
     /* O_NOFOLLOW: a symlink planted at the part file's name is not written through */
-    p->fd = open(p->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+    p->fd = keep >= 0 ? open(p->tmp, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
+                      : open(p->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
     if (p->fd < 0) {
-        mq_block_error(c, "cannot create '%s': %s", p->tmp, strerror(errno));
+        mq_block_error(c, keep >= 0 ? "cannot open '%s', which the block's last life wrote: %s"
+                                    : "cannot create '%s': %s",
+                       p->tmp, strerror(errno));
+        return -1;
+    }
+    if (keep >= 0 && (ftruncate(p->fd, (off_t)keep) != 0 || lseek(p->fd, 0, SEEK_END) != keep)) {
+        mq_block_error(c, "cannot cut '%s' back to the %lld bytes its last life completed: %s",
+                       p->tmp, (long long)keep, strerror(errno));
+        close(p->fd);
         return -1;
     }
     if (!(p->f = fdopen(p->fd, "wb"))) {
         mq_block_error(c, "out of memory");
         close(p->fd);
-        unlink(p->tmp);
+        if (keep < 0)
+            unlink(p->tmp);
         return -1;
     }
     return 0;
 }
 
-static int part_file_open(mq_block_ctx *c, struct part_file *p, const char *path)
+/* Opens the output at `path`; with keep >= 0, the part file an earlier life made,
+ * cut to `keep` bytes (a device or FIFO is opened again). */
+static int part_file_open(mq_block_ctx *c, struct part_file *p, const char *path, int64_t keep)
 {
     int fifo = 0, how;
 
@@ -240,7 +256,7 @@ static int part_file_open(mq_block_ctx *c, struct part_file *p, const char *path
     }
     if ((how = part_file_resolve(c, p, &fifo)) < 0)
         return -1;
-    return how ? part_file_open_in_place(c, p, fifo) : part_file_create(c, p);
+    return how ? part_file_open_in_place(c, p, fifo) : part_file_create(c, p, keep);
 }
 
 /* Call when a write failed: records the error; the file will not be kept. */
@@ -336,17 +352,17 @@ static void part_file_close(mq_block_ctx *c, struct part_file *p)
 
 /* init and fini of a sink whose state is just its part_file, opened on the `path`
  * parameter. */
-static int part_file_init(mq_block_ctx *c, void **state)
+static inline int part_file_init(mq_block_ctx *c, void **state)
 {
     struct part_file *p = calloc(1, sizeof *p);
 
     if (!p)
         return -1;
     *state = p;
-    return part_file_open(c, p, mq_param_str(c, "path"));
+    return part_file_open(c, p, mq_param_str(c, "path"), -1);
 }
 
-static void part_file_fini(mq_block_ctx *c, void *state)
+static inline void part_file_fini(mq_block_ctx *c, void *state)
 {
     if (state)
         part_file_close(c, state);

@@ -56,6 +56,14 @@ static int init(mq_block_ctx *c, void **state)
     s->offset = mq_param_f(c, P_OFFSET);
     s->c0 = mq_param_f(c, P_PHASE) / (2 * M_PI);
     s->per_buf = (size_t)mq_param_i(c, P_PER_BUF);
+    /* A restart goes on at the item and phase the last life had reached (its
+     * frequency and the rest are the live values, which restarts keep). */
+    struct { int64_t n, n0; double c0; } at;
+    if (mq_checkpoint_load(c, &at, sizeof at) == sizeof at && at.n >= 0 && at.n0 <= at.n) {
+        s->n = at.n;
+        s->n0 = at.n0;
+        s->c0 = at.c0;
+    }
     *state = s;
     return 0;
 }
@@ -132,6 +140,8 @@ static int work(mq_block_ctx *c, void *state)
     }
     mq_block_stamp(c, s->fs, s->n, s->per_buf, &ts);
     s->n += (int64_t)s->per_buf;
+    struct { int64_t n, n0; double c0; } at = {s->n, s->n0, s->c0};
+    mq_checkpoint_save(c, &at, sizeof at);
     return mq_out_push(c, 0, s->per_buf * isz, &ts) < 0 ? MQ_WORK_ERROR : MQ_WORK_OK;
 }
 

@@ -69,6 +69,12 @@ static int init(mq_block_ctx *c, void **state)
         return -1;
     for (size_t k = 0; k < nv; k++)
         store(t, s->items, k, v[k]);
+    /* A restart goes on from where the last life's last buffer ended. */
+    uint64_t at[2];
+    if (mq_checkpoint_load(c, at, sizeof at) == sizeof at && at[0] <= s->n) {
+        s->next = (size_t)at[0];
+        s->sent = (int64_t)at[1];
+    }
     return 0;
 }
 
@@ -95,6 +101,8 @@ static int work(mq_block_ctx *c, void *state)
     }
     mq_block_stamp(c, mq_param_float(c, "sample_rate"), s->sent, room, &ts);
     s->sent += (int64_t)room;
+    uint64_t at[2] = {s->next, (uint64_t)s->sent};
+    mq_checkpoint_save(c, at, sizeof at);
     if (mq_out_push(c, 0, room * s->isz, &ts) < 0)
         return MQ_WORK_ERROR;
     return !s->repeat && s->next == s->n ? MQ_WORK_DONE : MQ_WORK_OK;

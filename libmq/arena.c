@@ -85,7 +85,8 @@ static uint64_t mq__compute(mq_arena *a, const mq_layout *l)
     a->off_blocks = mq__align(a->off_held + (uint64_t)l->n_slots * l->held_cap *
                                                 sizeof(struct mq__held), 64);
     a->off_live = a->off_blocks + (uint64_t)l->n_blocks * sizeof(struct mq__block);
-    a->off_conns = a->off_live + (uint64_t)l->n_blocks * sizeof(struct mq__live);
+    a->off_ckpt = a->off_live + (uint64_t)l->n_blocks * sizeof(struct mq__live);
+    a->off_conns = a->off_ckpt + (uint64_t)l->n_blocks * sizeof(struct mq__ckpt);
     a->off_cells = a->off_conns + (uint64_t)l->n_conns * sizeof(struct mq__conn);
     a->off_pools = mq__align(a->off_cells + (uint64_t)l->n_conns * l->queue_cap * 8, 64);
     a->off_bufs = a->off_pools + (uint64_t)l->n_pools * sizeof(struct mq__pool);
@@ -182,6 +183,7 @@ static void mq__write_header(mq_arena *a, const char *graph_name, uint64_t total
     h->off_bitmap = a->off_bitmap;
     h->off_data = a->off_data;
     h->off_live = a->off_live;
+    h->off_ckpt = a->off_ckpt;
     snprintf(h->graph_name, sizeof h->graph_name, "%s", graph_name ? graph_name : "");
     /* The magic goes last: an attacher that sees it sees a complete header. */
     atomic_thread_fence(memory_order_release);
@@ -324,7 +326,7 @@ static int mq__validate(mq_arena *a, const struct mq__hdr *h, uint64_t st_size)
         h->off_conns != a->off_conns || h->off_cells != a->off_cells ||
         h->off_pools != a->off_pools || h->off_bufs != a->off_bufs ||
         h->off_bitmap != a->off_bitmap || h->off_data != a->off_data ||
-        h->off_live != a->off_live)
+        h->off_live != a->off_live || h->off_ckpt != a->off_ckpt)
         return MQ_ETRUNC;
     return 0;
 }

@@ -129,7 +129,21 @@ int mq_arena_slot_info(const mq_arena *a, uint32_t slot, mq_slot_info *out);
  * Safe while other processes run. Returns the number of references released, or
  * MQ_ECORRUPT if the slot's table failed a check (what could be repaired is). */
 int mq_arena_reclaim(mq_arena *a, uint32_t slot);
-/* The same, also giving the bytes those references held (the data lost with them). */
-int mq_arena_reclaim_lost(mq_arena *a, uint32_t slot, uint64_t *bytes);
+/* What a death lost: buffers, and the bytes of them that no process had used. */
+typedef struct mq_conn_loss {
+    uint64_t buffers, bytes;
+} mq_conn_loss;
+
+/* The same, and counts what was lost in *lost and, per connection, in per_conn[c]
+ * (n_conn entries, added to; either may be NULL). A block whose runtime commits
+ * checkpoints (ckpt.h) loses only what its record says it had not used, or was
+ * sending: a buffer taken from connection c counts on c for the bytes past the
+ * record's cursor, the buffer being sent counts whole on the connection it was
+ * going to, and a buffer it made and had not begun to send counts nothing (its
+ * items were not yet in its state: the next life makes them again). Without a
+ * record, every reference released counts whole, on the connection it came from if
+ * it says. Returns the number of references released, or MQ_ECORRUPT. */
+int mq_arena_reclaim_report(mq_arena *a, uint32_t slot, mq_conn_loss *per_conn,
+                            uint32_t n_conn, mq_conn_loss *lost);
 
 #endif

@@ -24,10 +24,11 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "ckpt.h"
 #include "error.h"
 
 #define MQ__MAGIC 0x414e455241514d31ULL /* "1MQARENA" little-endian */
-#define MQ__VERSION 7u
+#define MQ__VERSION 8u
 #define MQ__CLAIM_BATCH 8 /* buffers claimed per bitmap access in large pools */
 #define MQ__HELD_HINT_BITS 8 /* held.c: size of the buffer -> entry hint table */
 #define MQ__OWED_MAX 16   /* deferred doorbells per handle; past that, ring at once */
@@ -91,7 +92,8 @@ struct mq__hdr {
      * `started`, read after it. */
     int64_t start_mono_ns;
     uint64_t off_live; /* after the others: v7 added it */
-    uint8_t reserved[64];
+    uint64_t off_ckpt; /* v8 */
+    uint8_t reserved[56];
 };
 static_assert(sizeof(struct mq__hdr) == 384, "header layout");
 
@@ -105,14 +107,19 @@ enum {
     MQ__H_SHARE,      /* id being split into tokens [pos, pos + aux) */
 };
 
+/* For the count of what a death loses (reclaim.c), a HELD reference says whose items
+ * it carries: `conn`, the connection it was taken from (MQ__NO_CONN: made here),
+ * and `to`, the one it is being sent to (MQ__NO_CONN: none yet). A TAKE or PUSH
+ * entry has its operation's connection in `conn`. */
 struct mq__held {
     _Atomic uint32_t state;
     uint32_t aux;
     _Atomic uint64_t id;
     uint64_t pos;
     uint32_t conn;
-    uint32_t pad;
+    uint32_t to;
 };
+#define MQ__NO_CONN MQ_TAG_NONE
 static_assert(sizeof(struct mq__held) == 32, "held entry layout");
 
 struct mq__slot {
@@ -210,6 +217,16 @@ struct mq__live {
 };
 static_assert(sizeof(struct mq__live) == 128 + MQ_LIVE_TEXT + MQ_LIVE_REQ, "live layout");
 
+/* A block's checkpoint (ckpt.c): copy[seq & 1] is the record once seq > 0. */
+struct mq__ckpt {
+    _Atomic uint64_t seq;
+    uint8_t pad[56];
+    mq_ckpt copy[2];
+    uint8_t pad1[32]; /* the connections after it start on a cache line */
+};
+static_assert(sizeof(struct mq__ckpt) % 64 == 0, "ckpt record layout");
+static_assert(sizeof(mq_ckpt) == 16 + 16 * MQ_MAX_PORTS + MQ_CHECKPOINT_MAX, "ckpt layout");
+
 /* Allocators write the counters; releasers read the doorbell: two cache lines. */
 struct mq__pool {
     uint64_t size;
@@ -240,7 +257,7 @@ struct mq_arena {
     mq_layout layout;
     uint32_t n_bufs;
     uint64_t off_slots, off_held, off_blocks, off_conns, off_cells, off_pools,
-        off_bufs, off_bitmap, off_data, off_live;
+        off_bufs, off_bitmap, off_data, off_live, off_ckpt;
     uint64_t pool_data_off[MQ_MAX_POOLS]; /* from off_data */
     uint32_t pool_first[MQ_MAX_POOLS];
     uint32_t pool_bitmap_word[MQ_MAX_POOLS]; /* first 64-bit bitmap word of the pool */
@@ -289,6 +306,10 @@ static inline struct mq__block *mq__block(const mq_arena *a, uint32_t i)
 static inline struct mq__live *mq__live(const mq_arena *a, uint32_t block)
 {
     return (struct mq__live *)(a->base + a->off_live) + block;
+}
+static inline struct mq__ckpt *mq__ckpt(const mq_arena *a, uint32_t block)
+{
+    return (struct mq__ckpt *)(a->base + a->off_ckpt) + block;
 }
 static inline struct mq__conn *mq__conn(const mq_arena *a, uint32_t i)
 {
@@ -389,13 +410,21 @@ void mq__pool_unclaim(mq_arena *a);
 
 /* queue.c: resolving a dead slot's queue operations. */
 /* What a reclaim released: references, and the bytes (buffer lengths) they held. */
+/* What reclaiming a dead slot released and, of that, what was lost (reclaim.c):
+ * `k` is the record of the slot's block, NULL if it has none (then everything
+ * released counts as lost); per_conn has n_conn entries, or is NULL. */
 struct mq__loss {
     uint32_t refs;
-    uint64_t bytes;
+    uint32_t block;
+    const mq_ckpt *k;
+    mq_conn_loss lost;
+    mq_conn_loss *per_conn;
+    uint32_t n_conn;
 };
 
 /* Releases token `id` of a dead slot, counting it in `loss` if it was still live. */
-void mq__reclaim_token(mq_arena *a, uint64_t id, struct mq__loss *loss);
+void mq__reclaim_token(mq_arena *a, uint64_t id, uint32_t from, uint32_t to,
+                       struct mq__loss *loss);
 
 void mq__queue_reclaim(mq_arena *a, uint32_t slot, const struct mq__held *e,
                        struct mq__loss *loss);

@@ -194,6 +194,23 @@ int mq_block_restarts(const mq_block_ctx *c);
 /* The graph failed: some block failed or died, so the stream this block saw end may
  * be cut short. A sink's fini discards its output then. */
 int mq_block_graph_failed(const mq_block_ctx *c);
+/* ---- checkpoint: what a restarted block goes on from ---------------------------------
+ * A block with state that must survive its process (a count, a position, the file it
+ * writes) saves it with mq_checkpoint_save whenever it changes, before it sends what
+ * the change accounts for, and reads it back in init with mq_checkpoint_load. What
+ * was saved last is committed by the runtime, with how far the block has read each
+ * input, just before each send (mq_out_push, mq_out_forward, mq_msg_post) and at the
+ * end of each work call; a kill at any instruction leaves the last commit whole
+ * (ckpt.h). So after a restart the saved state, the inputs used and the output sent
+ * agree: what the death lost is counted exactly (mqgraph reports it per connection)
+ * and nothing is sent twice. Commits are made only for a block that may be
+ * restarted (restart: on-failure or always); the first life loads nothing.
+ * Save at most MQ_CHECKPOINT_MAX bytes (else MQ_ERANGE); load copies at most `cap`
+ * and returns the length saved (0: nothing). A block that consumes part of an input
+ * (mq_in_consume) says so before it sends what it made of that part. */
+int mq_checkpoint_save(mq_block_ctx *c, const void *data, size_t len);
+size_t mq_checkpoint_load(const mq_block_ctx *c, void *data, size_t cap);
+
 /* Records why the block fails; printed with the block's name. printf format. */
 void mq_block_error(mq_block_ctx *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

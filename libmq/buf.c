@@ -279,6 +279,7 @@ int mq_buf_share(mq_arena *a, mq_id id, unsigned n, mq_id *out)
     for (unsigned k = 0; k < n; k++) {
         struct mq__held *ne = mq__held_new(a);
         atomic_store_explicit(&ne->id, out[k], memory_order_relaxed);
+        ne->conn = e->conn; /* the same items */
         mq__held_set(a, ne, MQ__H_HELD);
         MQ__CRASHPOINT();
     }
@@ -377,4 +378,17 @@ int mq_buf_refcount(mq_arena *a, mq_id id)
     if (rc < 0)
         return rc;
     return __builtin_popcount(MQ__ST_LIVE(atomic_load(&mq__buf(a, idx)->state)));
+}
+
+int mq_buf_tag(mq_arena *a, mq_id id, uint32_t from, uint32_t to)
+{
+    struct mq__held *e = mq__held_find(a, id);
+
+    if (!e)
+        return MQ_ESTALE;
+    if (from != MQ_TAG_KEEP)
+        e->conn = from;
+    if (to != MQ_TAG_KEEP)
+        e->to = to;
+    return 0;
 }

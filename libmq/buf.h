@@ -73,6 +73,16 @@ int mq_buf_release_many(mq_arena *a, const mq_id *ids, int n);
  * A buffer can issue 32 tokens in its life; past that MQ_ENOSPC (copy instead). */
 int mq_buf_share(mq_arena *a, mq_id id, unsigned n, mq_id *out);
 
+/* Says whose items the reference `id` carries, for the count of what is lost if
+ * this process dies holding it (mq_arena_reclaim_report): `from`, the connection
+ * its items came in on, and `to`, the one it is about to be sent to; MQ_TAG_NONE
+ * for no connection, MQ_TAG_KEEP to leave one as it is. A reference taken from a
+ * queue comes with its `from`, one of a shared buffer with its original's; one
+ * allocated has neither. */
+#define MQ_TAG_NONE UINT32_MAX
+#define MQ_TAG_KEEP (UINT32_MAX - 1)
+int mq_buf_tag(mq_arena *a, mq_id id, uint32_t from, uint32_t to);
+
 /* Makes `*id` safe to modify: if the caller holds the only reference, *id is left
  * as it is (in place, returns 0); otherwise the data, length and timestamp are
  * copied into a new buffer, the old reference is released, *id becomes the copy's

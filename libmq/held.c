@@ -28,6 +28,8 @@ struct mq__held *mq__held_new(mq_arena *a)
         if (i >= a->held_hw)
             a->held_hw = i + 1;
         a->held_free = i + 1;
+        e->conn = MQ__NO_CONN; /* made here, going nowhere yet, until said otherwise */
+        e->to = MQ__NO_CONN;
         return e;
     }
     return NULL;

@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "arena.h"
 #include "buf.h"
+#include "ckpt.h"
 #include "pool.h"
 #include "queue.h"
 #include "registry.h"

@@ -52,6 +52,10 @@
 #define MQ_LIVE_TEXT 16384
 #define MQ_LIVE_REQ 4096
 
+/* A block's own part of its checkpoint (mq_checkpoint_save, ckpt.h): a count, a
+ * position, a file's name and length. */
+#define MQ_CHECKPOINT_MAX 256
+
 /* A graph file (mqgraph/graph.c). Collections open at once: a graph needs five
  * (the file, blocks, a block, its params, a list value); deeper is a mistake, and
  * is refused where it passes the limit instead of parsed (libyaml's time grows

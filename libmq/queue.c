@@ -561,7 +561,7 @@ void mq__queue_reclaim(mq_arena *a, uint32_t slot, const struct mq__held *e,
     if (state == MQ__H_PUSH) {
         if (atomic_load(&v.c->tail) > e->pos)
             return; /* published: the queue owns it */
-        mq__reclaim_token(a, id, loss);
+        mq__reclaim_token(a, id, MQ__NO_CONN, e->conn, loss);
         return;
     }
     uint64_t h = e->pos, cell = atomic_load(&v.cells[h & v.mask]);
@@ -569,7 +569,7 @@ void mq__queue_reclaim(mq_arena *a, uint32_t slot, const struct mq__held *e,
         (cell & ~MQ__TAKEN_COUNT_BITS) != MQ__TAKEN_MARK(slot, 0) ||
         e->aux >= MQ__TAKEN_COUNT(cell))
         return; /* the CAS did not happen: the id is still the queue's */
-    mq__reclaim_token(a, id, loss);
+    mq__reclaim_token(a, id, e->conn, MQ__NO_CONN, loss);
     /* mq__queue_repair_heads moves head past the whole take, after every entry of
      * it was seen here with head still at h. */
 }

@@ -13,13 +13,53 @@
 #include "arena_internal.h"
 #include "error.h"
 
-void mq__reclaim_token(mq_arena *a, uint64_t id, struct mq__loss *loss)
+/* Whether the items of reference `id` (len bytes, from and to as its entry says)
+ * are lost with it, how many bytes of them, and on which connection (loss->k and
+ * the rules in arena.h). */
+static int mq__lost(mq_arena *a, const struct mq__loss *loss, uint64_t id, uint32_t from,
+                    uint32_t to, uint64_t len, uint64_t *bytes, uint32_t *conn)
+{
+    const mq_ckpt *k = loss->k;
+    uint64_t end = 0;
+
+    *bytes = len;
+    *conn = from != MQ__NO_CONN ? from : to;
+    if (!k)
+        return 1;
+    if (k->fly != MQ_ID_NONE && MQ__ID_IDX(k->fly) == MQ__ID_IDX(id) &&
+        MQ__ID_GEN(k->fly) == MQ__ID_GEN(id)) {
+        *conn = to != MQ__NO_CONN ? to : from;
+        return 1; /* being sent: its items had left the block's state */
+    }
+    if (from == MQ__NO_CONN || from >= a->layout.n_conns ||
+        mq__conn(a, from)->dst_block != loss->block)
+        return 0; /* made here and not sent: the next life makes it again */
+    for (uint32_t i = 0; i < k->n_cur; i++)
+        if (MQ__ID_IDX(k->cur[i].id) == MQ__ID_IDX(id) && MQ__ID_GEN(k->cur[i].id) == MQ__ID_GEN(id))
+            end = k->cur[i].end;
+    if (end >= len)
+        return 0; /* all of it used */
+    *bytes = len - end;
+    return 1;
+}
+
+void mq__reclaim_token(mq_arena *a, uint64_t id, uint32_t from, uint32_t to,
+                       struct mq__loss *loss)
 {
     int64_t len = mq_buf_length(a, id); /* while the token still holds the buffer */
+    uint64_t bytes;
+    uint32_t conn;
 
-    if (mq__token_release(a, id) >= 0) {
-        loss->refs++;
-        loss->bytes += len > 0 ? (uint64_t)len : 0;
+    if (mq__token_release(a, id) < 0)
+        return;
+    loss->refs++;
+    if (!mq__lost(a, loss, id, from, to, len > 0 ? (uint64_t)len : 0, &bytes, &conn))
+        return;
+    loss->lost.buffers++;
+    loss->lost.bytes += bytes;
+    if (loss->per_conn && conn < loss->n_conn) {
+        loss->per_conn[conn].buffers++;
+        loss->per_conn[conn].bytes += bytes;
     }
 }
 
@@ -28,29 +68,38 @@ static void mq__reclaim_share(mq_arena *a, const struct mq__held *e, struct mq__
     uint64_t id = atomic_load(&e->id);
     uint32_t before = loss->refs;
 
-    mq__reclaim_token(a, id, loss);
+    mq__reclaim_token(a, id, e->conn, e->to, loss);
     if (loss->refs != before)
         return; /* the split never happened: the old token was still live */
     if (e->pos >= MQ__TOKENS || e->aux > MQ__TOKENS - e->pos)
         return;
     for (uint32_t k = (uint32_t)e->pos; k < e->pos + e->aux; k++)
-        mq__reclaim_token(a, MQ__ID(MQ__ID_IDX(id), MQ__ID_GEN(id), k), loss);
+        mq__reclaim_token(a, MQ__ID(MQ__ID_IDX(id), MQ__ID_GEN(id), k), e->conn, MQ__NO_CONN,
+                          loss);
 }
 
 int mq_arena_reclaim(mq_arena *a, uint32_t slot)
 {
-    return mq_arena_reclaim_lost(a, slot, NULL);
+    return mq_arena_reclaim_report(a, slot, NULL, 0, NULL);
 }
 
-int mq_arena_reclaim_lost(mq_arena *a, uint32_t slot, uint64_t *bytes)
+int mq_arena_reclaim_report(mq_arena *a, uint32_t slot, mq_conn_loss *per_conn,
+                            uint32_t n_conn, mq_conn_loss *lost)
 {
     struct mq__slot *s;
-    struct mq__loss loss = {0, 0};
+    struct mq__loss loss = {.per_conn = per_conn, .n_conn = n_conn};
+    mq_ckpt rec;
     int corrupt = 0;
 
     if (slot >= a->layout.n_slots)
         return MQ_EINVAL;
     s = mq__slot(a, slot);
+    int32_t block = atomic_load(&s->block);
+    if (block >= 0 && (uint32_t)block < a->layout.n_blocks &&
+        mq_ckpt_load(a, (uint32_t)block, &rec) == 0) {
+        loss.k = &rec;
+        loss.block = (uint32_t)block;
+    }
     for (uint32_t i = 0; i < a->layout.held_cap; i++) {
         struct mq__held *e = mq__held(a, slot, i);
         switch (atomic_load(&e->state)) {
@@ -58,7 +107,7 @@ int mq_arena_reclaim_lost(mq_arena *a, uint32_t slot, uint64_t *bytes)
             continue;
         case MQ__H_HELD:
         case MQ__H_ALLOC: /* the generation names the slot: a foreign win is refused */
-            mq__reclaim_token(a, atomic_load(&e->id), &loss);
+            mq__reclaim_token(a, atomic_load(&e->id), e->conn, e->to, &loss);
             break;
         case MQ__H_TAKE:
         case MQ__H_PUSH:
@@ -72,14 +121,20 @@ int mq_arena_reclaim_lost(mq_arena *a, uint32_t slot, uint64_t *bytes)
         }
         atomic_store(&e->state, MQ__H_EMPTY);
     }
+    /* What the record said was in hand is settled now: the next life starts with
+     * the block's part of it only (and the dead process writes no more). */
+    if (loss.k) {
+        rec.fly = MQ_ID_NONE;
+        rec.n_cur = 0;
+        mq_ckpt_commit(a, (uint32_t)block, &rec);
+    }
     mq__queue_repair_heads(a, slot);
     mq__pool_repair(a);
-    int32_t block = atomic_load(&s->block);
     if (block >= 0 && (uint32_t)block < a->layout.n_blocks)
         atomic_store(&mq__block(a, (uint32_t)block)->bell.sleepers, 0);
     atomic_store(&s->pid, 0);
     atomic_store(&s->state, MQ_SLOT_FREE);
-    if (bytes)
-        *bytes = loss.bytes;
+    if (lost)
+        *lost = loss.lost;
     return corrupt ? MQ_ECORRUPT : (int)loss.refs;
 }

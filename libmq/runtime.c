@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "block.h"
+#include "ckpt.h"
 #include "clock.h"
 #include "error.h"
 #include "live.h"
@@ -95,6 +96,8 @@ struct mq_block_ctx {
     uint64_t live_seen;  /* the live publication vals hold */
     uint64_t taps_seen;  /* the tap announcement the outputs' lists agree with */
     char *live_text;     /* its text: STRING and ENUM values point into it */
+    int ckpt;            /* restartable: commit checkpoints (ckpt.h) */
+    mq_ckpt rec;         /* the next record: the block's part is what it saved last */
 };
 
 /* ---- parameters and block facts ---------------------------------------------------- */
@@ -391,6 +394,8 @@ static int mq__copy_input(mq_block_ctx *c, int port, mq_id *copy)
 
     if ((rc = mq__alloc_waiting(c, len, copy)) < 0)
         return rc;
+    if (c->ckpt) /* the same items: lost, they count where the original came from */
+        mq_buf_tag(c->a, *copy, (uint32_t)c->in[port].conn, MQ_TAG_KEEP);
     memcpy(mq_buf_data(c->a, *copy), mq_buf_data(c->a, c->in[port].cur), len);
     mq_buf_set_length(c->a, *copy, len);
     if (mq_buf_timestamp(c->a, c->in[port].cur, &ts) == 0)
@@ -406,6 +411,8 @@ void *mq_in_writable(mq_block_ctx *c, int port, size_t *bytes)
     if (!mq__in_ok(c, port))
         return NULL;
     rc = mq_buf_writable(c->a, &c->in[port].cur);
+    if (rc == 1 && c->ckpt) /* a copy: it carries the input's items */
+        mq_buf_tag(c->a, c->in[port].cur, (uint32_t)c->in[port].conn, MQ_TAG_KEEP);
     if (rc == MQ_ENOBUFS) {
         /* Shared and no buffer free for the copy right now: wait for one, as
          * mq_out_alloc does (buffers come back as the graph downstream drains). */
@@ -453,6 +460,44 @@ int mq_in_consume(mq_block_ctx *c, int port, size_t bytes)
 
 /* ---- outputs ---------------------------------------------------------------------------- */
 
+/* Commits the block's record (ckpt.h): what it saved, how far it has read each
+ * input buffer (all of it if `all_used` and it did not say less with
+ * mq_in_consume), and `fly`, the buffer it is sending (or MQ_ID_NONE). */
+static void mq__commit(mq_block_ctx *c, mq_id fly, int all_used)
+{
+    uint32_t n = 0;
+
+    for (int i = 0; i < c->n_in; i++) {
+        struct mq__input *in = &c->in[i];
+        if (in->cur == MQ_ID_NONE)
+            continue;
+        c->rec.cur[n].id = in->cur;
+        c->rec.cur[n++].end = in->take >= 0 ? (uint64_t)in->take
+                              : all_used    ? (uint64_t)mq__in_len(c, i)
+                                            : (uint64_t)in->off;
+    }
+    c->rec.n_cur = n;
+    c->rec.fly = fly;
+    mq_ckpt_commit(c->a, c->block, &c->rec);
+}
+
+int mq_checkpoint_save(mq_block_ctx *c, const void *data, size_t len)
+{
+    if (len > MQ_CHECKPOINT_MAX)
+        return MQ_ERANGE;
+    memcpy(c->rec.data, data, len);
+    c->rec.len = (uint32_t)len;
+    return 0;
+}
+
+size_t mq_checkpoint_load(const mq_block_ctx *c, void *data, size_t cap)
+{
+    size_t n = c->rec.len < cap ? c->rec.len : cap;
+
+    memcpy(data, c->rec.data, n);
+    return c->rec.len;
+}
+
 /* Sends `id` (a reference the block holds, `items` items) to every live connection
  * of output o. The items count as output if at least one consumer took them. */
 static int mq__send(mq_block_ctx *c, int o, mq_id id, uint64_t items)
@@ -470,6 +515,13 @@ static int mq__send(mq_block_ctx *c, int o, mq_id id, uint64_t items)
         ids[0] = id;
     else if ((rc = mq_buf_share(c->a, id, (unsigned)k, ids)) < 0)
         return rc;
+    if (c->ckpt) {
+        /* Where each reference goes, then the record that it is going: a death
+         * before the record counts it where it came from, after it where it went. */
+        for (int j = 0; j < k; j++)
+            mq_buf_tag(c->a, ids[j], MQ_TAG_KEEP, (uint32_t)out->conn[live[j]]);
+        mq__commit(c, id, 1);
+    }
     for (int j = 0; j < k; j++) {
         rc = mq__push_waiting(c, out->conn[live[j]], ids[j]);
         if (rc == MQ_EPIPE) {
@@ -828,6 +880,8 @@ static void mq__forget_takes(mq_block_ctx *c)
  * after what mq_in_consume asked for. */
 static void mq__consume_inputs(mq_block_ctx *c)
 {
+    if (c->ckpt) /* before the releases: a death between them loses nothing */
+        mq__commit(c, MQ_ID_NONE, 1);
     for (int i = 0; i < c->n_in; i++) {
         struct mq__input *in = &c->in[i];
         if (in->cur == MQ_ID_NONE)
@@ -1210,10 +1264,13 @@ static int mq__loop(mq_block_ctx *c, void *state)
         c->items_in = c->items_out = 0;
         c->waited_ns = 0;
         rc = c->d->work(c, state);
-        if (rc == MQ_WORK_OK || rc == MQ_WORK_DONE)
+        if (rc == MQ_WORK_OK || rc == MQ_WORK_DONE) {
             mq__consume_inputs(c);
-        else
+        } else {
             mq__forget_takes(c);
+            if (c->ckpt) /* what it saved, with the inputs as they are */
+                mq__commit(c, MQ_ID_NONE, 0);
+        }
         int64_t busy = mq_now_ns() - t0 - c->waited_ns;
         mq_registry_block_account(c->a, c->block, c->items_in, c->items_out,
                                   busy > 0 ? (uint64_t)busy : 0);
@@ -1261,6 +1318,7 @@ int mq_block_run(const mq_block_decl *d, mq_arena *a, uint32_t block, int n_para
     c->errlen = errlen;
     c->hb_ns = opts && opts->heartbeat_ns > 0 ? opts->heartbeat_ns : 100000000;
     c->restarts = opts ? opts->restarts : 0;
+    c->ckpt = opts && opts->restartable;
     c->kick = opts ? opts->kick : NULL;
     c->kick_arg = opts ? opts->kick_arg : NULL;
     errbuf[0] = 0;
@@ -1289,6 +1347,13 @@ int mq_block_run(const mq_block_decl *d, mq_arena *a, uint32_t block, int n_para
      * not the graph file's). */
     if ((rc = mq__live_poll(c, NULL, 0)) < 0)
         goto out;
+    /* What the last life saved (none in the first), and this life's first record:
+     * from here on a death counts what it loses against it. */
+    if (c->ckpt) {
+        if (mq_ckpt_load(a, block, &c->rec) < 0)
+            memset(&c->rec, 0, sizeof c->rec);
+        mq__commit(c, MQ_ID_NONE, 0);
+    }
     /* mqgraph ran the check already (mq_params_check); a caller of its own may not */
     rc = mq__block_check(d, n_params, params, c->vals, errbuf, errlen);
     if (rc == 0 && d->init && (rc = d->init(c, &state)) != 0) {

@@ -51,6 +51,9 @@ int status_init(struct sup *s)
         alloc_sample(&s->cur, s->g->n_blocks, s->n_reg_conns) < 0 ||
         !(s->msg_drops = calloc((size_t)s->n_reg_conns + 1, sizeof *s->msg_drops)))
         return -1;
+    s->n_lost = (uint32_t)s->n_reg_conns + MQ_MAX_TAPS;
+    if (!(s->lost = calloc(s->n_lost, sizeof *s->lost)))
+        return -1;
     for (int p = 0; p < np; p++) {
         mq_pool_stats st;
         s->pool_low[p] = mq_pool_stats_get(s->a, (uint32_t)p, &st) == 0 ? st.count : 0;
@@ -66,6 +69,7 @@ void status_free(struct sup *s)
     free_sample(&s->cur);
     free(s->pool_low);
     free(s->msg_drops);
+    free(s->lost);
 }
 
 void status_conn_name(const struct sup *s, int k, char *from, char *to, size_t len)
@@ -90,6 +94,21 @@ void status_conn_name(const struct sup *s, int k, char *from, char *to, size_t l
         return;
     snprintf(from, len, "?");
     snprintf(to, len, "?");
+}
+
+static int carries_messages(const struct sup *s, int k);
+
+uint64_t status_lost_items(const struct sup *s, int k, const mq_conn_loss *l)
+{
+    if (k >= s->g->n_conns || carries_messages(s, k))
+        return l->buffers; /* a message is an item */
+    const mqg_conn *c = &s->g->conns[k];
+    const mqg_block *b = &s->g->blocks[c->dst.b];
+    char port[64];
+    mq_item_type t;
+    size_t isz = mq_block_port(b->decl, b->n_params, b->kv, 0, c->dst.p, port, sizeof port, &t) == 0
+                     ? mq_item_size(t) : 1;
+    return l->bytes / (isz ? isz : 1);
 }
 
 /* Whether connection k carries messages (a message port's, or a control one). */
@@ -213,7 +232,9 @@ static json_t *conn_json(struct sup *s, int k)
     if (mq_queue_stats_get(s->a, (uint32_t)k, &qs) < 0)
         memset(&qs, 0, sizeof qs);
     status_conn_name(s, k, from, to, sizeof from);
-    return json_pack("{s:s, s:s, s:I, s:I, s:s, s:I, s:I, s:f, s:f, s:I, s:I, s:I, s:I, s:s}",
+    mq_conn_loss none = {0, 0}, *lost = (uint32_t)k < s->n_lost ? &s->lost[k] : &none;
+    return json_pack("{s:s, s:s, s:I, s:I, s:s, s:I, s:I, s:f, s:f, s:I, s:I, s:I, s:I, s:s, "
+                     "s:I, s:I}",
                      "from", from, "to", to, "fill", (json_int_t)qs.size, "depth",
                      (json_int_t)qs.depth, "policy", policy_name(qs.policy), "buffers",
                      (json_int_t)qs.pushed, "bytes", (json_int_t)qs.bytes, "buffers_per_s",
@@ -221,7 +242,9 @@ static json_t *conn_json(struct sup *s, int k)
                      rate(s, s->prev.bytes, s->cur.bytes, k), "drops", (json_int_t)qs.drops,
                      "stale", (json_int_t)qs.stale, "missed", (json_int_t)qs.missed, "hwm",
                      (json_int_t)qs.hwm, "state",
-                     qs.closed ? "closed" : qs.abandoned ? "abandoned" : "open");
+                     qs.closed ? "closed" : qs.abandoned ? "abandoned" : "open", "lost_buffers",
+                     (json_int_t)lost->buffers, "lost_items",
+                     (json_int_t)status_lost_items(s, k, lost));
 }
 
 static json_t *pools_json(struct sup *s)

@@ -11,8 +11,11 @@
 #define MQG_STATUS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <jansson.h>
+
+#include "arena.h"
 
 struct sup;
 
@@ -39,6 +42,10 @@ void status_dropped(struct sup *s);
 /* The two ends of registry connection k, as status names them: "block.port", or
  * "mqgraph" for the supervisor's, or the tap's. */
 void status_conn_name(const struct sup *s, int k, char *from, char *to, size_t len);
+
+/* Loss l on registry connection k in items: its bytes in the consumer's item
+ * size, or its messages. */
+uint64_t status_lost_items(const struct sup *s, int k, const mq_conn_loss *l);
 
 int status_init(struct sup *s);
 void status_free(struct sup *s);

@@ -70,6 +70,10 @@ struct sup {
     struct sample prev, cur;
     uint32_t *pool_low; /* the fewest free buffers each pool had at a heartbeat */
     uint64_t *msg_drops; /* per registry connection: drops already reported */
+    /* Per registry connection (n_lost of them): what blocks that died lost on it
+     * (mq_arena_reclaim_report), over the whole run. */
+    mq_conn_loss *lost;
+    uint32_t n_lost;
     char *status_cache;  /* status_text's last document */
     size_t status_cache_len;
     int64_t status_cache_ns;
@@ -107,7 +111,9 @@ void sup_begin_stop(struct sup *s);
 /* Runs steer_tick every few ms until nothing waits (steer_busy). */
 void sup_poll_often(struct sup *s);
 
-/* What mqgraph run exits with: 0, 1 (a block failed), 128 + the stopping signal. */
+/* What mqgraph run exits with: 0; 3, the graph completed but blocks that died and
+ * were restarted lost data on the way (the summary and `status` say where); 1, a
+ * block failed; 128 + the signal that stopped it. */
 int sup_exit_status(const struct sup *s);
 
 /* "running", "stopping", "failed" or "finished". */

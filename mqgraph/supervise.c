@@ -126,6 +126,32 @@ static void on_close(uv_handle_t *h) { (void)h; }
 static void summary(struct sup *s);
 static unsigned drain(struct sup *s);
 
+/* What blocks that died lost, per connection, on stderr (with --quiet too: a run
+ * that lost data says so, and exits 3 if it completed otherwise). */
+static void report_losses(struct sup *s)
+{
+    uint64_t bufs = 0, items = 0;
+
+    for (uint32_t k = 0; k < s->n_lost; k++) {
+        if (!s->lost[k].buffers)
+            continue;
+        char from[160], to[160];
+        uint64_t n = status_lost_items(s, (int)k, &s->lost[k]);
+        status_conn_name(s, (int)k, from, to, sizeof from);
+        if (!bufs)
+            fprintf(stderr, "mqgraph: blocks that died lost data:\n");
+        fprintf(stderr, "mqgraph:   %s -> %s: %llu buffer%s, %llu items\n", from, to,
+                (unsigned long long)s->lost[k].buffers, s->lost[k].buffers == 1 ? "" : "s",
+                (unsigned long long)n);
+        bufs += s->lost[k].buffers;
+        items += n;
+    }
+    if (bufs && !s->failed && !s->stop_signal)
+        fprintf(stderr, "mqgraph: the graph completed with losses (%llu buffer%s, %llu items): "
+                        "exit status 3\n",
+                (unsigned long long)bufs, bufs == 1 ? "" : "s", (unsigned long long)items);
+}
+
 /* Every block is gone: the last figures, the pools counted, the arena unlinked
  * (still mapped here) and only then the control socket closed, so a client that
  * waits for its end (mqgraph stop) finds nothing left when it returns. */
@@ -142,6 +168,7 @@ static void finish_run(struct sup *s)
                 missing, missing == 1 ? "" : "s");
         s->failed = 1;
     }
+    report_losses(s);
     fflush(NULL);
     mq_arena_unlink(mq_arena_shm_name(s->a));
 }
@@ -220,8 +247,7 @@ static void on_restart(uv_timer_t *t)
 
 /* Starts block c again after its back-off: backoff_ms, doubled for each restart
  * before (since a life of BACKOFF_RESET_NS or more), at most max_backoff_ms. */
-static void schedule_restart(struct sup *s, struct child *c, const char *why, int lost,
-                             uint64_t bytes)
+static void schedule_restart(struct sup *s, struct child *c, const char *why, const char *lost)
 {
     mqg_block *b = &s->g->blocks[c->idx];
     int64_t ms = b->backoff_ms;
@@ -238,10 +264,7 @@ static void schedule_restart(struct sup *s, struct child *c, const char *why, in
     fprintf(stderr, "mqgraph: block '%s' (%s, pid %d) %s; restarting it in %lld ms "
                     "(restart %d of %d)",
             b->name, b->type, (int)c->pid, why, (long long)ms, c->restarts, b->max_restarts);
-    if (lost > 0)
-        fprintf(stderr, "; %d buffer%s it held %s lost (%llu bytes)", lost,
-                lost == 1 ? "" : "s", lost == 1 ? "was" : "were", (unsigned long long)bytes);
-    fputc('\n', stderr);
+    fprintf(stderr, "%s\n", lost);
     c->waiting = 1;
     s->pending++;
     uv_timer_start(&c->timer, on_restart, (uint64_t)ms, 0);
@@ -250,20 +273,42 @@ static void schedule_restart(struct sup *s, struct child *c, const char *why, in
                        "max_restarts", b->max_restarts));
 }
 
-/* Releases what the dead child held; returns how many references that was, and
- * their bytes in *bytes (may be NULL). Its table is in shared memory, so it may
- * have been written over: say so. */
-static int reclaim(struct sup *s, struct child *c, uint64_t *bytes)
+/* Releases what the dead child held, adds what that lost to s->lost, and says it in
+ * `text` ("; lost 1 buffer, 1024 items on a.out -> b.in", or "" for nothing) and
+ * *total. Its table is in shared memory, so it may have been written over: say so. */
+static void reclaim(struct sup *s, struct child *c, char *text, size_t len, mq_conn_loss *total)
 {
-    int n = mq_arena_reclaim_lost(s->a, (uint32_t)c->idx, bytes);
+    mq_conn_loss *mine = calloc(s->n_lost, sizeof *mine);
+    int n = mq_arena_reclaim_report(s->a, (uint32_t)c->idx, mine, mine ? s->n_lost : 0, total);
+    size_t used = 0;
 
+    text[0] = 0;
     if (n == MQ_ECORRUPT) {
         fprintf(stderr, "mqgraph: block '%s': its reference table in the arena is corrupt; "
                         "what could be checked was released\n",
                 s->g->blocks[c->idx].name);
         s->failed = 1;
     }
-    return n > 0 ? n : 0;
+    for (uint32_t k = 0; mine && k < s->n_lost; k++) {
+        if (!mine[k].buffers)
+            continue;
+        char from[160], to[160];
+        s->lost[k].buffers += mine[k].buffers;
+        s->lost[k].bytes += mine[k].bytes;
+        uint64_t items = status_lost_items(s, (int)k, &mine[k]);
+        status_conn_name(s, (int)k, from, to, sizeof from);
+        if (used < len)
+            used += (size_t)snprintf(text + used, len - used, "%s %llu buffer%s, %llu items on "
+                                     "%s -> %s", used ? "," : "; lost",
+                                     (unsigned long long)mine[k].buffers,
+                                     mine[k].buffers == 1 ? "" : "s",
+                                     (unsigned long long)items, from, to);
+    }
+    if (total->buffers && !used) /* lost on no connection it could name */
+        snprintf(text, len, "; lost %llu buffer%s (%llu bytes)",
+                 (unsigned long long)total->buffers, total->buffers == 1 ? "" : "s",
+                 (unsigned long long)total->bytes);
+    free(mine);
 }
 
 static void child_exited(struct sup *s, struct child *c, int64_t status, int term_signal)
@@ -287,15 +332,17 @@ static void child_exited(struct sup *s, struct child *c, int64_t status, int ter
     if (!failed)
         ev_block(s, "finished", c->idx, NULL);
     if (failed) {
-        uint64_t bytes = 0;
-        int lost = reclaim(s, c, &bytes);
+        char lost[1024];
+        mq_conn_loss total = {0, 0};
+        reclaim(s, c, lost, sizeof lost, &total);
         ev_block(s, "died", c->idx,
-                 json_pack("{s:o, s:o, s:i, s:I, s:b}", "signal",
+                 json_pack("{s:o, s:o, s:I, s:I, s:b}", "signal",
                            term_signal ? json_integer(term_signal) : json_null(), "exit_status",
                            term_signal ? json_null() : json_integer(status), "lost_buffers",
-                           lost, "lost_bytes", (json_int_t)bytes, "restart", may_restart));
+                           (json_int_t)total.buffers, "lost_bytes", (json_int_t)total.bytes,
+                           "restart", may_restart));
         if (may_restart) {
-            schedule_restart(s, c, why, lost, bytes);
+            schedule_restart(s, c, why, lost);
             return;
         }
         if (!s->forced) {
@@ -310,7 +357,11 @@ static void child_exited(struct sup *s, struct child *c, int64_t status, int ter
     } else if (b->restart != MQG_RESTART_NEVER) {
         /* It left its streams open for a restart (mq_run_opts.restartable). */
         if (may_restart && !stream_ended(s, c->idx)) {
-            schedule_restart(s, c, "finished", 0, 0);
+            /* A life that ended by itself finished its work: the next one starts
+             * over (restart: always), not where this one stopped. */
+            static const mq_ckpt fresh;
+            mq_ckpt_commit(s->a, (uint32_t)c->idx, &fresh);
+            schedule_restart(s, c, "finished", "");
             return;
         }
         cut_block(s, c->idx);
@@ -494,7 +545,12 @@ int sup_exit_status(const struct sup *s)
 {
     if (s->stop_signal)
         return 128 + s->stop_signal;
-    return s->failed ? 1 : 0;
+    if (s->failed)
+        return 1;
+    for (uint32_t k = 0; k < s->n_lost; k++)
+        if (s->lost[k].buffers)
+            return 3;
+    return 0;
 }
 
 const char *sup_state(const struct sup *s)

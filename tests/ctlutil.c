@@ -111,9 +111,12 @@ const char *sfield(json_t *o, const char *key)
     return v;
 }
 
-/* Stops graph `graph` with `mqgraph stop`; its run must exit 0 and leave neither
- * its arena nor its socket. */
 void stop_graph(const char *graph, pid_t pid)
+{
+    stop_graph_rc(graph, pid, 0);
+}
+
+void stop_graph_rc(const char *graph, pid_t pid, int rc)
 {
     const char *args[] = {"stop", graph, NULL};
     ck_assert_int_eq(cli(args), 0);
@@ -122,6 +125,6 @@ void stop_graph(const char *graph, pid_t pid)
     snprintf(mine, sizeof mine, "%s.%d", graph, (int)pid);
     ck_assert_int_eq(shm_count(mine), 0);
     ck_assert_int_ne(access(sock_path(graph, pid), F_OK), 0);
-    ck_assert_int_eq(finish(pid), 0);
+    ck_assert_int_eq(finish(pid), rc);
 }
 

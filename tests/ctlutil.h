@@ -36,5 +36,7 @@ const char *sfield(json_t *o, const char *key);
 /* Stops graph `graph` with `mqgraph stop`: when stop returns, the graph's arena
  * and socket must be gone already, and its run must exit 0. */
 void stop_graph(const char *graph, pid_t pid);
+/* The same, and its run must exit `rc` (3: it lost data in a restart). */
+void stop_graph_rc(const char *graph, pid_t pid, int rc);
 
 #endif

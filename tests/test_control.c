@@ -527,6 +527,7 @@ START_TEST(test_events_show_a_kill_and_the_restart)
     const char *ev[] = {"events", "ev" SFX, "--all", "--json", "--count", "8", NULL};
     ck_assert_int_eq(cli(ev), 0);
     char *out = read_file("cli.out", NULL), *line = out, *nl;
+    long long lost = -1;
     const char *kinds[8] = {"graph", "started", "started", "started",
                             "graph", "died",    "restarting", "restarted"};
     for (int i = 0; i < 8; i++, line = nl + 1) {
@@ -542,6 +543,8 @@ START_TEST(test_events_show_a_kill_and_the_restart)
             ck_assert_int_eq(field(e, "pid"), victim);
             ck_assert_int_eq(field(e, "signal"), SIGKILL);
             ck_assert(json_is_true(json_object_get(e, "restart")));
+            lost = field(e, "lost_buffers"); /* 1 if it died holding a buffer, else 0 */
+            ck_assert(lost == 0 || lost == 1);
         }
         if (i == 7) {
             ck_assert_int_ne(field(e, "pid"), victim);
@@ -559,7 +562,16 @@ START_TEST(test_events_show_a_kill_and_the_restart)
     ck_assert_msg(strstr(out, want), "%s", out);
     ck_assert_ptr_nonnull(strstr(out, "restarted  thr pid="));
     free(out);
-    stop_graph("ev" SFX, pid);
+    /* status counts the loss on the connection the buffer came in on */
+    st = status_of("ev" SFX);
+    json_t *conn = find(json_object_get(st, "connections"), "from", "src.out");
+    ck_assert_int_eq(field(conn, "lost_buffers"), lost);
+    long long items = field(conn, "lost_items"); /* of the 100 it held, what it had not used */
+    ck_assert(lost ? items > 0 && items <= 100 : items == 0);
+    ck_assert_int_eq(field(find(json_object_get(st, "connections"), "from", "thr.out"),
+                           "lost_buffers"), 0);
+    json_decref(st);
+    stop_graph_rc("ev" SFX, pid, lost ? 3 : 0); /* 3: the run lost data */
 }
 END_TEST
 

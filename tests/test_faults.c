@@ -22,6 +22,14 @@
 #include "runutil.h"
 #include "suite.h"
 
+/* Appends "0, 1, ..., n - 1" at buf + at (cap bytes in all); the new length. */
+static int append_count(char *buf, size_t cap, int at, int n)
+{
+    for (int i = 0; i < n; i++)
+        at += snprintf(buf + at, cap - (size_t)at, "%s%d", i ? ", " : "", i);
+    return at;
+}
+
 /* vector_source 0..999 in buffers of 100 -> fault -> vector_sink, the fault block
  * configured by `fault` (its params) and `restart`. */
 static int chain(const char *fault, const char *restart, const char *arena)
@@ -29,8 +37,7 @@ static int chain(const char *fault, const char *restart, const char *arena)
     static char yaml[16384];
     int n = snprintf(yaml, sizeof yaml, "%s\nblocks:\n  src: {type: vector_source, params: {values: [",
                      arena);
-    for (int i = 0; i < 1000; i++)
-        n += snprintf(yaml + n, sizeof yaml - (size_t)n, "%s%d", i ? ", " : "", i);
+    n = append_count(yaml, sizeof yaml, n, 1000);
     snprintf(yaml + n, sizeof yaml - (size_t)n,
              "], items_per_buffer: 100}}\n"
              "  f: {type: fault, params: {%s}, restart: %s}\n"
@@ -59,16 +66,24 @@ static void assert_lost_one_buffer(void)
     free(v);
 }
 
+#define LOST_ONE "; lost 1 buffer, 100 items on src.out -> f.in0\n"
+#define LOST_SUM "mqgraph: blocks that died lost data:\nmqgraph:   src.out -> f.in0: 1 buffer, " \
+                 "100 items\nmqgraph: the graph completed with losses (1 buffer, 100 items): " \
+                 "exit status 3\n"
+
+/* What each crash says, and the run's exit status: 3, completed with losses, when it
+ * died holding the buffer. */
 static const struct {
     const char *kind, *says;
+    int rc;
 } crashes[] = {
     {"segv", "was killed by signal 11 (Segmentation fault); restarting it in 10 ms "
-             "(restart 1 of 3); 1 buffer it held was lost (400 bytes)\n"},
-    {"abort", "was killed by signal 6 (Aborted); restarting it in 10 ms (restart 1 of 3); "
-              "1 buffer it held was lost (400 bytes)\n"},
-    {"exit", "failed with exit status 3; restarting it in 10 ms (restart 1 of 3); 1 buffer "
-             "it held was lost (400 bytes)\n"},
-    {"error", "failed with exit status 2; restarting it in 10 ms (restart 1 of 3)"},
+             "(restart 1 of 3)" LOST_ONE LOST_SUM, 3},
+    {"abort", "was killed by signal 6 (Aborted); restarting it in 10 ms (restart 1 of 3)" LOST_ONE
+              LOST_SUM, 3},
+    {"exit", "failed with exit status 3; restarting it in 10 ms (restart 1 of 3)" LOST_ONE LOST_SUM,
+     3},
+    {"error", "failed with exit status 2; restarting it in 10 ms (restart 1 of 3)\n", 0},
 };
 
 START_TEST(test_crash_is_restarted_on_failure)
@@ -76,10 +91,12 @@ START_TEST(test_crash_is_restarted_on_failure)
     char params[64];
     enter_tmpdir();
     snprintf(params, sizeof params, "kind: %s, at: 500", crashes[_i].kind);
-    ck_assert_int_eq(chain(params, "{policy: on-failure, backoff_ms: 10}", ""), 0);
+    ck_assert_int_eq(chain(params, "{policy: on-failure, backoff_ms: 10}", ""), crashes[_i].rc);
     char *err = err_text();
     ck_assert_msg(strstr(err, "mqgraph: block 'f' (fault, pid ") && strstr(err, crashes[_i].says),
                   "stderr: %s", err);
+    if (!crashes[_i].rc) /* nothing lost: nothing said */
+        ck_assert_ptr_null(strstr(err, "lost"));
     free(err);
     if (strcmp(crashes[_i].kind, "error") == 0) {
         /* ERROR: the block's own runtime gives the buffer back before exiting */
@@ -105,16 +122,147 @@ START_TEST(test_hung_block_is_killed_and_restarted)
     snprintf(params, sizeof params, "kind: %s, at: 500", hangs[_i]);
     ck_assert_int_eq(chain(params, "{policy: on-failure, backoff_ms: 10}",
                            "arena: {heartbeat_ms: 20, heartbeat_timeout_ms: 200}"),
-                     0);
+                     3);
     char *err = err_text();
     ck_assert_msg(strstr(err, "mqgraph: block 'f' (pid ") &&
                       strstr(err, "killing it as hung\n") &&
                       strstr(err, "was killed by signal 9 (Killed); restarting it in 10 ms "
-                                  "(restart 1 of 3); 1 buffer it held was lost (400 bytes)\n"),
+                                  "(restart 1 of 3)" LOST_ONE LOST_SUM),
                   "stderr: %s", err);
     free(err);
     assert_lost_one_buffer();
     ck_assert_int_eq(shm_count("c"), 0);
+}
+END_TEST
+
+/* Once block `b` of running graph `name` has taken `items` items, SIGKILLs it; its pid. */
+static pid_t kill_block_after(const char *name, uint32_t b, uint64_t items)
+{
+    char found[300];
+    mq_arena *a = NULL;
+    for (int tries = 0; tries < 10000 && !a; tries++) {
+        if (!arena_name(name, found, sizeof found) || mq_arena_attach(found, &a) < 0)
+            a = NULL, nanosleep(&(struct timespec){0, 1000000}, NULL); /* polling, with a deadline */
+    }
+    ck_assert_msg(a != NULL, "graph %s did not start", name);
+    mq_block_info bi;
+    mq_slot_info si;
+    for (int tries = 0; tries < 20000; tries++) {
+        if (mq_registry_block_info(a, b, &bi) == 0 && bi.items_in + bi.items_out >= items &&
+            mq_arena_slot_info(a, b, &si) == 0 && si.state == MQ_SLOT_ACTIVE && si.pid > 0)
+            break;
+        nanosleep(&(struct timespec){0, 500000}, NULL);
+    }
+    ck_assert_uint_ge(bi.items_in + bi.items_out, items);
+    pid_t pid = si.pid;
+    ck_assert_int_eq(kill(pid, SIGKILL), 0);
+    mq_arena_detach(a);
+    return pid;
+}
+
+/* The items lost on connection `conn` ("a.out -> b.in"), from mqgraph's report on
+ * stderr, and whether it made one. */
+static uint64_t lost_on(const char *err, const char *conn)
+{
+    char key[128];
+    snprintf(key, sizeof key, "mqgraph:   %s: ", conn);
+    const char *p = strstr(err, key);
+    unsigned long long bufs = 0, items = 0;
+    if (p) {
+        const char *q = strstr(p, ", ");
+        ck_assert(sscanf(p + strlen(key), "%llu", &bufs) == 1 && bufs > 0 && q &&
+                  sscanf(q + 2, "%llu items", &items) == 1);
+    }
+    return items;
+}
+
+/* A restarted block keeps its place (issue 15): with each block killed mid-stream in
+ * turn, vector_source (repeating 0..1023) -> head (N) -> throttle -> file_sink gives
+ * exactly N items less what mqgraph reports lost after head's count, in whole runs
+ * of 0..1023 (nothing twice, nothing cut), exit 3 when it lost any, 0 when not, and
+ * no part file. Before checkpoints: head passed N again, the sink started a new part
+ * file, the source started over. */
+START_TEST(test_a_restart_keeps_its_place)
+{
+    static const char *victims[] = {"src", "head", "thr", "out"};
+    const uint64_t n = 1024 * 200;
+    char yaml[8192];
+    int k = snprintf(yaml, sizeof yaml, "name: rk\nblocks:\n  src: {type: vector_source, params: "
+                                        "{repeat: true, values: [");
+    k = append_count(yaml, sizeof yaml, k, 1024);
+    snprintf(yaml + k, sizeof yaml - (size_t)k,
+             "]}, restart: {policy: on-failure, backoff_ms: 1}}\n"
+             "  head: {type: head, params: {items: %llu}, restart: {policy: on-failure, backoff_ms: 1}}\n"
+             "  thr: {type: throttle, params: {rate: 1000000}, restart: {policy: on-failure, backoff_ms: 1}}\n"
+             "  out: {type: file_sink, params: {path: out.f32}, restart: {policy: on-failure, backoff_ms: 1}}\n"
+             "connections:\n  - [src.out, head.in]\n  - [head.out, thr.in]\n  - [thr.out, out.in]\n",
+             (unsigned long long)n);
+    enter_tmpdir();
+    write_file("rk.yaml", yaml);
+    const char *args[] = {"run", "rk.yaml", NULL};
+    pid_t pid = start(args);
+    kill_block_after("rk", (uint32_t)_i, n / 4);
+    int rc = finish(pid);
+    char *err = err_text();
+    uint64_t lost = lost_on(err, "head.out -> thr.in") + lost_on(err, "thr.out -> out.in");
+    int any = strstr(err, "blocks that died lost data") != NULL;
+    ck_assert_msg(rc == (any ? 3 : 0), "%s killed: exit %d: %s", victims[_i], rc, err);
+    ck_assert_msg(strstr(err, "restarting it in 1 ms (restart 1 of 3)"), "%s", err);
+    size_t len;
+    char *data = read_file("out.f32", &len);
+    ck_assert_ptr_nonnull(data);
+    ck_assert_msg(len / 4 == n - lost, "%s killed: %zu items, N %llu, lost %llu: %s", victims[_i],
+                  len / 4, (unsigned long long)n, (unsigned long long)lost, err);
+    for (size_t i = 0; i < len / 4; i++) {
+        float v;
+        memcpy(&v, data + 4 * i, 4);
+        ck_assert_msg(v == (float)(i % 1024), "item %zu is %g", i, v);
+    }
+    free(data);
+    free(err);
+    ck_assert_int_eq(system("test -z \"$(ls | grep part)\""), 0); /* no part file left */
+    ck_assert_int_eq(shm_count("rk"), 0);
+}
+END_TEST
+
+/* A file_source killed mid-file goes on from its last buffer: out = M - every loss,
+ * in order, nothing twice. */
+START_TEST(test_a_restarted_file_source_reads_on)
+{
+    const uint32_t m = 200000;
+    enter_tmpdir();
+    FILE *f = fopen("in.f32", "wb");
+    for (uint32_t i = 0; i < m; i++) {
+        float v = (float)i;
+        fwrite(&v, 4, 1, f);
+    }
+    fclose(f);
+    write_file("fs.yaml", "name: fsr\nblocks:\n"
+                          "  src: {type: file_source, params: {path: in.f32, items_per_buffer: 1000},"
+                          " restart: {policy: on-failure, backoff_ms: 1}}\n"
+                          "  thr: {type: throttle, params: {rate: 1000000}}\n"
+                          "  out: {type: file_sink, params: {path: out.f32}}\n"
+                          "connections:\n  - [src.out, thr.in]\n  - [thr.out, out.in]\n");
+    const char *args[] = {"run", "fs.yaml", NULL};
+    pid_t pid = start(args);
+    kill_block_after("fsr", 0, m / 3);
+    int rc = finish(pid);
+    char *err = err_text();
+    uint64_t lost = lost_on(err, "src.out -> thr.in");
+    ck_assert_msg(rc == (lost ? 3 : 0), "exit %d: %s", rc, err);
+    size_t len;
+    char *data = read_file("out.f32", &len);
+    ck_assert_msg(len / 4 == m - lost, "%zu items, M %u, lost %llu: %s", len / 4, m,
+                  (unsigned long long)lost, err);
+    float prev = -1;
+    for (size_t i = 0; i < len / 4; i++) {
+        float v;
+        memcpy(&v, data + 4 * i, 4);
+        ck_assert_msg(v > prev, "item %zu is %g after %g", i, v, prev);
+        prev = v;
+    }
+    free(data);
+    free(err);
 }
 END_TEST
 
@@ -337,7 +485,10 @@ START_TEST(test_fault_matrix)
             ck_assert_msg(rc == 0, "%s at %s, trial %d: exit %d: %s", k, victim, t, rc, err);
         } else if (on_failure) {
             snprintf(says, sizeof says, "mqgraph: block '%s' (fault, pid ", victim);
-            ck_assert_msg(rc == 0 && strstr(err, says) && strstr(err, "; restarting it in 5 ms"),
+            /* 3 when the dead block held data, and then it says what it lost */
+            ck_assert_msg((rc == 0 || rc == 3) && (rc == 3) == !!strstr(err, "; lost ") &&
+                              (rc == 3) == !!strstr(err, "completed with losses") &&
+                              strstr(err, says) && strstr(err, "; restarting it in 5 ms"),
                           "%s at %s, trial %d: exit %d: %s", k, victim, t, rc, err);
         } else {
             snprintf(says, sizeof says, "mqgraph: block '%s' (fault, pid ", victim);
@@ -556,7 +707,7 @@ START_TEST(test_arena_larger_than_dev_shm_is_refused)
     ck_assert_int_eq(run_with_fill("huge.yaml", 0), 1);
     char *err = err_text();
     ck_assert_str_eq(err, "mqgraph: huge.yaml: the arena needs 4.0 GiB (pools: 100 x 4 KiB, "
-                          "4096 x 1 MiB; queues and tables 476 KiB) but /dev/shm has 256 MiB "
+                          "4096 x 1 MiB; queues and tables 484 KiB) but /dev/shm has 256 MiB "
                           "free\n");
     free(err);
     ck_assert_int_eq(system("test \"$(ls -A /dev/shm)\" = fill"), 0);
@@ -568,7 +719,7 @@ START_TEST(test_arena_larger_than_dev_shm_is_refused)
     ck_assert_int_eq(run_with_fill("dflt.yaml", 156), 1);
     err = err_text();
     ck_assert_str_eq(err, "mqgraph: dflt.yaml: the arena needs 164 MiB (pools: 1024 x 4 KiB, "
-                          "512 x 64 KiB, 128 x 1 MiB; queues and tables 316 KiB) but /dev/shm "
+                          "512 x 64 KiB, 128 x 1 MiB; queues and tables 324 KiB) but /dev/shm "
                           "has 100 MiB free\n");
     free(err);
     ck_assert_int_eq(system("test \"$(ls -A /dev/shm)\" = fill"), 0);
@@ -590,6 +741,8 @@ int main(void)
     tcase_add_loop_test(tc, test_crash_is_restarted_on_failure, 0,
                         (int)(sizeof crashes / sizeof crashes[0]));
     tcase_add_loop_test(tc, test_hung_block_is_killed_and_restarted, 0, 3);
+    tcase_add_loop_test(tc, test_a_restart_keeps_its_place, 0, 4);
+    tcase_add_test(tc, test_a_restarted_file_source_reads_on);
     tcase_add_test(tc, test_never_restart_fails_the_graph);
     tcase_add_test(tc, test_restarts_run_out);
     tcase_add_test(tc, test_leaked_reference_comes_back);

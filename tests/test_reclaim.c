@@ -176,6 +176,129 @@ START_TEST(test_consumer_killed_at_every_crash_point_loses_nothing)
 }
 END_TEST
 
+/* ---- checkpoints: what a death loses, exactly ------------------------------------ */
+
+struct ckpt_script {
+    mq_arena *a;
+    long countdown;
+    int commit; /* commit a record (else the block never did) */
+};
+
+static mq_id q_ids[3];
+
+/* As block "a" (slot 2), the consumer of connection 0: takes the three buffers
+ * queued there, records that it used 40 bytes of the second and is sending z (to
+ * connection 1), makes y, and dies holding all five. */
+static int ckpt_script(void *arg)
+{
+    struct ckpt_script *s = arg;
+    mq_arena *a = tu_child_attach(s->a, 2);
+    mq_id t[3], y, z;
+
+    if (!a)
+        return 30;
+    if (mq_queue_pop_many(a, 0, t, 3, 0) != 3 || mq_buf_alloc(a, 64, 0, &y) < 0 ||
+        mq_buf_alloc(a, 64, 0, &z) < 0 || mq_buf_set_length(a, y, 64) < 0 ||
+        mq_buf_set_length(a, z, 64) < 0 || mq_buf_tag(a, z, MQ_TAG_KEEP, 1) < 0)
+        return 31;
+    if (s->commit) {
+        mq_ckpt k = {.fly = z, .n_cur = 1, .len = 5};
+        k.cur[0] = (mq_ckpt_cursor){t[1], 40};
+        memcpy(k.data, "hello", 5);
+        mq_fault_countdown(s->countdown);
+        mq_ckpt_commit(a, 1, &k);
+        mq_fault_countdown(0);
+    }
+    _exit(0); /* holding them all */
+}
+
+/* Three 100-byte buffers queued on connection 0, by slot 1 (block "src"). */
+static void queue_three(mq_arena *a)
+{
+    mq_arena *p = tu_attach_slot(a, 1);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(mq_buf_alloc(p, 100, 0, &q_ids[i]), 0);
+        ck_assert_int_eq(mq_buf_set_length(p, q_ids[i], 100), 0);
+        ck_assert_int_eq(mq_queue_push(p, 0, q_ids[i], 0), 0);
+    }
+    ck_assert_int_eq(mq_arena_slot_leave(p), 0);
+}
+
+/* With a record: of the three buffers taken from connection 0 the second counts 60
+ * bytes (40 were used), the others 100; z, being sent, counts whole on connection
+ * 1; y, made and not sent, nothing. Without one: all five, whole. Either way the
+ * pools come back full; the record keeps the block's part and forgets the rest. */
+START_TEST(test_reclaim_counts_what_the_record_says_was_lost)
+{
+    int with = _i;
+    mq_arena *a = crash_graph();
+    struct ckpt_script s = {a, 0, with};
+    mq_conn_loss per[2] = {{0, 0}, {0, 0}}, lost;
+    mq_ckpt k;
+
+    ck_assert_int_eq(mq_ckpt_load(a, 1, &k), MQ_ENOENT);
+    queue_three(a);
+    ck_assert_int_eq(tu_wait(tu_fork(ckpt_script, &s)), 0);
+    ck_assert_int_eq(mq_arena_reclaim_report(a, 2, per, 2, &lost), 5);
+    if (with) {
+        ck_assert_uint_eq(per[0].buffers, 3);
+        ck_assert_uint_eq(per[0].bytes, 260);
+        ck_assert_uint_eq(per[1].buffers, 1);
+        ck_assert_uint_eq(per[1].bytes, 64);
+        ck_assert_uint_eq(lost.buffers, 4);
+        ck_assert_uint_eq(lost.bytes, 324);
+        ck_assert_int_eq(mq_ckpt_load(a, 1, &k), 0);
+        ck_assert_uint_eq(k.fly, MQ_ID_NONE);
+        ck_assert_uint_eq(k.n_cur, 0);
+        ck_assert_uint_eq(k.len, 5);
+        ck_assert_int_eq(memcmp(k.data, "hello", 5), 0);
+    } else {
+        ck_assert_uint_eq(per[0].buffers, 3);
+        ck_assert_uint_eq(per[0].bytes, 300);
+        ck_assert_uint_eq(per[1].buffers, 1); /* z says where it was going */
+        ck_assert_uint_eq(lost.buffers, 5);
+        ck_assert_uint_eq(lost.bytes, 428);
+        ck_assert_int_eq(mq_ckpt_load(a, 1, &k), MQ_ENOENT);
+    }
+    tu_assert_pools_full(a);
+    assert_queues_move(a);
+}
+END_TEST
+
+/* A kill inside a commit leaves the record before it whole, and the count follows
+ * that one: here, none (everything counts). */
+START_TEST(test_a_kill_inside_a_commit_leaves_the_old_record)
+{
+    mq_arena *a = crash_graph();
+    struct ckpt_script s = {a, 1, 1};
+    mq_conn_loss lost;
+    mq_ckpt k;
+
+    queue_three(a);
+    ck_assert_int_eq(tu_wait(tu_fork(ckpt_script, &s)), 128 + SIGKILL);
+    ck_assert_int_eq(mq_ckpt_load(a, 1, &k), MQ_ENOENT);
+    ck_assert_int_eq(mq_arena_reclaim_report(a, 2, NULL, 0, &lost), 5);
+    ck_assert_uint_eq(lost.buffers, 5);
+    tu_assert_pools_full(a);
+    /* and a record committed whole survives the next kill inside one */
+    mq_ckpt one = {.len = 3};
+    memcpy(one.data, "old", 3);
+    ck_assert_int_eq(mq_ckpt_commit(a, 1, &one), 0);
+    queue_three(a);
+    ck_assert_int_eq(tu_wait(tu_fork(ckpt_script, &s)), 128 + SIGKILL);
+    ck_assert_int_eq(mq_ckpt_load(a, 1, &k), 0);
+    ck_assert_uint_eq(k.len, 3);
+    ck_assert_int_eq(memcmp(k.data, "old", 3), 0);
+    ck_assert_int_eq(mq_arena_reclaim_report(a, 2, NULL, 0, &lost), 5);
+    ck_assert_uint_eq(lost.buffers, 3); /* the old record: y and z not being sent */
+    ck_assert_uint_eq(lost.bytes, 300);
+    ck_assert_int_eq(mq_ckpt_commit(a, 99, &one), MQ_EINVAL);
+    one.len = MQ_CHECKPOINT_MAX + 1;
+    ck_assert_int_eq(mq_ckpt_commit(a, 1, &one), MQ_EINVAL);
+    tu_assert_pools_full(a);
+}
+END_TEST
+
 /* ---- random kills of streaming processes -------------------------------------- */
 
 struct stream {
@@ -299,6 +422,8 @@ int main(void)
     tcase_add_test(tc, test_producer_killed_at_every_crash_point_loses_nothing);
     tcase_add_test(tc, test_consumer_killed_at_every_crash_point_loses_nothing);
     tcase_add_test(tc, test_200_random_kills_leave_full_pools_and_moving_queues);
+    tcase_add_loop_test(tc, test_reclaim_counts_what_the_record_says_was_lost, 0, 2);
+    tcase_add_test(tc, test_a_kill_inside_a_commit_leaves_the_old_record);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

@@ -1,0 +1,50 @@
+/* ckpt.h - a block's checkpoint: a small record in the arena that outlives the
+ * block's process, so that a restarted block goes on where its last life was.
+ *
+ * A record holds what the block saved (mq_checkpoint_save, block.h: up to
+ * MQ_CHECKPOINT_MAX bytes of its own, such as head's count or a source's position)
+ * together with what the runtime knows at that moment: how far the block had read
+ * each input buffer, and which buffer it was sending. The runtime commits a record
+ * just before every send and after every work call, so a record always describes
+ * a point where the block's state, what it read and what it sent agree. The
+ * reclaimer of a dead block reads it to count exactly what the death lost
+ * (reclaim.c); the next life loads the block's part.
+ *
+ * A commit writes the copy not in use and then flips the sequence number, so a
+ * process killed at any instruction leaves the old record or the new one whole.
+ * One writer at a time: the block's process, or, once it is dead, its reclaimer.
+ * The arena starts zeroed: no record until the first commit of the run.
+ */
+#ifndef MQ_CKPT_H
+#define MQ_CKPT_H
+
+#include <stdint.h>
+
+#include "buf.h"
+#include "mq_limits.h"
+
+typedef struct mq_arena mq_arena;
+
+/* How far the block had read one input buffer: bytes [0, end) of `id` were used. */
+typedef struct mq_ckpt_cursor {
+    mq_id id;
+    uint64_t end;
+} mq_ckpt_cursor;
+
+typedef struct mq_ckpt {
+    mq_id fly;     /* the buffer being sent (any of its references), or MQ_ID_NONE */
+    uint32_t n_cur;
+    uint32_t len;  /* bytes of data */
+    mq_ckpt_cursor cur[MQ_MAX_PORTS];
+    unsigned char data[MQ_CHECKPOINT_MAX];
+} mq_ckpt;
+
+/* Commits k as block `block`'s record (n_cur <= MQ_MAX_PORTS, len <=
+ * MQ_CHECKPOINT_MAX, else MQ_EINVAL; only those entries and bytes are copied). */
+int mq_ckpt_commit(mq_arena *a, uint32_t block, const mq_ckpt *k);
+
+/* The last record committed, checked: 0; MQ_ENOENT if none was this run; MQ_EINVAL
+ * for no such block; MQ_ECORRUPT if the arena's copy fails a check. */
+int mq_ckpt_load(const mq_arena *a, uint32_t block, mq_ckpt *k);
+
+#endif
