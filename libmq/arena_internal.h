@@ -20,6 +20,7 @@
 
 #include <assert.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "arena.h"
@@ -27,7 +28,7 @@
 #include "error.h"
 
 #define MQ__MAGIC 0x414e455241514d31ULL /* "1MQARENA" little-endian */
-#define MQ__VERSION 7u
+#define MQ__VERSION 8u
 #define MQ__CLAIM_BATCH 8 /* buffers claimed per bitmap access in large pools */
 #define MQ__HELD_HINT_BITS 8 /* held.c: size of the buffer -> entry hint table */
 #define MQ__OWED_MAX 16   /* deferred doorbells per handle; past that, ring at once */
@@ -91,9 +92,21 @@ struct mq__hdr {
      * `started`, read after it. */
     int64_t start_mono_ns;
     uint64_t off_live; /* after the others: v7 added it */
-    uint8_t reserved[64];
+    /* v8: the creator as /proc knows it, so that a later run can tell it is gone
+     * (mq_arena_creator_gone): its start time (field 22 of /proc/PID/stat, clock
+     * ticks since boot), and its pid namespace (the inode of /proc/self/ns/pid), in
+     * which alone creator_pid means that process. 0 when /proc could not tell. */
+    uint64_t creator_start;
+    uint64_t creator_pidns;
+    uint8_t reserved[48];
 };
 static_assert(sizeof(struct mq__hdr) == 384, "header layout");
+/* Every version so far begins with magic, version, hdr_size, total_size and
+ * creator_pid, in these places: mq_arena_creator_gone reads an older arena's
+ * creator from them. A new version keeps them. */
+static_assert(offsetof(struct mq__hdr, total_size) == 16 &&
+                  offsetof(struct mq__hdr, creator_pid) == 24,
+              "the header prefix every version shares");
 
 /* Held-reference journal entry states. */
 enum {
