@@ -8,7 +8,9 @@
  * scribbles over the header cannot redirect another process's accesses.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +156,56 @@ static void mq__init_sections(mq_arena *a)
         atomic_store(&mq__buf(a, i)->state, MQ__ST_MAKE(0, 0, 0));
 }
 
+/* Field 3 (state) and field 22 (starttime: clock ticks since boot) of
+ * /proc/PID/stat. Field 2 is the command in parentheses, which may itself hold
+ * spaces and ')': fields are counted from the last ')'. 0, or a negative errno
+ * (MQ_EINVAL: the line did not parse). */
+static int mq__proc_stat(pid_t pid, char *state, uint64_t *start)
+{
+    char path[32], line[1024], *p, *end;
+    ssize_t n;
+    int fd, e;
+
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return -errno;
+    n = read(fd, line, sizeof line - 1);
+    e = errno;
+    close(fd);
+    if (n < 0)
+        return -e;
+    line[n] = 0;
+    if (!(p = strrchr(line, ')')) || p[1] != ' ' || !p[2])
+        return MQ_EINVAL;
+    *state = p[2];
+    for (int field = 3; p && field <= 22; field++)
+        p = strchr(p + 1, ' ');
+    if (!p || p[1] < '0' || p[1] > '9')
+        return MQ_EINVAL;
+    errno = 0;
+    *start = strtoull(p + 1, &end, 10);
+    return errno || (*end != ' ' && *end != '\n' && *end) ? MQ_EINVAL : 0;
+}
+
+/* This process's start time and pid namespace, as the header records its
+ * creator's. Both 0 unless /proc is this pid namespace's (/proc/self is getpid()):
+ * through the /proc of another namespace, a pid would name another process. */
+static void mq__self_origin(uint64_t *start, uint64_t *pidns)
+{
+    char self[24], want[24], state;
+    struct stat st;
+    ssize_t n = readlink("/proc/self", self, sizeof self - 1);
+
+    *start = *pidns = 0;
+    snprintf(want, sizeof want, "%d", (int)getpid());
+    if (n <= 0 || (self[n] = 0, strcmp(self, want)) || stat("/proc/self/ns/pid", &st) < 0)
+        return;
+    if (mq__proc_stat(getpid(), &state, start) < 0)
+        *start = 0;
+    else
+        *pidns = (uint64_t)st.st_ino;
+}
+
 static void mq__write_header(mq_arena *a, const char *graph_name, uint64_t total)
 {
     struct mq__hdr *h = mq__hdr(a);
@@ -184,6 +236,7 @@ static void mq__write_header(mq_arena *a, const char *graph_name, uint64_t total
     h->off_data = a->off_data;
     h->off_live = a->off_live;
     h->off_ckpt = a->off_ckpt;
+    mq__self_origin(&h->creator_start, &h->creator_pidns);
     snprintf(h->graph_name, sizeof h->graph_name, "%s", graph_name ? graph_name : "");
     /* The magic goes last: an attacher that sees it sees a complete header. */
     atomic_thread_fence(memory_order_release);
@@ -388,6 +441,124 @@ void mq_arena_detach(mq_arena *a)
 int mq_arena_unlink(const char *shm_name)
 {
     return shm_unlink(shm_name) < 0 ? -errno : 0;
+}
+
+/* The PID in an arena's name, "/mq.GRAPH.PID.RANDOM" as mq__make_name makes it
+ * (RANDOM 16 hex digits), or -1 if the name is not one. */
+static long mq__name_pid(const char *name)
+{
+    const char *rnd = strrchr(name, '.'), *p;
+
+    if (strncmp(name, "/mq.", 4) || !rnd || strlen(rnd + 1) != 16 ||
+        strspn(rnd + 1, "0123456789abcdef") != 16)
+        return -1;
+    for (p = rnd; p > name + 4 && p[-1] != '.'; p--)
+        ;
+    if (p - 1 <= name + 4 || p == rnd || rnd - p > 9 || /* GRAPH and PID not empty */
+        strspn(p, "0123456789") != (size_t)(rnd - p))
+        return -1;
+    return strtol(p, NULL, 10);
+}
+
+/* The "Threads:" line of /proc/PID/status, or -1. */
+static long mq__proc_threads(pid_t pid)
+{
+    char path[32], line[128];
+    long n = -1;
+    FILE *f;
+
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    if (!(f = fopen(path, "re")))
+        return -1;
+    while (n < 0 && fgets(line, sizeof line, f))
+        if (sscanf(line, "Threads: %ld", &n) != 1)
+            n = -1;
+    fclose(f);
+    return n;
+}
+
+/* Whether the creator h names is gone (mq_arena_creator_gone). Only a proof counts:
+ * every doubt answers MQ_CREATOR_ALIVE. */
+static int mq__creator_state(const struct mq__hdr *h)
+{
+    uint64_t self_start, self_ns, start;
+    pid_t pid = h->creator_pid;
+    char state;
+    int rc, v8 = h->version >= 8;
+
+    mq__self_origin(&self_start, &self_ns);
+    /* A pid means a process only in its own namespace (a container may share
+     * /dev/shm with the host); an older arena does not say which, and is judged
+     * in ours, as before it did. */
+    if (v8 && (!h->creator_pidns || h->creator_pidns != self_ns))
+        return MQ_CREATOR_ALIVE;
+    if (kill(pid, 0) < 0 && errno == ESRCH)
+        return MQ_CREATOR_EXITED;
+    if (!self_ns) /* no /proc of ours to look further with */
+        return MQ_CREATOR_ALIVE;
+    rc = mq__proc_stat(pid, &state, &start);
+    if (rc == -ENOENT || rc == -ESRCH) /* it exited between the two looks */
+        return kill(pid, 0) < 0 && errno == ESRCH ? MQ_CREATOR_EXITED : MQ_CREATOR_ALIVE;
+    if (rc < 0)
+        return MQ_CREATOR_ALIVE;
+    /* A zombie runs no code, unless only its first thread ended (pthread_exit in
+     * main): then the others still count in Threads. */
+    if ((state == 'Z' || state == 'X') && mq__proc_threads(pid) <= 1)
+        return MQ_CREATOR_EXITED;
+    /* The same pid started at another time is another process: the creator's
+     * ended and its pid was given again. (Equal start times prove nothing either
+     * way, at 100 ticks a second; they keep the arena.) */
+    if (v8 && h->creator_start && start != h->creator_start)
+        return MQ_CREATOR_REPLACED;
+    return MQ_CREATOR_ALIVE;
+}
+
+/* The header is read with pread, never mapped: a truncated object cannot raise
+ * SIGBUS here, and a FIFO of that name (O_NONBLOCK) cannot block. The creator
+ * writes the magic last (mq__write_header) into an object O_EXCL made, so until
+ * then this sees no magic, and in a header being written every field it may see
+ * still 0 (a fresh object's) makes its answer "alive", never "gone". */
+int mq_arena_creator_gone(const char *shm_name, mq_arena_origin *out)
+{
+    struct mq__hdr h;
+    struct stat st;
+    ssize_t n = 0;
+    long name_pid;
+    int fd, rc;
+
+    if (out)
+        memset(out, 0, sizeof *out);
+    if (!shm_name || strlen(shm_name) >= MQ_SHM_NAME_MAX)
+        return MQ_EINVAL;
+    if ((name_pid = mq__name_pid(shm_name)) <= 0)
+        return MQ_EBADARENA;
+    if ((fd = shm_open(shm_name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW, 0)) < 0)
+        return errno == ELOOP ? MQ_EBADARENA : -errno;
+    memset(&h, 0, sizeof h);
+    rc = fstat(fd, &st) < 0 ? -errno : S_ISREG(st.st_mode) ? 0 : MQ_EBADARENA;
+    if (rc == 0 && (n = pread(fd, &h, sizeof h, 0)) < 0)
+        rc = -errno;
+    close(fd);
+    if (rc < 0)
+        return rc;
+    if ((size_t)n < offsetof(struct mq__hdr, creator_pid) + sizeof h.creator_pid ||
+        h.magic != MQ__MAGIC)
+        return MQ_EBADARENA;
+    if (h.version > MQ__VERSION)
+        return MQ_EVERSION;
+    if (h.total_size != (uint64_t)st.st_size ||
+        (h.version == MQ__VERSION && ((size_t)n != sizeof h || h.hdr_size != sizeof h)))
+        return MQ_ETRUNC;
+    if (h.creator_pid != name_pid)
+        return MQ_EBADARENA;
+    if (out) {
+        out->pid = h.creator_pid;
+        out->version = h.version;
+        if (h.version == MQ__VERSION)
+            snprintf(out->graph_name, sizeof out->graph_name, "%.*s",
+                     (int)sizeof h.graph_name - 1, h.graph_name);
+    }
+    return mq__creator_state(&h);
 }
 
 int mq_arena_destroy(mq_arena *a)

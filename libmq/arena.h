@@ -73,6 +73,32 @@ int mq_arena_destroy(mq_arena *a);
 /* Removes the shm object by name (the supervisor's cleanup of a dead run). */
 int mq_arena_unlink(const char *shm_name);
 
+/* Whether the process that created the shm object `shm_name` ("/mq.GRAPH.PID.RANDOM")
+ * is provably gone, so that nobody will remove the object but a sweep of leftovers.
+ * The object is not trusted: it is read, never mapped, and only as an arena of this
+ * version (or, for the creator's pid alone, of an older one) whose size and name
+ * agree with its header. Returns
+ *  - MQ_CREATOR_EXITED: the creator's pid does not exist, or is a zombie;
+ *  - MQ_CREATOR_REPLACED: a process has the pid but started at another time than
+ *    the creator (recorded in the header: this version's arenas only);
+ *  - MQ_CREATOR_ALIVE: the creator may be running (or nothing can be proved: a pid
+ *    of another pid namespace, no /proc);
+ *  - MQ_ENOENT or MQ_EACCES: it cannot be opened; MQ_EBADARENA: it is not an mq
+ *    arena (not a regular file, no magic, its header's pid not the one in its name);
+ *    MQ_ETRUNC: shorter or longer than its header says, or a header still being
+ *    written; MQ_EVERSION: a newer version's, whose header this one cannot judge.
+ * With a creator's state, *out (may be NULL) says who made it: graph_name is "" for
+ * an arena of an older version. */
+enum { MQ_CREATOR_ALIVE = 0, MQ_CREATOR_EXITED = 1, MQ_CREATOR_REPLACED = 2 };
+
+typedef struct mq_arena_origin {
+    pid_t pid;                    /* the creator's */
+    uint32_t version;             /* the arena's layout version */
+    char graph_name[MQ_NAME_MAX];
+} mq_arena_origin;
+
+int mq_arena_creator_gone(const char *shm_name, mq_arena_origin *out);
+
 const char *mq_arena_shm_name(const mq_arena *a);
 const char *mq_arena_graph_name(const mq_arena *a);
 pid_t mq_arena_creator_pid(const mq_arena *a);

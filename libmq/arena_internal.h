@@ -20,6 +20,7 @@
 
 #include <assert.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "arena.h"
@@ -92,10 +93,22 @@ struct mq__hdr {
      * `started`, read after it. */
     int64_t start_mono_ns;
     uint64_t off_live; /* after the others: v7 added it */
-    uint64_t off_ckpt; /* v8 */
-    uint8_t reserved[56];
+    uint64_t off_ckpt; /* v8: the checkpoint section */
+    /* v8: the creator as /proc knows it, so that a later run can tell it is gone
+     * (mq_arena_creator_gone): its start time (field 22 of /proc/PID/stat, clock
+     * ticks since boot), and its pid namespace (the inode of /proc/self/ns/pid), in
+     * which alone creator_pid means that process. 0 when /proc could not tell. */
+    uint64_t creator_start;
+    uint64_t creator_pidns;
+    uint8_t reserved[40];
 };
 static_assert(sizeof(struct mq__hdr) == 384, "header layout");
+/* Every version so far begins with magic, version, hdr_size, total_size and
+ * creator_pid, in these places: mq_arena_creator_gone reads an older arena's
+ * creator from them. A new version keeps them. */
+static_assert(offsetof(struct mq__hdr, total_size) == 16 &&
+                  offsetof(struct mq__hdr, creator_pid) == 24,
+              "the header prefix every version shares");
 
 /* Held-reference journal entry states. */
 enum {

@@ -20,6 +20,7 @@
 
 #include "client.h"
 #include "ctlclient.h"
+#include "leftovers.h"
 #include "view.h"
 
 #define EXIT_USAGE 2
@@ -76,6 +77,7 @@ static int run_list(int argc, char **argv)
 
     if (parse_flags(argc, argv, flags, &json, NULL, 0, client_usage("list")) < 0)
         return EXIT_USAGE;
+    leftovers_remove_arenas(); /* what it removes goes to stderr, not into the list */
     if (ctldir_scan(&v, &n, NULL, err, sizeof err) < 0)
         return fail("list", err);
     json_t *all = json_array();

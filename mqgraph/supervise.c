@@ -39,6 +39,7 @@
 #include "control.h"
 #include "ctldir.h"
 #include "events.h"
+#include "leftovers.h"
 #include "proctitle.h"
 #include "status.h"
 #include "steer.h"
@@ -813,41 +814,6 @@ static unsigned drain(struct sup *s)
     return missing;
 }
 
-/* Arenas of earlier runs of this graph that died without cleaning up (mqgraph
- * killed with SIGKILL): a name /mq.GRAPH.PID.RANDOM whose PID no longer exists.
- * Only the name is trusted, not the object's contents; an object of another user
- * cannot be removed, and one whose PID was reused by a live process is left alone.
- * Other graphs' leftovers are theirs to remove: sweeping them too would race with
- * their own next run over who reports it. */
-static void remove_stale_arenas(const char *ours)
-{
-    DIR *d = opendir("/dev/shm");
-    struct dirent *e;
-    /* Ours is "/mq.GRAPH.PID.RANDOM", GRAPH without dots (the arena cleans it):
-     * the others of this graph start with the same "mq.GRAPH.". */
-    const char *dot = strchr(ours + 4, '.');
-    size_t plen = dot ? (size_t)(dot - ours) : 0;
-
-    while (plen && d && (e = readdir(d))) {
-        const char *n = e->d_name;
-        char *end;
-        if (strncmp(n, ours + 1, plen))
-            continue;
-        long pid = strtol(n + plen, &end, 10);
-        if (pid <= 0 || *end != '.' || strlen(end + 1) != 16)
-            continue;
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-            continue;
-        char name[300];
-        snprintf(name, sizeof name, "/%s", n);
-        if (mq_arena_unlink(name) == 0)
-            fprintf(stderr, "mqgraph: removed the arena %s left by a run that died (pid %ld)\n",
-                    name, pid);
-    }
-    if (d)
-        closedir(d);
-}
-
 /* Sockets left by supervisors that died: removed, and said so. */
 static void remove_stale_sockets(void)
 {
@@ -962,6 +928,7 @@ int supervise_run(mqg_graph *g, const mqg_catalog *cat, const struct run_opts *o
         sigprocmask(SIG_SETMASK, &before, NULL);
         return 1;
     }
+    leftovers_remove_arenas(); /* first: the room they take is the new arena's */
     err[0] = 0;
     if ((rc = build_arena(&s, err, sizeof err)) < 0) {
         if (!err[0])
@@ -971,7 +938,6 @@ int supervise_run(mqg_graph *g, const mqg_catalog *cat, const struct run_opts *o
         sigprocmask(SIG_SETMASK, &before, NULL);
         return 1;
     }
-    remove_stale_arenas(mq_arena_shm_name(s.a));
     remove_stale_sockets();
     s.t0 = mq_now_ns();
     clock_gettime(CLOCK_REALTIME, &rt);

@@ -8,10 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "arena_internal.h" /* header fields, to forge them */
 #include "block.h"
 #include "mntns.h"
 #include "testutil.h"
@@ -302,6 +307,243 @@ START_TEST(test_attach_inconsistent_geometry_fails)
 }
 END_TEST
 
+/* ---- mq_arena_creator_gone ---------------------------------------------------------- */
+
+/* A header field of shm object `shm`, `len` bytes at `off`, written from `set` if not NULL
+ * and read back into `get`. */
+static void hdr_field(const char *shm, size_t off, const void *set, void *get, size_t len)
+{
+    int fd = shm_open(shm, O_RDWR, 0);
+    ck_assert_int_ge(fd, 0);
+    if (set)
+        ck_assert_int_eq(pwrite(fd, set, len, (off_t)off), (ssize_t)len);
+    if (get)
+        ck_assert_int_eq(pread(fd, get, len, (off_t)off), (ssize_t)len);
+    close(fd);
+}
+
+#define HDR_GET(shm, field, v) hdr_field(shm, offsetof(struct mq__hdr, field), NULL, &(v), sizeof(v))
+#define HDR_SET(shm, field, v) hdr_field(shm, offsetof(struct mq__hdr, field), &(v), NULL, sizeof(v))
+
+/* A child that makes an arena of graph "gone" and exits, leaving it; its name into shm.
+ * Returns the child's pid, not yet reaped: a zombie once waitid says it exited. */
+static pid_t leave_arena(char *shm)
+{
+    char *name = mmap(NULL, MQ_SHM_NAME_MAX, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    siginfo_t si;
+    ck_assert_ptr_ne(name, MAP_FAILED);
+    pid_t pid = fork();
+    if (pid < 0)
+        ck_abort_msg("fork: %s", strerror(errno));
+    if (pid == 0) {
+        mq_layout l;
+        mq_arena *a;
+        tu_layout_small(&l);
+        if (mq_arena_create(&l, "gone", &a) < 0)
+            _exit(1);
+        memcpy(name, mq_arena_shm_name(a), MQ_SHM_NAME_MAX);
+        _exit(0);
+    }
+    ck_assert_int_eq(waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT), 0);
+    ck_assert_int_eq(si.si_status, 0);
+    memcpy(shm, name, MQ_SHM_NAME_MAX);
+    munmap(name, MQ_SHM_NAME_MAX);
+    return pid;
+}
+
+/* Alive while this process runs; another process's once its start time is not the
+ * creator's; gone once the creator exited, a zombie or reaped; for an arena of an older
+ * version, by its pid alone. A pid of another pid namespace proves nothing. */
+START_TEST(test_creator_gone_only_when_proved)
+{
+    mq_layout l;
+    mq_arena_origin o;
+    char dead[MQ_SHM_NAME_MAX];
+    uint64_t start, other;
+    uint32_t v;
+
+    if (!private_tmpfs("/dev/shm", 16u << 20))
+        return;
+    tu_layout_small(&l);
+    mq_arena *a = tu_arena_new(&l);
+    const char *live = mq_arena_shm_name(a);
+    ck_assert_int_eq(mq_arena_creator_gone(live, &o), MQ_CREATOR_ALIVE);
+    ck_assert_int_eq(o.pid, getpid());
+    ck_assert_uint_eq(o.version, MQ__VERSION);
+    ck_assert_str_eq(o.graph_name, "test");
+    HDR_GET(live, creator_start, start);
+    ck_assert_uint_ne(start, 0);
+    other = start + 1;
+    HDR_SET(live, creator_start, other);
+    ck_assert_int_eq(mq_arena_creator_gone(live, &o), MQ_CREATOR_REPLACED);
+    ck_assert_int_eq(o.pid, getpid());
+    v = 7; /* an older arena has no start time: the pid lives, so it may be in use */
+    HDR_SET(live, version, v);
+    ck_assert_int_eq(mq_arena_creator_gone(live, &o), MQ_CREATOR_ALIVE);
+    ck_assert_uint_eq(o.version, 7);
+    ck_assert_str_eq(o.graph_name, "");
+
+    pid_t pid = leave_arena(dead);
+    ck_assert_int_eq(mq_arena_creator_gone(dead, &o), MQ_CREATOR_EXITED); /* a zombie */
+    ck_assert_int_eq(o.pid, pid);
+    ck_assert_str_eq(o.graph_name, "gone");
+    ck_assert_int_eq(tu_wait(pid), 0);
+    ck_assert_int_eq(mq_arena_creator_gone(dead, NULL), MQ_CREATOR_EXITED);
+    HDR_SET(dead, version, v);
+    ck_assert_int_eq(mq_arena_creator_gone(dead, &o), MQ_CREATOR_EXITED);
+    ck_assert_uint_eq(o.version, 7);
+    v = MQ__VERSION;
+    HDR_SET(dead, version, v);
+    HDR_GET(dead, creator_pidns, other);
+    other ^= 1; /* made in another pid namespace: this pid is not its creator's */
+    HDR_SET(dead, creator_pidns, other);
+    ck_assert_int_eq(mq_arena_creator_gone(dead, &o), MQ_CREATOR_ALIVE);
+    ck_assert_int_eq(mq_arena_unlink(dead), 0);
+}
+END_TEST
+
+static int pipe_fd[2];
+
+static void *wait_for_pipe(void *arg)
+{
+    char c;
+    (void)arg;
+    if (read(pipe_fd[0], &c, 1) != 1)
+        _exit(3);
+    _exit(0); /* the process ends with this thread: its first one is long gone */
+}
+
+/* A process whose first thread ended (pthread_exit) shows a zombie in /proc/PID/stat
+ * while its other threads run: its arena's creator is alive until the last one ends. */
+START_TEST(test_creator_whose_first_thread_ended_is_alive)
+{
+    char *name = mmap(NULL, MQ_SHM_NAME_MAX, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    char path[64], state = 0;
+    siginfo_t si;
+
+    if (!private_tmpfs("/dev/shm", 16u << 20))
+        return;
+    ck_assert_int_eq(pipe(pipe_fd), 0);
+    pid_t pid = fork();
+    if (pid < 0)
+        ck_abort_msg("fork: %s", strerror(errno));
+    if (pid == 0) {
+        mq_layout l;
+        mq_arena *a;
+        pthread_t t;
+        tu_layout_small(&l);
+        if (mq_arena_create(&l, "threads", &a) < 0 ||
+            pthread_create(&t, NULL, wait_for_pipe, NULL) != 0)
+            _exit(1);
+        memcpy(name, mq_arena_shm_name(a), MQ_SHM_NAME_MAX);
+        pthread_exit(NULL);
+    }
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    for (int tries = 0; state != 'Z' && tries < 1000000; tries++) {
+        FILE *f = fopen(path, "r");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_int_eq(fscanf(f, "%*d (%*[^)]) %c", &state), 1);
+        fclose(f);
+        sched_yield(); /* polling a condition, with a bound */
+    }
+    ck_assert_int_eq(state, 'Z');
+    ck_assert_int_eq(mq_arena_creator_gone(name, NULL), MQ_CREATOR_ALIVE);
+    ck_assert_int_eq(write(pipe_fd[1], "x", 1), 1);
+    ck_assert_int_eq(waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT), 0);
+    ck_assert_int_eq(mq_arena_creator_gone(name, NULL), MQ_CREATOR_EXITED);
+    ck_assert_int_eq(tu_wait(pid), 0);
+    ck_assert_int_eq(mq_arena_unlink(name), 0);
+    munmap(name, MQ_SHM_NAME_MAX);
+}
+END_TEST
+
+static void write_noise(const char *path, uint64_t magic, size_t len)
+{
+    unsigned char buf[4096];
+    uint32_t x = 88172645u;
+    ck_assert_uint_le(len, sizeof buf);
+    for (size_t i = 0; i < len; i++) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        buf[i] = (unsigned char)x;
+    }
+    if (magic && len >= 8)
+        memcpy(buf, &magic, 8);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, buf, len), (ssize_t)len);
+    close(fd);
+}
+
+/* Whatever is not a whole arena of this or an older version, with its creator's pid in
+ * its name, is an error, never a creator's state; nothing blocks or faults. */
+START_TEST(test_creator_gone_refuses_what_is_not_an_arena)
+{
+    char dead[MQ_SHM_NAME_MAX], moved[MQ_SHM_NAME_MAX + 16], path[160], to[160];
+    mq_layout l;
+    uint32_t v;
+
+    if (!private_tmpfs("/dev/shm", 16u << 20))
+        return;
+    pid_t pid = leave_arena(dead);
+    ck_assert_int_eq(tu_wait(pid), 0);
+    ck_assert_int_eq(mq_arena_creator_gone(dead, NULL), MQ_CREATOR_EXITED);
+    ck_assert_int_eq(mq_arena_creator_gone("/mq.gone.1.0", NULL), MQ_EBADARENA); /* a name */
+    ck_assert_int_eq(mq_arena_creator_gone("/other", NULL), MQ_EBADARENA);
+    ck_assert_int_eq(mq_arena_creator_gone("/mq..123.0123456789abcdef", NULL), MQ_EBADARENA);
+    ck_assert_int_eq(mq_arena_creator_gone("/mq.x.123.0123456789abcdeg", NULL), MQ_EBADARENA);
+    ck_assert_int_eq(mq_arena_creator_gone("/mq.x.1x3.0123456789abcdef", NULL), MQ_EBADARENA);
+    ck_assert_int_eq(mq_arena_creator_gone("/mq.x.123.0123456789abcdef", NULL), MQ_ENOENT);
+    ck_assert_int_eq(mq_arena_creator_gone(NULL, NULL), MQ_EINVAL);
+
+#define AT(name) (snprintf(path, sizeof path, "/dev/shm/mq.x.%d.%s", (int)pid, name), path)
+#define SHM(name) (snprintf(path, sizeof path, "/mq.x.%d.%s", (int)pid, name), path)
+    write_noise(AT("0000000000000000"), 0, 4096);
+    ck_assert_int_eq(mq_arena_creator_gone(SHM("0000000000000000"), NULL), MQ_EBADARENA);
+    write_noise(AT("0000000000000001"), 0, 0); /* just opened */
+    ck_assert_int_eq(mq_arena_creator_gone(SHM("0000000000000001"), NULL), MQ_EBADARENA);
+    write_noise(AT("0000000000000002"), 0x414e455241514d31ULL, 4096); /* the magic, and noise */
+    int rc = mq_arena_creator_gone(SHM("0000000000000002"), NULL);
+    ck_assert_msg(rc == MQ_EVERSION || rc == MQ_ETRUNC, "%s", mq_strerror(rc));
+    write_noise(AT("0000000000000003"), 0x414e455241514d31ULL, 20); /* a part of a header */
+    rc = mq_arena_creator_gone(SHM("0000000000000003"), NULL);
+    ck_assert_msg(rc < 0, "%d", rc);
+    ck_assert_int_eq(mkfifo(AT("0000000000000004"), 0600), 0); /* must not block */
+    ck_assert_int_eq(mq_arena_creator_gone(SHM("0000000000000004"), NULL), MQ_EBADARENA);
+    ck_assert_int_eq(mkdir(AT("0000000000000005"), 0700), 0);
+    ck_assert_int_eq(mq_arena_creator_gone(SHM("0000000000000005"), NULL), MQ_EBADARENA);
+    snprintf(to, sizeof to, "/dev/shm%s", dead);
+    ck_assert_int_eq(symlink(to, AT("0000000000000006")), 0); /* to a real one */
+    ck_assert_int_eq(mq_arena_creator_gone(SHM("0000000000000006"), NULL), MQ_EBADARENA);
+
+    /* the dead run's arena itself, changed */
+    v = MQ__VERSION + 1;
+    HDR_SET(dead, version, v);
+    ck_assert_int_eq(mq_arena_creator_gone(dead, NULL), MQ_EVERSION);
+    v = MQ__VERSION;
+    HDR_SET(dead, version, v);
+    HDR_SET(dead, hdr_size, v); /* a header of another size */
+    ck_assert_int_eq(mq_arena_creator_gone(dead, NULL), MQ_ETRUNC);
+    v = sizeof(struct mq__hdr);
+    HDR_SET(dead, hdr_size, v);
+    tu_layout_small(&l);
+    uint64_t size;
+    ck_assert_int_eq(mq_layout_size(&l, &size), 0);
+    ck_assert_int_eq(truncate(to, (off_t)size / 2), 0);
+    ck_assert_int_eq(mq_arena_creator_gone(dead, NULL), MQ_ETRUNC);
+    ck_assert_int_eq(truncate(to, (off_t)size + 4096), 0);
+    ck_assert_int_eq(mq_arena_creator_gone(dead, NULL), MQ_ETRUNC);
+    ck_assert_int_eq(truncate(to, (off_t)size), 0);
+    ck_assert_int_eq(mq_arena_creator_gone(dead, NULL), MQ_CREATOR_EXITED);
+    /* under a name that is not its creator's */
+    snprintf(moved, sizeof moved, "/dev/shm/mq.gone.%d.0123456789abcdef", (int)pid + 1);
+    ck_assert_int_eq(rename(to, moved), 0);
+    ck_assert_int_eq(mq_arena_creator_gone(moved + 8, NULL), MQ_EBADARENA);
+    ck_assert_int_eq(mq_arena_unlink(moved + 8), 0);
+#undef AT
+#undef SHM
+}
+END_TEST
+
 START_TEST(test_slot_claim_is_exclusive_and_leave_frees_it)
 {
     mq_layout l;
@@ -538,6 +780,9 @@ int main(void)
     tcase_add_test(tc, test_attach_truncated_arena_fails);
     tcase_add_test(tc, test_attach_wrong_version_fails);
     tcase_add_test(tc, test_attach_inconsistent_geometry_fails);
+    tcase_add_test(tc, test_creator_gone_only_when_proved);
+    tcase_add_test(tc, test_creator_whose_first_thread_ended_is_alive);
+    tcase_add_test(tc, test_creator_gone_refuses_what_is_not_an_arena);
     tcase_add_test(tc, test_slot_claim_is_exclusive_and_leave_frees_it);
     tcase_add_test(tc, test_registry_blocks_and_connections);
     tcase_add_test(tc, test_start_barrier_releases_waiters);

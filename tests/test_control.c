@@ -267,8 +267,10 @@ START_TEST(test_socket_of_a_killed_supervisor_is_removed)
 {
     own_ctldir();
     pid_t pid = start_graph("ghost", endless, 3);
-    char path[256], shm[300];
+    char path[256], shm[300], mine[64];
     snprintf(path, sizeof path, "%s", sock_path("ghost" SFX, pid));
+    snprintf(mine, sizeof mine, "ghost" SFX ".%d", (int)pid); /* mq.ghost.PID.*: this run's */
+    ck_assert_int_eq(arena_name(mine, shm, sizeof shm), 1);
     kill(pid, SIGKILL);
     ck_assert_int_eq(finish(pid), 128 + SIGKILL);
     ck_assert_int_eq(access(path, F_OK), 0); /* nobody could remove it */
@@ -278,10 +280,9 @@ START_TEST(test_socket_of_a_killed_supervisor_is_removed)
     char *out = read_file("cli.out", NULL);
     ck_assert_ptr_null(strstr(out, "ghost"));
     free(out);
-    /* Its blocks died with it (PR_SET_PDEATHSIG); its arena is the next run's to
-     * remove, which this test is not: remove it here. */
-    if (arena_name("ghost" SFX, shm, sizeof shm))
-        mq_arena_unlink(shm);
+    /* Its blocks died with it (PR_SET_PDEATHSIG), and list removed its arena too
+     * (test_faults has the tests of that). */
+    ck_assert_int_eq(arena_name(mine, NULL, 0), 0);
 }
 END_TEST
 

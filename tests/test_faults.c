@@ -11,6 +11,8 @@
 #include <string.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -18,6 +20,7 @@
 #include <unistd.h>
 
 #include "mq.h"
+#include "arena_internal.h" /* the header's creator_start, to forge it */
 #include "mntns.h"
 #include "runutil.h"
 #include "suite.h"
@@ -342,11 +345,24 @@ static int gone(pid_t pid)
     return rc == 1 && (st == 'Z' || st == 'X');
 }
 
+/* A /dev/shm of this test's own, so that it sees only the arenas it makes and no sweep
+ * elsewhere on the machine takes them, and a directory of control sockets of its own.
+ * 0 if the test is skipped (no mount namespace). */
+static int own_shm(void)
+{
+    if (!private_tmpfs("/dev/shm", 256u << 20)) /* the default arena takes 164 MiB */
+        return 0;
+    setenv("XDG_RUNTIME_DIR", dir_now(), 1);
+    return 1;
+}
+
 START_TEST(test_sigkill_of_mqgraph_leaves_nothing)
 {
     pid_t kids[3];
     char shm[300] = "";
     enter_tmpdir();
+    if (!own_shm())
+        return;
     pid_t pid = start_endless("k");
     ck_assert_int_eq(arena_name("k", shm, sizeof shm), 1);
     mq_arena *a;
@@ -378,11 +394,352 @@ START_TEST(test_sigkill_of_mqgraph_leaves_nothing)
     const char *next[] = {"run", "n.yaml", "--quiet", NULL};
     ck_assert_int_eq(run(next), 0);
     char *err = err_text(), want[400];
-    snprintf(want, sizeof want, "mqgraph: removed the arena %s left by a run that died (pid %d)\n",
-             shm, (int)pid);
+    snprintf(want, sizeof want,
+             "mqgraph: removed the arena %s left by graph 'k' (pid %d, no longer running)\n", shm,
+             (int)pid);
     ck_assert_msg(strstr(err, want), "stderr: %s", err);
     free(err);
     ck_assert_int_eq(shm_count("k"), 0);
+}
+END_TEST
+
+/* ---- what runs that died leave in /dev/shm ----------------------------------------------
+ * Each test here has a /dev/shm of its own (own_shm). */
+
+/* `name`, null_source -> null_sink until stopped, in a small arena, written to `file`. */
+static void write_endless(const char *file, const char *name)
+{
+    char yaml[512];
+    snprintf(yaml, sizeof yaml,
+             "name: %s\narena: {pools: [{size: 4096, count: 64}]}\n"
+             "blocks:\n  src: {type: null_source}\n  out: {type: null_sink}\n"
+             "connections:\n  - [src.out, out.in]\n",
+             name);
+    write_file(file, yaml);
+}
+
+/* `name`, one item through and done, written to `file`. */
+static void write_short(const char *file, const char *name)
+{
+    char yaml[512];
+    snprintf(yaml, sizeof yaml,
+             "name: %s\narena: {pools: [{size: 4096, count: 64}]}\n"
+             "blocks:\n  src: {type: vector_source, params: {values: [1]}}\n"
+             "  out: {type: null_sink}\nconnections:\n  - [src.out, out.in]\n",
+             name);
+    write_file(file, yaml);
+}
+
+/* Waits (bounded) until mqgraph `pid` has made its arena (/dev/shm/mq.*.PID.*) and its
+ * first `blocks` blocks run in it; 1 and its shm name in shm if they did. */
+static int wait_up(pid_t pid, int blocks, char *shm, size_t len)
+{
+    char mid[32];
+    struct timespec t0, now;
+    snprintf(mid, sizeof mid, ".%d.", (int)pid);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do {
+        DIR *d = opendir("/dev/shm");
+        struct dirent *e;
+        int up = 0;
+        while (d && !up && (e = readdir(d))) {
+            mq_arena *a;
+            if (strncmp(e->d_name, "mq.", 3) || !strstr(e->d_name, mid))
+                continue;
+            snprintf(shm, len, "/%s", e->d_name);
+            if (mq_arena_attach(shm, &a) < 0)
+                continue; /* still being made */
+            for (int i = 0; i < blocks; i++) {
+                mq_slot_info si;
+                /* the pid is stored last when a slot is claimed */
+                up += mq_arena_slot_info(a, (uint32_t)i, &si) == 0 &&
+                      si.state == MQ_SLOT_ACTIVE && si.pid > 0;
+            }
+            mq_arena_detach(a);
+            up = up == blocks;
+        }
+        if (d)
+            closedir(d);
+        if (up)
+            return 1;
+        sched_yield(); /* polling a condition, with a deadline */
+        clock_gettime(CLOCK_MONOTONIC, &now);
+    } while (now.tv_sec - t0.tv_sec < 20);
+    return 0;
+}
+
+static int shm_exists(const char *shm)
+{
+    char path[320];
+    snprintf(path, sizeof path, "/dev/shm%s", shm);
+    return access(path, F_OK) == 0;
+}
+
+/* Runs graph file `file` (`blocks` blocks) until it is up and kills its mqgraph with
+ * SIGKILL: its arena is left (shm name into shm), and nothing of the run is left
+ * running: its blocks, which die with it (PR_SET_PDEATHSIG), are this process's once
+ * mqgraph is gone (PR_SET_CHILD_SUBREAPER) and are reaped. Returns mqgraph's pid. */
+static pid_t leave_arena(const char *file, int blocks, char *shm, size_t len)
+{
+    const char *args[] = {"run", file, NULL};
+    pid_t kids[8];
+    mq_arena *a;
+    ck_assert_int_le(blocks, 8);
+    ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+    pid_t pid = start_to(args, "left.out", "left.err");
+    ck_assert_msg(wait_up(pid, blocks, shm, len), "%s did not start", file);
+    ck_assert_int_eq(mq_arena_attach(shm, &a), 0);
+    for (int i = 0; i < blocks; i++) {
+        mq_slot_info si;
+        ck_assert_int_eq(mq_arena_slot_info(a, (uint32_t)i, &si), 0);
+        kids[i] = si.pid;
+        ck_assert_int_gt(kids[i], 0);
+    }
+    mq_arena_detach(a);
+    kill(pid, SIGKILL);
+    ck_assert_int_eq(finish(pid), 128 + SIGKILL);
+    for (int i = 0; i < blocks; i++)
+        ck_assert_int_eq(waitpid(kids[i], NULL, 0), kids[i]);
+    ck_assert(shm_exists(shm));
+    return pid;
+}
+
+static int count_removed(const char *err)
+{
+    int n = 0;
+    for (const char *p = err; (p = strstr(p, "removed the arena")); p++)
+        n++;
+    return n;
+}
+
+/* `fk.cc` and `fk cc` both make /dev/shm/mq.fk_cc.PID.RANDOM. A run of either took the
+ * other's leftover for one of its own by that name alone ("left by a run that died").
+ * Now a leftover is judged by its own header and named by the graph recorded there,
+ * exactly, whichever graph's run removes it; and the other graph's arena, in use, is not
+ * touched. */
+START_TEST(test_leftover_is_named_by_its_exact_graph)
+{
+    static const char *const names[] = {"fk.cc", "fk cc"};
+    char left[300], live[300], want[512];
+    enter_tmpdir();
+    if (!own_shm())
+        return;
+    write_endless("dot.yaml", names[0]);
+    write_endless("space.yaml", names[1]);
+    write_short("dot-short.yaml", names[0]);
+    write_short("space-short.yaml", names[1]);
+    for (int i = 0; i < 2; i++) {
+        /* names[i]'s run is killed while names[!i]'s runs on; then names[!i] runs again */
+        const char *mine = i ? "space.yaml" : "dot.yaml", *other = i ? "dot.yaml" : "space.yaml";
+        const char *shorter = i ? "dot-short.yaml" : "space-short.yaml";
+        const char *args[] = {"run", other, NULL};
+        pid_t running = start_to(args, "live.out", "live.err");
+        ck_assert(wait_up(running, 2, live, sizeof live));
+        pid_t dead = leave_arena(mine, 2, left, sizeof left);
+        ck_assert_int_eq(strncmp(left, live, strlen("/mq.fk_cc.")), 0);
+        const char *run_other[] = {"run", shorter, "--quiet", NULL};
+        ck_assert_int_eq(run(run_other), 0);
+        char *err = err_text();
+        snprintf(want, sizeof want,
+                 "mqgraph: removed the arena %s left by graph '%s' (pid %d, no longer running)\n",
+                 left, names[i], (int)dead);
+        ck_assert_msg(strstr(err, want) && count_removed(err) == 1, "stderr: %s", err);
+        free(err);
+        ck_assert(!shm_exists(left));
+        ck_assert(shm_exists(live));
+        kill(running, SIGTERM);
+        ck_assert_int_eq(finish(running), 128 + SIGTERM);
+        ck_assert(!shm_exists(live));
+    }
+}
+END_TEST
+
+/* An arena left by a SIGKILLed mqgraph of graph `alpha` stayed until alpha ran again:
+ * forever, for a graph never run again. `mqgraph list` (0) and a run of another graph
+ * (1) remove it, and say so on stderr; list's table on stdout stays as it was. */
+START_TEST(test_dead_supervisors_arena_is_removed_by_list_or_any_run)
+{
+    char left[300], want[512];
+    enter_tmpdir();
+    if (!own_shm())
+        return;
+    write_endless("a.yaml", "alpha");
+    pid_t dead = leave_arena("a.yaml", 2, left, sizeof left);
+    if (_i == 0) {
+        const char *ls[] = {"list", NULL};
+        ck_assert_int_eq(run(ls), 0);
+        char *out = read_file("out.txt", NULL);
+        ck_assert_msg(!strchr(out, '\n') || !strchr(strchr(out, '\n') + 1, '\n'),
+                      "stdout: %s", out); /* the table's heading, and no graph */
+        ck_assert_msg(!strstr(out, "alpha") && !strstr(out, "removed"), "stdout: %s", out);
+        free(out);
+    } else {
+        write_short("b.yaml", "beta");
+        const char *args[] = {"run", "b.yaml", "--quiet", NULL};
+        ck_assert_int_eq(run(args), 0);
+    }
+    char *err = err_text();
+    snprintf(want, sizeof want,
+             "mqgraph: removed the arena %s left by graph 'alpha' (pid %d, no longer running)\n",
+             left, (int)dead);
+    ck_assert_msg(strstr(err, want) && count_removed(err) == 1, "stderr: %s", err);
+    free(err);
+    ck_assert(!shm_exists(left));
+}
+END_TEST
+
+static void small_layout(mq_layout *l)
+{
+    memset(l, 0, sizeof *l);
+    l->n_pools = 1;
+    l->pools[0] = (mq_pool_class){4096, 16};
+    l->n_slots = 4;
+    l->n_blocks = 4;
+    l->n_conns = 4;
+    l->queue_cap = 16;
+    l->held_cap = 16;
+}
+
+/* The header's creator start time, read or written in the object itself. */
+static uint64_t creator_start(const char *shm, const uint64_t *set)
+{
+    char path[320];
+    uint64_t v = 0;
+    snprintf(path, sizeof path, "/dev/shm%s", shm);
+    int fd = open(path, O_RDWR);
+    ck_assert_int_ge(fd, 0);
+    off_t at = (off_t)offsetof(struct mq__hdr, creator_start);
+    if (set)
+        ck_assert_int_eq(pwrite(fd, set, sizeof *set, at), (ssize_t)sizeof *set);
+    ck_assert_int_eq(pread(fd, &v, sizeof v, at), (ssize_t)sizeof v);
+    close(fd);
+    return v;
+}
+
+/* Two arenas made by this (live) test process; in one, the start time of its creator is
+ * made another's, as if the creator had died and its pid been given to a process that
+ * started later. list removes that one, saying why, and keeps the other; so does a run. */
+START_TEST(test_arena_whose_pid_is_another_process_is_removed)
+{
+    mq_layout l;
+    mq_arena *mine, *forged;
+    char want[512];
+    enter_tmpdir();
+    if (!own_shm())
+        return;
+    small_layout(&l);
+    ck_assert_int_eq(mq_arena_create(&l, "mine", &mine), 0);
+    ck_assert_int_eq(mq_arena_create(&l, "forged", &forged), 0);
+    uint64_t start = creator_start(mq_arena_shm_name(mine), NULL);
+    ck_assert_uint_ne(start, 0);
+    ck_assert_uint_eq(creator_start(mq_arena_shm_name(forged), NULL), start);
+    uint64_t later = start + 1;
+    creator_start(mq_arena_shm_name(forged), &later);
+    const char *ls[] = {"list", NULL};
+    ck_assert_int_eq(run(ls), 0);
+    char *err = err_text();
+    snprintf(want, sizeof want,
+             "mqgraph: removed the arena %s left by graph 'forged' (pid %d, its pid now "
+             "another process's)\n",
+             mq_arena_shm_name(forged), (int)getpid());
+    ck_assert_msg(strstr(err, want) && count_removed(err) == 1, "stderr: %s", err);
+    free(err);
+    ck_assert(!shm_exists(mq_arena_shm_name(forged)));
+    ck_assert(shm_exists(mq_arena_shm_name(mine)));
+    write_short("s.yaml", "s");
+    const char *args[] = {"run", "s.yaml", "--quiet", NULL};
+    ck_assert_int_eq(run(args), 0);
+    err = err_text();
+    ck_assert_msg(count_removed(err) == 0, "stderr: %s", err);
+    free(err);
+    ck_assert(shm_exists(mq_arena_shm_name(mine)));
+    mq_arena_detach(forged);
+    ck_assert_int_eq(mq_arena_destroy(mine), 0);
+}
+END_TEST
+
+/* A pid that no longer exists: a child's, reaped. */
+static pid_t dead_pid(void)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        ck_abort_msg("fork: %s", strerror(errno));
+    if (pid == 0)
+        _exit(0);
+    ck_assert_int_eq(finish(pid), 0);
+    return pid;
+}
+
+static void write_bytes(const char *path, const void *head, size_t head_len, size_t len)
+{
+    unsigned char buf[4096];
+    uint32_t x = 2463534242u;
+    ck_assert_uint_le(len, sizeof buf);
+    for (size_t i = 0; i < len; i++) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5; /* xorshift32: noise, the same every run */
+        buf[i] = (unsigned char)x;
+    }
+    memcpy(buf, head, head_len);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, buf, len), (ssize_t)len);
+    close(fd);
+}
+
+/* Files named like arenas that are not whole arenas, all of them named as graph `junk`'s
+ * with a dead pid but the first: noise (which a run of junk removed, trusting the name),
+ * empty (an arena just opened), a magic and noise, a FIFO (which must not block the
+ * sweep), a directory, and an arena a dead process made, cut to half its size. list and a
+ * run of junk leave every one alone, and neither crashes nor hangs. */
+START_TEST(test_what_is_not_a_whole_arena_is_left_alone)
+{
+    char path[320], cut[300] = "";
+    uint64_t magic = 0x414e455241514d31ULL;
+    mq_layout l;
+    enter_tmpdir();
+    if (!own_shm())
+        return;
+    int dead = (int)dead_pid();
+    write_bytes("/dev/shm/mq.junk.1.0", NULL, 0, 4096);
+    snprintf(path, sizeof path, "/dev/shm/mq.junk.%d.0123456789abcdef", dead);
+    write_bytes(path, NULL, 0, 4096);
+    snprintf(path, sizeof path, "/dev/shm/mq.junk.%d.00000000000000e0", dead);
+    write_bytes(path, NULL, 0, 0);
+    snprintf(path, sizeof path, "/dev/shm/mq.junk.%d.000000000000ea61", dead);
+    write_bytes(path, &magic, sizeof magic, 4096);
+    snprintf(path, sizeof path, "/dev/shm/mq.junk.%d.000000000000f1f0", dead);
+    ck_assert_int_eq(mkfifo(path, 0600), 0);
+    snprintf(path, sizeof path, "/dev/shm/mq.junk.%d.000000000000d1d0", dead);
+    ck_assert_int_eq(mkdir(path, 0700), 0);
+    small_layout(&l);
+    pid_t maker = fork();
+    if (maker < 0)
+        ck_abort_msg("fork: %s", strerror(errno));
+    if (maker == 0) {
+        mq_arena *a;
+        _exit(mq_arena_create(&l, "junk", &a) == 0 ? 0 : 1); /* and leave it */
+    }
+    ck_assert_int_eq(finish(maker), 0);
+    snprintf(path, sizeof path, "mq.junk.%d.", (int)maker);
+    DIR *d = opendir("/dev/shm");
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (!strncmp(e->d_name, path, strlen(path)))
+            snprintf(cut, sizeof cut, "/dev/shm/%s", e->d_name);
+    closedir(d);
+    uint64_t size;
+    ck_assert_int_eq(mq_layout_size(&l, &size), 0);
+    ck_assert_int_eq(truncate(cut, (off_t)(size / 2)), 0);
+    ck_assert_int_eq(system("ls -A /dev/shm > before.txt"), 0);
+    write_short("junk.yaml", "junk");
+    const char *ls[] = {"list", NULL}, *args[] = {"run", "junk.yaml", "--quiet", NULL};
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(run(i ? args : ls), 0);
+        char *err = err_text();
+        ck_assert_msg(count_removed(err) == 0, "stderr: %s", err);
+        free(err);
+        ck_assert_int_eq(system("ls -A /dev/shm | cmp -s - before.txt"), 0);
+    }
 }
 END_TEST
 
@@ -759,6 +1116,15 @@ int main(void)
     tcase_add_loop_test(tc, test_stop_signal_before_the_handlers_leaves_no_arena, 0, 3);
     tcase_add_loop_test(tc, test_few_descriptors_give_a_clear_error, 0, 20);
     tcase_add_test(tc, test_arena_larger_than_dev_shm_is_refused);
+    suite_add_tcase(s, tc);
+    /* CK_RUN_CASE=leftovers runs these alone */
+    tc = tcase_create("leftovers");
+    tcase_set_timeout(tc, 60);
+    tcase_add_unchecked_fixture(tc, run_make_base, run_remove_base);
+    tcase_add_test(tc, test_leftover_is_named_by_its_exact_graph);
+    tcase_add_loop_test(tc, test_dead_supervisors_arena_is_removed_by_list_or_any_run, 0, 2);
+    tcase_add_test(tc, test_arena_whose_pid_is_another_process_is_removed);
+    tcase_add_test(tc, test_what_is_not_a_whole_arena_is_left_alone);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
