@@ -36,7 +36,11 @@
 
 /* ---- buffer state word ------------------------------------------------------ */
 /* bits 0..31 live token mask, 32..37 tokens issued, 38..63 generation (26 bits:
- * 18-bit sequence << 8 | allocating slot). Free <=> issued == 0 && live == 0. */
+ * 16-bit sequence << MQ__SLOT_BITS | allocating slot). Free <=> issued == 0 &&
+ * live == 0. The slot in the generation is what makes a dead slot's interrupted
+ * allocation decidable (no other slot can make the same generation, and the dead
+ * one makes none until it is reclaimed), so the sequence only has to tell apart the
+ * uses of a buffer by one live slot: 65535 of them before it wraps. */
 #define MQ__TOKENS 32u
 #define MQ__ST_LIVE(s) ((uint32_t)(s))
 #define MQ__ST_ISSUED(s) ((uint32_t)(((s) >> 32) & 0x3f))
@@ -44,6 +48,8 @@
 #define MQ__ST_MAKE(gen, issued, live) \
     (((uint64_t)(gen) << 38) | ((uint64_t)(issued) << 32) | (uint64_t)(live))
 #define MQ__GEN_BITS 26u
+#define MQ__SLOT_BITS 10u
+static_assert(MQ_MAX_SLOTS < (1u << MQ__SLOT_BITS), "a slot id fits in a generation");
 #define MQ__GEN_MASK ((1u << MQ__GEN_BITS) - 1)
 
 /* ---- buffer id --------------------------------------------------------------- */

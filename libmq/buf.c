@@ -82,10 +82,10 @@ void mq__buf_prefetch(const mq_arena *a, uint64_t idx, int write_data)
 
 static uint32_t mq__next_gen(uint32_t gen, uint32_t slot)
 {
-    uint32_t seq = (gen >> 8) + 1;
-    if (seq >= (1u << (MQ__GEN_BITS - 8)))
+    uint32_t seq = (gen >> MQ__SLOT_BITS) + 1;
+    if (seq >= (1u << (MQ__GEN_BITS - MQ__SLOT_BITS)))
         seq = 1;
-    return (seq << 8) | slot;
+    return (seq << MQ__SLOT_BITS) | slot;
 }
 
 static int mq__pool_for(const mq_arena *a, size_t size)

@@ -9,7 +9,7 @@
 
 /* The arena (arena.h). */
 #define MQ_MAX_POOLS 8
-#define MQ_MAX_SLOTS 255          /* slot ids are 8 bits in a buffer generation */
+#define MQ_MAX_SLOTS 1023         /* slot ids are 10 bits in a buffer generation */
 #define MQ_MAX_BLOCKS 4096
 #define MQ_MAX_CONNS 16384
 #define MQ_MAX_QUEUE_CAP 65536

@@ -168,7 +168,11 @@ START_TEST(test_layout_check_rejects_bad_geometry)
     l.pools[0].size = 100; /* not a multiple of 64 */
     ck_assert_int_eq(mq_layout_check(&l), MQ_EINVAL);
     tu_layout_small(&l);
-    l.n_slots = 256;
+    l.n_slots = MQ_MAX_SLOTS + 1; /* a slot id must fit in a generation */
+    ck_assert_int_eq(mq_layout_check(&l), MQ_EINVAL);
+    l.n_slots = MQ_MAX_SLOTS;
+    ck_assert_int_eq(mq_layout_check(&l), 0);
+    l.n_slots = 4096;
     ck_assert_int_eq(mq_layout_check(&l), MQ_EINVAL);
     tu_layout_small(&l);
     l.n_pools = 0;

@@ -303,6 +303,28 @@ static void write_chain(const char *path, int n)
     ck_assert_int_eq(fclose(f), 0);
 }
 
+/* The largest graph an arena holds runs: 1018 blocks, a process each (the slot id
+ * in a buffer's generation has 10 bits; it had 8, and 251 blocks were refused). */
+START_TEST(test_a_graph_of_the_most_blocks_runs)
+{
+    enter_tmpdir();
+    write_chain("big.yaml", MQ_MAX_BLOCKS_IN_GRAPH);
+    const char *args[] = {"run", "big.yaml", NULL};
+    int rc = run(args);
+    char *err = read_file("err.txt", NULL), *out = read_file("out.txt", NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    char want[64];
+    snprintf(want, sizeof want, "\nb%d ", MQ_MAX_BLOCKS_IN_GRAPH - 1);
+    const char *line = strstr(out, want);
+    unsigned long long calls = 0, in = 0;
+    ck_assert_ptr_nonnull(line);
+    ck_assert_int_eq(sscanf(line + strlen(want), " null_sink %llu %llu", &calls, &in), 2);
+    ck_assert_uint_eq(in, 3);
+    free(err);
+    free(out);
+}
+END_TEST
+
 /* The load stops at the first block or connection an arena has no room for,
  * with its line, instead of reading a 100,000-block file whole first. */
 START_TEST(test_the_block_and_connection_past_the_limit_are_named)
@@ -312,7 +334,7 @@ START_TEST(test_the_block_and_connection_past_the_limit_are_named)
     const char *args[] = {"validate", "chain.yaml", NULL};
     ck_assert_int_eq(run(args), 2);
     char *err = read_file("err.txt", NULL);
-    ck_assert_str_eq(err, "chain.yaml:252:3: block 'b250' is one too many: at most 250 blocks "
+    ck_assert_str_eq(err, "chain.yaml:1020:3: block 'b1018' is one too many: at most 1018 blocks "
                           "fit in an arena\n");
     free(err);
     FILE *f = fopen("conns.yaml", "w");
@@ -609,6 +631,7 @@ int main(void)
     tcase_add_loop_test(tc, test_bad_graph_is_refused_with_line_and_column, 0, n_bad);
     tcase_add_test(tc, test_deep_nesting_is_refused_where_it_passes_the_limit);
     tcase_add_test(tc, test_the_block_and_connection_past_the_limit_are_named);
+    tcase_add_test(tc, test_a_graph_of_the_most_blocks_runs);
     tcase_add_test(tc, test_variables_and_set);
     tcase_add_test(tc, test_failing_block_fails_the_run_and_is_named);
     tcase_add_test(tc, test_sigint_drains_and_exits_130);
