@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ctldir.h"
+#include "mq.h"
 
 void ctldir_clean_name(const char *name, char *out)
 {
@@ -153,6 +154,33 @@ int ctldir_scan(ctl_entry **out, int *n, int *removed, char *err, size_t errlen)
     return 0;
 }
 
+/* The exact name of the graph entry e runs, from its arena's header (socket names
+ * are cleaned: "fk.cc" and "fk cc" are both fk_cc there). 0, or -1 when no arena
+ * of its says. */
+static int exact_name(const ctl_entry *e, char *out, size_t len)
+{
+    char prefix[96];
+    DIR *d = opendir("/dev/shm");
+    struct dirent *de;
+    int rc = -1;
+
+    snprintf(prefix, sizeof prefix, "mq.%s.%d.", e->name, (int)e->pid);
+    while (d && rc < 0 && (de = readdir(d))) {
+        char shm[300];
+        mq_arena_origin o;
+        if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
+            continue;
+        snprintf(shm, sizeof shm, "/%s", de->d_name);
+        if (mq_arena_creator_gone(shm, &o) == MQ_CREATOR_ALIVE && o.pid == e->pid) {
+            snprintf(out, len, "%.*s", (int)sizeof o.graph_name, o.graph_name);
+            rc = 0;
+        }
+    }
+    if (d)
+        closedir(d);
+    return rc;
+}
+
 int ctldir_resolve(const char *spec, ctl_entry *out, char *err, size_t errlen)
 {
     char name[48], want[256];
@@ -173,9 +201,23 @@ int ctldir_resolve(const char *spec, ctl_entry *out, char *err, size_t errlen)
     ctldir_clean_name(want, name);
     if (ctldir_scan(&v, &n, NULL, err, errlen) < 0)
         return -1;
-    for (int i = 0; i < n; i++)
-        if (!strcmp(v[i].name, name) && (!pid || v[i].pid == pid))
+    /* A graph is named exactly; its socket's cleaned name also names it when that is
+     * what was given (what `list` shows) and no graph has the name exactly. So
+     * `stop 'fk cc'` never stops a graph named fk.cc. */
+    int exact = 0;
+    for (int i = 0; i < n; i++) {
+        char real[MQ_NAME_MAX];
+        if (strcmp(v[i].name, name) || (pid && v[i].pid != pid))
+            continue;
+        int known = exact_name(&v[i], real, sizeof real) == 0;
+        int is = known && !strcmp(real, want);
+        if (is && !exact)
+            found = 0; /* exact matches only, from here on */
+        /* (an arena that cannot be read leaves the cleaned name to decide) */
+        if (is || (!exact && (!known || !strcmp(want, name))))
             v[found++] = v[i]; /* the matches, first in the array */
+        exact |= is;
+    }
     if (found == 1) {
         *out = v[0];
         free(v);

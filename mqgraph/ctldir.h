@@ -8,6 +8,11 @@
  * receive our sockets). A socket is named GRAPH.PID.sock, GRAPH the graph's name
  * with every character but letters, digits, '-' and '_' made '_', cut to 47.
  *
+ * The cleaned name is not the graph's: a lookup by name (ctldir_resolve) takes the
+ * exact name from each candidate's arena, so `fk.cc` and `fk cc` are told apart,
+ * and the cleaned name (what `list` shows) finds a graph only if none has the name
+ * exactly.
+ *
  * A supervisor killed with SIGKILL cannot remove its socket; the next scan (list,
  * run, or any command that looks a graph up) removes the sockets whose PID no
  * longer exists. A socket whose PID lives on (reused by another process) but does

@@ -17,7 +17,6 @@
  * not sent if it died before the prctl.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <time.h>

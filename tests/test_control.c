@@ -576,6 +576,56 @@ START_TEST(test_events_show_a_kill_and_the_restart)
 }
 END_TEST
 
+/* Runs graph `name` (endless) in the background; returns once its socket, named
+ * `clean`, exists. */
+static pid_t start_named(const char *name, const char *clean, const char *file)
+{
+    char yaml[512];
+    snprintf(yaml, sizeof yaml, "name: '%s'\nblocks:\n  src: {type: null_source}\n"
+                                "  out: {type: null_sink}\nconnections:\n  - [src.out, out.in]\n",
+             name);
+    write_file(file, yaml);
+    const char *args[] = {"run", file, NULL};
+    pid_t pid = start_to(args, "run.out", "run.err");
+    for (int i = 0; i < 5000 && access(sock_path(clean, pid), F_OK) != 0; i++)
+        nap_ms(1);
+    ck_assert_msg(access(sock_path(clean, pid), F_OK) == 0, "no socket for %s", name);
+    return pid;
+}
+
+/* Two graphs whose names clean to the same socket name: each is found by its own
+ * name exactly, never the other's; the cleaned name finds both, and says so. */
+START_TEST(test_graphs_are_found_by_their_exact_name)
+{
+    own_ctldir();
+    pid_t dot = start_named("fk.cc" SFX, "fk_cc" SFX, "dot.yaml");
+    pid_t sp = start_named("fk cc" SFX, "fk_cc" SFX, "sp.yaml");
+    const char *st_dot[] = {"status", "fk.cc" SFX, "--json", NULL};
+    json_t *st = cli_json(st_dot);
+    ck_assert_str_eq(sfield(st, "name"), "fk.cc" SFX);
+    ck_assert_int_eq(field(st, "pid"), dot);
+    json_decref(st);
+    const char *st_sp[] = {"status", "fk cc" SFX, "--json", NULL};
+    st = cli_json(st_sp);
+    ck_assert_str_eq(sfield(st, "name"), "fk cc" SFX);
+    ck_assert_int_eq(field(st, "pid"), sp);
+    json_decref(st);
+    const char *both[] = {"status", "fk_cc" SFX, NULL};
+    ck_assert_int_eq(cli(both), 1);
+    char *err = read_file("cli.err", NULL), want[160];
+    snprintf(want, sizeof want, "2 running graphs are named 'fk_cc%s'", SFX);
+    ck_assert_msg(strstr(err, want), "%s", err);
+    free(err);
+    const char *stop_sp[] = {"stop", "fk cc" SFX, NULL};
+    ck_assert_int_eq(cli(stop_sp), 0);
+    ck_assert_int_eq(finish(sp), 0);
+    ck_assert_int_eq(kill(dot, 0), 0); /* the other one runs on */
+    const char *stop_dot[] = {"stop", "fk.cc" SFX, NULL};
+    ck_assert_int_eq(cli(stop_dot), 0);
+    ck_assert_int_eq(finish(dot), 0);
+}
+END_TEST
+
 /* ---- the socket against its clients ------------------------------------------------- */
 
 START_TEST(test_bad_requests_get_error_replies)
@@ -825,6 +875,7 @@ int main(void)
     tcase_add_test(tc, test_top_without_a_terminal_keeps_its_interval);
     tcase_add_test(tc, test_a_failed_graph_ends_with_a_failed_event);
     tcase_add_test(tc, test_events_show_a_kill_and_the_restart);
+    tcase_add_test(tc, test_graphs_are_found_by_their_exact_name);
     tcase_add_test(tc, test_bad_requests_get_error_replies);
     tcase_add_test(tc, test_a_megabyte_line_is_refused_and_closed);
     tcase_add_test(tc, test_half_sent_and_unread_clients_block_nobody);
