@@ -768,8 +768,8 @@ static void summary(struct sup *s)
                (unsigned long long)bi.items_in, (unsigned long long)bi.items_out,
                (double)bi.busy_ns / 1e6, st);
     }
-    printf("%-34s %10s %12s %8s %8s %8s %6s %5s  %s\n", "connection", "buffers", "bytes",
-           "drops", "stale", "missed", "hwm", "depth", "policy");
+    printf("%-34s %10s %12s %8s %8s %8s %6s %5s  %-12s %s\n", "connection", "buffers", "bytes",
+           "drops", "stale", "missed", "hwm", "depth", "policy", "lost");
     /* The graph's connections, then the supervisor's into message inputs that
      * carried something (mqgraph send, events). */
     for (int k = 0; k < g->n_conns + s->n_ctrl; k++) {
@@ -780,11 +780,17 @@ static void summary(struct sup *s)
             continue;
         status_conn_name(s, k, from, to, sizeof from);
         snprintf(name, sizeof name, "%s -> %s", from, to);
-        printf("%-34s %10llu %12llu %8llu %8llu %8llu %6llu %5u  %s\n", name,
+        /* lost: items that blocks which died lost here (and in how many buffers) */
+        char lost[48] = "0";
+        if ((uint32_t)k < s->n_lost && s->lost[k].buffers)
+            snprintf(lost, sizeof lost, "%llu (%llu buffer%s)",
+                     (unsigned long long)status_lost_items(s, k, &s->lost[k]),
+                     (unsigned long long)s->lost[k].buffers, s->lost[k].buffers == 1 ? "" : "s");
+        printf("%-34s %10llu %12llu %8llu %8llu %8llu %6llu %5u  %-12s %s\n", name,
                (unsigned long long)qs.pushed, (unsigned long long)qs.bytes,
                (unsigned long long)qs.drops, (unsigned long long)qs.stale,
                (unsigned long long)qs.missed, (unsigned long long)qs.hwm, qs.depth,
-               policy_name(qs.policy));
+               policy_name(qs.policy), lost);
     }
     fflush(stdout);
 }

@@ -211,6 +211,14 @@ START_TEST(test_a_restart_keeps_its_place)
     int any = strstr(err, "blocks that died lost data") != NULL;
     ck_assert_msg(rc == (any ? 3 : 0), "%s killed: exit %d: %s", victims[_i], rc, err);
     ck_assert_msg(strstr(err, "restarting it in 1 ms (restart 1 of 3)"), "%s", err);
+    /* the summary's connection table says it too, in its last column */
+    char *summary = read_file("out.txt", NULL), col[64];
+    uint64_t at_thr = lost_on(err, "head.out -> thr.in");
+    snprintf(col, sizeof col, "  block        %llu%s\n", (unsigned long long)at_thr,
+             at_thr ? " (1 buffer)" : "");
+    const char *row = strstr(summary, "\nhead.out -> thr.in ");
+    ck_assert_msg(row && strstr(row, col) == strchr(row + 1, '\n') - strlen(col) + 1, "%s", summary);
+    free(summary);
     size_t len;
     char *data = read_file("out.f32", &len);
     ck_assert_ptr_nonnull(data);
