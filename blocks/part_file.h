@@ -2,7 +2,7 @@
  * vector_sink). What it does depends on what is at `path` when the block starts:
  *
  *   nothing, or a regular file: the output is written under a temporary name beside
- *     it (path.partPID, PID mqgraph's) and takes its name, atomically, when the stream ended, every
+ *     it (path.partPID.BLOCK, PID mqgraph's) and takes its name, atomically, when the stream ended, every
  *     write succeeded and the graph did not fail; a failed run leaves no partial file
  *     (a graph stopped by SIGINT keeps what its sinks wrote);
  *   a symlink: followed, as open would. The file it leads to (existing or not) is the
@@ -205,19 +205,20 @@ static int part_file_open_in_place(mq_block_ctx *c, struct part_file *p, int fif
 }
 
 /* The part file beside p->target, as p->f, named for the graph's run (mqgraph's
- * pid, the block's parent), so that every life of the block has the same one: a
+ * pid, the block's parent) and the block, so that every life of the block has the
+ * same one and two sinks never share one: a
  * new, empty one, or (keep >= 0) the one an earlier life made, cut to its first
  * `keep` bytes and written on from there. A life killed before it recorded its
  * part file leaves it to the next, which empties it, not beside it. */
 static int part_file_create(mq_block_ctx *c, struct part_file *p, int64_t keep)
 {
-    size_t n = strlen(p->target) + 32;
+    size_t n = strlen(p->target) + 32 + MQ_NAME_MAX;
 
     if (!(p->tmp = malloc(n))) {
         mq_block_error(c, "out of memory");
         return -1;
     }
-    snprintf(p->tmp, n, "%s.part%d", p->target, (int)getppid());
+    snprintf(p->tmp, n, "%s.part%d.%s", p->target, (int)getppid(), mq_block_name(c));
     /* O_NOFOLLOW: a symlink planted at the part file's name is not written through */
     p->fd = keep >= 0 ? open(p->tmp, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
                       : open(p->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
@@ -350,23 +351,88 @@ static void part_file_close(mq_block_ctx *c, struct part_file *p)
     free(p->path);
 }
 
-/* init and fini of a sink whose state is just its part_file, opened on the `path`
- * parameter. */
-static inline int part_file_init(mq_block_ctx *c, void **state)
-{
-    struct part_file *p = calloc(1, sizeof *p);
+/* ---- restarts (block.h, "checkpoint") -------------------------------------------------
+ * A sink that may be restarted checkpoints the length of its output that reached
+ * the kernel, and its part file's identity; its next life opens the same part file
+ * and cuts it back to that length: what a kill cut short goes (its buffer is counted
+ * as lost), nothing is written twice. A device or FIFO cannot be cut back. */
+struct part_file_at {
+    int64_t len;
+    int32_t part, pad; /* part: written through a part file */
+    uint64_t dev, ino; /* the part file's: it keeps them when it takes its name */
+};
 
-    if (!p)
-        return -1;
-    *state = p;
-    return part_file_open(c, p, mq_param_str(c, "path"), -1);
+struct part_sink {
+    struct part_file p;
+    struct part_file_at at;
+    int done; /* an earlier life renamed the output already: nothing is left to do */
+};
+
+/* Whether the last life finished: `path` is now the file its part file was (it was
+ * killed after the rename, before it could exit). */
+static int part_file_was_renamed(const struct part_file_at *at, const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_dev == at->dev &&
+           (uint64_t)st.st_ino == at->ino && st.st_size == at->len;
 }
 
-static inline void part_file_fini(mq_block_ctx *c, void *state)
+static int part_sink_init(mq_block_ctx *c, void **state)
 {
-    if (state)
-        part_file_close(c, state);
-    free(state);
+    struct part_sink *k = calloc(1, sizeof *k);
+    const char *path = mq_param_str(c, "path");
+    struct stat st;
+
+    if (!k)
+        return -1;
+    *state = k;
+    if (mq_checkpoint_load(c, &k->at, sizeof k->at) == sizeof k->at && k->at.len >= 0 &&
+        k->at.part) {
+        if (part_file_was_renamed(&k->at, path)) {
+            k->done = 1;
+            return 0;
+        }
+        return part_file_open(c, &k->p, path, k->at.len);
+    }
+    if (part_file_open(c, &k->p, path, -1) < 0)
+        return -1;
+    k->at = (struct part_file_at){0, k->p.tmp != NULL, 0, 0, 0};
+    if (k->p.tmp && fstat(k->p.fd, &st) == 0) {
+        k->at.dev = (uint64_t)st.st_dev;
+        k->at.ino = (uint64_t)st.st_ino;
+    }
+    return mq_checkpoint_save(c, &k->at, sizeof k->at);
+}
+
+/* After a work call's writes: a sink that may be restarted puts them in the kernel
+ * (one write(2)) and checkpoints the new length. MQ_WORK_OK, or the error. */
+static int part_sink_wrote(mq_block_ctx *c, struct part_sink *k)
+{
+    if (!mq_block_restartable(c))
+        return MQ_WORK_OK; /* stdio's buffering as it is: nothing to keep */
+    if (fflush(k->p.f) != 0)
+        return part_file_error(c, &k->p);
+    k->at.len = (int64_t)ftello(k->p.f);
+    mq_checkpoint_save(c, &k->at, sizeof k->at);
+    return MQ_WORK_OK;
+}
+
+/* The stream went on after an earlier life had finished it: an error. */
+static int part_sink_after_end(mq_block_ctx *c, const struct part_sink *k)
+{
+    mq_block_error(c, "input after the end: '%s' was complete already",
+                   mq_param_str(c, "path"));
+    (void)k;
+    return MQ_WORK_ERROR;
+}
+
+static void part_sink_fini(mq_block_ctx *c, void *state)
+{
+    struct part_sink *k = state;
+
+    if (k && !k->done)
+        part_file_close(c, &k->p);
+    free(k);
 }
 
 #endif

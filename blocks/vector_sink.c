@@ -31,12 +31,15 @@ static int print_item(FILE *f, mq_item_type t, const void *d, size_t i)
 static int work(mq_block_ctx *c, void *state)
 {
     static const char *ts_names[] = {"none", "absolute", "relative", "sample"};
-    struct part_file *p = state;
+    struct part_sink *k = state;
+    struct part_file *p = &k->p;
     mq_item_type t = mq_block_in_type(c, 0);
     size_t bytes, isz = mq_item_size(t);
     const void *d = mq_in_data(c, 0, &bytes);
     mq_timestamp ts;
 
+    if (k->done)
+        return part_sink_after_end(c, k);
     if (mq_param_int(c, "timestamps") && mq_in_timestamp(c, 0, &ts) == 0) {
         int rc = fprintf(p->f, "@ %s %" PRId64, ts_names[ts.type & 3], ts.value);
         if (rc >= 0 && (ts.flags & MQ_TS_HAS_RANGE))
@@ -47,7 +50,7 @@ static int work(mq_block_ctx *c, void *state)
     for (size_t i = 0; i < bytes / isz; i++)
         if (print_item(p->f, t, d, i) < 0)
             return part_file_error(c, p);
-    return MQ_WORK_OK;
+    return part_sink_wrote(c, k);
 }
 
 static const mq_block_decl decl = {
@@ -55,10 +58,10 @@ static const mq_block_decl decl = {
     .name = "vector_sink",
     .doc = "Writes the items it receives to `path` as text, one per line (c32: 're im').\n"
            "f32 and c32 have 9 significant digits, f64 17: each reads back exactly.\n"
-           "The file appears (renamed from path.partPID) when the stream ends; a\n"
+           "The file appears (renamed from path.partPID.BLOCK) when the stream ends; a\n"
            "device or FIFO is written directly, a symlink followed (doc/blocks.md).",
     .in = in, .n_in = 1,
     .params = params, .n_params = sizeof params / sizeof params[0],
-    .init = part_file_init, .work = work, .fini = part_file_fini,
+    .init = part_sink_init, .work = work, .fini = part_sink_fini,
 };
 MQ_BLOCK_EXPORT(decl)

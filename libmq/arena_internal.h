@@ -432,6 +432,10 @@ void mq__pool_unclaim(mq_arena *a);
 /* What reclaiming a dead slot released and, of that, what was lost (reclaim.c):
  * `k` is the record of the slot's block, NULL if it has none (then everything
  * released counts as lost); per_conn has n_conn entries, or is NULL. */
+struct mq__seen_ref {
+    uint64_t id; /* index and generation, token 0 */
+    uint32_t conn;
+};
 struct mq__loss {
     uint32_t refs;
     uint32_t block;
@@ -439,6 +443,8 @@ struct mq__loss {
     mq_conn_loss lost;
     mq_conn_loss *per_conn;
     uint32_t n_conn;
+    struct mq__seen_ref *seen; /* buffers counted, per connection (NULL: no memory) */
+    uint32_t n_seen, cap_seen;
 };
 
 /* Releases token `id` of a dead slot, counting it in `loss` if it was still live. */

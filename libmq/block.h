@@ -209,6 +209,8 @@ int mq_block_graph_failed(const mq_block_ctx *c);
  * and returns the length saved (0: nothing). A block that consumes part of an input
  * (mq_in_consume) says so before it sends what it made of that part. */
 int mq_checkpoint_save(mq_block_ctx *c, const void *data, size_t len);
+/* Whether the supervisor may restart this block (its checkpoints are committed). */
+int mq_block_restartable(const mq_block_ctx *c);
 size_t mq_checkpoint_load(const mq_block_ctx *c, void *data, size_t cap);
 
 /* Records why the block fails; printed with the block's name. printf format. */

@@ -312,6 +312,13 @@ int mq_buf_writable(mq_arena *a, mq_id *id)
     memcpy(mq__data(a, nidx), mq__data(a, idx), len);
     dst->length = len;
     dst->ts = src->ts;
+    /* The copy carries the same items: whose they are goes with it before the
+     * original goes (a death between them counts them once, on the copy). */
+    struct mq__held *oe = mq__held_find(a, *id), *ne = mq__held_find(a, copy);
+    if (oe && ne) {
+        ne->conn = oe->conn;
+        ne->to = oe->to;
+    }
     mq_buf_release(a, *id);
     *id = copy;
     return 1;

@@ -9,6 +9,7 @@ static void mq__ckpt_copy(mq_ckpt *dst, const mq_ckpt *src)
 {
     dst->fly = src->fly;
     dst->n_cur = src->n_cur;
+    dst->flags = src->flags;
     dst->len = src->len;
     memcpy(dst->cur, src->cur, src->n_cur * sizeof src->cur[0]);
     memcpy(dst->data, src->data, src->len);
@@ -36,14 +37,15 @@ int mq_ckpt_load(const mq_arena *a, uint32_t block, mq_ckpt *k)
     uint64_t seq = atomic_load_explicit(&r->seq, memory_order_acquire);
     const mq_ckpt *c = &r->copy[seq & 1];
     /* Read once: the arena is not trusted, and a check must hold for what is used. */
-    uint32_t n_cur = c->n_cur, len = c->len;
+    uint32_t n_cur = c->n_cur, len = c->len, flags = c->flags;
 
     if (seq == 0)
         return MQ_ENOENT;
     if (n_cur > MQ_MAX_PORTS || len > MQ_CHECKPOINT_MAX)
         return MQ_ECORRUPT;
     k->fly = c->fly;
-    k->n_cur = n_cur;
+    k->n_cur = (uint16_t)n_cur;
+    k->flags = (uint16_t)flags;
     k->len = len;
     memcpy(k->cur, c->cur, n_cur * sizeof c->cur[0]);
     memcpy(k->data, c->data, len);

@@ -31,9 +31,14 @@ typedef struct mq_ckpt_cursor {
     uint64_t end;
 } mq_ckpt_cursor;
 
+/* flags: the work call has begun to send. Until its end, what it made counts as
+ * sent, and what it had taken as not yet used (reclaim.c). */
+#define MQ_CKPT_SENDING 1u
+
 typedef struct mq_ckpt {
     mq_id fly;     /* the buffer being sent (any of its references), or MQ_ID_NONE */
-    uint32_t n_cur;
+    uint16_t n_cur;
+    uint16_t flags; /* MQ_CKPT_SENDING */
     uint32_t len;  /* bytes of data */
     mq_ckpt_cursor cur[MQ_MAX_PORTS];
     unsigned char data[MQ_CHECKPOINT_MAX];

@@ -10,6 +10,8 @@
  * Reclaim runs while the other processes keep going; it only uses the same CAS steps
  * they use. It ends by re-deriving the pools' free bitmaps from the state words.
  */
+#include <stdlib.h>
+
 #include "arena_internal.h"
 #include "error.h"
 
@@ -26,14 +28,20 @@ static int mq__lost(mq_arena *a, const struct mq__loss *loss, uint64_t id, uint3
     *conn = from != MQ__NO_CONN ? from : to;
     if (!k)
         return 1;
-    if (k->fly != MQ_ID_NONE && MQ__ID_IDX(k->fly) == MQ__ID_IDX(id) &&
+    if (to != MQ__NO_CONN && k->fly != MQ_ID_NONE && MQ__ID_IDX(k->fly) == MQ__ID_IDX(id) &&
         MQ__ID_GEN(k->fly) == MQ__ID_GEN(id)) {
-        *conn = to != MQ__NO_CONN ? to : from;
+        *conn = to;
         return 1; /* being sent: its items had left the block's state */
     }
-    if (from == MQ__NO_CONN || from >= a->layout.n_conns ||
-        mq__conn(a, from)->dst_block != loss->block)
-        return 0; /* made here and not sent: the next life makes it again */
+    if (from == MQ__NO_CONN) {
+        /* Made here. Once the work call sent something, what it made counts as sent
+         * (its state moved on with the first send); before, the next life makes it
+         * again. */
+        *conn = to;
+        return (k->flags & MQ_CKPT_SENDING) && to != MQ__NO_CONN;
+    }
+    if (from >= a->layout.n_conns || mq__conn(a, from)->dst_block != loss->block)
+        return 0;
     for (uint32_t i = 0; i < k->n_cur; i++)
         if (MQ__ID_IDX(k->cur[i].id) == MQ__ID_IDX(id) && MQ__ID_GEN(k->cur[i].id) == MQ__ID_GEN(id))
             end = k->cur[i].end;
@@ -41,6 +49,20 @@ static int mq__lost(mq_arena *a, const struct mq__loss *loss, uint64_t id, uint3
         return 0; /* all of it used */
     *bytes = len - end;
     return 1;
+}
+
+/* Whether buffer `id`'s items were counted on `conn` already: the references of a
+ * shared buffer carry the same items, and lose them once per connection. */
+static int mq__seen(struct mq__loss *loss, uint64_t id, uint32_t conn)
+{
+    uint64_t key = MQ__ID(MQ__ID_IDX(id), MQ__ID_GEN(id), 0);
+
+    for (uint32_t i = 0; i < loss->n_seen; i++)
+        if (loss->seen[i].id == key && loss->seen[i].conn == conn)
+            return 1;
+    if (loss->seen && loss->n_seen < loss->cap_seen)
+        loss->seen[loss->n_seen++] = (struct mq__seen_ref){key, conn};
+    return 0;
 }
 
 void mq__reclaim_token(mq_arena *a, uint64_t id, uint32_t from, uint32_t to,
@@ -53,7 +75,8 @@ void mq__reclaim_token(mq_arena *a, uint64_t id, uint32_t from, uint32_t to,
     if (mq__token_release(a, id) < 0)
         return;
     loss->refs++;
-    if (!mq__lost(a, loss, id, from, to, len > 0 ? (uint64_t)len : 0, &bytes, &conn))
+    if (!mq__lost(a, loss, id, from, to, len > 0 ? (uint64_t)len : 0, &bytes, &conn) ||
+        mq__seen(loss, id, conn))
         return;
     loss->lost.buffers++;
     loss->lost.bytes += bytes;
@@ -88,6 +111,9 @@ int mq_arena_reclaim_report(mq_arena *a, uint32_t slot, mq_conn_loss *per_conn,
 {
     struct mq__slot *s;
     struct mq__loss loss = {.per_conn = per_conn, .n_conn = n_conn};
+    /* every reference the slot can hold, and the tokens of a share in flight */
+    loss.cap_seen = a->layout.held_cap + MQ__TOKENS;
+    loss.seen = calloc(loss.cap_seen, sizeof *loss.seen);
     mq_ckpt rec;
     int corrupt = 0;
 
@@ -126,6 +152,7 @@ int mq_arena_reclaim_report(mq_arena *a, uint32_t slot, mq_conn_loss *per_conn,
     if (loss.k) {
         rec.fly = MQ_ID_NONE;
         rec.n_cur = 0;
+        rec.flags = 0;
         mq_ckpt_commit(a, (uint32_t)block, &rec);
     }
     mq__queue_repair_heads(a, slot);
@@ -136,5 +163,6 @@ int mq_arena_reclaim_report(mq_arena *a, uint32_t slot, mq_conn_loss *per_conn,
     atomic_store(&s->state, MQ_SLOT_FREE);
     if (lost)
         *lost = loss.lost;
+    free(loss.seen);
     return corrupt ? MQ_ECORRUPT : (int)loss.refs;
 }

@@ -460,25 +460,36 @@ int mq_in_consume(mq_block_ctx *c, int port, size_t bytes)
 
 /* ---- outputs ---------------------------------------------------------------------------- */
 
-/* Commits the block's record (ckpt.h): what it saved, how far it has read each
- * input buffer (all of it if `all_used` and it did not say less with
- * mq_in_consume), and `fly`, the buffer it is sending (or MQ_ID_NONE). */
-static void mq__commit(mq_block_ctx *c, mq_id fly, int all_used)
+/* When the runtime commits the block's record (ckpt.h), and so what the record says
+ * of the inputs in hand: at a send, the work call has begun to send and has used
+ * no more of them than it said with mq_in_consume (a death now counts them as not
+ * used, and what the call made as sent); at the end of a work call, it used what
+ * it said, or all; otherwise (start, a work call that kept its inputs, a failure)
+ * only what earlier calls used. */
+enum { MQ__AT_SEND, MQ__AT_END, MQ__AT_REST };
+
+static void mq__commit(mq_block_ctx *c, mq_id fly, int at)
 {
-    uint32_t n = 0;
+    uint16_t n = 0;
 
     for (int i = 0; i < c->n_in; i++) {
         struct mq__input *in = &c->in[i];
         if (in->cur == MQ_ID_NONE)
             continue;
         c->rec.cur[n].id = in->cur;
-        c->rec.cur[n++].end = in->take >= 0 ? (uint64_t)in->take
-                              : all_used    ? (uint64_t)mq__in_len(c, i)
-                                            : (uint64_t)in->off;
+        c->rec.cur[n++].end = in->take >= 0 && at != MQ__AT_REST ? (uint64_t)in->take
+                              : at == MQ__AT_END                 ? (uint64_t)mq__in_len(c, i)
+                                                                 : (uint64_t)in->off;
     }
     c->rec.n_cur = n;
     c->rec.fly = fly;
+    c->rec.flags = at == MQ__AT_SEND ? MQ_CKPT_SENDING : 0;
     mq_ckpt_commit(c->a, c->block, &c->rec);
+}
+
+int mq_block_restartable(const mq_block_ctx *c)
+{
+    return c->ckpt;
 }
 
 int mq_checkpoint_save(mq_block_ctx *c, const void *data, size_t len)
@@ -520,7 +531,7 @@ static int mq__send(mq_block_ctx *c, int o, mq_id id, uint64_t items)
          * before the record counts it where it came from, after it where it went. */
         for (int j = 0; j < k; j++)
             mq_buf_tag(c->a, ids[j], MQ_TAG_KEEP, (uint32_t)out->conn[live[j]]);
-        mq__commit(c, id, 1);
+        mq__commit(c, id, MQ__AT_SEND);
     }
     for (int j = 0; j < k; j++) {
         rc = mq__push_waiting(c, out->conn[live[j]], ids[j]);
@@ -563,6 +574,8 @@ void *mq_out_alloc(mq_block_ctx *c, int port, size_t bytes)
                        mq_strerror(rc));
         return NULL;
     }
+    if (c->ckpt && out->n > 0) /* where it goes, if the call dies after its first send */
+        mq_buf_tag(c->a, out->pending, MQ_TAG_KEEP, (uint32_t)out->conn[0]);
     return mq_buf_data(c->a, out->pending);
 }
 
@@ -881,7 +894,7 @@ static void mq__forget_takes(mq_block_ctx *c)
 static void mq__consume_inputs(mq_block_ctx *c)
 {
     if (c->ckpt) /* before the releases: a death between them loses nothing */
-        mq__commit(c, MQ_ID_NONE, 1);
+        mq__commit(c, MQ_ID_NONE, MQ__AT_END);
     for (int i = 0; i < c->n_in; i++) {
         struct mq__input *in = &c->in[i];
         if (in->cur == MQ_ID_NONE)
@@ -914,10 +927,15 @@ static void mq__abandon(mq_block_ctx *c, int conn)
 /* End of the block: nothing more goes out, nothing more is read. With
  * `end_streams` 0 (a block the supervisor may restart), only what the block holds
  * goes; its connections stay as they are. */
-static void mq__shutdown(mq_block_ctx *c, int end_streams)
+static void mq__shutdown(mq_block_ctx *c, int end_streams, int failed)
 {
     mq__forget_takes(c);
-    mq__consume_inputs(c);
+    if (failed && !end_streams && c->ckpt)
+        /* A failure the supervisor may restart: the inputs in hand stay held, as a
+         * crash would leave them, so the reclaimer counts what was not used. */
+        mq__commit(c, MQ_ID_NONE, MQ__AT_REST);
+    else
+        mq__consume_inputs(c);
     for (int o = 0; o < c->n_out; o++) {
         if (end_streams)
             mq_out_close(c, o);
@@ -1269,7 +1287,7 @@ static int mq__loop(mq_block_ctx *c, void *state)
         } else {
             mq__forget_takes(c);
             if (c->ckpt) /* what it saved, with the inputs as they are */
-                mq__commit(c, MQ_ID_NONE, 0);
+                mq__commit(c, MQ_ID_NONE, MQ__AT_REST);
         }
         int64_t busy = mq_now_ns() - t0 - c->waited_ns;
         mq_registry_block_account(c->a, c->block, c->items_in, c->items_out,
@@ -1352,7 +1370,7 @@ int mq_block_run(const mq_block_decl *d, mq_arena *a, uint32_t block, int n_para
     if (c->ckpt) {
         if (mq_ckpt_load(a, block, &c->rec) < 0)
             memset(&c->rec, 0, sizeof c->rec);
-        mq__commit(c, MQ_ID_NONE, 0);
+        mq__commit(c, MQ_ID_NONE, MQ__AT_REST);
     }
     /* mqgraph ran the check already (mq_params_check); a caller of its own may not */
     rc = mq__block_check(d, n_params, params, c->vals, errbuf, errlen);
@@ -1366,7 +1384,7 @@ int mq_block_run(const mq_block_decl *d, mq_arena *a, uint32_t block, int n_para
     int restartable = opts && opts->restartable;
     if (rc < 0 && !restartable)
         mq_arena_fail(a); /* before the outputs end: see mq_arena_fail */
-    mq__shutdown(c, !restartable);
+    mq__shutdown(c, !restartable, rc < 0);
     rc = mq__fini(c, state, rc, restartable);
 out:
     mq__params_free(d, c->vals);

@@ -228,10 +228,14 @@ int ctldir_resolve(const char *spec, ctl_entry *out, char *err, size_t errlen)
                  n ? " (mqgraph list shows them)" : "");
     } else {
         size_t at = (size_t)snprintf(err, errlen,
-                                     "%d running graphs are named '%s'; name one as NAME:PID:",
+                                     "%d running graphs go by '%s'; name one exactly, or as NAME:PID:",
                                      found, want);
-        for (int i = 0; i < found && at < errlen; i++)
+        for (int i = 0; i < found && at < errlen; i++) {
+            char real[MQ_NAME_MAX];
             at += (size_t)snprintf(err + at, errlen - at, " %s:%d", v[i].name, (int)v[i].pid);
+            if (at < errlen && exact_name(&v[i], real, sizeof real) == 0 && strcmp(real, want))
+                at += (size_t)snprintf(err + at, errlen - at, " ('%s')", real);
+        }
     }
     free(v);
     return -1;

@@ -146,7 +146,7 @@ static void report_losses(struct sup *s)
         bufs += s->lost[k].buffers;
         items += n;
     }
-    if (bufs && !s->failed && !s->stop_signal)
+    if (bufs && sup_exit_status(s) == 3)
         fprintf(stderr, "mqgraph: the graph completed with losses (%llu buffer%s, %llu items): "
                         "exit status 3\n",
                 (unsigned long long)bufs, bufs == 1 ? "" : "s", (unsigned long long)items);
@@ -500,6 +500,10 @@ static void child_main(struct sup *s, int i, pid_t parent)
     if (rc < 0)
         fprintf(stderr, "mqgraph: block '%s' (%s): %s\n", b->name, b->type,
                 err[0] ? err : mq_strerror(rc));
+    /* A failure that may be restarted leaves the slot as a crash would, for the
+     * supervisor to reclaim: it counts what the block held and had not used. */
+    if (rc < 0 && opts.restartable)
+        _exit(2);
     mq_arena_slot_leave(a);
     mq_arena_detach(a);
     _exit(rc < 0 ? 2 : 0);
@@ -547,7 +551,8 @@ int sup_exit_status(const struct sup *s)
         return 128 + s->stop_signal;
     if (s->failed)
         return 1;
-    for (uint32_t k = 0; k < s->n_lost; k++)
+    /* the graph's connections and mqgraph's into it: a tap only watches */
+    for (uint32_t k = 0; k < s->n_lost && (int)k < s->g->n_conns + s->n_ctrl; k++)
         if (s->lost[k].buffers)
             return 3;
     return 0;
@@ -679,8 +684,8 @@ static void no_room(const mq_layout *l, char *err, size_t len)
     else
         snprintf(room, sizeof room, "? (%s)", strerror(errno));
     if (n < len)
-        snprintf(err + n, len - n, "; queues and tables %s) but /dev/shm has %s free", need,
-                 room);
+        snprintf(err + n, len - n, "; queues and tables %s) but /dev/shm has %s free "
+                 "(fewer or smaller buffers with `arena: {pools: [...]}`, or a larger /dev/shm)", need, room);
 }
 
 /* Whether /dev/shm has room for the arena now (it is reserved when made, so this
@@ -908,6 +913,11 @@ int supervise_run(mqg_graph *g, const mqg_catalog *cat, const struct run_opts *o
     sigaddset(&stops, SIGTERM);
     sigaddset(&stops, SIGHUP);
     sigprocmask(SIG_BLOCK, &stops, &before);
+    /* main blocked them already, before the graph file was read: what the
+     * handlers will be unblocked to is the mask without them */
+    sigdelset(&before, SIGINT);
+    sigdelset(&before, SIGTERM);
+    sigdelset(&before, SIGHUP);
     if ((rc = enough_descriptors(err, sizeof err)) < 0) {
         fprintf(stderr, "mqgraph: %s\n", err);
         sigprocmask(SIG_SETMASK, &before, NULL);

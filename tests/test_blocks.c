@@ -746,14 +746,14 @@ START_TEST(test_sink_on_a_full_file_system_fails_the_run)
         return;
     fill("fs");
     ck_assert_int_eq(sink_graph("file_sink", "fs/out.f32", 3), 1);
-    assert_err_line("mqgraph: block 'o' (file_sink): writing 'fs/out.f32.partPID': No space left "
+    assert_err_line("mqgraph: block 'o' (file_sink): writing 'fs/out.f32.partPID.o': No space left "
                     "on device");
     assert_err_line("mqgraph: block 'o' (file_sink, pid PID) failed with exit status 2");
     ck_assert_int_eq(sink_graph("vector_sink", "fs/out.txt", 3), 1);
-    assert_err_line("mqgraph: block 'o' (vector_sink): writing 'fs/out.txt.partPID': No space "
+    assert_err_line("mqgraph: block 'o' (vector_sink): writing 'fs/out.txt.partPID.o': No space "
                     "left on device");
     ck_assert_int_eq(sink_graph("file_sink", "fs/out.f32", 100000), 1); /* in work */
-    assert_err_line("mqgraph: block 'o' (file_sink): writing 'fs/out.f32.partPID': No space left "
+    assert_err_line("mqgraph: block 'o' (file_sink): writing 'fs/out.f32.partPID.o': No space left "
                     "on device");
     ck_assert_int_eq(entries("fs", "out", NULL, 0), 0);
 }
@@ -774,7 +774,7 @@ START_TEST(test_sink_keeps_its_data_when_the_rename_fails)
     ck_assert_int_eq(mount("fs/over", "fs/out.f32", NULL, MS_BIND, NULL), 0);
     ck_assert_int_eq(sink_graph("file_sink", "fs/out.f32", 1000), 1);
     assert_err_line("mqgraph: block 'o' (file_sink): cannot rename to 'fs/out.f32': Device or "
-                    "resource busy; data kept in 'fs/out.f32.partPID'");
+                    "resource busy; data kept in 'fs/out.f32.partPID.o'");
     assert_err_line("mqgraph: block 'o' (file_sink, pid PID) failed with exit status 2");
     ck_assert_int_eq(entries("fs", "out.f32.part", part, sizeof part), 1);
     assert_items(part, 1000);

@@ -242,7 +242,8 @@ START_TEST(test_two_graphs_of_one_name_need_name_and_pid)
     ck_assert_int_eq(cli(st), 1);
     char *err = cli_err(), want[256];
     snprintf(want, sizeof want,
-             "2 running graphs are named 'twin%s'; name one as NAME:PID: twin%s:%d twin%s:%d",
+             "2 running graphs go by 'twin%s'; name one exactly, or as NAME:PID: twin%s:%d "
+             "twin%s:%d",
              SFX, SFX, (int)(a < b ? a : b), SFX, (int)(a < b ? b : a));
     ck_assert_msg(strstr(err, want), "%s", err);
     free(err);
@@ -612,8 +613,10 @@ START_TEST(test_graphs_are_found_by_their_exact_name)
     json_decref(st);
     const char *both[] = {"status", "fk_cc" SFX, NULL};
     ck_assert_int_eq(cli(both), 1);
-    char *err = read_file("cli.err", NULL), want[160];
-    snprintf(want, sizeof want, "2 running graphs are named 'fk_cc%s'", SFX);
+    char *err = read_file("cli.err", NULL), want[320];
+    snprintf(want, sizeof want, "2 running graphs go by 'fk_cc%s'; name one exactly, or as "
+             "NAME:PID: fk_cc%s:%d ('fk.cc%s') fk_cc%s:%d ('fk cc%s')", SFX, SFX, (int)dot, SFX,
+             SFX, (int)sp, SFX);
     ck_assert_msg(strstr(err, want), "%s", err);
     free(err);
     const char *stop_sp[] = {"stop", "fk cc" SFX, NULL};

@@ -299,6 +299,46 @@ START_TEST(test_a_kill_inside_a_commit_leaves_the_old_record)
 }
 END_TEST
 
+/* As block "a" (slot 2): takes one buffer from connection 0 and shares it three
+ * ways; makes y, bound for connection 1; commits a record (SENDING or not, as the
+ * script says) that names neither; dies holding all four. */
+static int share_script(void *arg)
+{
+    struct ckpt_script *s = arg;
+    mq_arena *a = tu_child_attach(s->a, 2);
+    mq_id x, three[3], y;
+
+    if (!a)
+        return 40;
+    if (mq_queue_pop(a, 0, &x, 0) < 0 || mq_buf_share(a, x, 3, three) < 0 ||
+        mq_buf_alloc(a, 64, 0, &y) < 0 || mq_buf_set_length(a, y, 64) < 0 ||
+        mq_buf_tag(a, y, MQ_TAG_KEEP, 1) < 0)
+        return 41;
+    mq_ckpt k = {.flags = s->commit ? MQ_CKPT_SENDING : 0};
+    mq_ckpt_commit(a, 1, &k);
+    _exit(0);
+}
+
+/* The three references of one shared buffer lose its items once; what the block
+ * made counts once its work call began to send (SENDING), and not before. */
+START_TEST(test_a_shared_buffer_is_lost_once)
+{
+    mq_arena *a = crash_graph();
+    struct ckpt_script s = {a, 0, _i};
+    mq_conn_loss per[2] = {{0, 0}, {0, 0}}, lost;
+
+    queue_three(a);
+    ck_assert_int_eq(tu_wait(tu_fork(share_script, &s)), 0);
+    ck_assert_int_eq(mq_arena_reclaim_report(a, 2, per, 2, &lost), 4);
+    ck_assert_uint_eq(per[0].buffers, 1);
+    ck_assert_uint_eq(per[0].bytes, 100);
+    ck_assert_uint_eq(per[1].buffers, _i ? 1 : 0);
+    ck_assert_uint_eq(per[1].bytes, _i ? 64 : 0);
+    drain(a);
+    tu_assert_pools_full(a);
+}
+END_TEST
+
 /* ---- random kills of streaming processes -------------------------------------- */
 
 struct stream {
@@ -424,6 +464,7 @@ int main(void)
     tcase_add_test(tc, test_200_random_kills_leave_full_pools_and_moving_queues);
     tcase_add_loop_test(tc, test_reclaim_counts_what_the_record_says_was_lost, 0, 2);
     tcase_add_test(tc, test_a_kill_inside_a_commit_leaves_the_old_record);
+    tcase_add_loop_test(tc, test_a_shared_buffer_is_lost_once, 0, 2);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
