@@ -82,15 +82,75 @@ START_TEST(test_sig_source_waveforms)
     double *cx = numbers("cx.txt", 2000);
     for (int n = 0; n < 1000; n++) {
         ck_assert_double_eq_tol(cs[n], 2 * cos(2 * M_PI * 300.0 * n / 8000 + 0.5), 2e-6);
-        /* 1 kHz at 8 kHz: 4 samples high, 4 low; exact */
-        ck_assert_double_eq(sq[n], n % 8 < 4 ? 2.0 : -1.0);
-        ck_assert_double_eq(saw[n], n % 8); /* 8 * (n/8 mod 1) */
+        /* 1 kHz at 8 kHz, as GNU Radio: low for the phase in [0, pi), high in [pi, 2pi)
+         * (its "high from -pi to 0"): 4 samples low, then 4 high; exact */
+        ck_assert_double_eq(sq[n], n % 8 < 4 ? -1.0 : 2.0);
+        /* GNU Radio's A phi/2pi + A/2, phi the phase in [-pi, pi): 4 5 6 7 0 1 2 3 */
+        ck_assert_double_eq(saw[n], (n + 4) % 8);
         ck_assert_double_eq(k[n], 1.25);
         double th = 2 * M_PI * -500.0 * n / 8000;
-        ck_assert_double_eq_tol(cx[2 * n], sin(th), 1e-6); /* e^{i(th - pi/2)} */
-        ck_assert_double_eq_tol(cx[2 * n + 1], -cos(th), 1e-6);
+        ck_assert_double_eq_tol(cx[2 * n], cos(th), 1e-6); /* c32 sine is e^{i th} */
+        ck_assert_double_eq_tol(cx[2 * n + 1], sin(th), 1e-6);
     }
     free(cs), free(sq), free(saw), free(k), free(cx);
+}
+END_TEST
+
+/* GNU Radio's phase of item n in radians, wrapped into [-pi, pi) as its fixed-point
+ * oscillator holds it, for frequency f, sample rate fs and initial phase p. */
+static double gr_phase(double f, double fs, double p, int n)
+{
+    double c = f * n / fs + p / (2 * M_PI);
+    return 2 * M_PI * (c - floor(c + 0.5));
+}
+
+/* GNU Radio 3.10's c32 waveforms (sig_source_impl.cc, the gr_complex work), written
+ * out from its formulas: amplitude a, offset o (added to the real part only, as a
+ * GNU Radio offset of o+0j). The imaginary square and sawtooth are the real ones a
+ * quarter period later; constant is a+o, 0. */
+static void gr_c32(const char *wave, double a, double o, double ph, double *re, double *im)
+{
+    if (!strcmp(wave, "sine") || !strcmp(wave, "cosine")) {
+        *re = a * cos(ph) + o, *im = a * sin(ph);
+    } else if (!strcmp(wave, "square")) {
+        *re = (ph < 0 ? a : 0) + o;
+        *im = ph >= -M_PI / 2 && ph < M_PI / 2 ? a : 0;
+    } else if (!strcmp(wave, "sawtooth")) {
+        *re = a * ph / (2 * M_PI) + a / 2 + o;
+        *im = a * ph / (2 * M_PI) + (ph < -M_PI / 2 ? 5 * a / 4 : a / 4);
+    } else {
+        *re = a + o, *im = 0;
+    }
+}
+
+/* 1 kHz at 7 kHz: 7 samples a period, so no item falls on a quarter-period edge,
+ * where GNU Radio's float phase against its double pi/2 decides by rounding. */
+START_TEST(test_sig_source_c32_waveforms_are_gnu_radios)
+{
+    static const char *waves[] = {"sine", "cosine", "square", "sawtooth", "constant"};
+    char yaml[1024], path[32];
+    enter_tmpdir();
+    for (int w = 0; w < 5; w++) {
+        snprintf(yaml, sizeof yaml,
+                 "blocks:\n"
+                 "  s: {type: sig_source, params: {type: c32, waveform: %s, frequency: 1000,"
+                 " sample_rate: 7000, amplitude: 2, offset: 0.5, phase: 0.3,"
+                 " items_per_buffer: 5}}\n"
+                 "  h: {type: head, params: {items: 700, type: c32}}\n"
+                 "  o: {type: vector_sink, params: {path: %s.txt, type: c32}}\n"
+                 "connections:\n  - [s.out, h.in]\n  - [h.out, o.in]\n",
+                 waves[w], waves[w]);
+        graph_ok(yaml);
+        snprintf(path, sizeof path, "%s.txt", waves[w]);
+        double *v = numbers(path, 1400), re, im;
+        for (int n = 0; n < 700; n++) {
+            gr_c32(waves[w], 2, 0.5, gr_phase(1000, 7000, 0.3, n), &re, &im);
+            ck_assert_msg(fabs(v[2 * n] - re) < 2e-6 && fabs(v[2 * n + 1] - im) < 2e-6,
+                          "%s item %d: %g%+gj, GNU Radio %g%+gj", waves[w], n, v[2 * n],
+                          v[2 * n + 1], re, im);
+        }
+        free(v);
+    }
 }
 END_TEST
 
@@ -792,6 +852,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_unchecked_fixture(tc, run_make_base, run_remove_base);
     tcase_add_test(tc, test_sig_source_waveforms);
+    tcase_add_test(tc, test_sig_source_c32_waveforms_are_gnu_radios);
     tcase_add_test(tc, test_vector_source_types_and_repeat);
     tcase_add_test(tc, test_file_source_repeat_and_errors);
     tcase_add_test(tc, test_noise_source_statistics_and_seed);
