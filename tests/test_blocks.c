@@ -241,6 +241,51 @@ static void moments(const char *path, size_t n, double *mean, double *var)
     free(x);
 }
 
+/* Of the n c32 items in path, part (0 real, 1 imaginary): variance about 0, least
+ * and greatest value. */
+static void part_stats(const char *path, size_t n, int part, double *var, double *lo,
+                       double *hi)
+{
+    size_t len;
+    float *x = (float *)read_file(path, &len);
+    double ss = 0;
+    ck_assert_uint_eq(len, n * 8);
+    *lo = *hi = x[part];
+    for (size_t i = 0; i < n; i++) {
+        double v = x[2 * i + part];
+        ss += v * v;
+        *lo = v < *lo ? v : *lo;
+        *hi = v > *hi ? v : *hi;
+    }
+    *var = ss / (double)n;
+    free(x);
+}
+
+/* GNU Radio's c32 noise_source scales both distributions by amplitude/sqrt(2) per
+ * part (noise_source_impl.cc): uniform parts in [-A/sqrt2, A/sqrt2), variance
+ * A^2/6 each; gaussian parts of variance A^2/2 each. A = 2 here. */
+START_TEST(test_noise_source_c32_parts_are_scaled_by_one_over_root_two)
+{
+    double var, lo, hi, a = 2 / sqrt(2);
+    enter_tmpdir();
+    noise_graph("uniform", "c32", 7, "u.c32");
+    for (int part = 0; part < 2; part++) {
+        part_stats("u.c32", 200000, part, &var, &lo, &hi);
+        ck_assert_msg(lo >= -a && hi < a, "part %d in [%g, %g], not in [-sqrt2, sqrt2)", part,
+                      lo, hi);
+        /* 200000 draws: the extremes lie within about 1e-4 of the bounds */
+        ck_assert_double_eq_tol(lo, -a, 1e-3);
+        ck_assert_double_eq_tol(hi, a, 1e-3);
+        ck_assert_double_eq_tol(var, 4.0 / 6, 0.01);
+    }
+    noise_graph("gaussian", "c32", 7, "g.c32");
+    for (int part = 0; part < 2; part++) {
+        part_stats("g.c32", 200000, part, &var, &lo, &hi);
+        ck_assert_double_eq_tol(var, 2.0, 0.03);
+    }
+}
+END_TEST
+
 START_TEST(test_noise_source_statistics_and_seed)
 {
     double mean, var;
@@ -856,6 +901,7 @@ int main(void)
     tcase_add_test(tc, test_vector_source_types_and_repeat);
     tcase_add_test(tc, test_file_source_repeat_and_errors);
     tcase_add_test(tc, test_noise_source_statistics_and_seed);
+    tcase_add_test(tc, test_noise_source_c32_parts_are_scaled_by_one_over_root_two);
     tcase_add_test(tc, test_clock_source_timing_is_known_in_advance);
     tcase_add_test(tc, test_add_three_inputs_of_uneven_buffers);
     tcase_add_test(tc, test_fir_filter_decimation_and_c32);
