@@ -372,6 +372,45 @@ END_TEST
 
 /* ---- processing ---------------------------------------------------------------------- */
 
+/* Integer items: result = saturate(round(x * k)), rounding half to even. That is
+ * GNU Radio's float_to_short and float_to_int conversion (rintf, then clipped to the
+ * type's range); its multiply_const_ss and _ii take an integer k and wrap on
+ * overflow, which mq, with a real k, does not follow. Expected values by hand. */
+START_TEST(test_multiply_const_integers_round_half_even_and_saturate)
+{
+    enter_tmpdir();
+    graph_ok("blocks:\n"
+             "  s1: {type: vector_source, params: {type: i16, values: [20000, -20000, 7, -7,"
+             " 3, 32767, -32768, 1, 5]}}\n"
+             "  m1: {type: multiply_const, params: {type: i16, k: 1.5}}\n"
+             "  o1: {type: vector_sink, params: {type: i16, path: s15.txt}}\n"
+             "  s2: {type: vector_source, params: {type: i16, values: [-32768, 32767, 0]}}\n"
+             "  m2: {type: multiply_const, params: {type: i16, k: -1}}\n"
+             "  o2: {type: vector_sink, params: {type: i16, path: sneg.txt}}\n"
+             "  s3: {type: vector_source, params: {type: i32, values: [1073741824, -1073741824,"
+             " 7, -7, 2147483647, -2147483648, 1]}}\n"
+             "  m3: {type: multiply_const, params: {type: i32, k: 2.5}}\n"
+             "  o3: {type: vector_sink, params: {type: i32, path: i25.txt}}\n"
+             "  s4: {type: vector_source, params: {type: i32, values: [-2147483648, 5]}}\n"
+             "  m4: {type: multiply_const, params: {type: i32, k: -1}}\n"
+             "  o4: {type: vector_sink, params: {type: i32, path: ineg.txt}}\n"
+             "connections:\n"
+             "  - [s1.out, m1.in]\n  - [m1.out, o1.in]\n"
+             "  - [s2.out, m2.in]\n  - [m2.out, o2.in]\n"
+             "  - [s3.out, m3.in]\n  - [m3.out, o3.in]\n"
+             "  - [s4.out, m4.in]\n  - [m4.out, o4.in]\n");
+    char *s15 = read_file("s15.txt", NULL), *sneg = read_file("sneg.txt", NULL);
+    char *i25 = read_file("i25.txt", NULL), *ineg = read_file("ineg.txt", NULL);
+    /* 30000 -30000 10.5 -10.5 4.5 49150.5 -49152 1.5 7.5 */
+    ck_assert_str_eq(s15, "30000\n-30000\n10\n-10\n4\n32767\n-32768\n2\n8\n");
+    ck_assert_str_eq(sneg, "32767\n-32767\n0\n"); /* 32768 saturates */
+    /* 2684354560 -2684354560 17.5 -17.5 5368709117.5 -5368709120 2.5 */
+    ck_assert_str_eq(i25, "2147483647\n-2147483648\n18\n-18\n2147483647\n-2147483648\n2\n");
+    ck_assert_str_eq(ineg, "2147483647\n-5\n");
+    free(s15), free(sneg), free(i25), free(ineg);
+}
+END_TEST
+
 START_TEST(test_add_three_inputs_of_uneven_buffers)
 {
     enter_tmpdir();
@@ -904,6 +943,7 @@ int main(void)
     tcase_add_test(tc, test_noise_source_c32_parts_are_scaled_by_one_over_root_two);
     tcase_add_test(tc, test_clock_source_timing_is_known_in_advance);
     tcase_add_test(tc, test_add_three_inputs_of_uneven_buffers);
+    tcase_add_test(tc, test_multiply_const_integers_round_half_even_and_saturate);
     tcase_add_test(tc, test_fir_filter_decimation_and_c32);
     tcase_add_test(tc, test_delay_and_timestamps);
     tcase_add_test(tc, test_throttle_stops_with_the_graph);
