@@ -1,6 +1,7 @@
 /* noise_source - pseudo-random noise (GNU Radio's noise_source): uniform in
- * [-amplitude, amplitude) or gaussian with standard deviation `amplitude` (for c32,
- * amplitude/sqrt(2) per part, so the complex power is amplitude^2, as GNU Radio does).
+ * [-amplitude, amplitude) or gaussian with standard deviation `amplitude`. For c32
+ * both scale each part by amplitude/sqrt(2), as GNU Radio does: uniform parts in
+ * [-amplitude/sqrt2, amplitude/sqrt2), gaussian parts of variance amplitude^2/2.
  * The generator is xoshiro256** seeded by splitmix64(seed), so a seed gives the same
  * stream on every machine and every run. */
 #include <math.h>
@@ -25,7 +26,8 @@ static const mq_param_decl params[] = {
                 "the distribution", 0},
     [P_TYPE] = {"type", MQ_PARAM_ENUM, "f32", 0, 0, "f32|c32", "item type of the output", 0},
     [P_AMP] = {"amplitude", MQ_PARAM_FLOAT, "1", 0, 1e30, NULL,
-               "uniform: half the range; gaussian: standard deviation", MQ_PARAM_LIVE},
+               "uniform: half the range; gaussian: standard deviation (c32: each part"
+               " 1/sqrt2 of it)", MQ_PARAM_LIVE},
     [P_SEED] = {"seed", MQ_PARAM_INT, "0", 0, 9.007199254740992e15, NULL,
                 "seed of the generator", 0},
     [P_PER_BUF] = {"items_per_buffer", MQ_PARAM_INT, "1024", 1, 1048576, NULL,
@@ -78,11 +80,12 @@ static double normal(struct noise *n)
     return u * q;
 }
 
-/* The scale of each drawn value: for gaussian c32, amplitude / sqrt(2) per part. */
+/* The scale of each drawn value: for c32, amplitude / sqrt(2) per part, either
+ * distribution (GNU Radio divides its c32 amplitude so, whatever the type). */
 static void set_amp(mq_block_ctx *c, struct noise *n)
 {
     n->amp = mq_param_f(c, P_AMP);
-    if (n->gaussian && n->complex_out)
+    if (n->complex_out)
         n->amp /= sqrt(2);
 }
 
@@ -138,9 +141,10 @@ static const mq_block_decl decl = {
     .abi = MQ_BLOCK_ABI,
     .name = "noise_source",
     .doc = "Endless pseudo-random noise: uniform in [-amplitude, amplitude) or gaussian\n"
-           "with standard deviation amplitude (c32: amplitude/sqrt(2) per part). The same\n"
-           "seed gives the same stream (xoshiro256** seeded by splitmix64). amplitude is\n"
-           "live.",
+           "with standard deviation amplitude. c32, as GNU Radio: each part scaled by\n"
+           "amplitude/sqrt(2), so uniform in [-amplitude/sqrt2, amplitude/sqrt2) or\n"
+           "gaussian of variance amplitude^2/2. The same seed gives the same stream\n"
+           "(xoshiro256** seeded by splitmix64). amplitude is live.",
     .out = out, .n_out = 1,
     .params = params, .n_params = MQ_COUNTOF(params),
     .init = init, .work = work, .fini = fini, .param_changed = amp_changed,

@@ -1,6 +1,9 @@
 /* sig_source - a periodic waveform (GNU Radio's sig_source): sine, cosine, square,
- * sawtooth or constant, as f32 or c32 items. Item n of the stream is computed from n
- * itself (not accumulated), so the output does not drift over long runs. */
+ * sawtooth or constant, as f32 or c32 items, with GNU Radio 3.10's shapes. Item n of
+ * the stream is computed from n itself (not accumulated), so the output does not
+ * drift over long runs: GNU Radio's 32-bit fixed-point oscillator does, and at an
+ * item exactly on a half- or quarter-period edge its float phase decides by rounding
+ * where this decides exactly. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,26 +99,47 @@ static int changed(mq_block_ctx *c, void *state, int param)
     return 0;
 }
 
-/* The real value at item n (for c32 sine/cosine, the imaginary part is im). */
+/* The wave at `cycles`, without amplitude and offset, as GNU Radio's: its phase
+ * wraps into [-pi, pi), the square is high in the second half of a period (its
+ * "high from -pi to 0") and the sawtooth starts at 0.5 (its phi/2pi + 1/2). */
+static double shape(int wave, double cycles)
+{
+    double frac = cycles - floor(cycles);
+
+    switch (wave) {
+    case SQUARE:
+        return frac < 0.5 ? 0 : 1;
+    case SAW:
+        frac += 0.5;
+        return frac < 1 ? frac : frac - 1;
+    default:
+        return 1;
+    }
+}
+
+/* Item n (the imaginary part in *im, 0 for f32). c32 as GNU Radio: sine and cosine
+ * are both the exponential e^{j theta}; the imaginary square and sawtooth are the
+ * real wave a quarter period later; constant is amplitude + 0j. The offset is real. */
 static double value(const struct sig *s, int64_t n, double *im)
 {
-    double cycles = cycles_at(s, n);
-    double frac = cycles - floor(cycles), th = 2 * M_PI * cycles;
+    double cycles = cycles_at(s, n), th = 2 * M_PI * cycles;
 
     *im = 0;
     switch (s->wave) {
     case SINE:
-        *im = s->amp * -cos(th);
+        if (s->complex_out) {
+            *im = s->amp * sin(th);
+            return s->amp * cos(th) + s->offset;
+        }
         return s->amp * sin(th) + s->offset;
     case COSINE:
         *im = s->amp * sin(th);
         return s->amp * cos(th) + s->offset;
-    case SQUARE:
-        return (frac < 0.5 ? s->amp : 0) + s->offset;
-    case SAW:
-        return s->amp * frac + s->offset;
-    default:
+    case CONST:
         return s->amp + s->offset;
+    default:
+        *im = s->amp * shape(s->wave, cycles - 0.25);
+        return s->amp * shape(s->wave, cycles) + s->offset;
     }
 }
 
@@ -133,7 +157,7 @@ static int work(mq_block_ctx *c, void *state)
         double re = value(s, s->n + (int64_t)i, &im);
         if (s->complex_out) {
             o[2 * i] = (float)re;
-            o[2 * i + 1] = (float)(s->wave <= COSINE ? im : re);
+            o[2 * i + 1] = (float)im;
         } else {
             o[i] = (float)re;
         }
@@ -154,10 +178,14 @@ static const mq_block_decl decl = {
     .abi = MQ_BLOCK_ABI,
     .name = "sig_source",
     .doc = "Periodic waveform: sine, cosine, square, sawtooth or constant (f32 or c32).\n"
-           "Item n is offset + amplitude * w(frequency * n / sample_rate + phase / 2pi).\n"
-           "c32 sine and cosine are complex exponentials; other c32 shapes repeat the\n"
-           "real value in the imaginary part. Timestamps: see `timestamps` (the rate is\n"
-           "sample_rate). frequency, amplitude, offset and phase are live.",
+           "Item n is offset + amplitude * w(frequency * n / sample_rate + phase / 2pi),\n"
+           "w as GNU Radio's: square 0 for the first half of a period, then 1; sawtooth\n"
+           "rises from 0.5 to 1, then from 0 to 0.5. c32 as GNU Radio: sine and cosine\n"
+           "are both e^{j theta}; the imaginary square and sawtooth are the real wave a\n"
+           "quarter period later; constant is amplitude + offset + 0j (the offset is\n"
+           "real). The phase comes from n itself, not from an accumulator, so it does not\n"
+           "drift. Timestamps: see `timestamps` (the rate is sample_rate). frequency,\n"
+           "amplitude, offset and phase are live.",
     .out = out, .n_out = 1,
     .params = params, .n_params = sizeof params / sizeof params[0],
     .init = init, .work = work, .fini = fini, .param_changed = changed,

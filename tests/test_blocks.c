@@ -82,15 +82,75 @@ START_TEST(test_sig_source_waveforms)
     double *cx = numbers("cx.txt", 2000);
     for (int n = 0; n < 1000; n++) {
         ck_assert_double_eq_tol(cs[n], 2 * cos(2 * M_PI * 300.0 * n / 8000 + 0.5), 2e-6);
-        /* 1 kHz at 8 kHz: 4 samples high, 4 low; exact */
-        ck_assert_double_eq(sq[n], n % 8 < 4 ? 2.0 : -1.0);
-        ck_assert_double_eq(saw[n], n % 8); /* 8 * (n/8 mod 1) */
+        /* 1 kHz at 8 kHz, as GNU Radio: low for the phase in [0, pi), high in [pi, 2pi)
+         * (its "high from -pi to 0"): 4 samples low, then 4 high; exact */
+        ck_assert_double_eq(sq[n], n % 8 < 4 ? -1.0 : 2.0);
+        /* GNU Radio's A phi/2pi + A/2, phi the phase in [-pi, pi): 4 5 6 7 0 1 2 3 */
+        ck_assert_double_eq(saw[n], (n + 4) % 8);
         ck_assert_double_eq(k[n], 1.25);
         double th = 2 * M_PI * -500.0 * n / 8000;
-        ck_assert_double_eq_tol(cx[2 * n], sin(th), 1e-6); /* e^{i(th - pi/2)} */
-        ck_assert_double_eq_tol(cx[2 * n + 1], -cos(th), 1e-6);
+        ck_assert_double_eq_tol(cx[2 * n], cos(th), 1e-6); /* c32 sine is e^{i th} */
+        ck_assert_double_eq_tol(cx[2 * n + 1], sin(th), 1e-6);
     }
     free(cs), free(sq), free(saw), free(k), free(cx);
+}
+END_TEST
+
+/* GNU Radio's phase of item n in radians, wrapped into [-pi, pi) as its fixed-point
+ * oscillator holds it, for frequency f, sample rate fs and initial phase p. */
+static double gr_phase(double f, double fs, double p, int n)
+{
+    double c = f * n / fs + p / (2 * M_PI);
+    return 2 * M_PI * (c - floor(c + 0.5));
+}
+
+/* GNU Radio 3.10's c32 waveforms (sig_source_impl.cc, the gr_complex work), written
+ * out from its formulas: amplitude a, offset o (added to the real part only, as a
+ * GNU Radio offset of o+0j). The imaginary square and sawtooth are the real ones a
+ * quarter period later; constant is a+o, 0. */
+static void gr_c32(const char *wave, double a, double o, double ph, double *re, double *im)
+{
+    if (!strcmp(wave, "sine") || !strcmp(wave, "cosine")) {
+        *re = a * cos(ph) + o, *im = a * sin(ph);
+    } else if (!strcmp(wave, "square")) {
+        *re = (ph < 0 ? a : 0) + o;
+        *im = ph >= -M_PI / 2 && ph < M_PI / 2 ? a : 0;
+    } else if (!strcmp(wave, "sawtooth")) {
+        *re = a * ph / (2 * M_PI) + a / 2 + o;
+        *im = a * ph / (2 * M_PI) + (ph < -M_PI / 2 ? 5 * a / 4 : a / 4);
+    } else {
+        *re = a + o, *im = 0;
+    }
+}
+
+/* 1 kHz at 7 kHz: 7 samples a period, so no item falls on a quarter-period edge,
+ * where GNU Radio's float phase against its double pi/2 decides by rounding. */
+START_TEST(test_sig_source_c32_waveforms_are_gnu_radios)
+{
+    static const char *waves[] = {"sine", "cosine", "square", "sawtooth", "constant"};
+    char yaml[1024], path[32];
+    enter_tmpdir();
+    for (int w = 0; w < 5; w++) {
+        snprintf(yaml, sizeof yaml,
+                 "blocks:\n"
+                 "  s: {type: sig_source, params: {type: c32, waveform: %s, frequency: 1000,"
+                 " sample_rate: 7000, amplitude: 2, offset: 0.5, phase: 0.3,"
+                 " items_per_buffer: 5}}\n"
+                 "  h: {type: head, params: {items: 700, type: c32}}\n"
+                 "  o: {type: vector_sink, params: {path: %s.txt, type: c32}}\n"
+                 "connections:\n  - [s.out, h.in]\n  - [h.out, o.in]\n",
+                 waves[w], waves[w]);
+        graph_ok(yaml);
+        snprintf(path, sizeof path, "%s.txt", waves[w]);
+        double *v = numbers(path, 1400), re, im;
+        for (int n = 0; n < 700; n++) {
+            gr_c32(waves[w], 2, 0.5, gr_phase(1000, 7000, 0.3, n), &re, &im);
+            ck_assert_msg(fabs(v[2 * n] - re) < 2e-6 && fabs(v[2 * n + 1] - im) < 2e-6,
+                          "%s item %d: %g%+gj, GNU Radio %g%+gj", waves[w], n, v[2 * n],
+                          v[2 * n + 1], re, im);
+        }
+        free(v);
+    }
 }
 END_TEST
 
@@ -181,6 +241,51 @@ static void moments(const char *path, size_t n, double *mean, double *var)
     free(x);
 }
 
+/* Of the n c32 items in path, part (0 real, 1 imaginary): variance about 0, least
+ * and greatest value. */
+static void part_stats(const char *path, size_t n, int part, double *var, double *lo,
+                       double *hi)
+{
+    size_t len;
+    float *x = (float *)read_file(path, &len);
+    double ss = 0;
+    ck_assert_uint_eq(len, n * 8);
+    *lo = *hi = x[part];
+    for (size_t i = 0; i < n; i++) {
+        double v = x[2 * i + part];
+        ss += v * v;
+        *lo = v < *lo ? v : *lo;
+        *hi = v > *hi ? v : *hi;
+    }
+    *var = ss / (double)n;
+    free(x);
+}
+
+/* GNU Radio's c32 noise_source scales both distributions by amplitude/sqrt(2) per
+ * part (noise_source_impl.cc): uniform parts in [-A/sqrt2, A/sqrt2), variance
+ * A^2/6 each; gaussian parts of variance A^2/2 each. A = 2 here. */
+START_TEST(test_noise_source_c32_parts_are_scaled_by_one_over_root_two)
+{
+    double var, lo, hi, a = 2 / sqrt(2);
+    enter_tmpdir();
+    noise_graph("uniform", "c32", 7, "u.c32");
+    for (int part = 0; part < 2; part++) {
+        part_stats("u.c32", 200000, part, &var, &lo, &hi);
+        ck_assert_msg(lo >= -a && hi < a, "part %d in [%g, %g], not in [-sqrt2, sqrt2)", part,
+                      lo, hi);
+        /* 200000 draws: the extremes lie within about 1e-4 of the bounds */
+        ck_assert_double_eq_tol(lo, -a, 1e-3);
+        ck_assert_double_eq_tol(hi, a, 1e-3);
+        ck_assert_double_eq_tol(var, 4.0 / 6, 0.01);
+    }
+    noise_graph("gaussian", "c32", 7, "g.c32");
+    for (int part = 0; part < 2; part++) {
+        part_stats("g.c32", 200000, part, &var, &lo, &hi);
+        ck_assert_double_eq_tol(var, 2.0, 0.03);
+    }
+}
+END_TEST
+
 START_TEST(test_noise_source_statistics_and_seed)
 {
     double mean, var;
@@ -266,6 +371,45 @@ START_TEST(test_clock_source_timing_is_known_in_advance)
 END_TEST
 
 /* ---- processing ---------------------------------------------------------------------- */
+
+/* Integer items: result = saturate(round(x * k)), rounding half to even. That is
+ * GNU Radio's float_to_short and float_to_int conversion (rintf, then clipped to the
+ * type's range); its multiply_const_ss and _ii take an integer k and wrap on
+ * overflow, which mq, with a real k, does not follow. Expected values by hand. */
+START_TEST(test_multiply_const_integers_round_half_even_and_saturate)
+{
+    enter_tmpdir();
+    graph_ok("blocks:\n"
+             "  s1: {type: vector_source, params: {type: i16, values: [20000, -20000, 7, -7,"
+             " 3, 32767, -32768, 1, 5]}}\n"
+             "  m1: {type: multiply_const, params: {type: i16, k: 1.5}}\n"
+             "  o1: {type: vector_sink, params: {type: i16, path: s15.txt}}\n"
+             "  s2: {type: vector_source, params: {type: i16, values: [-32768, 32767, 0]}}\n"
+             "  m2: {type: multiply_const, params: {type: i16, k: -1}}\n"
+             "  o2: {type: vector_sink, params: {type: i16, path: sneg.txt}}\n"
+             "  s3: {type: vector_source, params: {type: i32, values: [1073741824, -1073741824,"
+             " 7, -7, 2147483647, -2147483648, 1]}}\n"
+             "  m3: {type: multiply_const, params: {type: i32, k: 2.5}}\n"
+             "  o3: {type: vector_sink, params: {type: i32, path: i25.txt}}\n"
+             "  s4: {type: vector_source, params: {type: i32, values: [-2147483648, 5]}}\n"
+             "  m4: {type: multiply_const, params: {type: i32, k: -1}}\n"
+             "  o4: {type: vector_sink, params: {type: i32, path: ineg.txt}}\n"
+             "connections:\n"
+             "  - [s1.out, m1.in]\n  - [m1.out, o1.in]\n"
+             "  - [s2.out, m2.in]\n  - [m2.out, o2.in]\n"
+             "  - [s3.out, m3.in]\n  - [m3.out, o3.in]\n"
+             "  - [s4.out, m4.in]\n  - [m4.out, o4.in]\n");
+    char *s15 = read_file("s15.txt", NULL), *sneg = read_file("sneg.txt", NULL);
+    char *i25 = read_file("i25.txt", NULL), *ineg = read_file("ineg.txt", NULL);
+    /* 30000 -30000 10.5 -10.5 4.5 49150.5 -49152 1.5 7.5 */
+    ck_assert_str_eq(s15, "30000\n-30000\n10\n-10\n4\n32767\n-32768\n2\n8\n");
+    ck_assert_str_eq(sneg, "32767\n-32767\n0\n"); /* 32768 saturates */
+    /* 2684354560 -2684354560 17.5 -17.5 5368709117.5 -5368709120 2.5 */
+    ck_assert_str_eq(i25, "2147483647\n-2147483648\n18\n-18\n2147483647\n-2147483648\n2\n");
+    ck_assert_str_eq(ineg, "2147483647\n-5\n");
+    free(s15), free(sneg), free(i25), free(ineg);
+}
+END_TEST
 
 START_TEST(test_add_three_inputs_of_uneven_buffers)
 {
@@ -792,11 +936,14 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_unchecked_fixture(tc, run_make_base, run_remove_base);
     tcase_add_test(tc, test_sig_source_waveforms);
+    tcase_add_test(tc, test_sig_source_c32_waveforms_are_gnu_radios);
     tcase_add_test(tc, test_vector_source_types_and_repeat);
     tcase_add_test(tc, test_file_source_repeat_and_errors);
     tcase_add_test(tc, test_noise_source_statistics_and_seed);
+    tcase_add_test(tc, test_noise_source_c32_parts_are_scaled_by_one_over_root_two);
     tcase_add_test(tc, test_clock_source_timing_is_known_in_advance);
     tcase_add_test(tc, test_add_three_inputs_of_uneven_buffers);
+    tcase_add_test(tc, test_multiply_const_integers_round_half_even_and_saturate);
     tcase_add_test(tc, test_fir_filter_decimation_and_c32);
     tcase_add_test(tc, test_delay_and_timestamps);
     tcase_add_test(tc, test_throttle_stops_with_the_graph);

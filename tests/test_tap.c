@@ -17,12 +17,13 @@
 #include "runutil.h"
 #include "suite.h"
 
-/* item n of the stream is n: a sawtooth of one cycle per 10^7 items, amplitude
- * 10^7 (exact in f32 below 2^24). */
+/* item n of the stream is n, for n below 10^7: a sawtooth of one cycle per 2 10^7
+ * items, amplitude 2 10^7, which starts half way up (GNU Radio's), less 10^7 (exact
+ * in f32 below 2^24). */
 static const char *counting =
     "blocks:\n"
-    "  src: {type: sig_source, params: {waveform: sawtooth, frequency: 0.1, sample_rate: 1e6,"
-    " amplitude: 1e7}}\n"
+    "  src: {type: sig_source, params: {waveform: sawtooth, frequency: 0.05, sample_rate: 1e6,"
+    " amplitude: 2e7, offset: -1e7}}\n"
     "  head: {type: head, params: {items: %d}}\n"
     "  thr: {type: throttle, params: {rate: %d}}\n"
     "  amp: {type: multiply_const, params: {k: 1}}\n"
