@@ -1105,14 +1105,17 @@ static int mq__deliver(mq_block_ctx *c, void *state, int port, mq_id id)
     mq_pmt *m;
     int rc = mq_msg_read(c->a, id, &m);
 
-    mq_buf_release(c->a, id);
     if (rc < 0) {
+        mq_buf_release(c->a, id);
         snprintf(c->err, c->errlen, "message input %d: a message that is no PMT (%s)", port,
                  mq_strerror(rc));
         return rc;
     }
     c->waited_ns = 0;
+    /* Held until handled: a death inside the handler counts the message as lost
+     * (reclaim.c) rather than losing it unsaid. */
     rc = c->d->message(c, state, port, m);
+    mq_buf_release(c->a, id);
     mq_pmt_free(m);
     if (rc != 0 || c->failed) {
         if (!c->failed)
