@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "design.h"
 #include "graph.h"
 #include "queue.h"
 #include "yaml_tree.h"
@@ -218,11 +219,72 @@ static char *expand(struct loader *L, const mqy_node *n, const char *s)
     return out;
 }
 
-/* A parameter value as text: a scalar, or a list of scalars joined by commas. */
+/* The fields of a filter design, {key: value, ...}, each value expanded; NULL
+ * with the reason in L->err. keys[i] and vals[i] are the nodes, for errors. */
+static mqg_design_field *design_fields(struct loader *L, const mqy_node *m, const char *design,
+                                       const mqy_node **keys, const mqy_node **vals, int *n)
+{
+    mqg_design_field *f = calloc((size_t)m->n + 1, sizeof *f);
+
+    *n = 0;
+    for (uint32_t p = m->first; f && p; p = next_key(L, p)) {
+        const mqy_node *k = node(L, p), *v = node(L, next(L, p));
+        if (!scalar(L, k) || !scalar(L, v)) {
+            fail(L, scalar(L, k) ? v : k, "%s: fields are 'name: value'", design);
+            break;
+        }
+        keys[*n] = k, vals[*n] = v;
+        f[*n].key = scalar(L, k);
+        if (!(f[*n].text = expand(L, v, scalar(L, v))))
+            break;
+        ++*n;
+    }
+    if (f && *n == (int)m->n)
+        return f;
+    for (int i = 0; f && i < *n; i++)
+        free((char *)f[i].text);
+    free(f);
+    return NULL;
+}
+
+/* A parameter given as a filter design, {low_pass: {gain: 1, ...}}: its taps as
+ * list text (design.c), an error pointing at the field at fault. */
+static char *design_text(struct loader *L, const mqy_node *v, const char *name)
+{
+    const mqy_node *dk = node(L, v->first), *dm = v->n == 1 ? node(L, next(L, v->first)) : NULL;
+    const char *design = v->n == 1 ? scalar(L, dk) : NULL;
+    mqg_design_err e = {0};
+    int n;
+
+    if (!design || dm->type != MQY_MAP) {
+        fail(L, v->n == 1 && design ? dm : v, "parameter '%s' as a mapping names one filter "
+             "design: {low_pass: {gain: 1, sample_rate: ..., ...}} (designs: %s)", name,
+             mqg_design_names());
+        return NULL;
+    }
+    const mqy_node **keys = calloc((size_t)dm->n + 1, sizeof *keys);
+    const mqy_node **vals = calloc((size_t)dm->n + 1, sizeof *vals);
+    mqg_design_field *f = keys && vals ? design_fields(L, dm, design, keys, vals, &n) : NULL;
+    char *text = f ? mqg_design_taps(design, f, n, &e) : NULL;
+    if (f && !text)
+        fail(L, e.field < 0 ? dk : e.at_key ? keys[e.field] : vals[e.field], "parameter '%s': %s",
+             name, e.msg);
+    else if (!keys || !vals)
+        fail(L, v, "out of memory");
+    for (int i = 0; f && i < n; i++)
+        free((char *)f[i].text);
+    free(f), free(keys), free(vals);
+    return text;
+}
+
+/* A parameter value as text: a scalar, a list of scalars joined by commas, or a
+ * filter design's taps, joined alike. */
 static char *param_text(struct loader *L, const mqy_node *v, const char *name)
 {
     if (v->type == MQY_SCALAR)
         return expand(L, v, scalar(L, v));
+    if (v->type == MQY_MAP)
+        return design_text(L, v, name);
     if (v->type != MQY_SEQ) {
         fail(L, v, "parameter '%s' must be a value or a list of values", name);
         return NULL;
@@ -379,6 +441,8 @@ static int load_param(struct loader *L, const mqy_node *pk, const mqy_node *pv, 
     if (!(b->kv[i] = param_kv(name, text)))
         return fail(L, pv, "out of memory");
     b->kv_mark[i] = mark_of(pv);
+    if (pv->type == MQY_MAP) /* a design's taps: a list, for the checks that follow */
+        b->kv_mark[i].list = MQG_LIST_DESIGN;
     b->n_params = i + 1;
     return 0;
 }

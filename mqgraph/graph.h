@@ -17,8 +17,11 @@
 
 typedef struct mqg_mark {
     int line, col; /* 1-based */
-    int list;      /* a parameter's value was a YAML list (its text: items joined by commas) */
+    int list;      /* a parameter's value was a YAML list (its text: items joined by commas),
+                      or MQG_LIST_DESIGN: a filter design, its text the taps so joined */
 } mqg_mark;
+
+enum { MQG_LIST_DESIGN = 2 };
 
 enum { MQG_RESTART_NEVER = 0, MQG_RESTART_ON_FAILURE, MQG_RESTART_ALWAYS };
 

@@ -144,9 +144,10 @@ static int list_for_one_value(const mqg_graph *g, const mqg_block *b, char *err,
                 strncmp(p->name, b->kv[i], strlen(p->name)) || p->type == MQ_PARAM_FLOATS)
                 continue;
             graph_error(g, b->kv_mark[i], err, len,
-                        "block '%s': parameter '%s' takes one value, not a list%s", b->name,
-                        p->name, p->type == MQ_PARAM_STRING ? " (quote it to mean the text: "
-                                                              "'[1, 2]')" : "");
+                        "block '%s': parameter '%s' takes one value, not a %s%s", b->name,
+                        p->name, b->kv_mark[i].list == MQG_LIST_DESIGN ? "filter design" : "list",
+                        p->type == MQ_PARAM_STRING && b->kv_mark[i].list != MQG_LIST_DESIGN
+                            ? " (quote it to mean the text: '[1, 2]')" : "");
             return -1;
         }
     }

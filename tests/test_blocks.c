@@ -452,6 +452,39 @@ START_TEST(test_fir_filter_decimation_and_c32)
 }
 END_TEST
 
+/* taps: {low_pass: ...} is designed when the graph loads: an impulse through the
+ * filter gives back the taps, here the Hamming-windowed sinc written out again
+ * (0.54 - 0.46 cos(2 pi i/18)) * 2fc sinc(2fc k), fc = 1/8, summed to 1. 19 taps:
+ * GNU Radio's count, (int)(53 * 48000 / (22 * 6000)) made odd. */
+START_TEST(test_fir_filter_taps_from_a_low_pass_design)
+{
+    enum { N = 19 };
+    double want[N], sum = 0;
+    for (int i = 0; i < N; i++) {
+        int k = i - N / 2;
+        double x = 2 * 0.125 * (k ? sin(M_PI * 0.25 * k) / (M_PI * 0.25 * k) : 1);
+        sum += want[i] = x * (0.54 - 0.46 * cos(2 * M_PI * i / (N - 1)));
+    }
+    enter_tmpdir();
+    graph_ok("variables: {rate: 48000}\n"
+             "blocks:\n"
+             "  x: {type: vector_source, params: {values: [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,"
+             " 0, 0, 0, 0, 0, 0, 0]}}\n"
+             "  f:\n"
+             "    type: fir_filter\n"
+             "    params:\n"
+             "      taps: {low_pass: {gain: 1, sample_rate: \"${rate}\", cutoff: 6000,"
+             " transition: 6000, window: hamming}}\n"
+             "  o: {type: vector_sink, params: {path: o.txt}}\n"
+             "connections:\n  - [x.out, f.in]\n  - [f.out, o.in]\n");
+    double *got = numbers("o.txt", N);
+    for (int i = 0; i < N; i++)
+        ck_assert_msg(fabs(got[i] - want[i] / sum) < 1e-6, "tap %d: %.9g, want %.9g", i, got[i],
+                      want[i] / sum);
+    free(got);
+}
+END_TEST
+
 START_TEST(test_delay_and_timestamps)
 {
     enter_tmpdir();
@@ -945,6 +978,7 @@ int main(void)
     tcase_add_test(tc, test_add_three_inputs_of_uneven_buffers);
     tcase_add_test(tc, test_multiply_const_integers_round_half_even_and_saturate);
     tcase_add_test(tc, test_fir_filter_decimation_and_c32);
+    tcase_add_test(tc, test_fir_filter_taps_from_a_low_pass_design);
     tcase_add_test(tc, test_delay_and_timestamps);
     tcase_add_test(tc, test_throttle_stops_with_the_graph);
     tcase_add_test(tc, test_splitter_to_sixteen_outputs);
