@@ -114,7 +114,8 @@ START_TEST(test_merge_keeps_each_inputs_order_and_add_sums)
 }
 END_TEST
 
-/* The taps of graphs/fir_lowpass.yaml, as written there. */
+/* The taps graphs/fir_lowpass.yaml designs (GNU Radio's firdes.low_pass(1, 48000, 3000,
+ * 3700, hamming), printed by GNU Radio 3.10). */
 static const double lp_taps[31] = {
     -0.000647960382, -0.00144397905, -0.00270225797, -0.00444074475, -0.00619148454,
     -0.00695915901, -0.00537067609, 2.39068677e-18, 0.0102068182, 0.025522447,
