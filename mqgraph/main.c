@@ -141,8 +141,10 @@ static void show_ports(const mq_block_decl *d, int output)
     int n = output ? d->n_out : d->n_in;
     const char *count = output ? d->out_count_param : d->in_count_param;
 
+    int cmd = !output && has_live(d);
+
     printf("%s:", output ? "outputs" : "inputs");
-    if (n == 0)
+    if (n == 0 && !cmd)
         printf(" none");
     for (int i = 0; i < n; i++) {
         if (count)
@@ -156,7 +158,7 @@ static void show_ports(const mq_block_decl *d, int output)
         if (count)
             break;
     }
-    if (!output && has_live(d))
+    if (cmd)
         printf("%s cmd (msg: {\"param\": value} sets live parameters)", n ? "," : "");
     printf("\n");
 }

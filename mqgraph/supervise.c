@@ -274,9 +274,10 @@ static void schedule_restart(struct sup *s, struct child *c, const char *why, co
 }
 
 /* Releases what the dead child held, adds what that lost to s->lost, and says it in
- * `text` ("; lost 1 buffer, 1024 items on a.out -> b.in", or "" for nothing) and
- * *total. Its table is in shared memory, so it may have been written over: say so. */
-static void reclaim(struct sup *s, struct child *c, char *text, size_t len, mq_conn_loss *total)
+ * `text` ("; lost 1 buffer, 1024 items on a.out -> b.in", or "" for nothing), *total
+ * and `where` (a JSON array, per connection; may be NULL). Its table is in shared memory, so it may have been written over: say so. */
+static void reclaim(struct sup *s, struct child *c, char *text, size_t len, mq_conn_loss *total,
+                    json_t *where)
 {
     mq_conn_loss *mine = calloc(s->n_lost, sizeof *mine);
     int n = mq_arena_reclaim_report(s->a, (uint32_t)c->idx, mine, mine ? s->n_lost : 0, total);
@@ -297,6 +298,10 @@ static void reclaim(struct sup *s, struct child *c, char *text, size_t len, mq_c
         s->lost[k].bytes += mine[k].bytes;
         uint64_t items = status_lost_items(s, (int)k, &mine[k]);
         status_conn_name(s, (int)k, from, to, sizeof from);
+        if (where)
+            json_array_append_new(where, json_pack("{s:s, s:s, s:I, s:I}", "from", from, "to", to,
+                                                   "buffers", (json_int_t)mine[k].buffers,
+                                                   "items", (json_int_t)items));
         if (used < len)
             used += (size_t)snprintf(text + used, len - used, "%s %llu buffer%s, %llu items on "
                                      "%s -> %s", used ? "," : "; lost",
@@ -334,13 +339,14 @@ static void child_exited(struct sup *s, struct child *c, int64_t status, int ter
     if (failed) {
         char lost[1024];
         mq_conn_loss total = {0, 0};
-        reclaim(s, c, lost, sizeof lost, &total);
+        json_t *where = json_array();
+        reclaim(s, c, lost, sizeof lost, &total, where);
         ev_block(s, "died", c->idx,
-                 json_pack("{s:o, s:o, s:I, s:I, s:b}", "signal",
+                 json_pack("{s:o, s:o, s:I, s:I, s:o*, s:b}", "signal",
                            term_signal ? json_integer(term_signal) : json_null(), "exit_status",
                            term_signal ? json_null() : json_integer(status), "lost_buffers",
                            (json_int_t)total.buffers, "lost_bytes", (json_int_t)total.bytes,
-                           "restart", may_restart));
+                           "lost", where, "restart", may_restart));
         if (may_restart) {
             schedule_restart(s, c, why, lost);
             return;

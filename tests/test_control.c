@@ -547,6 +547,10 @@ START_TEST(test_events_show_a_kill_and_the_restart)
             ck_assert(json_is_true(json_object_get(e, "restart")));
             lost = field(e, "lost_buffers"); /* 1 if it died holding a buffer, else 0 */
             ck_assert(lost == 0 || lost == 1);
+            json_t *where = json_object_get(e, "lost");
+            ck_assert_uint_eq(json_array_size(where), (size_t)lost);
+            if (lost)
+                ck_assert_str_eq(sfield(json_array_get(where, 0), "from"), "src.out");
         }
         if (i == 7) {
             ck_assert_int_ne(field(e, "pid"), victim);
