@@ -247,3 +247,29 @@ const char *catalog_suggest(const mqg_catalog *c, const char *type)
     }
     return best;
 }
+
+const char *catalog_param_suggest(const mq_block_decl *d, const char *name)
+{
+    const char *best = NULL;
+    int bd = 3;
+
+    for (int k = 0; k < d->n_params; k++) {
+        int dist = distance(name, d->params[k].name);
+        if (dist < bd) {
+            bd = dist;
+            best = d->params[k].name;
+        }
+    }
+    return best;
+}
+
+void catalog_param_names(const mq_block_decl *d, int live, char *out, size_t len)
+{
+    size_t at = 0;
+
+    out[0] = 0;
+    for (int k = 0; k < d->n_params && at < len; k++)
+        if (!live || (d->params[k].flags & MQ_PARAM_LIVE))
+            at += (size_t)snprintf(out + at, len - at, "%s%s", at ? ", " : "",
+                                   d->params[k].name);
+}

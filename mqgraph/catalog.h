@@ -28,6 +28,10 @@ const char *catalog_broken(const mqg_catalog *c, const char *type);
 
 /* The known type nearest to `type` by edit distance, or NULL if none is close. */
 const char *catalog_suggest(const mqg_catalog *c, const char *type);
+/* The parameter of d nearest to `name` (a misspelling), or NULL if none is close. */
+const char *catalog_param_suggest(const mq_block_decl *d, const char *name);
+/* The names of d's parameters (live ones only, if `live`), comma-separated. */
+void catalog_param_names(const mq_block_decl *d, int live, char *out, size_t len);
 
 
 #endif

@@ -162,18 +162,6 @@ int sup_find_block(const struct sup *s, const char *name, char *err, size_t errl
     return -1;
 }
 
-/* The names of d's parameters (live ones only, if `live`), comma-separated. */
-static void param_names(const mq_block_decl *d, int live, char *out, size_t len)
-{
-    size_t at = 0;
-
-    out[0] = 0;
-    for (int k = 0; k < d->n_params && at < len; k++)
-        if (!live || (d->params[k].flags & MQ_PARAM_LIVE))
-            at += (size_t)snprintf(out + at, len - at, "%s%s", at ? ", " : "",
-                                   d->params[k].name);
-}
-
 static int find_param(const mqg_block *b, const char *name, char *err, size_t errlen)
 {
     char names[512];
@@ -181,7 +169,7 @@ static int find_param(const mqg_block *b, const char *name, char *err, size_t er
     for (int k = 0; k < b->decl->n_params; k++)
         if (!strcmp(b->decl->params[k].name, name))
             return k;
-    param_names(b->decl, 0, names, sizeof names);
+    catalog_param_names(b->decl, 0, names, sizeof names);
     snprintf(err, errlen, "block '%s' (%s) has no parameter '%.64s' (its parameters: %s)",
              b->name, b->type, name, names);
     return -1;
@@ -301,7 +289,7 @@ static int64_t change(struct sup *s, int b, const char *name, const char *value,
     if ((*k = find_param(blk, name, err, errlen)) < 0)
         return -1;
     if (!(blk->decl->params[*k].flags & MQ_PARAM_LIVE)) {
-        param_names(blk->decl, 1, names, sizeof names);
+        catalog_param_names(blk->decl, 1, names, sizeof names);
         snprintf(err, errlen,
                  "parameter '%s' of block '%s' (%s) cannot change while the graph runs (%s%s)",
                  name, blk->name, blk->type, *names ? "its live parameters: " : "it has no "

@@ -179,8 +179,20 @@ static int check_block(mqg_graph *g, mqg_block *b, const mqg_catalog *cat, char 
     if (list_for_one_value(g, b, err, len) < 0)
         return -1;
     if (mq_params_check(b->decl, b->n_params, b->kv, &bad, why, sizeof why) < 0) {
-        graph_error(g, bad >= 0 ? b->kv_mark[bad] : b->mark, err, len, "block '%s': %s",
-                    b->name, why);
+        char hint[600] = "";
+        if (bad >= 0 && strstr(why, "has no parameter")) {
+            char name[MQ_NAME_MAX * 2], names[512];
+            const char *eq = strchr(b->kv[bad], '=');
+            snprintf(name, sizeof name, "%.*s", (int)(eq ? eq - b->kv[bad] : 60), b->kv[bad]);
+            const char *near = catalog_param_suggest(b->decl, name);
+            catalog_param_names(b->decl, 0, names, sizeof names);
+            if (near)
+                snprintf(hint, sizeof hint, " (did you mean '%s'?)", near);
+            else
+                snprintf(hint, sizeof hint, " (its parameters: %s)", names);
+        }
+        graph_error(g, bad >= 0 ? b->kv_mark[bad] : b->mark, err, len, "block '%s': %s%s",
+                    b->name, why, hint);
         return -1;
     }
     if (mq_block_port_count(b->decl, b->n_params, b->kv, 0) < 0 ||
