@@ -328,6 +328,29 @@ static int check_inputs(const mqg_graph *g, const struct ports *p, char *err, si
     return 0;
 }
 
+/* Every stream output goes somewhere, as GNU Radio requires: an output nothing
+ * reads is a mistake more often than a wish (null_sink says "discard"). Message
+ * outputs may stay unconnected, as in GNU Radio. */
+static int check_outputs(const mqg_graph *g, const struct ports *p, char *err, size_t len)
+{
+    for (int i = 0; i < g->n_blocks; i++) {
+        const mqg_block *b = &g->blocks[i];
+        int n = mq_block_port_count(b->decl, b->n_params, b->kv, 1);
+        for (int k = 0; k < n; k++) {
+            char name[64];
+            mq_item_type t;
+            mq_block_port(b->decl, b->n_params, b->kv, 1, k, name, sizeof name, &t);
+            if (t == MQ_ITEM_MSG || p->fan_out[(size_t)i * MQ_MAX_PORTS + (size_t)k] > 0)
+                continue;
+            graph_error(g, b->mark, err, len,
+                        "output '%s' of block '%s' is not connected (a null_sink discards "
+                        "what nobody reads)", name, b->name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int check_cycles(const mqg_graph *g, char *err, size_t len)
 {
     struct edges e;
@@ -455,6 +478,8 @@ int graph_validate(mqg_graph *g, const mqg_catalog *cat, char *err, size_t len)
         rc = check_conn(g, k, &p, err, len);
     if (rc == 0)
         rc = check_inputs(g, &p, err, len);
+    if (rc == 0)
+        rc = check_outputs(g, &p, err, len);
     free(p.fan_out);
     free(p.fan_in);
     free(p.upstream);
