@@ -20,7 +20,7 @@ static int work(mq_block_ctx *c, void *state)
     const void *d = mq_in_data(c, 0, &bytes);
 
     if (k->done)
-        return part_sink_after_end(c, k);
+        return part_sink_after_end(c);
     if (fwrite(d, 1, bytes, k->p.f) != bytes)
         return part_file_error(c, &k->p);
     return part_sink_wrote(c, k);

@@ -418,11 +418,10 @@ static int part_sink_wrote(mq_block_ctx *c, struct part_sink *k)
 }
 
 /* The stream went on after an earlier life had finished it: an error. */
-static int part_sink_after_end(mq_block_ctx *c, const struct part_sink *k)
+static int part_sink_after_end(mq_block_ctx *c)
 {
     mq_block_error(c, "input after the end: '%s' was complete already",
                    mq_param_str(c, "path"));
-    (void)k;
     return MQ_WORK_ERROR;
 }
 

@@ -39,7 +39,7 @@ static int work(mq_block_ctx *c, void *state)
     mq_timestamp ts;
 
     if (k->done)
-        return part_sink_after_end(c, k);
+        return part_sink_after_end(c);
     if (mq_param_int(c, "timestamps") && mq_in_timestamp(c, 0, &ts) == 0) {
         int rc = fprintf(p->f, "@ %s %" PRId64, ts_names[ts.type & 3], ts.value);
         if (rc >= 0 && (ts.flags & MQ_TS_HAS_RANGE))

@@ -96,7 +96,7 @@ struct mq_block_ctx {
     uint64_t live_seen;  /* the live publication vals hold */
     uint64_t taps_seen;  /* the tap announcement the outputs' lists agree with */
     char *live_text;     /* its text: STRING and ENUM values point into it */
-    int ckpt;            /* restartable: commit checkpoints (ckpt.h) */
+    int ckpt;            /* restartable (mq_run_opts): commits checkpoints (ckpt.h) */
     mq_ckpt rec;         /* the next record: the block's part is what it saved last */
 };
 
@@ -1384,11 +1384,10 @@ int mq_block_run(const mq_block_decl *d, mq_arena *a, uint32_t block, int n_para
     }
     if (rc == 0)
         rc = mq__loop(c, state);
-    int restartable = opts && opts->restartable;
-    if (rc < 0 && !restartable)
+    if (rc < 0 && !c->ckpt)
         mq_arena_fail(a); /* before the outputs end: see mq_arena_fail */
-    mq__shutdown(c, !restartable, rc < 0);
-    rc = mq__fini(c, state, rc, restartable);
+    mq__shutdown(c, !c->ckpt, rc < 0);
+    rc = mq__fini(c, state, rc, c->ckpt);
 out:
     mq__params_free(d, c->vals);
     free(c->vals);

@@ -257,28 +257,33 @@ static int check_band(double fs, double lo, double hi, double tw, mqg_firdes_err
     return 0;
 }
 
-int mqg_firdes_band_pass(double gain, double sample_rate, double low_cutoff,
-                         double high_cutoff, double transition, mqg_window win, double beta,
-                         double **taps, size_t *n, mqg_firdes_err *e)
+/* band_pass and band_reject: the same checks and window, `kind` tells them apart. */
+static int band(enum shape kind, double gain, double sample_rate, double low_cutoff,
+                double high_cutoff, double transition, mqg_window win, double beta,
+                double **taps, size_t *n, mqg_firdes_err *e)
 {
     int rc = check_band(sample_rate, low_cutoff, high_cutoff, transition, e);
     if (rc < 0)
         return rc;
-    return design(PASS, gain, 2 * M_PI * low_cutoff / sample_rate,
+    return design(kind, gain, 2 * M_PI * low_cutoff / sample_rate,
                   2 * M_PI * high_cutoff / sample_rate, sample_rate, transition, win, beta,
                   taps, n, e);
+}
+
+int mqg_firdes_band_pass(double gain, double sample_rate, double low_cutoff,
+                         double high_cutoff, double transition, mqg_window win, double beta,
+                         double **taps, size_t *n, mqg_firdes_err *e)
+{
+    return band(PASS, gain, sample_rate, low_cutoff, high_cutoff, transition, win, beta, taps,
+                n, e);
 }
 
 int mqg_firdes_band_reject(double gain, double sample_rate, double low_cutoff,
                            double high_cutoff, double transition, mqg_window win, double beta,
                            double **taps, size_t *n, mqg_firdes_err *e)
 {
-    int rc = check_band(sample_rate, low_cutoff, high_cutoff, transition, e);
-    if (rc < 0)
-        return rc;
-    return design(REJECT, gain, 2 * M_PI * low_cutoff / sample_rate,
-                  2 * M_PI * high_cutoff / sample_rate, sample_rate, transition, win, beta,
-                  taps, n, e);
+    return band(REJECT, gain, sample_rate, low_cutoff, high_cutoff, transition, win, beta, taps,
+                n, e);
 }
 
 static int alloc_taps(int ntaps, double **taps, size_t *n)

@@ -1,6 +1,5 @@
 /* main.c - the mqgraph command line: run, validate, blocks, dot, and the commands
  * that talk to running graphs (client.c). */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,19 +276,8 @@ int main(int argc, char **argv)
         fputs(usage, stdout);
         return 0;
     }
-    if (!strcmp(cmd, "run")) {
-        /* From the first instruction of a run, a stop signal waits for the
-         * supervisor's handlers (supervise_run) and is then one graceful stop; it
-         * does not kill mqgraph while it reads the graph. Blocked, it waits even if
-         * its action is "ignore" (a script's `mqgraph run ... &`): Linux keeps a
-         * blocked signal pending whatever its action. */
-        sigset_t stops;
-        sigemptyset(&stops);
-        sigaddset(&stops, SIGINT);
-        sigaddset(&stops, SIGTERM);
-        sigaddset(&stops, SIGHUP);
-        sigprocmask(SIG_BLOCK, &stops, NULL);
-    }
+    if (!strcmp(cmd, "run"))
+        supervise_hold_stops();
     g = load(argc - 2, argv + 2, usage, &cat, !strcmp(cmd, "run") ? &run : NULL, &status);
     if (!g) {
         catalog_free(&cat);

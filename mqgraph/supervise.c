@@ -275,7 +275,8 @@ static void schedule_restart(struct sup *s, struct child *c, const char *why, co
 
 /* Releases what the dead child held, adds what that lost to s->lost, and says it in
  * `text` ("; lost 1 buffer, 1024 items on a.out -> b.in", or "" for nothing), *total
- * and `where` (a JSON array, per connection; may be NULL). Its table is in shared memory, so it may have been written over: say so. */
+ * and `where` (a JSON array, per connection; may be NULL). Its table is in shared
+ * memory, so it may have been written over: say so. */
 static void reclaim(struct sup *s, struct child *c, char *text, size_t len, mq_conn_loss *total,
                     json_t *where)
 {
@@ -899,6 +900,23 @@ static void on_kick(uv_poll_t *h, int status, int events)
     steer_tick(s);
 }
 
+/* SIGINT, SIGTERM and SIGHUP: each one graceful stop (on_signal). */
+static void stop_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGHUP);
+}
+
+void supervise_hold_stops(void)
+{
+    sigset_t stops;
+
+    stop_signals(&stops);
+    sigprocmask(SIG_BLOCK, &stops, NULL);
+}
+
 int supervise_run(mqg_graph *g, const mqg_catalog *cat, const struct run_opts *opts)
 {
     struct sup s = {.g = g, .cat = cat, .kick_fd = {-1, -1}, .quiet = opts->quiet};
@@ -911,19 +929,15 @@ int supervise_run(mqg_graph *g, const mqg_catalog *cat, const struct run_opts *o
      * pipe fails the block with EPIPE, which it reports. */
     signal(SIGPIPE, SIG_IGN);
     /* A stop signal from here until its handler is in place would kill mqgraph with
-     * the arena made and nobody to remove it: they wait, blocked, and are then
-     * taken as a graceful stop (the blocks, started or not, stop at once). */
+     * the arena made and nobody to remove it: they wait, blocked since
+     * supervise_hold_stops, and are then taken as a graceful stop (the blocks,
+     * started or not, stop at once). `before` is the mask the handlers get. */
     sigset_t stops, before;
-    sigemptyset(&stops);
-    sigaddset(&stops, SIGINT);
-    sigaddset(&stops, SIGTERM);
-    sigaddset(&stops, SIGHUP);
+    stop_signals(&stops);
     sigprocmask(SIG_BLOCK, &stops, &before);
-    /* main blocked them already, before the graph file was read: what the
-     * handlers will be unblocked to is the mask without them */
-    sigdelset(&before, SIGINT);
-    sigdelset(&before, SIGTERM);
-    sigdelset(&before, SIGHUP);
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sigismember(&stops, sig) == 1)
+            sigdelset(&before, sig);
     if ((rc = enough_descriptors(err, sizeof err)) < 0) {
         fprintf(stderr, "mqgraph: %s\n", err);
         sigprocmask(SIG_SETMASK, &before, NULL);

@@ -144,8 +144,10 @@ static pid_t kill_block_after(const char *name, uint32_t b, uint64_t items)
     char found[300];
     mq_arena *a = NULL;
     for (int tries = 0; tries < 10000 && !a; tries++) {
-        if (!arena_name(name, found, sizeof found) || mq_arena_attach(found, &a) < 0)
-            a = NULL, nanosleep(&(struct timespec){0, 1000000}, NULL); /* polling, with a deadline */
+        if (arena_name(name, found, sizeof found) && mq_arena_attach(found, &a) == 0)
+            break;
+        a = NULL;
+        nanosleep(&(struct timespec){0, 1000000}, NULL); /* polling, with a deadline */
     }
     ck_assert_msg(a != NULL, "graph %s did not start", name);
     mq_block_info bi;
