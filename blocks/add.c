@@ -10,8 +10,8 @@ static const mq_param_decl params[] = {
     {"inputs", MQ_PARAM_INT, "2", 1, 16, NULL, "number of inputs", 0},
     {"type", MQ_PARAM_ENUM, "f32", 0, 0, "f32|c32|f64|i16|i32", "item type", 0},
 };
-static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type"}};
-static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type"}};
+static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type", NULL}};
+static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type", NULL}};
 
 /* o[k] += x[k] for n elements of type t (c32: n counts floats). */
 static void acc(mq_item_type t, void *o, const void *x, size_t n)

@@ -14,8 +14,8 @@ static const mq_param_decl params[] = {
     [P_K] = {"k", MQ_PARAM_FLOAT, NULL, -1e30, 1e30, NULL, "the constant (real)", MQ_PARAM_LIVE},
     [P_TYPE] = {"type", MQ_PARAM_ENUM, "f32", 0, 0, "f32|c32|f64|i16|i32", "item type", 0},
 };
-static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type"}};
-static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type"}};
+static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type", NULL}};
+static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type", NULL}};
 
 static double clamp(double v, double lo, double hi)
 {

@@ -7,8 +7,8 @@
  * GNU Radio has no such block. */
 #include "block.h"
 
-static const mq_port_decl in[] = {{"events", MQ_ITEM_MSG, NULL}}; /* the supervisor's */
-static const mq_port_decl out[] = {{"out", MQ_ITEM_MSG, NULL}};
+static const mq_port_decl in[] = {{"events", MQ_ITEM_MSG, NULL, NULL}}; /* the supervisor's */
+static const mq_port_decl out[] = {{"out", MQ_ITEM_MSG, NULL, NULL}};
 
 static int message(mq_block_ctx *c, void *state, int port, const mq_pmt *m)
 {

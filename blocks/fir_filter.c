@@ -2,23 +2,21 @@
  * fir_filter_fff / fir_filter_ccf), with optional decimation.
  *
  * y[n] = sum_k taps[k] * x[n - k], with x before the first item taken as zero, and
- * every `decimation`-th y kept starting with y[0]. The last ntaps-1 items of each
- * buffer are kept as the history of the next.
+ * every `decimation`-th y kept starting with y[0]. The runtime keeps the ntaps - 1
+ * items before each buffer (mq_in_set_history), so the loop reads x[n - k] for
+ * every n of the buffer from one array.
  *
  * Timestamps: a sample index counts output items. A time stamps each output item
  * y[n] with the time of x[n] less the group delay of a linear-phase filter,
  * (ntaps - 1) / 2 input items: the moment the output describes, so filtered and
  * unfiltered streams still align by time. */
 #include <stdlib.h>
-#include <string.h>
 
 #include "block.h"
 
 struct fir {
-    float *rtaps;  /* taps reversed: y[n] = sum_j rtaps[j] * ext[n + j] */
+    float *rtaps;  /* taps reversed: y[n] = sum_j rtaps[j] * x[n + j], x with history */
     size_t ntaps, lanes, dec, phase;
-    float *ext;    /* history then the current input, in floats */
-    size_t ext_cap;
     int64_t out_sent;
 };
 
@@ -30,8 +28,8 @@ static const mq_param_decl params[] = {
     [P_TYPE] = {"type", MQ_PARAM_ENUM, "f32", 0, 0, "f32|c32", "item type of input and output",
                 0},
 };
-static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type"}};
-static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type"}};
+static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type", NULL}};
+static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type", NULL}};
 
 static int check(mq_block_ctx *c)
 {
@@ -44,30 +42,19 @@ static int check(mq_block_ctx *c)
     return 0;
 }
 
-/* Takes the taps parameter (reversed, as the loop wants them), and resizes the
- * history to the new length - 1 items: the newest items stay, and a longer filter
- * sees zeros before the oldest it kept. */
+/* Takes the taps parameter (reversed, as the loop wants them) and asks for a
+ * history of as many items: a longer filter sees zeros before the oldest items
+ * the shorter one kept. */
 static int set_taps(mq_block_ctx *c, struct fir *f)
 {
-    size_t n, old = f->ntaps ? (f->ntaps - 1) * f->lanes : 0;
+    size_t n;
     const double *taps = mq_param_v(c, P_TAPS, &n);
-    size_t hist = (n - 1) * f->lanes;
-    float *r = malloc(n * sizeof *r), *e = f->ext;
+    float *r = malloc(n * sizeof *r);
 
-    if (r && hist > f->ext_cap && (e = realloc(f->ext, (hist + 1) * sizeof *e))) {
-        f->ext = e;
-        f->ext_cap = hist;
-    }
-    if (!r || !e) {
+    if (!r || mq_in_set_history(c, 0, n) < 0) {
         free(r);
         mq_block_error(c, "out of memory");
         return -1;
-    }
-    if (hist > old) {
-        memmove(f->ext + (hist - old), f->ext, old * sizeof *f->ext);
-        memset(f->ext, 0, (hist - old) * sizeof *f->ext);
-    } else {
-        memmove(f->ext, f->ext + (old - hist), hist * sizeof *f->ext);
     }
     for (size_t j = 0; j < n; j++)
         r[j] = (float)taps[n - 1 - j];
@@ -91,38 +78,27 @@ static int init(mq_block_ctx *c, void **state)
     *state = f;
     f->lanes = mq_block_in_type(c, 0) == MQ_ITEM_C32 ? 2 : 1;
     f->dec = (size_t)mq_param_i(c, P_DEC);
-    if (!(f->ext = calloc(1, sizeof *f->ext))) /* zero history */
-        return -1;
     return set_taps(c, f);
 }
 
 static int work(mq_block_ctx *c, void *state)
 {
     struct fir *f = state;
-    size_t bytes, hist = (f->ntaps - 1) * f->lanes;
-    const float *x = mq_in_data(c, 0, &bytes);
-    size_t n = bytes / (4 * f->lanes), need = hist + n * f->lanes, outs;
+    size_t n;
+    const float *x = mq_in_items(c, 0, &n); /* ntaps - 1 items of history first */
+    size_t outs = f->phase < n ? (n - f->phase + f->dec - 1) / f->dec : 0;
     mq_timestamp in_ts, ts;
     float *o;
 
-    if (need > f->ext_cap) {
-        float *e = realloc(f->ext, need * sizeof *e);
-        if (!e) {
-            mq_block_error(c, "out of memory");
-            return MQ_WORK_ERROR;
-        }
-        f->ext = e;
-        f->ext_cap = need;
-    }
-    memcpy(f->ext + hist, x, n * f->lanes * sizeof *x);
-    outs = f->phase < n ? (n - f->phase + f->dec - 1) / f->dec : 0;
+    if (!x)
+        return MQ_WORK_ERROR;
     if (outs > 0) {
-        if (!(o = mq_out_alloc(c, 0, outs * f->lanes * 4)))
+        if (!(o = mq_out_alloc_items(c, 0, outs)))
             return MQ_WORK_ERROR;
         for (size_t m = 0; m < outs; m++) {
             size_t p = f->phase + m * f->dec;
             for (size_t l = 0; l < f->lanes; l++) {
-                const float *e = f->ext + p * f->lanes + l;
+                const float *e = x + p * f->lanes + l;
                 float acc = 0;
                 for (size_t j = 0; j < f->ntaps; j++)
                     acc += f->rtaps[j] * e[j * f->lanes];
@@ -135,22 +111,19 @@ static int work(mq_block_ctx *c, void *state)
         else
             mq_ts_items(&in_ts, n, (double)f->phase - (double)(f->ntaps - 1) / 2,
                         (double)f->dec, outs, &ts);
-        if (mq_out_push(c, 0, outs * f->lanes * 4, &ts) < 0)
+        if (mq_out_push_items(c, 0, outs, &ts) < 0)
             return MQ_WORK_ERROR;
         f->out_sent += (int64_t)outs;
     }
     f->phase = f->phase + outs * f->dec - n;
-    memmove(f->ext, f->ext + n * f->lanes, hist * sizeof *f->ext);
     return MQ_WORK_OK;
 }
 
 static void fini(mq_block_ctx *c, void *state)
 {
     struct fir *f = state;
-    if (f) {
+    if (f)
         free(f->rtaps);
-        free(f->ext);
-    }
     free(f);
 }
 

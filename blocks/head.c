@@ -14,8 +14,8 @@ static const mq_param_decl params[] = {
     {"items", MQ_PARAM_INT, NULL, 0, 9.007199254740992e15, NULL, "how many items to pass", 0},
     {"type", MQ_PARAM_ENUM, "f32", 0, 0, "u8|i16|i32|f32|f64|c32|bytes", "item type", 0},
 };
-static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type"}};
-static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type"}};
+static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type", NULL}};
+static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type", NULL}};
 
 static int init(mq_block_ctx *c, void **state)
 {

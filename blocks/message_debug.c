@@ -33,9 +33,9 @@ static const mq_param_decl params[] = {
 };
 enum { IN_PRINT, IN_STORE, IN_PDU };
 static const mq_port_decl in[] = {
-    [IN_PRINT] = {"print", MQ_ITEM_MSG, NULL},
-    [IN_STORE] = {"store", MQ_ITEM_MSG, NULL},
-    [IN_PDU] = {"print_pdu", MQ_ITEM_MSG, NULL},
+    [IN_PRINT] = {"print", MQ_ITEM_MSG, NULL, NULL},
+    [IN_STORE] = {"store", MQ_ITEM_MSG, NULL, NULL},
+    [IN_PDU] = {"print_pdu", MQ_ITEM_MSG, NULL, NULL},
 };
 
 static int init(mq_block_ctx *c, void **state)

@@ -23,8 +23,8 @@ static const mq_param_decl params[] = {
     [P_PERIOD] = {"period_ms", MQ_PARAM_FLOAT, "1000", 0.01, 1e9, NULL,
                   "milliseconds between messages", MQ_PARAM_LIVE},
 };
-static const mq_port_decl in[] = {{"set_msg", MQ_ITEM_MSG, NULL}};
-static const mq_port_decl out[] = {{"strobe", MQ_ITEM_MSG, NULL}};
+static const mq_port_decl in[] = {{"set_msg", MQ_ITEM_MSG, NULL, NULL}};
+static const mq_port_decl out[] = {{"strobe", MQ_ITEM_MSG, NULL, NULL}};
 
 /* The msg parameter as a message (mq_msg_parse: JSON, or a bare word as a string). */
 static mq_pmt *parse_msg(const char *text)

@@ -35,7 +35,7 @@ static const mq_param_decl params[] = {
     [P_RATE] = MQ_PARAM_SAMPLE_RATE,
     [P_TS] = MQ_PARAM_TIMESTAMPS,
 };
-static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type"}};
+static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type", NULL}};
 
 static uint64_t rotl(uint64_t x, int k)
 {

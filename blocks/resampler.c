@@ -33,8 +33,8 @@ static const mq_param_decl params[] = {
      "filter taps at the upsampled rate (empty: a low-pass is designed)", 0},
     {"type", MQ_PARAM_ENUM, "f32", 0, 0, "f32|c32", "item type of input and output", 0},
 };
-static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type"}};
-static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type"}};
+static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type", NULL}};
+static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type", NULL}};
 
 static int design(struct rs *r)
 {

@@ -20,8 +20,8 @@ static const mq_param_decl params[] = {
     {"map", MQ_PARAM_FLOATS, "", 0, 15, NULL, "rule map: the output of each input", 0},
     {"type", MQ_PARAM_ENUM, "f32", 0, 0, "u8|i16|i32|f32|f64|c32|bytes", "item type", 0},
 };
-static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type"}};
-static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type"}};
+static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type", NULL}};
+static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type", NULL}};
 
 /* direct and map must name an existing output for every input. */
 static int check(mq_block_ctx *c)

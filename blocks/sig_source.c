@@ -44,7 +44,7 @@ static const mq_param_decl params[] = {
                    "items per output buffer", 0},
     [P_TS] = MQ_PARAM_TIMESTAMPS,
 };
-static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type"}};
+static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type", NULL}};
 
 static int init(mq_block_ctx *c, void **state)
 {

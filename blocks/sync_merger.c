@@ -90,8 +90,8 @@ static const mq_param_decl params[] = {
     {"timeout_ms", MQ_PARAM_FLOAT, "0", 0, 1e9, NULL,
      "how long to wait for a late input (0: as long as it takes)", 0},
 };
-static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type"}};
-static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type"}};
+static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type", NULL}};
+static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type", NULL}};
 
 static int pick(const char *v, const char *const *names, int n)
 {

@@ -13,7 +13,7 @@ static const mq_param_decl params[] = {
     {"timestamps", MQ_PARAM_BOOL, "false", 0, 0, NULL,
      "before each buffer, a line '@ TYPE VALUE [START END]' with its timestamp", 0},
 };
-static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type"}};
+static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type", NULL}};
 
 static int print_item(FILE *f, mq_item_type t, const void *d, size_t i)
 {

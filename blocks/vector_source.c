@@ -23,7 +23,7 @@ static const mq_param_decl params[] = {
     MQ_PARAM_SAMPLE_RATE,
     MQ_PARAM_TIMESTAMPS,
 };
-static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type"}};
+static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type", NULL}};
 
 static double clampr(double v, double lo, double hi)
 {

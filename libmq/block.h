@@ -32,9 +32,17 @@
  * then calls param_changed, if the block has one, for a block that derives state
  * from the value.
  *
- * ABI 3 added the parameter flags, param_changed and message. Modules built for
- * ABI 2 still load: mqgraph converts their declarations (they have no live
- * parameters and no message ports).
+ * Work counts items: mq_in_items, mq_in_consume_items, mq_out_alloc_items,
+ * mq_out_push_items and mq_out_forward_items take and give item counts, where an
+ * item is one value of the port's type or, on a port with a vlen, one vector of vlen
+ * of them (an FFT's 1024 points). The byte calls stay for `bytes` ports and for
+ * blocks that move data without looking at it. A filter that needs the items before
+ * the current ones asks for a history (mq_in_set_history, GNU Radio's set_history)
+ * and the runtime keeps them in front of each buffer it hands over.
+ *
+ * ABI 3 added the parameter flags, param_changed and message; ABI 4 a port's vlen
+ * and the COMPLEX parameter type. Modules built for ABI 2 and 3 still load: mqgraph
+ * converts their declarations (doc/blocks.md says what changed).
  */
 #ifndef MQ_BLOCK_H
 #define MQ_BLOCK_H
@@ -48,7 +56,7 @@
 #include "queue.h" /* MQ_NOTE_* */
 #include "ts.h"
 
-#define MQ_BLOCK_ABI 3
+#define MQ_BLOCK_ABI 4
 
 /* The number of entries of a declaration table. */
 #define MQ_COUNTOF(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -76,6 +84,7 @@ typedef enum mq_param_type {
     MQ_PARAM_STRING,
     MQ_PARAM_ENUM,   /* one of `choices`, "a|b|c" */
     MQ_PARAM_FLOATS, /* a list of numbers */
+    MQ_PARAM_COMPLEX, /* a complex number: 0.5, 0.5+0.5j, -2j, (1-1e-3j) */
 } mq_param_type;
 
 enum {
@@ -98,6 +107,9 @@ typedef struct mq_port_decl {
     const char *name;
     mq_item_type type;
     const char *type_param; /* if set, the type is this ENUM parameter's value */
+    /* ABI 4. If set, each item is a vector of this INT parameter's value of `type`
+     * (GNU Radio's vlen); connected ports must agree on it as on the type. */
+    const char *vlen_param;
 } mq_port_decl;
 
 enum {
@@ -173,6 +185,7 @@ int64_t mq_param_i(mq_block_ctx *c, int p);         /* INT, BOOL */
 const char *mq_param_s(mq_block_ctx *c, int p);     /* STRING, ENUM */
 int mq_param_choice(mq_block_ctx *c, int p);        /* ENUM: the index in its choices */
 const double *mq_param_v(mq_block_ctx *c, int p, size_t *n); /* FLOATS */
+_Complex double mq_param_c(mq_block_ctx *c, int p);  /* COMPLEX, FLOAT, INT */
 /* By name, as ABI 2 blocks read them: a name the block does not declare fails the
  * block as above. */
 int64_t mq_param_int(const mq_block_ctx *c, const char *name);
@@ -186,6 +199,12 @@ int mq_block_n_inputs(const mq_block_ctx *c);
 int mq_block_n_outputs(const mq_block_ctx *c);
 mq_item_type mq_block_in_type(const mq_block_ctx *c, int port);
 mq_item_type mq_block_out_type(const mq_block_ctx *c, int port);
+/* A port's vector length (1 without a vlen) and its item's size in bytes: the
+ * type's size times the vlen. */
+size_t mq_block_in_vlen(const mq_block_ctx *c, int port);
+size_t mq_block_out_vlen(const mq_block_ctx *c, int port);
+size_t mq_block_in_item_size(const mq_block_ctx *c, int port);
+size_t mq_block_out_item_size(const mq_block_ctx *c, int port);
 /* The graph was asked to stop (SIGINT): a long-running work should return DONE. */
 int mq_block_stopping(const mq_block_ctx *c);
 /* How often this block's process was restarted before this one (restart policies
@@ -232,6 +251,22 @@ void *mq_in_writable(mq_block_ctx *c, int port, size_t *bytes);
  * this one stopped, with its timestamp moved on. Without this call, MQ_WORK_OK
  * consumes every current input buffer whole. */
 int mq_in_consume(mq_block_ctx *c, int port, size_t bytes);
+/* Items: the current buffer of input `port` and the number of whole items in it
+ * (NULL, 0 if none). With a history of h items (mq_in_set_history) the pointer is
+ * to h - 1 items before the current ones, the last h - 1 items consumed before
+ * (zeros at the start of the stream), followed by the *n current ones: a filter
+ * reads x[-(h-1)] .. x[n-1] as p[0] .. p[h-2+n]. The runtime copies the buffer
+ * behind the kept items for that, so the pointer is not into the arena then. */
+const void *mq_in_items(mq_block_ctx *c, int port, size_t *n);
+/* Consumes the first `n` items of input `port` (mq_in_consume in items). */
+int mq_in_consume_items(mq_block_ctx *c, int port, size_t n);
+/* mq_in_writable in items: the current items only, without any history. */
+void *mq_in_writable_items(mq_block_ctx *c, int port, size_t *n);
+/* Keeps the last items - 1 items of input `port` before each buffer (GNU Radio's
+ * set_history: 1, the default, keeps none). In init, or later (a live taps
+ * change): a longer history shows zeros before the oldest items kept, a shorter
+ * one keeps the newest. Not on a port whose buffers the block takes or forwards. */
+int mq_in_set_history(mq_block_ctx *c, int port, size_t items);
 /* Input `port` has no current buffer and never will again (end of stream). */
 int mq_in_ended(const mq_block_ctx *c, int port);
 /* Takes the current buffer of input `port` out of the input (it counts as consumed)
@@ -260,6 +295,10 @@ int mq_out_forward(mq_block_ctx *c, int in, int out, size_t bytes, const mq_time
  * `out` as one more reference, without copying; the input stays current, so it can
  * go to several outputs. Not after mq_in_consume left part of it behind. */
 int mq_out_share(mq_block_ctx *c, int in, int out);
+/* The same in items of the port. */
+void *mq_out_alloc_items(mq_block_ctx *c, int port, size_t n);
+int mq_out_push_items(mq_block_ctx *c, int port, size_t n, const mq_timestamp *ts);
+int mq_out_forward_items(mq_block_ctx *c, int in, int out, size_t n, const mq_timestamp *ts);
 /* Ends output `port` early: its connections see end of stream. The block finishes
  * when all its outputs are closed or abandoned downstream. */
 int mq_out_close(mq_block_ctx *c, int port);
@@ -366,5 +405,8 @@ int mq_params_check(const mq_block_decl *d, int n_params, char *const *params, i
 int mq_block_port_count(const mq_block_decl *d, int n_params, char *const *params, int output);
 int mq_block_port(const mq_block_decl *d, int n_params, char *const *params, int output,
                   int i, char *buf, size_t len, mq_item_type *type);
+/* Port i's vlen with these parameters: 1 without one, or MQ_EINVAL. */
+int mq_block_port_vlen(const mq_block_decl *d, int n_params, char *const *params, int output,
+                       int i);
 
 #endif

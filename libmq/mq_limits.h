@@ -30,6 +30,10 @@
 
 /* A block's ports: stream and message ports together, per direction. */
 #define MQ_MAX_PORTS 16
+/* The longest vector item (a port's vlen): an FFT of 2^20 points. */
+#define MQ_MAX_VLEN (1 << 20)
+/* The longest history an input may keep (mq_in_set_history), in items. */
+#define MQ_MAX_HISTORY (1 << 24)
 /* Connections from one output, not counting taps. */
 #define MQ_MAX_FANOUT 16
 /* Connections into one message input from the graph's outputs. The runtime's table

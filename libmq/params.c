@@ -81,6 +81,47 @@ static int mq__num(const char *s, double *out)
     return *s && !*end && errno == 0 && isfinite(*out) ? 0 : -1;
 }
 
+/* A complex number, as Python writes one: "re", "imj", "re+imj" or "re-imj", maybe
+ * in parentheses ("(1+2j)", Python's repr). The split is at the last sign that is
+ * not an exponent's. */
+static int mq__complex(const char *s, double *re, double *im)
+{
+    char buf[128];
+    size_t n = strlen(s);
+
+    if (n >= 2 && s[0] == '(' && s[n - 1] == ')') {
+        s++;
+        n -= 2;
+    }
+    if (n == 0 || n >= sizeof buf)
+        return -1;
+    memcpy(buf, s, n);
+    buf[n] = 0;
+    if (buf[n - 1] != 'j' && buf[n - 1] != 'J') {
+        *im = 0;
+        return mq__num(buf, re);
+    }
+    buf[--n] = 0;
+    size_t cut = 0; /* where the imaginary part starts */
+    for (size_t i = n; i-- > 1;)
+        if ((buf[i] == '+' || buf[i] == '-') && buf[i - 1] != 'e' && buf[i - 1] != 'E') {
+            cut = i;
+            break;
+        }
+    const char *ims = buf + cut;
+    /* "j", "+j", "2-j": the coefficient 1 is implied */
+    if (!strcmp(ims, "") || !strcmp(ims, "+") || !strcmp(ims, "-"))
+        *im = *ims == '-' ? -1 : 1;
+    else if (mq__num(ims, im) < 0)
+        return -1;
+    if (cut == 0) {
+        *re = 0;
+        return 0;
+    }
+    buf[cut] = 0;
+    return mq__num(buf, re);
+}
+
 static int mq__choice(const char *choices, const char *v)
 {
     size_t len = strlen(v);
@@ -122,6 +163,16 @@ static int mq__parse_one(const mq_param_decl *p, const char *text, mq_pval *v, c
         }
         v->f = d;
         break;
+    case MQ_PARAM_COMPLEX:
+        if (mq__complex(text, &v->f, &v->im) < 0) {
+            snprintf(err, len, "'%s' is not a complex number (as 0.5, 0.5+0.5j, -2j)", text);
+            return MQ_EINVAL;
+        }
+        if (!mq__in_range(p, v->f) || !mq__in_range(p, v->im)) {
+            snprintf(err, len, "%s has a part outside [%.15g, %.15g]", text, p->min, p->max);
+            return MQ_EINVAL;
+        }
+        return 0;
     case MQ_PARAM_BOOL:
         if (!strcmp(text, "true") || !strcmp(text, "1") || !strcmp(text, "yes"))
             v->i = 1;
@@ -312,10 +363,33 @@ int mq_block_port(const mq_block_decl *d, int n, char *const *kv, int output, in
     return 0;
 }
 
+int mq_block_port_vlen(const mq_block_decl *d, int n, char *const *kv, int output, int i)
+{
+    const char *cp = output ? d->out_count_param : d->in_count_param;
+    const mq_port_decl *ports = output ? d->out : d->in;
+    int count = mq__declared_ports(d, n, kv, output);
+    const mq_port_decl *p;
+    const char *text;
+    double v;
+
+    if (!output && i == count && count >= 0 && mq__has_cmd(d) && count < MQ_MAX_PORTS)
+        return 1; /* cmd */
+    if (count < 0 || i < 0 || i >= count)
+        return MQ_EINVAL;
+    p = cp ? &ports[0] : &ports[i];
+    if (!p->vlen_param)
+        return 1;
+    text = mq__kv_or_default(d, n, kv, p->vlen_param);
+    if (!text || mq__num(text, &v) < 0 || v < 1 || v > MQ_MAX_VLEN || v != floor(v))
+        return MQ_EINVAL;
+    return (int)v;
+}
+
 const char *mq__param_type_name(mq_param_type t)
 {
-    static const char *const n[] = {"int", "float", "bool", "string", "enum", "floats"};
-    return (unsigned)t <= MQ_PARAM_FLOATS ? n[t] : "?";
+    static const char *const n[] = {"int",  "float",  "bool",   "string",
+                                    "enum", "floats", "complex"};
+    return (unsigned)t <= MQ_PARAM_COMPLEX ? n[t] : "?";
 }
 
 /* ---- live changes ---------------------------------------------------------------- */
@@ -329,7 +403,8 @@ static int mq__same(const mq_param_decl *p, const mq_pval *a, const mq_pval *b)
     case MQ_PARAM_FLOATS:
         return a->n == b->n && (a->n == 0 || !memcmp(a->list, b->list, a->n * sizeof *a->list));
     default:
-        return a->i == b->i && (a->f == b->f || (isnan(a->f) && isnan(b->f)));
+        return a->i == b->i && (a->f == b->f || (isnan(a->f) && isnan(b->f))) &&
+               a->im == b->im;
     }
 }
 
@@ -436,6 +511,13 @@ static int mq__ports_check(const mq_block_decl *d, int output, char *errbuf, siz
                                      "parameter", p->type_param, dir, p->name);
             return MQ_EINVAL;
         }
+        if (p->vlen_param &&
+            ((k = mq__param_index(d, p->vlen_param)) < 0 || d->params[k].type != MQ_PARAM_INT ||
+             (d->params[k].flags & MQ_PARAM_LIVE))) {
+            snprintf(errbuf, errlen, "the vlen parameter '%s' of %s '%s' is not a fixed int "
+                                     "parameter", p->vlen_param, dir, p->name);
+            return MQ_EINVAL;
+        }
     }
     return 0;
 }
@@ -454,7 +536,7 @@ static int mq__param_decl_check(const mq_block_decl *d, int k, char *errbuf, siz
         snprintf(errbuf, errlen, "parameter '%s' is declared twice", p->name);
         return MQ_EINVAL;
     }
-    if ((unsigned)p->type > MQ_PARAM_FLOATS || (p->flags & ~(uint32_t)MQ_PARAM_LIVE)) {
+    if ((unsigned)p->type > MQ_PARAM_COMPLEX || (p->flags & ~(uint32_t)MQ_PARAM_LIVE)) {
         snprintf(errbuf, errlen, "parameter '%s' has an unknown type or flag", p->name);
         return MQ_EINVAL;
     }

@@ -7,7 +7,8 @@
 
 typedef struct mq_pval {
     int64_t i;       /* INT, BOOL */
-    double f;        /* FLOAT (and INT as a double) */
+    double f;        /* FLOAT (and INT as a double), COMPLEX's real part */
+    double im;       /* COMPLEX's imaginary part */
     const char *s;   /* STRING, ENUM: points into the "name=value" text or the default */
     double *list;    /* FLOATS, malloc'd */
     size_t n;

@@ -41,6 +41,11 @@ struct mq__input {
     int eos;
     size_t off;  /* bytes of cur consumed by earlier work calls */
     int64_t take; /* -1, or where this work call's mq_in_consume ends (from the start) */
+    /* mq_in_set_history: hist bytes kept (history - 1 items), the window that holds
+     * them and then a copy of the current buffer, and what of it is filled. */
+    size_t hist;
+    unsigned char *win;
+    size_t win_cap, win_len;
 };
 
 struct mq__output {
@@ -76,6 +81,8 @@ struct mq_block_ctx {
     int cmd;           /* the message input that is cmd, or -1 */
     mq_id cmd_held;    /* a cmd message the supervisor has not taken yet */
     mq_item_type in_type[MQ_MAX_PORTS], out_type[MQ_MAX_PORTS];
+    size_t in_vlen[MQ_MAX_PORTS], out_vlen[MQ_MAX_PORTS];
+    size_t in_isz[MQ_MAX_PORTS], out_isz[MQ_MAX_PORTS]; /* bytes per item (x vlen) */
     struct mq__input in[MQ_MAX_PORTS];
     struct mq__msgin min[MQ_MAX_PORTS];
     struct mq__output out[MQ_MAX_PORTS];
@@ -164,6 +171,19 @@ int mq_param_choice(mq_block_ctx *c, int p)
     return 0;
 }
 
+_Complex double mq_param_c(mq_block_ctx *c, int p)
+{
+    const mq_pval *v = mq__param_at(
+        c, p, MQ__T(MQ_PARAM_COMPLEX) | MQ__T(MQ_PARAM_FLOAT) | MQ__T(MQ_PARAM_INT), __func__);
+    _Complex double z = 0;
+
+    if (v) { /* without complex.h's I: the parts, one by one */
+        ((double *)&z)[0] = v->f;
+        ((double *)&z)[1] = v->im;
+    }
+    return z;
+}
+
 const double *mq_param_v(mq_block_ctx *c, int p, size_t *n)
 {
     const mq_pval *v = mq__param_at(c, p, MQ__T(MQ_PARAM_FLOATS), __func__);
@@ -222,6 +242,26 @@ mq_item_type mq_block_out_type(const mq_block_ctx *c, int port)
     return port >= 0 && port < c->n_out ? c->out_type[port] : MQ_ITEM_BYTES;
 }
 
+size_t mq_block_in_vlen(const mq_block_ctx *c, int port)
+{
+    return port >= 0 && port < c->n_in + c->n_min ? c->in_vlen[port] : 1;
+}
+
+size_t mq_block_out_vlen(const mq_block_ctx *c, int port)
+{
+    return port >= 0 && port < c->n_out ? c->out_vlen[port] : 1;
+}
+
+size_t mq_block_in_item_size(const mq_block_ctx *c, int port)
+{
+    return port >= 0 && port < c->n_in + c->n_min ? c->in_isz[port] : 1;
+}
+
+size_t mq_block_out_item_size(const mq_block_ctx *c, int port)
+{
+    return port >= 0 && port < c->n_out ? c->out_isz[port] : 1;
+}
+
 int mq_block_stopping(const mq_block_ctx *c)
 {
     return mq_arena_stop_requested(c->a);
@@ -262,6 +302,9 @@ static int mq__port_counts(mq_block_ctx *c, const mq_block_decl *d, int n_params
     c->n_in = c->n_sout = -1;
     for (int i = 0; i < all_in; i++) {
         mq_block_port(d, n_params, params, 0, i, pname, sizeof pname, &c->in_type[i]);
+        int v = mq_block_port_vlen(d, n_params, params, 0, i);
+        c->in_vlen[i] = v > 0 ? (size_t)v : 1;
+        c->in_isz[i] = mq_item_size(c->in_type[i]) * c->in_vlen[i];
         if (c->in_type[i] == MQ_ITEM_MSG && c->n_in < 0)
             c->n_in = i;
         else if (c->in_type[i] != MQ_ITEM_MSG && c->n_in >= 0)
@@ -269,6 +312,9 @@ static int mq__port_counts(mq_block_ctx *c, const mq_block_decl *d, int n_params
     }
     for (int o = 0; o < all_out; o++) {
         mq_block_port(d, n_params, params, 1, o, pname, sizeof pname, &c->out_type[o]);
+        int v = mq_block_port_vlen(d, n_params, params, 1, o);
+        c->out_vlen[o] = v > 0 ? (size_t)v : 1;
+        c->out_isz[o] = mq_item_size(c->out_type[o]) * c->out_vlen[o];
         if (c->out_type[o] == MQ_ITEM_MSG && c->n_sout < 0)
             c->n_sout = o;
         else if (c->out_type[o] != MQ_ITEM_MSG && c->n_sout >= 0)
@@ -333,6 +379,102 @@ const void *mq_in_data(mq_block_ctx *c, int port, size_t *bytes)
     return (const char *)mq_buf_data(c->a, c->in[port].cur) + off;
 }
 
+const void *mq_in_items(mq_block_ctx *c, int port, size_t *n)
+{
+    size_t bytes, isz;
+    const void *p = mq_in_data(c, port, &bytes);
+    struct mq__input *in;
+
+    *n = 0;
+    if (!p)
+        return NULL;
+    isz = c->in_isz[port];
+    *n = bytes / isz;
+    in = &c->in[port];
+    if (in->hist == 0)
+        return p;
+    if (in->win_len != in->hist + *n * isz) { /* not made yet in this work call */
+        size_t need = in->hist + *n * isz;
+        if (need > in->win_cap) {
+            unsigned char *w = realloc(in->win, need);
+            if (!w) {
+                mq_block_error(c, "input %d: out of memory for its history", port);
+                *n = 0;
+                return NULL;
+            }
+            in->win = w;
+            in->win_cap = need;
+        }
+        memcpy(in->win + in->hist, p, *n * isz);
+        in->win_len = need;
+    }
+    return in->win;
+}
+
+int mq_in_consume_items(mq_block_ctx *c, int port, size_t n)
+{
+    if (port < 0 || port >= c->n_in)
+        return MQ_EINVAL;
+    return mq_in_consume(c, port, n * c->in_isz[port]);
+}
+
+void *mq_in_writable_items(mq_block_ctx *c, int port, size_t *n)
+{
+    size_t bytes;
+    void *p = mq_in_writable(c, port, &bytes);
+
+    *n = p ? bytes / c->in_isz[port] : 0;
+    return p;
+}
+
+int mq_in_set_history(mq_block_ctx *c, int port, size_t items)
+{
+    struct mq__input *in;
+    size_t hist, cap;
+    unsigned char *w;
+
+    if (port < 0 || port >= c->n_in || items < 1 || items > MQ_MAX_HISTORY)
+        return MQ_EINVAL;
+    in = &c->in[port];
+    hist = (items - 1) * c->in_isz[port];
+    if (hist == in->hist)
+        return 0;
+    cap = hist > in->win_cap ? hist : in->win_cap;
+    if (!(w = cap ? realloc(in->win, cap) : in->win))
+        return MQ_ENOMEM;
+    if (hist > in->hist) { /* zeros before the oldest kept */
+        memmove(w + (hist - in->hist), w, in->hist);
+        memset(w, 0, hist - in->hist);
+    } else { /* the newest stay */
+        memmove(w, w + (in->hist - hist), hist);
+    }
+    in->win = w;
+    in->win_cap = cap;
+    in->hist = hist;
+    in->win_len = 0;
+    return 0;
+}
+
+/* After a work call consumed bytes [off, end) of input i's current buffer: the last
+ * hist bytes of what it has seen become the kept ones (from the buffer itself,
+ * whether or not the block asked for the window). */
+static void mq__keep_history(mq_block_ctx *c, int i, size_t off, size_t end)
+{
+    struct mq__input *in = &c->in[i];
+    const unsigned char *b = (const unsigned char *)mq_buf_data(c->a, in->cur);
+    size_t k = end - off;
+
+    in->win_len = 0;
+    if (in->hist == 0 || k == 0)
+        return;
+    if (k >= in->hist) {
+        memcpy(in->win, b + end - in->hist, in->hist);
+    } else {
+        memmove(in->win, in->win + k, in->hist - k);
+        memcpy(in->win + in->hist - k, b + off, k);
+    }
+}
+
 int mq_in_ended(const mq_block_ctx *c, int port)
 {
     return port >= 0 && port < c->n_in && c->in[port].cur == MQ_ID_NONE && c->in[port].eos;
@@ -345,7 +487,7 @@ int mq_in_timestamp(mq_block_ctx *c, int port, mq_timestamp *ts)
     if (!mq__in_ok(c, port))
         return MQ_EINVAL;
     int rc = mq_buf_timestamp(c->a, c->in[port].cur, ts);
-    size_t isz = mq_item_size(c->in_type[port]);
+    size_t isz = c->in_isz[port];
     int64_t done = (int64_t)(c->in[port].off / isz);
 
     if (rc < 0 || done == 0)
@@ -435,7 +577,7 @@ int mq_in_take(mq_block_ctx *c, int port, mq_id *id)
 
     if (!mq__in_ok(c, port) || in->off > 0)
         return MQ_EINVAL;
-    c->items_in += mq__in_len(c, port) / mq_item_size(c->in_type[port]);
+    c->items_in += mq__in_len(c, port) / c->in_isz[port];
     *id = in->cur;
     in->cur = MQ_ID_NONE;
     in->take = -1;
@@ -590,7 +732,7 @@ static int mq__finish_send(mq_block_ctx *c, int port, mq_id id, size_t bytes,
         mq_buf_release(c->a, id);
         return rc;
     }
-    return mq__send(c, port, id, bytes / mq_item_size(c->out_type[port]));
+    return mq__send(c, port, id, bytes / c->out_isz[port]);
 }
 
 int mq_out_push(mq_block_ctx *c, int port, size_t bytes, const mq_timestamp *ts)
@@ -625,8 +767,31 @@ int mq_out_forward(mq_block_ctx *c, int in, int port, size_t bytes, const mq_tim
     id = ip->cur;
     ip->cur = MQ_ID_NONE;
     ip->take = -1;
-    c->items_in += bytes / mq_item_size(c->in_type[in]);
+    c->items_in += bytes / c->in_isz[in];
     return mq__finish_send(c, port, id, bytes, ts);
+}
+
+void *mq_out_alloc_items(mq_block_ctx *c, int port, size_t n)
+{
+    if (port < 0 || port >= c->n_sout) {
+        mq_block_error(c, "mq_out_alloc_items: no stream output %d", port);
+        return NULL;
+    }
+    return mq_out_alloc(c, port, n * c->out_isz[port]);
+}
+
+int mq_out_push_items(mq_block_ctx *c, int port, size_t n, const mq_timestamp *ts)
+{
+    if (port < 0 || port >= c->n_sout)
+        return MQ_EINVAL;
+    return mq_out_push(c, port, n * c->out_isz[port], ts);
+}
+
+int mq_out_forward_items(mq_block_ctx *c, int in, int out, size_t n, const mq_timestamp *ts)
+{
+    if (in < 0 || in >= c->n_in)
+        return MQ_EINVAL;
+    return mq_out_forward(c, in, out, n * c->in_isz[in], ts);
 }
 
 int mq_out_share(mq_block_ctx *c, int in, int port)
@@ -646,7 +811,7 @@ int mq_out_share(mq_block_ctx *c, int in, int port)
         return rc;
     }
     c->in[in].cur = two[0];
-    return mq__send(c, port, two[1], mq__in_len(c, in) / mq_item_size(c->out_type[port]));
+    return mq__send(c, port, two[1], mq__in_len(c, in) / c->out_isz[port]);
 }
 
 int mq_out_close(mq_block_ctx *c, int port)
@@ -901,7 +1066,8 @@ static void mq__consume_inputs(mq_block_ctx *c)
             continue;
         size_t len = mq__in_len(c, i);
         size_t end = in->take >= 0 ? (size_t)in->take : len;
-        c->items_in += (end - in->off) / mq_item_size(c->in_type[i]);
+        c->items_in += (end - in->off) / c->in_isz[i];
+        mq__keep_history(c, i, in->off, end);
         in->take = -1;
         if (end < len) {
             in->off = end;
@@ -1009,7 +1175,7 @@ static int mq__wire(mq_block_ctx *c, int n_params, char *const *params)
     if ((rc = mq__port_counts(c, c->d, n_params, params)) < 0)
         return rc;
     for (int i = 0; i < c->n_in; i++)
-        c->in[i] = (struct mq__input){-1, MQ_ID_NONE, 1, 0, -1};
+        c->in[i] = (struct mq__input){.conn = -1, .cur = MQ_ID_NONE, .eos = 1, .take = -1};
     for (int o = 0; o < c->n_out; o++)
         c->out[o].pending = MQ_ID_NONE;
     c->cmd = mq__has_cmd(c->d) ? c->n_in + c->n_min - 1 : -1;
@@ -1019,7 +1185,7 @@ static int mq__wire(mq_block_ctx *c, int n_params, char *const *params)
         if (mq_registry_conn_info(c->a, (uint32_t)k, &ci) < 0 || ci.kind == MQ_CONN_TAP)
             continue;
         if (ci.dst_block == c->block && (int)ci.dst_port < c->n_in)
-            c->in[ci.dst_port] = (struct mq__input){k, MQ_ID_NONE, 0, 0, -1};
+            c->in[ci.dst_port] = (struct mq__input){.conn = k, .cur = MQ_ID_NONE, .take = -1};
         else if (ci.dst_block == c->block && (int)ci.dst_port < c->n_in + c->n_min &&
                  (rc = mq__wire_msg(c, (int)ci.dst_port, k, &ci)) < 0)
             return rc;
@@ -1389,6 +1555,8 @@ int mq_block_run(const mq_block_decl *d, mq_arena *a, uint32_t block, int n_para
     mq__shutdown(c, !c->ckpt, rc < 0);
     rc = mq__fini(c, state, rc, c->ckpt);
 out:
+    for (int i = 0; i < MQ_MAX_PORTS; i++)
+        free(c->in[i].win);
     mq__params_free(d, c->vals);
     free(c->vals);
     free(c->live_text);

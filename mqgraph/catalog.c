@@ -10,8 +10,15 @@
 
 #include "catalog.h"
 
-/* The declarations of block ABI 2, as modules built then lay them out: ABI 3
- * appended `flags` to a parameter and param_changed to a block. */
+/* The declarations of older ABIs, as modules built then lay them out: ABI 3
+ * appended `flags` to a parameter and param_changed and message to a block; ABI 4
+ * appended vlen_param to a port. */
+struct port_decl_v3 {
+    const char *name;
+    mq_item_type type;
+    const char *type_param;
+};
+
 struct param_decl_v2 {
     const char *name;
     mq_param_type type;
@@ -21,44 +28,63 @@ struct param_decl_v2 {
     const char *doc;
 };
 
-struct block_decl_v2 {
+/* ABI 2 and 3 share the layout up to check; ABI 3 goes on as ABI 4 does. */
+struct block_decl_v3 {
     uint32_t abi;
     const char *name, *doc;
-    const mq_port_decl *in;
+    const struct port_decl_v3 *in;
     int n_in;
     const char *in_count_param;
-    const mq_port_decl *out;
+    const struct port_decl_v3 *out;
     int n_out;
     const char *out_count_param;
-    const struct param_decl_v2 *params;
+    const void *params; /* struct param_decl_v2 (ABI 2) or mq_param_decl (ABI 3) */
     int n_params;
     uint32_t flags;
     int (*init)(mq_block_ctx *c, void **state);
     int (*work)(mq_block_ctx *c, void *state);
     void (*fini)(mq_block_ctx *c, void *state);
     int (*check)(mq_block_ctx *c);
+    /* ABI 3 only */
+    int (*param_changed)(mq_block_ctx *c, void *state, int param);
+    int (*message)(mq_block_ctx *c, void *state, int port, const mq_pmt *msg);
 };
 
-/* An ABI 3 copy of an ABI 2 declaration, in one allocation (freed with the
- * module): no parameter is live, there is no param_changed. */
-static mq_block_decl *upgrade_v2(const struct block_decl_v2 *v2)
+/* An ABI 4 copy of an ABI 2 or 3 declaration, in one allocation (freed with the
+ * module): no port has a vlen; an ABI 2 block has no live parameter, no
+ * param_changed and no message handler. */
+static mq_block_decl *upgrade(const struct block_decl_v3 *o)
 {
-    int n = v2->n_params > 0 && v2->params ? v2->n_params : 0;
-    mq_block_decl *d = calloc(1, sizeof *d + sizeof(mq_param_decl) * (size_t)n);
+    int n = o->n_params > 0 && o->params ? o->n_params : 0;
+    int ni = o->n_in > 0 && o->in ? o->n_in : 0, no = o->n_out > 0 && o->out ? o->n_out : 0;
+    mq_block_decl *d = calloc(1, sizeof *d + sizeof(mq_param_decl) * (size_t)n +
+                                     sizeof(mq_port_decl) * (size_t)(ni + no));
     mq_param_decl *p = (mq_param_decl *)(d + 1);
+    mq_port_decl *in = (mq_port_decl *)(p + n), *out = in + ni;
 
     if (!d)
         return NULL;
-    *d = (mq_block_decl){.abi = MQ_BLOCK_ABI, .name = v2->name, .doc = v2->doc, .in = v2->in,
-                         .n_in = v2->n_in, .in_count_param = v2->in_count_param,
-                         .out = v2->out, .n_out = v2->n_out,
-                         .out_count_param = v2->out_count_param, .params = p, .n_params = n,
-                         .flags = v2->flags, .init = v2->init, .work = v2->work,
-                         .fini = v2->fini, .check = v2->check};
-    for (int k = 0; k < n; k++)
-        p[k] = (mq_param_decl){v2->params[k].name, v2->params[k].type, v2->params[k].def,
-                               v2->params[k].min, v2->params[k].max, v2->params[k].choices,
-                               v2->params[k].doc, 0};
+    *d = (mq_block_decl){.abi = MQ_BLOCK_ABI, .name = o->name, .doc = o->doc,
+                         .in = ni ? in : NULL, .n_in = o->n_in,
+                         .in_count_param = o->in_count_param, .out = no ? out : NULL,
+                         .n_out = o->n_out, .out_count_param = o->out_count_param,
+                         .params = n ? p : NULL, .n_params = o->n_params, .flags = o->flags,
+                         .init = o->init, .work = o->work, .fini = o->fini,
+                         .check = o->check};
+    for (int k = 0; k < ni; k++)
+        in[k] = (mq_port_decl){o->in[k].name, o->in[k].type, o->in[k].type_param, NULL};
+    for (int k = 0; k < no; k++)
+        out[k] = (mq_port_decl){o->out[k].name, o->out[k].type, o->out[k].type_param, NULL};
+    if (o->abi == 3) {
+        d->param_changed = o->param_changed;
+        d->message = o->message;
+        memcpy(p, o->params, sizeof *p * (size_t)n);
+        return d;
+    }
+    for (int k = 0; k < n; k++) {
+        const struct param_decl_v2 *q = (const struct param_decl_v2 *)o->params + k;
+        p[k] = (mq_param_decl){q->name, q->type, q->def, q->min, q->max, q->choices, q->doc, 0};
+    }
     return d;
 }
 
@@ -83,11 +109,11 @@ static const mq_block_decl *catalog_open(const char *path, void **dl, mq_block_d
                  MQ_BLOCK_ENTRY);
     } else if (!(d = entry())) {
         snprintf(err, len, "%s: %s() returned no declaration", path, MQ_BLOCK_ENTRY);
-    } else if (d->abi == 2) {
-        if (!(d = *owned = upgrade_v2((const struct block_decl_v2 *)d)))
+    } else if (d->abi == 2 || d->abi == 3) {
+        if (!(d = *owned = upgrade((const struct block_decl_v3 *)d)))
             snprintf(err, len, "%s: out of memory", path);
     } else if (d->abi != MQ_BLOCK_ABI) {
-        snprintf(err, len, "%s: built for block ABI %u; this mqgraph loads ABI 2 and %d "
+        snprintf(err, len, "%s: built for block ABI %u; this mqgraph loads ABI 2 to %d "
                            "(rebuild the module against this libmq's block.h)",
                  path, d->abi, MQ_BLOCK_ABI);
         d = NULL;

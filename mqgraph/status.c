@@ -108,6 +108,8 @@ uint64_t status_lost_items(const struct sup *s, int k, const mq_conn_loss *l)
     mq_item_type t;
     size_t isz = mq_block_port(b->decl, b->n_params, b->kv, 0, c->dst.p, port, sizeof port, &t) == 0
                      ? mq_item_size(t) : 1;
+    int vlen = mq_block_port_vlen(b->decl, b->n_params, b->kv, 0, c->dst.p);
+    isz *= vlen > 0 ? (size_t)vlen : 1; /* a vector is one item, as in GNU Radio */
     return l->bytes / (isz ? isz : 1);
 }
 

@@ -23,8 +23,13 @@ static void port_list(const mqg_block *b, int output, char *buf, size_t len)
     buf[0] = 0;
     for (int i = 0; i < n; i++) {
         mq_block_port(b->decl, b->n_params, b->kv, output, i, name, sizeof name, &t);
-        snprintf(buf + strlen(buf), len - strlen(buf), "%s%s (%s)", i ? ", " : "", name,
-                 mq_item_name(t));
+        int v = mq_block_port_vlen(b->decl, b->n_params, b->kv, output, i);
+        if (v > 1)
+            snprintf(buf + strlen(buf), len - strlen(buf), "%s%s (%s x %d)", i ? ", " : "",
+                     name, mq_item_name(t), v);
+        else
+            snprintf(buf + strlen(buf), len - strlen(buf), "%s%s (%s)", i ? ", " : "", name,
+                     mq_item_name(t));
     }
     if (n <= 0)
         snprintf(buf, len, "none");
@@ -254,6 +259,14 @@ static int check_types(const mqg_graph *g, const mqg_conn *c, mq_item_type ts,
         graph_error(g, c->dst.mark, err, len, "item types differ: %s.%s is %s but %s.%s is %s",
                     sb->name, c->src.port, mq_item_name(ts), db->name, c->dst.port,
                     mq_item_name(td));
+        return -1;
+    }
+    int vs = mq_block_port_vlen(sb->decl, sb->n_params, sb->kv, 1, c->src.p);
+    int vd = mq_block_port_vlen(db->decl, db->n_params, db->kv, 0, c->dst.p);
+    if (vs != vd && ts != MQ_ITEM_BYTES && td != MQ_ITEM_BYTES) {
+        graph_error(g, c->dst.mark, err, len,
+                    "vector lengths differ: %s.%s has vlen %d but %s.%s has vlen %d",
+                    sb->name, c->src.port, vs, db->name, c->dst.port, vd);
         return -1;
     }
     return 0;

@@ -681,7 +681,7 @@ static const mq_param_decl k_params[] = {
     {"k", MQ_PARAM_INT, "1", 0, 16, NULL, "at most the number of inputs", 0},
     {"inputs", MQ_PARAM_INT, "1", 1, 16, NULL, "inputs", 0},
 };
-static const mq_port_decl k_in[] = {{"in", MQ_ITEM_F32, NULL}};
+static const mq_port_decl k_in[] = {{"in", MQ_ITEM_F32, NULL, NULL}};
 static const mq_block_decl k_decl = {
     .abi = MQ_BLOCK_ABI, .name = "k", .in = k_in, .n_in = 1, .in_count_param = "inputs",
     .params = k_params, .n_params = 2, .init = check_init, .work = check_work,
@@ -711,6 +711,70 @@ START_TEST(test_block_check_refuses_a_combination_before_init)
     ck_assert_int_eq(inits, 0);
     ck_assert_int_eq(mq_block_run(&k_decl, h, 0, 2, ok, NULL, err, sizeof err), 0);
     ck_assert_int_eq(inits, 1);
+}
+END_TEST
+
+/* ---- complex parameters ----------------------------------------------------------------- */
+
+static double z_seen[2];
+
+static int z_init(mq_block_ctx *c, void **state)
+{
+    _Complex double z = mq_param_c(c, 0);
+    z_seen[0] = ((double *)&z)[0];
+    z_seen[1] = ((double *)&z)[1];
+    return 0;
+}
+
+static const mq_param_decl z_params[] = {
+    {"k", MQ_PARAM_COMPLEX, "1", -100, 100, NULL, "a factor", 0},
+};
+static const mq_block_decl z_decl = {
+    .abi = MQ_BLOCK_ABI, .name = "z", .params = z_params, .n_params = 1, .init = z_init,
+    .work = check_work,
+};
+
+/* Python's complex literals, as a graph file writes them: the value read back, and
+ * the error for text that is none. */
+START_TEST(test_complex_parameters_read_as_python_writes_them)
+{
+    static const struct {
+        const char *text;
+        double re, im;
+    } ok[] = {
+        {"k=0.5+0.5j", 0.5, 0.5}, {"k=-2j", 0, -2},     {"k=(1-2j)", 1, -2},
+        {"k=j", 0, 1},            {"k=3-j", 3, -1},     {"k=1e-3-1e+2j", 1e-3, -100},
+        {"k=-4", -4, 0},          {"k=2.5E1+1E-1J", 25, 0.1},
+    };
+    static const struct {
+        const char *text, *error;
+    } bad[] = {
+        {"k=2+", "parameter 'k': '2+' is not a complex number (as 0.5, 0.5+0.5j, -2j)"},
+        {"k=1+2i", "parameter 'k': '1+2i' is not a complex number (as 0.5, 0.5+0.5j, -2j)"},
+        {"k=()", "parameter 'k': '()' is not a complex number (as 0.5, 0.5+0.5j, -2j)"},
+        {"k=1+200j", "parameter 'k': 1+200j has a part outside [-100, 100]"},
+    };
+    char err[160];
+    int bad_i;
+    mq_layout l;
+
+    tu_layout_small(&l);
+    mq_arena *a = tu_arena_new(&l);
+    ck_assert_int_eq(mq_registry_add_block(a, "b", "z"), 0);
+    mq_arena *h = tu_attach_slot(a, 1);
+    ck_assert_int_eq(mq_registry_bind(a, 0, 1), 0);
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        char *kv[] = {(char *)ok[i].text};
+        ck_assert_int_eq(mq_params_check(&z_decl, 1, kv, &bad_i, err, sizeof err), 0);
+        ck_assert_int_eq(mq_block_run(&z_decl, h, 0, 1, kv, NULL, err, sizeof err), 0);
+        ck_assert_msg(z_seen[0] == ok[i].re && z_seen[1] == ok[i].im, "%s: %g%+gj", ok[i].text,
+                      z_seen[0], z_seen[1]);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *kv[] = {(char *)bad[i].text};
+        ck_assert_int_eq(mq_params_check(&z_decl, 1, kv, &bad_i, err, sizeof err), MQ_EINVAL);
+        ck_assert_str_eq(err, bad[i].error);
+    }
 }
 END_TEST
 
@@ -793,6 +857,7 @@ int main(void)
     tcase_add_test(tc, test_strerror_names_every_code);
     tcase_add_test(tc, test_block_check_refuses_a_combination_before_init);
     tcase_add_test(tc, test_block_fini_error_fails_the_block);
+    tcase_add_test(tc, test_complex_parameters_read_as_python_writes_them);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

@@ -522,6 +522,16 @@ START_TEST(test_block_abi_2_loads_and_bad_blocks_are_named)
     char *out = read_file("v2.txt", NULL);
     ck_assert_str_eq(out, "4\n8\n12\n");
     free(out);
+    /* ABI 3 (ports without a vlen): a live parameter read by index, the type from one */
+    write_file("v3.yaml", "blocks:\n  s: {type: vector_source, params: {values: [1, 2], type: f64}}\n"
+                          "  x: {type: abi3, params: {k: 5, type: f64}}\n"
+                          "  o: {type: vector_sink, params: {path: v3.txt, type: f64}}\n"
+                          "connections:\n  - [s.out, x.in]\n  - [x.out, o.in]\n");
+    const char *v3[] = {"run", "v3.yaml", "--quiet", NULL};
+    ck_assert_int_eq(run(v3), 0);
+    out = read_file("v3.txt", NULL);
+    ck_assert_str_eq(out, "5\n10\n");
+    free(out);
     write_file("bd.yaml", "blocks:\n  b: {type: baddecl}\n  o: {type: null_sink}\n"
                           "connections:\n  - [b.out, o.in]\n");
     const char *bd[] = {"validate", "bd.yaml", NULL};

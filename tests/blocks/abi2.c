@@ -15,13 +15,19 @@ struct param_v2 {
     const char *doc;
 };
 
+struct port_v2 {
+    const char *name;
+    mq_item_type type;
+    const char *type_param;
+};
+
 struct decl_v2 {
     uint32_t abi;
     const char *name, *doc;
-    const mq_port_decl *in;
+    const struct port_v2 *in;
     int n_in;
     const char *in_count_param;
-    const mq_port_decl *out;
+    const struct port_v2 *out;
     int n_out;
     const char *out_count_param;
     const struct param_v2 *params;
@@ -37,8 +43,8 @@ static const struct param_v2 params[] = {
     {"k", MQ_PARAM_FLOAT, "3", -100, 100, NULL, "the factor"},
     {"note", MQ_PARAM_STRING, "v2", 0, 0, NULL, "unused"},
 };
-static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, NULL}};
-static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, NULL}};
+static const struct port_v2 in[] = {{"in", MQ_ITEM_F32, NULL}};
+static const struct port_v2 out[] = {{"out", MQ_ITEM_F32, NULL}};
 
 static int work(mq_block_ctx *c, void *state)
 {

@@ -7,7 +7,7 @@ static const mq_param_decl params[] = {
     {"k", MQ_PARAM_FLOAT, "1", 0, 0, NULL, "first", 0},
     {"k", MQ_PARAM_FLOAT, "2", 0, 0, NULL, "again", 0},
 };
-static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, NULL}};
+static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, NULL, NULL}};
 
 static int work(mq_block_ctx *c, void *state)
 {

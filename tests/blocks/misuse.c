@@ -11,8 +11,8 @@ static const mq_param_decl params[] = {
     [P_MODE] = {"mode", MQ_PARAM_ENUM, "ok", 0, 0, "ok|type|index|name", "what to get wrong", 0},
     [P_K] = {"k", MQ_PARAM_FLOAT, "2", 0, 0, NULL, "a factor", 0},
 };
-static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, NULL}};
-static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, NULL}};
+static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, NULL, NULL}};
+static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, NULL, NULL}};
 
 static int work(mq_block_ctx *c, void *state)
 {

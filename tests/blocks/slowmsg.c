@@ -7,7 +7,7 @@ enum { P_MS };
 static const mq_param_decl params[] = {
     [P_MS] = {"ms", MQ_PARAM_FLOAT, "50", 0, 10000, NULL, "time per message", 0},
 };
-static const mq_port_decl in[] = {{"in", MQ_ITEM_MSG, NULL}};
+static const mq_port_decl in[] = {{"in", MQ_ITEM_MSG, NULL, NULL}};
 
 static int message(mq_block_ctx *c, void *state, int port, const mq_pmt *m)
 {
