@@ -87,6 +87,9 @@ typedef enum mq_param_type {
     MQ_PARAM_COMPLEX, /* a complex number: 0.5, 0.5+0.5j, -2j, (1-1e-3j) */
 } mq_param_type;
 
+/* "int", "float", "bool", "string", "enum", "floats", "complex"; "?" for others. */
+const char *mq_param_type_name(mq_param_type t);
+
 enum {
     /* May change while the graph runs (GNU Radio's setter callbacks). Not for a
      * parameter that decides the ports or their item types. */

@@ -385,7 +385,7 @@ int mq_block_port_vlen(const mq_block_decl *d, int n, char *const *kv, int outpu
     return (int)v;
 }
 
-const char *mq__param_type_name(mq_param_type t)
+const char *mq_param_type_name(mq_param_type t)
 {
     static const char *const n[] = {"int",  "float",  "bool",   "string",
                                     "enum", "floats", "complex"};

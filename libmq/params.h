@@ -29,8 +29,6 @@ int mq__block_check(const mq_block_decl *d, int n_params, char *const *params,
 /* Whether the block has live parameters, and so a last input `cmd`. */
 int mq__has_cmd(const mq_block_decl *d);
 
-/* "int", "float", ... */
-const char *mq__param_type_name(mq_param_type t);
 
 /* Applies live values, "name=value" lines of live parameters (as the supervisor
  * publishes them), to vals: every line is parsed first, so one that is not a live

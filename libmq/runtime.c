@@ -127,7 +127,7 @@ static const mq_pval *mq__param_at(mq_block_ctx *c, int p, unsigned types, const
     }
     if (!(types & (1u << c->d->params[p].type))) {
         mq_block_error(c, "%s: parameter '%s' is of type %s", getter, c->d->params[p].name,
-                       mq__param_type_name(c->d->params[p].type));
+                       mq_param_type_name(c->d->params[p].type));
         return NULL;
     }
     return &c->vals[p];

@@ -120,12 +120,6 @@ out:
     return g;
 }
 
-static const char *ptype(mq_param_type t)
-{
-    static const char *n[] = {"int", "float", "bool", "string", "enum", "floats"};
-    return (unsigned)t <= MQ_PARAM_FLOATS ? n[t] : "?";
-}
-
 static int has_live(const mq_block_decl *d)
 {
     for (int k = 0; k < d->n_params; k++)
@@ -202,7 +196,7 @@ static int cmd_blocks(int argc, char **argv)
     printf("params:\n");
     for (int k = 0; k < d->n_params; k++) {
         const mq_param_decl *p = &d->params[k];
-        printf("  %-14s %-6s", p->name, ptype(p->type));
+        printf("  %-14s %-6s", p->name, mq_param_type_name(p->type));
         if (p->def)
             printf(" default %s", *p->def ? p->def : p->type == MQ_PARAM_FLOATS ? "[]" : "\"\"");
         else

@@ -180,9 +180,8 @@ static int find_param(const mqg_block *b, const char *name, char *err, size_t er
 static json_t *param_json(const mqg_block *b, int k)
 {
     const mq_param_decl *p = &b->decl->params[k];
-    static const char *const types[] = {"int", "float", "bool", "string", "enum", "floats"};
     json_t *o = json_pack("{s:s, s:s, s:s, s:b}", "name", p->name, "type",
-                          (unsigned)p->type <= MQ_PARAM_FLOATS ? types[p->type] : "?", "value",
+                          mq_param_type_name(p->type), "value",
                           value_of(b, k), "live", (p->flags & MQ_PARAM_LIVE) != 0);
 
     if (o && p->min < p->max)
