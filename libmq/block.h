@@ -22,7 +22,9 @@
  *
  * A block with no inputs is a source: work is called until it returns DONE or the
  * graph is asked to stop. A block finishes by itself when an input it needs ends
- * (all inputs with MQ_BLOCK_ANY_INPUT), and when everything downstream has finished.
+ * (all inputs with MQ_BLOCK_ANY_INPUT), and when a consumer of one of its stream
+ * outputs finished, as in GNU Radio (or, with mq_run_opts.finish_all, when everything
+ * downstream has finished).
  *
  * Parameters are read by their index in the declaration, with a getter of their
  * type (mq_param_f, _i, _s, _v); an enum of indices and designated initializers
@@ -376,6 +378,11 @@ typedef struct mq_run_opts {
      * heartbeat check. May be NULL. */
     void (*kick)(void *arg);
     void *kick_arg;
+    /* When a consumer of one of the block's stream outputs finishes (a head on one
+     * branch of a fan-out): 0, the block finishes too, as in GNU Radio, and its
+     * other consumers see end of stream; 1 (a graph's `finish: all`), it goes on
+     * while any consumer reads. */
+    int finish_all;
 } mq_run_opts;
 
 /* Runs block `block` of the registry in this process, which must hold its slot:

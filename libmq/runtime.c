@@ -51,7 +51,7 @@ struct mq__input {
 struct mq__output {
     int n;
     int conn[MQ__FANOUT];
-    int dead[MQ__FANOUT]; /* abandoned by its consumer */
+    int dead[MQ__FANOUT]; /* 1: abandoned by its consumer; 2: closed by this block */
     int tap[MQ__FANOUT];  /* a tap: it never keeps the block going (mq__outputs_dead) */
     mq_id pending;        /* allocated by mq_out_alloc, not yet pushed */
 };
@@ -104,6 +104,7 @@ struct mq_block_ctx {
     uint64_t taps_seen;  /* the tap announcement the outputs' lists agree with */
     char *live_text;     /* its text: STRING and ENUM values point into it */
     int ckpt;            /* restartable (mq_run_opts): commits checkpoints (ckpt.h) */
+    int finish_all;      /* mq_run_opts: finishes only when every consumer has */
     mq_ckpt rec;         /* the next record: the block's part is what it saved last */
 };
 
@@ -746,6 +747,23 @@ int mq_out_push(mq_block_ctx *c, int port, size_t bytes, const mq_timestamp *ts)
     return mq__finish_send(c, port, id, bytes, ts);
 }
 
+/* Whether forwarding input `in` with `bytes` and `ts` changes its buffer's length
+ * or timestamp. */
+static int mq__forward_changes(mq_block_ctx *c, int in, size_t bytes, const mq_timestamp *ts)
+{
+    mq_timestamp cur;
+
+    if (bytes != mq__in_len(c, in))
+        return 1;
+    if (!ts)
+        return 0;
+    if (mq_buf_timestamp(c->a, c->in[in].cur, &cur) < 0)
+        return 1;
+    return cur.type != ts->type || cur.value != ts->value ||
+           (cur.flags & MQ_TS_HAS_RANGE) != (ts->flags & MQ_TS_HAS_RANGE) ||
+           ((ts->flags & MQ_TS_HAS_RANGE) && (cur.start != ts->start || cur.end != ts->end));
+}
+
 int mq_out_forward(mq_block_ctx *c, int in, int port, size_t bytes, const mq_timestamp *ts)
 {
     struct mq__input *ip;
@@ -763,6 +781,13 @@ int mq_out_forward(mq_block_ctx *c, int in, int port, size_t bytes, const mq_tim
             return MQ_ENOBUFS;
         memmove(p - ip->off, p, left);
         ip->off = 0;
+    } else if (mq__forward_changes(c, in, bytes, ts)) {
+        /* A new length or stamp is the buffer's metadata: when other consumers of
+         * a fan-out hold the buffer too, they must not see it cut (a head on one
+         * branch), so this block sends a copy of its own then. */
+        size_t left;
+        if (!mq_in_writable(c, in, &left))
+            return MQ_ENOBUFS;
     }
     id = ip->cur;
     ip->cur = MQ_ID_NONE;
@@ -824,7 +849,7 @@ int mq_out_close(mq_block_ctx *c, int port)
     mq__drop_pending(c, port);
     for (int j = 0; j < out->n; j++) {
         mq_queue_close(c->a, (uint32_t)out->conn[j]);
-        out->dead[j] = 1;
+        out->dead[j] = 2;
     }
     return 0;
 }
@@ -997,15 +1022,24 @@ static int mq__readiness(const mq_block_ctx *c, int need_more, int *arrived)
     return have == c->n_in && *arrived > need_more ? MQ__READY : MQ__WAIT;
 }
 
-/* Nobody downstream reads any more: every connection of the graph's from this
- * block's outputs is abandoned (taps do not count: they never keep a block up). */
+/* The block is to finish for what happened downstream. As GNU Radio's: a consumer
+ * of a stream output abandoned it (finished before end of stream; not one this
+ * block closed itself), so the block ends and its other consumers see the end. With finish_all (`finish: all`):
+ * nobody downstream reads any more, every connection from the block's outputs is
+ * abandoned. Taps never count: they never keep a block up nor end it. */
 static int mq__outputs_dead(const mq_block_ctx *c)
 {
+    int live = 0;
+
     for (int o = 0; o < c->n_out; o++)
-        for (int j = 0; j < c->out[o].n; j++)
-            if (!c->out[o].tap[j] && !c->out[o].dead[j])
-                return 0;
-    return c->n_out > 0;
+        for (int j = 0; j < c->out[o].n; j++) {
+            if (c->out[o].tap[j])
+                continue;
+            if (c->out[o].dead[j] == 1 && !c->finish_all && o < c->n_sout)
+                return 1;
+            live |= !c->out[o].dead[j];
+        }
+    return c->n_out > 0 && !live;
 }
 
 /* Takes the taps the supervisor announced (registry.h): every output's list
@@ -1506,6 +1540,7 @@ int mq_block_run(const mq_block_decl *d, mq_arena *a, uint32_t block, int n_para
     c->hb_ns = opts && opts->heartbeat_ns > 0 ? opts->heartbeat_ns : 100000000;
     c->restarts = opts ? opts->restarts : 0;
     c->ckpt = opts && opts->restartable;
+    c->finish_all = opts && opts->finish_all;
     c->kick = opts ? opts->kick : NULL;
     c->kick_arg = opts ? opts->kick_arg : NULL;
     errbuf[0] = 0;

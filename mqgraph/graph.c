@@ -623,7 +623,8 @@ static int load_arena(struct loader *L, const mqy_node *n)
 
 static int load_root(struct loader *L, const mqy_node *root)
 {
-    static const char *const keys[] = {"name", "variables", "arena", "blocks", "connections", NULL};
+    static const char *const keys[] = {"name",   "variables",   "arena",
+                                       "finish", "blocks", "connections", NULL};
     mqg_graph *g = L->g;
     const mqy_node *v;
 
@@ -649,6 +650,14 @@ static int load_root(struct loader *L, const mqy_node *root)
     }
     if ((v = get(L, root, "arena")) && load_arena(L, v) < 0)
         return -1;
+    if ((v = get(L, root, "finish"))) {
+        const char *f = scalar(L, v);
+        if (!f || (strcmp(f, "any") && strcmp(f, "all")))
+            return fail(L, v, "finish must be 'any' (a consumer that finishes ends its "
+                              "producer, as in GNU Radio) or 'all' (a producer runs on "
+                              "while any consumer reads)");
+        g->finish_all = !strcmp(f, "all");
+    }
     if (!(v = get(L, root, "blocks")))
         return fail(L, root, "the graph has no blocks");
     if (want(L, v, MQY_MAP, "blocks") < 0)

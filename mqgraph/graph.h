@@ -58,6 +58,7 @@ typedef struct mqg_graph {
     char *file;
     char *name;
     uint32_t queue_depth;
+    int finish_all; /* `finish: all`: a producer runs on while any consumer reads */
     int64_t heartbeat_ms, heartbeat_timeout_ms;
     uint32_t n_pools;
     uint64_t pool_size[MQ_MAX_POOLS];

@@ -317,6 +317,30 @@ static void reclaim(struct sup *s, struct child *c, char *text, size_t len, mq_c
     free(mine);
 }
 
+/* With `finish: all`, a block that finished while an upstream of it runs on for
+ * its other consumers: the graph does not end with it, which a GNU Radio user
+ * would expect, so say why (once per upstream). */
+static void note_runs_on(struct sup *s, int idx)
+{
+    const mqg_graph *g = s->g;
+
+    for (int k = 0; k < g->n_conns && !s->quiet && g->finish_all; k++) {
+        int up = g->conns[k].src.b, others = 0;
+        if (g->conns[k].dst.b != idx || !s->kids[up].running || s->kids[up].noted_runs_on)
+            continue;
+        for (int m = 0; m < g->n_conns; m++)
+            others += g->conns[m].src.b == up && g->conns[m].dst.b != idx &&
+                      s->kids[g->conns[m].dst.b].running;
+        if (!others)
+            continue;
+        s->kids[up].noted_runs_on = 1;
+        fprintf(stderr, "mqgraph: '%s' finished; '%s' runs on for its other consumers "
+                        "(finish: all: the graph ends when every branch has; finish: any "
+                        "ends it now, as GNU Radio does)\n",
+                g->blocks[idx].name, g->blocks[up].name);
+    }
+}
+
 static void child_exited(struct sup *s, struct child *c, int64_t status, int term_signal)
 {
     mqg_block *b = &s->g->blocks[c->idx];
@@ -335,8 +359,11 @@ static void child_exited(struct sup *s, struct child *c, int64_t status, int ter
                  strsignal(term_signal));
     else
         snprintf(why, sizeof why, "failed with exit status %d", (int)status);
-    if (!failed)
+    if (!failed) {
         ev_block(s, "finished", c->idx, NULL);
+        if (!may_restart)
+            note_runs_on(s, c->idx);
+    }
     if (failed) {
         char lost[1024];
         mq_conn_loss total = {0, 0};
@@ -500,7 +527,8 @@ static void child_main(struct sup *s, int i, pid_t parent)
                         .restarts = s->kids[i].restarts,
                         .restartable = b->restart != MQG_RESTART_NEVER,
                         .kick = kfd >= 3 ? kick : NULL,
-                        .kick_arg = (void *)(intptr_t)kfd};
+                        .kick_arg = (void *)(intptr_t)kfd,
+                        .finish_all = s->g->finish_all};
     while (mq_arena_wait_start(a, opts.heartbeat_ns) == MQ_ETIMEDOUT)
         mq_arena_heartbeat(a);
     rc = mq_block_run(d, a, (uint32_t)i, b->n_params, b->kv, &opts, err, sizeof err);

@@ -437,6 +437,79 @@ START_TEST(test_sigterm_exits_143)
 }
 END_TEST
 
+/* A head on one branch of a fan-out ends the graph, as in GNU Radio: the endless
+ * source finishes when its consumer does and the other branch sees the end. */
+START_TEST(test_head_on_one_branch_ends_the_graph_as_gnu_radio)
+{
+    enter_tmpdir();
+    run_yaml_ok("fa", "blocks:\n  src: {type: null_source}\n"
+                      "  h: {type: head, params: {items: 1000}}\n"
+                      "  a: {type: vector_sink, params: {path: a.txt}}\n"
+                      "  b: {type: null_sink}\n"
+                      "connections:\n  - [src.out, h.in]\n  - [h.out, a.in]\n"
+                      "  - [src.out, b.in]\n", 1);
+    double *a = NULL;
+    size_t n = 0;
+    a = read_numbers("a.txt", &n);
+    ck_assert_uint_eq(n, 1000);
+    free(a);
+}
+END_TEST
+
+/* finish: all keeps the other branch going: it gets the whole stream; and when it
+ * is endless, the run says why the graph goes on after the head finished. */
+START_TEST(test_finish_all_runs_the_other_branch_to_its_end)
+{
+    enter_tmpdir();
+    run_yaml_ok("fl", "finish: all\n"
+                      "blocks:\n  src: {type: vector_source, params: {values: [1, 2, 3, 4, 5, 6,"
+                      " 7], items_per_buffer: 2}}\n"
+                      "  h: {type: head, params: {items: 3}}\n"
+                      "  a: {type: vector_sink, params: {path: a.txt}}\n"
+                      "  b: {type: vector_sink, params: {path: b.txt}}\n"
+                      "connections:\n  - [src.out, h.in]\n  - [h.out, a.in]\n"
+                      "  - [src.out, b.in]\n", 1);
+    char *a = read_file("a.txt", NULL), *b = read_file("b.txt", NULL);
+    ck_assert_str_eq(a, "1\n2\n3\n");
+    ck_assert_str_eq(b, "1\n2\n3\n4\n5\n6\n7\n");
+    free(a), free(b);
+
+    write_file("fe" SFX ".yaml", "finish: all\n"
+               "blocks:\n  src: {type: null_source}\n"
+               "  h: {type: head, params: {items: 3}}\n"
+               "  a: {type: null_sink}\n  b: {type: null_sink}\n"
+               "connections:\n  - [src.out, h.in]\n  - [h.out, a.in]\n  - [src.out, b.in]\n");
+    const char *args[] = {"run", "fe" SFX ".yaml", NULL};
+    pid_t pid = start(args);
+    const char *want = "mqgraph: 'h' finished; 'src' runs on for its other consumers "
+                       "(finish: all: the graph ends when every branch has; finish: any ends "
+                       "it now, as GNU Radio does)\n";
+    char *err = NULL;
+    /* the note comes when h has finished; bounded, polled (the run never ends) */
+    for (int i = 0; i < 2000 && !(err && strstr(err, want)); i++) {
+        free(err);
+        struct timespec ts = {0, 5000000};
+        nanosleep(&ts, NULL);
+        err = read_file("err.txt", NULL);
+    }
+    ck_assert_msg(err && strstr(err, want), "stderr: %s", err ? err : "");
+    free(err);
+    kill(pid, SIGINT);
+    ck_assert_int_eq(finish(pid), 130);
+    ck_assert_int_eq(shm_count("fe" SFX), 0);
+
+    write_file("fb.yaml", "finish: some\nblocks:\n  s: {type: null_source}\n"
+                          "  o: {type: null_sink}\nconnections:\n  - [s.out, o.in]\n");
+    const char *bad[] = {"validate", "fb.yaml", NULL};
+    ck_assert_int_eq(run(bad), 2);
+    err = read_file("err.txt", NULL);
+    ck_assert_str_eq(err, "fb.yaml:1:9: finish must be 'any' (a consumer that finishes ends "
+                          "its producer, as in GNU Radio) or 'all' (a producer runs on while "
+                          "any consumer reads)\n");
+    free(err);
+}
+END_TEST
+
 /* Bad command lines: exit status 2 and the first line of stderr. */
 static const struct {
     const char *args[4], *first;
@@ -651,6 +724,8 @@ int main(void)
     tcase_add_test(tc, test_unusable_files_and_modules);
     tcase_add_test(tc, test_block_abi_2_loads_and_bad_blocks_are_named);
     tcase_add_test(tc, test_restart_backoff_stops_at_max_backoff_ms);
+    tcase_add_test(tc, test_head_on_one_branch_ends_the_graph_as_gnu_radio);
+    tcase_add_test(tc, test_finish_all_runs_the_other_branch_to_its_end);
     tcase_add_loop_test(tc, test_bad_command_line, 0, (int)(sizeof bad_cli / sizeof bad_cli[0]));
     suite_add_tcase(s, tc);
     return tu_run(s);
