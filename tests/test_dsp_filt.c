@@ -3,7 +3,8 @@
  * recursions written out again here, with input in buffers of 3 items so the state
  * carried from one buffer to the next is part of every check. Floats are compared
  * exactly where the recursion is done here in the block's precision and order:
- * vector_sink prints 9 significant digits, which read back as the same float. */
+ * vector_sink prints 9 significant digits, which read back as the same float.
+ * Last, the setters, through `mqgraph set` on a running graph. */
 #define _GNU_SOURCE
 #include <check.h>
 #include <complex.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctlutil.h"
 #include "runutil.h"
 #include "suite.h"
 
@@ -568,6 +570,110 @@ START_TEST(test_filters_pass_timestamps)
 }
 END_TEST
 
+/* ---- live parameters ----------------------------------------------------------------- */
+
+/* Waits until block `block` of graph `graph` has made at least `items` items. */
+static void wait_items(const char *graph, const char *block, long long items)
+{
+    for (int i = 0; i < 2000; i++) {
+        json_t *st = status_of(graph);
+        long long n = field(find(json_object_get(st, "blocks"), "name", block), "items_out");
+        json_decref(st);
+        if (n >= items)
+            return;
+        nap_ms(5);
+    }
+    ck_abort_msg("%s.%s made fewer than %lld items", graph, block, items);
+}
+
+/* `mqgraph set GRAPH CHANGE` once BLOCK has made `after` more items than `since`:
+ * the item from which the block holds the new value. */
+static long long set_after(const char *graph, const char *block, long long since,
+                           long long after, const char *change)
+{
+    const char *args[] = {"set", graph, change, "--json", NULL};
+    wait_items(graph, block, since + after);
+    json_t *r = cli_json(args);
+    ck_assert_msg(json_is_true(json_object_get(r, "applied")), "%s was not applied", change);
+    long long at = field(r, "item");
+    json_decref(r);
+    ck_assert_int_ge(at, since);
+    return at;
+}
+
+static float *read_f32(const char *path, size_t want)
+{
+    size_t len;
+    float *x = (float *)read_file(path, &len);
+    ck_assert_msg(x != NULL, "%s is missing", path);
+    ck_assert_uint_eq(len, want * sizeof *x);
+    return x;
+}
+
+/* A constant 0.5 at 100k items/s into the three blocks with setters. agc (rate 0,
+ * gain 2) puts out 1 until gain = 4 (then 2); max_gain = 3 clips the gain after
+ * the item that sees the change, as GNU Radio's scale() does; rate and reference
+ * then move it by the recursion. iir_filter's new fftaps start from a zero state
+ * (GNU Radio's set_taps): y goes 1, 1.5, 1.75 .. to 2 again. moving_average's
+ * longer length sees zeros before the 3 items the shorter one kept: 2, 2.5 .. 4;
+ * then scale 0.5 halves it. */
+START_TEST(test_agc_iir_and_moving_average_setters)
+{
+    enum { N = 200000 };
+    const char *g = "filtlive" SFX;
+    own_ctldir();
+    pid_t pid = start_graph("filtlive",
+                            "blocks:\n"
+                            "  src: {type: sig_source, params: {waveform: constant, amplitude: 0.5,"
+                            " items_per_buffer: 500}}\n"
+                            "  head: {type: head, params: {items: 200000}}\n"
+                            "  thr: {type: throttle, params: {rate: 100000}}\n"
+                            "  agc: {type: agc, params: {rate: 0, gain: 2}}\n"
+                            "  iir: {type: iir_filter, params: {fftaps: [1], fbtaps: [1, 0.5]}}\n"
+                            "  ma: {type: moving_average, params: {length: 4, scale: 1}}\n"
+                            "  oa: {type: file_sink, params: {path: a.f32}}\n"
+                            "  oi: {type: file_sink, params: {path: i.f32}}\n"
+                            "  om: {type: file_sink, params: {path: m.f32}}\n"
+                            "connections:\n"
+                            "  - [src.out, head.in]\n  - [head.out, thr.in]\n  - [thr.out, agc.in]\n"
+                            "  - [thr.out, iir.in]\n  - [thr.out, ma.in]\n  - [agc.out, oa.in]\n"
+                            "  - [iir.out, oi.in]\n  - [ma.out, om.in]\n",
+                            0);
+    long long ga = set_after(g, "agc", 0, 5000, "agc.gain=4");
+    long long gb = set_after(g, "agc", ga, 5000, "agc.max_gain=3");
+    long long gc = set_after(g, "agc", gb, 5000, "agc.rate=0.01");
+    long long gd = set_after(g, "agc", gc, 5000, "agc.reference=0.75");
+    long long ia = set_after(g, "iir", 0, 5000, "iir.fftaps=[2]");
+    long long ma = set_after(g, "ma", 0, 5000, "ma.length=8");
+    long long mb = set_after(g, "ma", ma, 5000, "ma.scale=0.5");
+    ck_assert_int_eq(finish(pid), 0);
+    float *a = read_f32("a.f32", N), *y = read_f32("i.f32", N), *m = read_f32("m.f32", N);
+    float gain = 2, max_gain = 65536, rate = 0, ref = 1;
+    double prev = 0;
+    for (long long i = 0; i < N; i++) {
+        gain = i == ga ? 4 : gain;
+        max_gain = i == gb ? 3 : max_gain;
+        rate = i == gc ? 0.01f : rate;
+        ref = i == gd ? 0.75f : ref;
+        float out = 0.5f * gain;
+        gain += (ref - fabsf(out)) * rate;
+        if (max_gain > 0 && gain > max_gain)
+            gain = max_gain;
+        ck_assert_msg(a[i] == out, "agc %lld: %.9g, want %.9g", i, a[i], out);
+        double acc = (i < ia ? 1 : 2) * 0.5f + 0.5 * (i == ia ? 0 : prev);
+        prev = acc;
+        ck_assert_msg(y[i] == (float)acc, "iir %lld: %.9g, want %.9g", i, y[i], acc);
+        long long count = i < ma ? (i < 3 ? i + 1 : 4) : (i - ma + 4 < 8 ? i - ma + 4 : 8);
+        float want = (float)count * 0.5f * (i < mb ? 1 : 0.5f);
+        ck_assert_msg(m[i] == want, "moving_average %lld: %.9g, want %.9g", i, m[i], want);
+    }
+    ck_assert_float_eq(a[gb], 2);      /* the item of the change still had gain 4 */
+    ck_assert_float_eq(a[gb + 1], 1.5f);
+    ck_assert_double_eq_tol(a[N - 1], 0.75, 1e-3); /* the new reference, reached */
+    free(a), free(y), free(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("dsp_filt");
@@ -586,6 +692,7 @@ int main(void)
     tcase_add_test(tc, test_moving_average_scale_has_gnu_radios_type);
     tcase_add_test(tc, test_agc_converges_to_the_reference);
     tcase_add_test(tc, test_filters_pass_timestamps);
+    tcase_add_test(tc, test_agc_iir_and_moving_average_setters);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
