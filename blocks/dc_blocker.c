@@ -39,6 +39,7 @@ struct dcb {
     size_t lanes, d;
     int long_form;
     float *mem;
+    double period; /* ns per item, from the last buffer whose stamp told it */
 };
 
 enum { P_D, P_LONG, P_TYPE };
@@ -125,7 +126,15 @@ static int work(mq_block_ctx *c, void *state)
     for (size_t i = 0; i < n; i++)
         for (size_t l = 0; l < b->lanes; l++)
             v[i * b->lanes + l] = lane_step(b, &b->lane[l], v[i * b->lanes + l]);
+    /* A time stamps the moment the output describes, as fir_filter's: the input's
+     * less the group delay, so blocked and unblocked streams align by time. */
     mq_in_timestamp(c, 0, &ts);
+    if (mq_ts_is_time(&ts)) {
+        double delay = (double)(b->long_form ? 2 * b->d - 2 : b->d - 1);
+        if (n > 1 && (ts.flags & MQ_TS_HAS_RANGE)) /* a one-item buffer cannot say */
+            b->period = (double)(ts.end - ts.start) / (double)(n - 1);
+        mq_ts_at(&ts, b->period, -delay, 1, n, &ts);
+    }
     return mq_out_forward_items(c, 0, 0, n, &ts) < 0 ? MQ_WORK_ERROR : MQ_WORK_OK;
 }
 
@@ -145,8 +154,9 @@ static const mq_block_decl decl = {
            "s[n] = (x[n] - x[n-D]) + s[n-1] and puts out s[n] / D; long_form (the\n"
            "default) gives x[n-2D+2] - MA(MA(MA(MA(x))))[n], the short form\n"
            "x[n-D+1] - MA(MA(x))[n], all from zeros, exactly as GNU Radio computes them.\n"
-           "The output lags the input by the group delay, 2D - 2 items (D - 1 short);\n"
-           "timestamps pass through unchanged. c32 is filtered per part.",
+           "The output lags the input by the group delay, 2D - 2 items (D - 1 short):\n"
+           "a time stamps each output with its input's time less that delay, as\n"
+           "fir_filter does; a sample index passes unchanged. c32 is filtered per part.",
     .in = in, .n_in = 1, .out = out, .n_out = 1,
     .params = params, .n_params = MQ_COUNTOF(params),
     .init = init, .work = work, .fini = fini,

@@ -570,6 +570,30 @@ START_TEST(test_filters_pass_timestamps)
 }
 END_TEST
 
+/* dc_blocker's output lags by its group delay, 2D - 2 items: a time stamps each
+ * output with its input's time less that (D = 2 at 1 kHz: 2 ms), also for a last
+ * buffer of one item, which cannot tell the item period itself. */
+START_TEST(test_dc_blocker_times_are_less_its_delay)
+{
+    enter_tmpdir();
+    graph_ok("blocks:\n"
+             "  x: {type: vector_source, params: {values: [1, 2, 3, 4, 5, 6, 7],"
+             " items_per_buffer: 3, timestamps: relative, sample_rate: 1000}}\n"
+             "  f: {type: dc_blocker, params: {D: 2}}\n"
+             "  o: {type: vector_sink, params: {path: o.txt, timestamps: true}}\n"
+             "connections:\n  - [x.out, f.in]\n  - [f.out, o.in]\n");
+    char *o = read_file("o.txt", NULL), stamps[160] = "";
+    for (char *l = o; (l = strstr(l, "@ relative ")); l++) {
+        char *e = strchr(l, '\n');
+        snprintf(stamps + strlen(stamps), sizeof stamps - strlen(stamps), "%.*s;",
+                 (int)(e - l - 11), l + 11);
+    }
+    ck_assert_str_eq(stamps, "-2000000 -2000000 0;1000000 1000000 3000000;"
+                             "4000000 4000000 4000000;");
+    free(o);
+}
+END_TEST
+
 /* ---- live parameters ----------------------------------------------------------------- */
 
 /* Waits until block `block` of graph `graph` has made at least `items` items. */
@@ -692,6 +716,7 @@ int main(void)
     tcase_add_test(tc, test_moving_average_scale_has_gnu_radios_type);
     tcase_add_test(tc, test_agc_converges_to_the_reference);
     tcase_add_test(tc, test_filters_pass_timestamps);
+    tcase_add_test(tc, test_dc_blocker_times_are_less_its_delay);
     tcase_add_test(tc, test_agc_iir_and_moving_average_setters);
     suite_add_tcase(s, tc);
     return tu_run(s);
