@@ -411,6 +411,118 @@ START_TEST(test_multiply_const_integers_round_half_even_and_saturate)
 }
 END_TEST
 
+/* k is complex, as GNU Radio's multiply_const_cc and add_const_cc take a gr_complex:
+ * c32 items are multiplied by it as complex numbers and get both its parts added
+ * (the values written out again here); a real k scales both parts or adds to the
+ * real part, as before k was complex. Buffers of 2 items. */
+START_TEST(test_multiply_const_and_add_const_take_a_complex_k)
+{
+    static const double x[] = {1, 2, 3, -1, -0.5, 0.25, 0, -4, 6, 1.5};
+    static const struct {
+        const char *block, *k;
+        float kr, ki;
+    } cases[] = {
+        {"multiply_const", "0.5+0.5j", 0.5f, 0.5f}, {"multiply_const", "-2j", 0, -2},
+        {"multiply_const", "1.5", 1.5f, 0},         {"add_const", "(1-2.5j)", 1, -2.5f},
+        {"add_const", "0.75", 0.75f, 0},
+    };
+    char yaml[4096], path[32];
+    int at = snprintf(yaml, sizeof yaml, "blocks:\n");
+
+    enter_tmpdir();
+    for (int i = 0; i < 5; i++)
+        at += snprintf(yaml + at, sizeof yaml - (size_t)at,
+                       "  s%d: {type: vector_source, params: {type: c32, items_per_buffer: 2,"
+                       " values: [1, 2, 3, -1, -0.5, 0.25, 0, -4, 6, 1.5]}}\n"
+                       "  k%d: {type: %s, params: {type: c32, k: %s}}\n"
+                       "  o%d: {type: vector_sink, params: {type: c32, path: k%d.txt}}\n",
+                       i, i, cases[i].block, cases[i].k, i, i);
+    at += snprintf(yaml + at, sizeof yaml - (size_t)at, "connections:\n");
+    for (int i = 0; i < 5; i++)
+        at += snprintf(yaml + at, sizeof yaml - (size_t)at,
+                       "  - [s%d.out, k%d.in]\n  - [k%d.out, o%d.in]\n", i, i, i, i);
+    graph_ok(yaml);
+    for (int i = 0; i < 5; i++) {
+        snprintf(path, sizeof path, "k%d.txt", i);
+        double *v = numbers(path, 10);
+        float kr = cases[i].kr, ki = cases[i].ki;
+        for (int n = 0; n < 5; n++) {
+            float xr = (float)x[2 * n], xi = (float)x[2 * n + 1], re, im;
+            if (!strcmp(cases[i].block, "add_const"))
+                re = xr + kr, im = xi + ki;
+            else
+                re = xr * kr - xi * ki, im = xr * ki + xi * kr;
+            ck_assert_msg((float)v[2 * n] == re && (float)v[2 * n + 1] == im,
+                          "%s k=%s item %d: %g%+gj, want %g%+gj", cases[i].block, cases[i].k, n,
+                          v[2 * n], v[2 * n + 1], re, im);
+        }
+        free(v);
+    }
+}
+END_TEST
+
+/* A k with an imaginary part needs c32 items: refused before the graph runs, in the
+ * graph file and when set live. */
+START_TEST(test_complex_k_on_a_real_type_is_refused)
+{
+    static const struct {
+        const char *block, *type, *k, *err;
+    } cases[] = {
+        {"multiply_const", "f32", "0.5+0.5j", "(0.5+0.5j) is complex, but type f32 is real"},
+        {"add_const", "i16", "-2j", "-2j is complex, but type i16 is real"},
+        {"multiply_const", "f64", "(1-1e-3j)", "(1-0.001j) is complex, but type f64 is real"},
+    };
+    char yaml[512], want[256];
+
+    enter_tmpdir();
+    for (int i = 0; i < 3; i++) {
+        snprintf(yaml, sizeof yaml,
+                 "blocks:\n"
+                 "  s: {type: vector_source, params: {type: %s, values: [1]}}\n"
+                 "  m: {type: %s, params: {type: %s, k: %s}}\n"
+                 "  o: {type: null_sink, params: {type: %s}}\n"
+                 "connections:\n  - [s.out, m.in]\n  - [m.out, o.in]\n",
+                 cases[i].type, cases[i].block, cases[i].type, cases[i].k, cases[i].type);
+        write_file("k.yaml", yaml);
+        const char *args[] = {"validate", "k.yaml", NULL};
+        ck_assert_int_eq(run(args), 2);
+        snprintf(want, sizeof want,
+                 "k.yaml:3:3: block 'm': parameter 'k': %s (a complex k needs type c32)\n",
+                 cases[i].err);
+        char *err = read_file("err.txt", NULL);
+        ck_assert_str_eq(err, want);
+        free(err);
+    }
+    write_file("lk" SFX ".yaml", "blocks:\n"
+                                 "  s1: {type: null_source, params: {type: c32}}\n"
+                                 "  mc: {type: multiply_const, params: {type: c32, k: 2}}\n"
+                                 "  o1: {type: null_sink, params: {type: c32}}\n"
+                                 "  s2: {type: null_source}\n"
+                                 "  af: {type: add_const, params: {k: 1}}\n"
+                                 "  o2: {type: null_sink}\n"
+                                 "connections:\n  - [s1.out, mc.in]\n  - [mc.out, o1.in]\n"
+                                 "  - [s2.out, af.in]\n  - [af.out, o2.in]\n");
+    const char *args[] = {"run", "lk" SFX ".yaml", NULL};
+    pid_t pid = start(args);
+    ck_assert_msg(wait_running("lk" SFX, 6), "graph lk did not start");
+    const char *ok[] = {"set", "lk" SFX, "mc.k=0.5+0.5j", NULL};
+    ck_assert_int_eq(run_to(ok, "set.out", "set.err"), 0);
+    const char *bad[] = {"set", "lk" SFX, "af.k=1j", NULL};
+    ck_assert_int_eq(run_to(bad, "set.out", "set.err"), 1);
+    char *err = read_file("set.err", NULL);
+    ck_assert_str_eq(err, "mqgraph set: block 'af': parameter 'k': 1j is complex, but type f32 "
+                          "is real (a complex k needs type c32)\n");
+    free(err);
+    const char *get[] = {"get", "lk" SFX, "mc.k", NULL};
+    ck_assert_int_eq(run_to(get, "get.out", "get.err"), 0);
+    char *out = read_file("get.out", NULL);
+    ck_assert_str_eq(out, "0.5+0.5j\n");
+    free(out);
+    kill(pid, SIGINT);
+    ck_assert_int_eq(finish(pid), 130);
+}
+END_TEST
+
 START_TEST(test_add_three_inputs_of_uneven_buffers)
 {
     enter_tmpdir();
@@ -977,6 +1089,8 @@ int main(void)
     tcase_add_test(tc, test_clock_source_timing_is_known_in_advance);
     tcase_add_test(tc, test_add_three_inputs_of_uneven_buffers);
     tcase_add_test(tc, test_multiply_const_integers_round_half_even_and_saturate);
+    tcase_add_test(tc, test_multiply_const_and_add_const_take_a_complex_k);
+    tcase_add_test(tc, test_complex_k_on_a_real_type_is_refused);
     tcase_add_test(tc, test_fir_filter_decimation_and_c32);
     tcase_add_test(tc, test_fir_filter_taps_from_a_low_pass_design);
     tcase_add_test(tc, test_delay_and_timestamps);
