@@ -49,6 +49,14 @@ static double *numbers(const char *path, size_t want)
 
 /* ---- sources ------------------------------------------------------------------------- */
 
+/* GNU Radio's phase of item n in radians, wrapped into [-pi, pi) as its fixed-point
+ * oscillator holds it, for frequency f, sample rate fs and initial phase p. */
+static double gr_phase(double f, double fs, double p, int n)
+{
+    double c = f * n / fs + p / (2 * M_PI);
+    return 2 * M_PI * (c - floor(c + 0.5));
+}
+
 START_TEST(test_sig_source_waveforms)
 {
     enter_tmpdir();
@@ -61,25 +69,31 @@ START_TEST(test_sig_source_waveforms)
              " sample_rate: 8000, amplitude: 8}}\n"
              "  k:   {type: sig_source, params: {waveform: constant, amplitude: 0.25, offset: 1}}\n"
              "  cx:  {type: sig_source, params: {type: c32, frequency: -500, sample_rate: 8000}}\n"
+             "  tri: {type: sig_source, params: {waveform: triangle, frequency: 1000,"
+             " sample_rate: 8000, amplitude: 8, offset: 0.5, items_per_buffer: 3}}\n"
              "  h1: {type: head, params: {items: 1000}}\n"
              "  h2: {type: head, params: {items: 1000}}\n"
              "  h3: {type: head, params: {items: 1000}}\n"
              "  h4: {type: head, params: {items: 1000}}\n"
              "  h5: {type: head, params: {items: 1000, type: c32}}\n"
+             "  h6: {type: head, params: {items: 1000}}\n"
              "  o1: {type: vector_sink, params: {path: cos.txt}}\n"
              "  o2: {type: vector_sink, params: {path: sq.txt}}\n"
              "  o3: {type: vector_sink, params: {path: saw.txt}}\n"
              "  o4: {type: vector_sink, params: {path: k.txt}}\n"
              "  o5: {type: vector_sink, params: {path: cx.txt, type: c32}}\n"
+             "  o6: {type: vector_sink, params: {path: tri.txt}}\n"
              "connections:\n"
              "  - [cos.out, h1.in]\n  - [h1.out, o1.in]\n"
              "  - [sq.out, h2.in]\n  - [h2.out, o2.in]\n"
              "  - [saw.out, h3.in]\n  - [h3.out, o3.in]\n"
              "  - [k.out, h4.in]\n  - [h4.out, o4.in]\n"
-             "  - [cx.out, h5.in]\n  - [h5.out, o5.in]\n");
+             "  - [cx.out, h5.in]\n  - [h5.out, o5.in]\n"
+             "  - [tri.out, h6.in]\n  - [h6.out, o6.in]\n");
     double *cs = numbers("cos.txt", 1000), *sq = numbers("sq.txt", 1000);
     double *saw = numbers("saw.txt", 1000), *k = numbers("k.txt", 1000);
-    double *cx = numbers("cx.txt", 2000);
+    double *cx = numbers("cx.txt", 2000), *tri = numbers("tri.txt", 1000);
+    static const double tri8[] = {8, 6, 4, 2, 0, 2, 4, 6};
     for (int n = 0; n < 1000; n++) {
         ck_assert_double_eq_tol(cs[n], 2 * cos(2 * M_PI * 300.0 * n / 8000 + 0.5), 2e-6);
         /* 1 kHz at 8 kHz, as GNU Radio: low for the phase in [0, pi), high in [pi, 2pi)
@@ -91,23 +105,20 @@ START_TEST(test_sig_source_waveforms)
         double th = 2 * M_PI * -500.0 * n / 8000;
         ck_assert_double_eq_tol(cx[2 * n], cos(th), 1e-6); /* c32 sine is e^{i th} */
         ck_assert_double_eq_tol(cx[2 * n + 1], sin(th), 1e-6);
+        /* GNU Radio's triangle, A phi/pi + A for phi in [-pi, 0), -A phi/pi + A after
+         * (phi its phase in [-pi, pi)), plus the offset: 8 6 4 2 0 2 4 6, exact */
+        double ph = gr_phase(1000, 8000, 0, n), t = 8 * ph / M_PI;
+        ck_assert_double_eq_tol(tri[n], (ph < 0 ? t : -t) + 8 + 0.5, 1e-6);
+        ck_assert_double_eq(tri[n], tri8[n % 8] + 0.5);
     }
-    free(cs), free(sq), free(saw), free(k), free(cx);
+    free(cs), free(sq), free(saw), free(k), free(cx), free(tri);
 }
 END_TEST
 
-/* GNU Radio's phase of item n in radians, wrapped into [-pi, pi) as its fixed-point
- * oscillator holds it, for frequency f, sample rate fs and initial phase p. */
-static double gr_phase(double f, double fs, double p, int n)
-{
-    double c = f * n / fs + p / (2 * M_PI);
-    return 2 * M_PI * (c - floor(c + 0.5));
-}
-
 /* GNU Radio 3.10's c32 waveforms (sig_source_impl.cc, the gr_complex work), written
  * out from its formulas: amplitude a, offset o (added to the real part only, as a
- * GNU Radio offset of o+0j). The imaginary square and sawtooth are the real ones a
- * quarter period later; constant is a+o, 0. */
+ * GNU Radio offset of o+0j). The imaginary square, triangle and sawtooth are the
+ * real ones a quarter period later; constant is a+o, 0. */
 static void gr_c32(const char *wave, double a, double o, double ph, double *re, double *im)
 {
     if (!strcmp(wave, "sine") || !strcmp(wave, "cosine")) {
@@ -115,6 +126,10 @@ static void gr_c32(const char *wave, double a, double o, double ph, double *re, 
     } else if (!strcmp(wave, "square")) {
         *re = (ph < 0 ? a : 0) + o;
         *im = ph >= -M_PI / 2 && ph < M_PI / 2 ? a : 0;
+    } else if (!strcmp(wave, "triangle")) {
+        double t = a * ph / M_PI;
+        *re = (ph < 0 ? t : -t) + a + o;
+        *im = ph < -M_PI / 2 ? -t - a / 2 : ph < M_PI / 2 ? t + a / 2 : -t + 3 * a / 2;
     } else if (!strcmp(wave, "sawtooth")) {
         *re = a * ph / (2 * M_PI) + a / 2 + o;
         *im = a * ph / (2 * M_PI) + (ph < -M_PI / 2 ? 5 * a / 4 : a / 4);
@@ -127,10 +142,10 @@ static void gr_c32(const char *wave, double a, double o, double ph, double *re, 
  * where GNU Radio's float phase against its double pi/2 decides by rounding. */
 START_TEST(test_sig_source_c32_waveforms_are_gnu_radios)
 {
-    static const char *waves[] = {"sine", "cosine", "square", "sawtooth", "constant"};
+    static const char *waves[] = {"sine", "cosine", "square", "triangle", "sawtooth", "constant"};
     char yaml[1024], path[32];
     enter_tmpdir();
-    for (int w = 0; w < 5; w++) {
+    for (int w = 0; w < 6; w++) {
         snprintf(yaml, sizeof yaml,
                  "blocks:\n"
                  "  s: {type: sig_source, params: {type: c32, waveform: %s, frequency: 1000,"
