@@ -1,17 +1,19 @@
 /* add_const - adds a constant k to every item (GNU Radio's add_const_ff / _cc /
- * _ss / _ii). Works in place when it holds the only reference. k is real: for c32
- * it is added to the real part (k + 0j, as add_const_cc with a real k). Integer
- * items get k rounded to the nearest integer, and sums beyond the type's range
- * saturate at its ends (GNU Radio's short and int versions wrap: mq keeps the
- * sign of an overflow rather than flipping it). */
+ * _ss / _ii). Works in place when it holds the only reference. k is complex: c32
+ * items get both its parts, as GNU Radio's add_const_cc adds its gr_complex k; the
+ * real types take a real k only (const_k.h). Integer items get k rounded to the
+ * nearest integer, and sums beyond the type's range saturate at its ends (GNU
+ * Radio's short and int versions wrap: mq keeps the sign of an overflow rather
+ * than flipping it). */
+#include <complex.h>
 #include <math.h>
 #include <stdint.h>
 
-#include "block.h"
+#include "const_k.h"
 
 enum { P_K, P_TYPE };
 static const mq_param_decl params[] = {
-    [P_K] = {"k", MQ_PARAM_FLOAT, NULL, -1e30, 1e30, NULL, "the constant (real)", MQ_PARAM_LIVE},
+    [P_K] = CONST_K_PARAM("the constant (complex for c32: 0.5+0.5j)"),
     [P_TYPE] = {"type", MQ_PARAM_ENUM, "f32", 0, 0, "f32|c32|f64|i16|i32", "item type", 0},
 };
 static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type", NULL}};
@@ -22,60 +24,71 @@ static double clamp(double v, double lo, double hi)
     return v < lo ? lo : v > hi ? hi : v;
 }
 
+static int check(mq_block_ctx *c)
+{
+    return const_k_check(c, P_K, P_TYPE);
+}
+
 static int work(mq_block_ctx *c, void *state)
 {
-    double k = mq_param_f(c, P_K);
-    size_t bytes;
+    _Complex double kc = mq_param_c(c, P_K);
+    double k = creal(kc);
+    size_t n;
     mq_timestamp ts;
-    void *p = mq_in_writable(c, 0, &bytes);
+    void *p = mq_in_writable_items(c, 0, &n);
 
     if (!p)
         return MQ_WORK_ERROR;
     switch (mq_block_in_type(c, 0)) {
     case MQ_ITEM_F32: {
         float *f = p, kf = (float)k;
-        for (size_t i = 0; i < bytes / 4; i++)
+        for (size_t i = 0; i < n; i++)
             f[i] += kf;
         break;
     }
     case MQ_ITEM_C32: {
-        float *f = p, kf = (float)k;
-        for (size_t i = 0; i < bytes / 8; i++)
-            f[2 * i] += kf;
+        /* A real k leaves the imaginary parts as they are (-0 stays -0). */
+        float *f = p, kr = (float)k, ki = (float)cimag(kc);
+        for (size_t i = 0; i < n; i++)
+            f[2 * i] += kr;
+        for (size_t i = 0; ki != 0 && i < n; i++)
+            f[2 * i + 1] += ki;
         break;
     }
     case MQ_ITEM_F64: {
         double *d = p;
-        for (size_t i = 0; i < bytes / 8; i++)
+        for (size_t i = 0; i < n; i++)
             d[i] += k;
         break;
     }
     case MQ_ITEM_I16: {
         int16_t *s = p;
         double kr = nearbyint(k);
-        for (size_t i = 0; i < bytes / 2; i++)
+        for (size_t i = 0; i < n; i++)
             s[i] = (int16_t)clamp(s[i] + kr, INT16_MIN, INT16_MAX);
         break;
     }
     default: {
         int32_t *s = p;
         double kr = nearbyint(k);
-        for (size_t i = 0; i < bytes / 4; i++)
+        for (size_t i = 0; i < n; i++)
             s[i] = (int32_t)clamp(s[i] + kr, INT32_MIN, INT32_MAX);
     }
     }
     mq_in_timestamp(c, 0, &ts);
-    return mq_out_forward(c, 0, 0, bytes, &ts) < 0 ? MQ_WORK_ERROR : MQ_WORK_OK;
+    return mq_out_forward_items(c, 0, 0, n, &ts) < 0 ? MQ_WORK_ERROR : MQ_WORK_OK;
 }
 
 static const mq_block_decl decl = {
     .abi = MQ_BLOCK_ABI,
     .name = "add_const",
-    .doc = "Adds k to every item (in place when it holds the only reference). c32: k is\n"
-           "added to the real part. Integers: k rounded, sums saturate at the type's\n"
-           "range. k is live: mqgraph set, or a cmd message {\"k\": 1.5}.",
+    .doc = "Adds k to every item (in place when it holds the only reference).\n"
+           "k is complex (0.5, 0.5+0.5j, -2j): c32 items get both its parts, as GNU\n"
+           "Radio's add_const_cc; f32, f64, i16 and i32 take a real k only. Integers: k\n"
+           "rounded, sums saturate at the type's range. Output buffers take the input's\n"
+           "timestamp. k is live: mqgraph set, or a cmd message {\"k\": 1.5}.",
     .in = in, .n_in = 1, .out = out, .n_out = 1,
     .params = params, .n_params = MQ_COUNTOF(params),
-    .work = work,
+    .work = work, .check = check,
 };
 MQ_BLOCK_EXPORT(decl)

@@ -1,16 +1,21 @@
 /* multiply_const - multiplies every item by a constant k (GNU Radio's
- * multiply_const). Works in place when it holds the only reference to the buffer,
- * so a chain of them copies nothing. Integer items become saturate(round(x k)),
- * rounding half to even: k is real here, so a product can fall between integers or
- * outside the type, and a plain cast of such a double is undefined behaviour. */
+ * multiply_const_ff, _cc, _ss, _ii). Works in place when it holds the only reference
+ * to the buffer, so a chain of them copies nothing. k is complex: c32 items are
+ * multiplied by it as complex numbers (GNU Radio's multiply_const_cc, with its VOLK
+ * kernel); the real types take a real k only (const_k.h). Integer items become
+ * saturate(round(x k)), rounding half to even: k is real, not an integer, so a
+ * product can fall between integers or outside the type, and a plain cast of such a
+ * double is undefined behaviour. */
+#include <complex.h>
 #include <math.h>
 #include <stdint.h>
+#include <volk/volk.h>
 
-#include "block.h"
+#include "const_k.h"
 
 enum { P_K, P_TYPE };
 static const mq_param_decl params[] = {
-    [P_K] = {"k", MQ_PARAM_FLOAT, NULL, -1e30, 1e30, NULL, "the factor (real)", MQ_PARAM_LIVE},
+    [P_K] = CONST_K_PARAM("the factor (complex for c32: 0.5+0.5j)"),
     [P_TYPE] = {"type", MQ_PARAM_ENUM, "f32", 0, 0, "f32|c32|f64|i16|i32", "item type", 0},
 };
 static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type", NULL}};
@@ -25,56 +30,60 @@ static double clip_round(double v, double lo, double hi)
     return v < lo ? lo : v > hi ? hi : v;
 }
 
+static int check(mq_block_ctx *c)
+{
+    return const_k_check(c, P_K, P_TYPE);
+}
+
 static int work(mq_block_ctx *c, void *state)
 {
-    double k = mq_param_f(c, P_K);
-    size_t bytes;
+    _Complex double kc = mq_param_c(c, P_K);
+    double k = creal(kc);
+    mq_item_type t = mq_block_in_type(c, 0);
+    size_t n;
     mq_timestamp ts;
-    void *p = mq_in_writable(c, 0, &bytes);
+    void *p = mq_in_writable_items(c, 0, &n);
 
     if (!p)
         return MQ_WORK_ERROR;
-    switch (mq_block_in_type(c, 0)) {
-    case MQ_ITEM_F32:
-    case MQ_ITEM_C32: {
+    if (t == MQ_ITEM_C32 && cimag(kc) != 0) {
+        volk_32fc_s32fc_multiply_32fc(p, p, (lv_32fc_t)kc, (unsigned)n);
+    } else if (t == MQ_ITEM_F32 || t == MQ_ITEM_C32) {
+        /* a real k scales both parts of c32, as before k was complex */
         float *f = p, kf = (float)k;
-        for (size_t i = 0; i < bytes / 4; i++)
+        size_t m = t == MQ_ITEM_C32 ? 2 * n : n;
+        for (size_t i = 0; i < m; i++)
             f[i] *= kf;
-        break;
-    }
-    case MQ_ITEM_F64: {
+    } else if (t == MQ_ITEM_F64) {
         double *d = p;
-        for (size_t i = 0; i < bytes / 8; i++)
+        for (size_t i = 0; i < n; i++)
             d[i] *= k;
-        break;
-    }
-    case MQ_ITEM_I16: {
+    } else if (t == MQ_ITEM_I16) {
         int16_t *s = p;
-        for (size_t i = 0; i < bytes / 2; i++)
+        for (size_t i = 0; i < n; i++)
             s[i] = (int16_t)clip_round(s[i] * k, INT16_MIN, INT16_MAX);
-        break;
-    }
-    default: {
+    } else {
         int32_t *s = p;
-        for (size_t i = 0; i < bytes / 4; i++)
+        for (size_t i = 0; i < n; i++)
             s[i] = (int32_t)clip_round(s[i] * k, INT32_MIN, INT32_MAX);
     }
-    }
     mq_in_timestamp(c, 0, &ts);
-    return mq_out_forward(c, 0, 0, bytes, &ts) < 0 ? MQ_WORK_ERROR : MQ_WORK_OK;
+    return mq_out_forward_items(c, 0, 0, n, &ts) < 0 ? MQ_WORK_ERROR : MQ_WORK_OK;
 }
 
 static const mq_block_decl decl = {
     .abi = MQ_BLOCK_ABI,
     .name = "multiply_const",
     .doc = "Multiplies every item by k (in place when it holds the only reference).\n"
-           "c32 items are scaled in both parts. i16 and i32 items become\n"
-           "saturate(round(x * k)): rounded half to even, then clipped to the type's\n"
-           "range, as GNU Radio's float_to_short converts (its multiply_const_ss takes an\n"
-           "integer k and wraps on overflow).\n"
-           "k is live: mqgraph set, or a cmd message {\"k\": 0.5}.",
+           "k is complex (0.5, 0.5+0.5j, -2j): c32 items are multiplied by it as complex\n"
+           "numbers, as GNU Radio's multiply_const_cc; f32, f64, i16 and i32 take a real\n"
+           "k only. i16 and i32 items become saturate(round(x * k)): rounded half to\n"
+           "even, then clipped to the type's range, as GNU Radio's float_to_short\n"
+           "converts (its multiply_const_ss takes an integer k and wraps on overflow).\n"
+           "Output buffers take the input's timestamp. k is live: mqgraph set, or a cmd\n"
+           "message {\"k\": 0.5}.",
     .in = in, .n_in = 1, .out = out, .n_out = 1,
     .params = params, .n_params = MQ_COUNTOF(params),
-    .work = work,
+    .work = work, .check = check,
 };
 MQ_BLOCK_EXPORT(decl)

@@ -1,5 +1,5 @@
 /* sig_source - a periodic waveform (GNU Radio's sig_source): sine, cosine, square,
- * sawtooth or constant, as f32 or c32 items, with GNU Radio 3.10's shapes. Item n of
+ * triangle, sawtooth or constant, as f32 or c32 items, with GNU Radio 3.10's shapes. Item n of
  * the stream is computed from n itself (not accumulated), so the output does not
  * drift over long runs: GNU Radio's 32-bit fixed-point oscillator does, and at an
  * item exactly on a half- or quarter-period edge its float phase decides by rounding
@@ -10,7 +10,7 @@
 
 #include "block.h"
 
-enum { SINE, COSINE, SQUARE, SAW, CONST };
+enum { SINE, COSINE, SQUARE, TRIANGLE, SAW, CONST };
 
 /* The phase in cycles at item n is c0 + f (n - n0) / fs: computed from the item
  * index, not accumulated. A live change of frequency or phase moves the anchor
@@ -27,7 +27,7 @@ struct sig {
 
 enum { P_WAVE, P_TYPE, P_FREQ, P_RATE, P_AMP, P_OFFSET, P_PHASE, P_PER_BUF, P_TS };
 static const mq_param_decl params[] = {
-    [P_WAVE] = {"waveform", MQ_PARAM_ENUM, "sine", 0, 0, "sine|cosine|square|sawtooth|constant",
+    [P_WAVE] = {"waveform", MQ_PARAM_ENUM, "sine", 0, 0, "sine|cosine|square|triangle|sawtooth|constant",
                 "shape of the signal", 0},
     [P_TYPE] = {"type", MQ_PARAM_ENUM, "f32", 0, 0, "f32|c32", "item type of the output", 0},
     [P_FREQ] = {"frequency", MQ_PARAM_FLOAT, "1000", -1e12, 1e12, NULL, "frequency in Hz",
@@ -101,7 +101,8 @@ static int changed(mq_block_ctx *c, void *state, int param)
 
 /* The wave at `cycles`, without amplitude and offset, as GNU Radio's: its phase
  * wraps into [-pi, pi), the square is high in the second half of a period (its
- * "high from -pi to 0") and the sawtooth starts at 0.5 (its phi/2pi + 1/2). */
+ * "high from -pi to 0"), the triangle falls from 1 to 0 and rises back (its
+ * 1 - |phi|/pi) and the sawtooth starts at 0.5 (its phi/2pi + 1/2). */
 static double shape(int wave, double cycles)
 {
     double frac = cycles - floor(cycles);
@@ -109,6 +110,8 @@ static double shape(int wave, double cycles)
     switch (wave) {
     case SQUARE:
         return frac < 0.5 ? 0 : 1;
+    case TRIANGLE:
+        return fabs(1 - 2 * frac);
     case SAW:
         frac += 0.5;
         return frac < 1 ? frac : frac - 1;
@@ -118,8 +121,9 @@ static double shape(int wave, double cycles)
 }
 
 /* Item n (the imaginary part in *im, 0 for f32). c32 as GNU Radio: sine and cosine
- * are both the exponential e^{j theta}; the imaginary square and sawtooth are the
- * real wave a quarter period later; constant is amplitude + 0j. The offset is real. */
+ * are both the exponential e^{j theta}; the imaginary square, triangle and sawtooth
+ * are the real wave a quarter period later; constant is amplitude + 0j. The offset
+ * is real. */
 static double value(const struct sig *s, int64_t n, double *im)
 {
     double cycles = cycles_at(s, n), th = 2 * M_PI * cycles;
@@ -177,15 +181,16 @@ static void fini(mq_block_ctx *c, void *state)
 static const mq_block_decl decl = {
     .abi = MQ_BLOCK_ABI,
     .name = "sig_source",
-    .doc = "Periodic waveform: sine, cosine, square, sawtooth or constant (f32 or c32).\n"
-           "Item n is offset + amplitude * w(frequency * n / sample_rate + phase / 2pi),\n"
-           "w as GNU Radio's: square 0 for the first half of a period, then 1; sawtooth\n"
-           "rises from 0.5 to 1, then from 0 to 0.5. c32 as GNU Radio: sine and cosine\n"
-           "are both e^{j theta}; the imaginary square and sawtooth are the real wave a\n"
-           "quarter period later; constant is amplitude + offset + 0j (the offset is\n"
-           "real). The phase comes from n itself, not from an accumulator, so it does not\n"
-           "drift. Timestamps: see `timestamps` (the rate is sample_rate). frequency,\n"
-           "amplitude, offset and phase are live.",
+    .doc = "Periodic waveform: sine, cosine, square, triangle, sawtooth or constant.\n"
+           "Items are f32 or c32. Item n is offset + amplitude * w(p), p = frequency * n /\n"
+           "sample_rate + phase / 2pi in cycles, w as GNU Radio's: square 0 for the first\n"
+           "half of a period, then 1; triangle |1 - 2 (p mod 1)|, falling from 1 to 0 and\n"
+           "rising back; sawtooth rises from 0.5 to 1, then from 0 to 0.5. c32 as GNU\n"
+           "Radio: sine and cosine are both e^{j theta}; the imaginary square, triangle\n"
+           "and sawtooth are the real wave a quarter period later; constant is\n"
+           "amplitude + offset + 0j (the offset is real). The phase comes from n itself,\n"
+           "not from an accumulator, so it does not drift. Timestamps: see `timestamps`\n"
+           "(the rate is sample_rate). frequency, amplitude, offset and phase are live.",
     .out = out, .n_out = 1,
     .params = params, .n_params = sizeof params / sizeof params[0],
     .init = init, .work = work, .fini = fini, .param_changed = changed,

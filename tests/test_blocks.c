@@ -49,6 +49,14 @@ static double *numbers(const char *path, size_t want)
 
 /* ---- sources ------------------------------------------------------------------------- */
 
+/* GNU Radio's phase of item n in radians, wrapped into [-pi, pi) as its fixed-point
+ * oscillator holds it, for frequency f, sample rate fs and initial phase p. */
+static double gr_phase(double f, double fs, double p, int n)
+{
+    double c = f * n / fs + p / (2 * M_PI);
+    return 2 * M_PI * (c - floor(c + 0.5));
+}
+
 START_TEST(test_sig_source_waveforms)
 {
     enter_tmpdir();
@@ -61,25 +69,31 @@ START_TEST(test_sig_source_waveforms)
              " sample_rate: 8000, amplitude: 8}}\n"
              "  k:   {type: sig_source, params: {waveform: constant, amplitude: 0.25, offset: 1}}\n"
              "  cx:  {type: sig_source, params: {type: c32, frequency: -500, sample_rate: 8000}}\n"
+             "  tri: {type: sig_source, params: {waveform: triangle, frequency: 1000,"
+             " sample_rate: 8000, amplitude: 8, offset: 0.5, items_per_buffer: 3}}\n"
              "  h1: {type: head, params: {items: 1000}}\n"
              "  h2: {type: head, params: {items: 1000}}\n"
              "  h3: {type: head, params: {items: 1000}}\n"
              "  h4: {type: head, params: {items: 1000}}\n"
              "  h5: {type: head, params: {items: 1000, type: c32}}\n"
+             "  h6: {type: head, params: {items: 1000}}\n"
              "  o1: {type: vector_sink, params: {path: cos.txt}}\n"
              "  o2: {type: vector_sink, params: {path: sq.txt}}\n"
              "  o3: {type: vector_sink, params: {path: saw.txt}}\n"
              "  o4: {type: vector_sink, params: {path: k.txt}}\n"
              "  o5: {type: vector_sink, params: {path: cx.txt, type: c32}}\n"
+             "  o6: {type: vector_sink, params: {path: tri.txt}}\n"
              "connections:\n"
              "  - [cos.out, h1.in]\n  - [h1.out, o1.in]\n"
              "  - [sq.out, h2.in]\n  - [h2.out, o2.in]\n"
              "  - [saw.out, h3.in]\n  - [h3.out, o3.in]\n"
              "  - [k.out, h4.in]\n  - [h4.out, o4.in]\n"
-             "  - [cx.out, h5.in]\n  - [h5.out, o5.in]\n");
+             "  - [cx.out, h5.in]\n  - [h5.out, o5.in]\n"
+             "  - [tri.out, h6.in]\n  - [h6.out, o6.in]\n");
     double *cs = numbers("cos.txt", 1000), *sq = numbers("sq.txt", 1000);
     double *saw = numbers("saw.txt", 1000), *k = numbers("k.txt", 1000);
-    double *cx = numbers("cx.txt", 2000);
+    double *cx = numbers("cx.txt", 2000), *tri = numbers("tri.txt", 1000);
+    static const double tri8[] = {8, 6, 4, 2, 0, 2, 4, 6};
     for (int n = 0; n < 1000; n++) {
         ck_assert_double_eq_tol(cs[n], 2 * cos(2 * M_PI * 300.0 * n / 8000 + 0.5), 2e-6);
         /* 1 kHz at 8 kHz, as GNU Radio: low for the phase in [0, pi), high in [pi, 2pi)
@@ -91,23 +105,20 @@ START_TEST(test_sig_source_waveforms)
         double th = 2 * M_PI * -500.0 * n / 8000;
         ck_assert_double_eq_tol(cx[2 * n], cos(th), 1e-6); /* c32 sine is e^{i th} */
         ck_assert_double_eq_tol(cx[2 * n + 1], sin(th), 1e-6);
+        /* GNU Radio's triangle, A phi/pi + A for phi in [-pi, 0), -A phi/pi + A after
+         * (phi its phase in [-pi, pi)), plus the offset: 8 6 4 2 0 2 4 6, exact */
+        double ph = gr_phase(1000, 8000, 0, n), t = 8 * ph / M_PI;
+        ck_assert_double_eq_tol(tri[n], (ph < 0 ? t : -t) + 8 + 0.5, 1e-6);
+        ck_assert_double_eq(tri[n], tri8[n % 8] + 0.5);
     }
-    free(cs), free(sq), free(saw), free(k), free(cx);
+    free(cs), free(sq), free(saw), free(k), free(cx), free(tri);
 }
 END_TEST
 
-/* GNU Radio's phase of item n in radians, wrapped into [-pi, pi) as its fixed-point
- * oscillator holds it, for frequency f, sample rate fs and initial phase p. */
-static double gr_phase(double f, double fs, double p, int n)
-{
-    double c = f * n / fs + p / (2 * M_PI);
-    return 2 * M_PI * (c - floor(c + 0.5));
-}
-
 /* GNU Radio 3.10's c32 waveforms (sig_source_impl.cc, the gr_complex work), written
  * out from its formulas: amplitude a, offset o (added to the real part only, as a
- * GNU Radio offset of o+0j). The imaginary square and sawtooth are the real ones a
- * quarter period later; constant is a+o, 0. */
+ * GNU Radio offset of o+0j). The imaginary square, triangle and sawtooth are the
+ * real ones a quarter period later; constant is a+o, 0. */
 static void gr_c32(const char *wave, double a, double o, double ph, double *re, double *im)
 {
     if (!strcmp(wave, "sine") || !strcmp(wave, "cosine")) {
@@ -115,6 +126,10 @@ static void gr_c32(const char *wave, double a, double o, double ph, double *re, 
     } else if (!strcmp(wave, "square")) {
         *re = (ph < 0 ? a : 0) + o;
         *im = ph >= -M_PI / 2 && ph < M_PI / 2 ? a : 0;
+    } else if (!strcmp(wave, "triangle")) {
+        double t = a * ph / M_PI;
+        *re = (ph < 0 ? t : -t) + a + o;
+        *im = ph < -M_PI / 2 ? -t - a / 2 : ph < M_PI / 2 ? t + a / 2 : -t + 3 * a / 2;
     } else if (!strcmp(wave, "sawtooth")) {
         *re = a * ph / (2 * M_PI) + a / 2 + o;
         *im = a * ph / (2 * M_PI) + (ph < -M_PI / 2 ? 5 * a / 4 : a / 4);
@@ -127,10 +142,10 @@ static void gr_c32(const char *wave, double a, double o, double ph, double *re, 
  * where GNU Radio's float phase against its double pi/2 decides by rounding. */
 START_TEST(test_sig_source_c32_waveforms_are_gnu_radios)
 {
-    static const char *waves[] = {"sine", "cosine", "square", "sawtooth", "constant"};
+    static const char *waves[] = {"sine", "cosine", "square", "triangle", "sawtooth", "constant"};
     char yaml[1024], path[32];
     enter_tmpdir();
-    for (int w = 0; w < 5; w++) {
+    for (int w = 0; w < 6; w++) {
         snprintf(yaml, sizeof yaml,
                  "blocks:\n"
                  "  s: {type: sig_source, params: {type: c32, waveform: %s, frequency: 1000,"
@@ -408,6 +423,118 @@ START_TEST(test_multiply_const_integers_round_half_even_and_saturate)
     ck_assert_str_eq(i25, "2147483647\n-2147483648\n18\n-18\n2147483647\n-2147483648\n2\n");
     ck_assert_str_eq(ineg, "2147483647\n-5\n");
     free(s15), free(sneg), free(i25), free(ineg);
+}
+END_TEST
+
+/* k is complex, as GNU Radio's multiply_const_cc and add_const_cc take a gr_complex:
+ * c32 items are multiplied by it as complex numbers and get both its parts added
+ * (the values written out again here); a real k scales both parts or adds to the
+ * real part, as before k was complex. Buffers of 2 items. */
+START_TEST(test_multiply_const_and_add_const_take_a_complex_k)
+{
+    static const double x[] = {1, 2, 3, -1, -0.5, 0.25, 0, -4, 6, 1.5};
+    static const struct {
+        const char *block, *k;
+        float kr, ki;
+    } cases[] = {
+        {"multiply_const", "0.5+0.5j", 0.5f, 0.5f}, {"multiply_const", "-2j", 0, -2},
+        {"multiply_const", "1.5", 1.5f, 0},         {"add_const", "(1-2.5j)", 1, -2.5f},
+        {"add_const", "0.75", 0.75f, 0},
+    };
+    char yaml[4096], path[32];
+    int at = snprintf(yaml, sizeof yaml, "blocks:\n");
+
+    enter_tmpdir();
+    for (int i = 0; i < 5; i++)
+        at += snprintf(yaml + at, sizeof yaml - (size_t)at,
+                       "  s%d: {type: vector_source, params: {type: c32, items_per_buffer: 2,"
+                       " values: [1, 2, 3, -1, -0.5, 0.25, 0, -4, 6, 1.5]}}\n"
+                       "  k%d: {type: %s, params: {type: c32, k: %s}}\n"
+                       "  o%d: {type: vector_sink, params: {type: c32, path: k%d.txt}}\n",
+                       i, i, cases[i].block, cases[i].k, i, i);
+    at += snprintf(yaml + at, sizeof yaml - (size_t)at, "connections:\n");
+    for (int i = 0; i < 5; i++)
+        at += snprintf(yaml + at, sizeof yaml - (size_t)at,
+                       "  - [s%d.out, k%d.in]\n  - [k%d.out, o%d.in]\n", i, i, i, i);
+    graph_ok(yaml);
+    for (int i = 0; i < 5; i++) {
+        snprintf(path, sizeof path, "k%d.txt", i);
+        double *v = numbers(path, 10);
+        float kr = cases[i].kr, ki = cases[i].ki;
+        for (int n = 0; n < 5; n++) {
+            float xr = (float)x[2 * n], xi = (float)x[2 * n + 1], re, im;
+            if (!strcmp(cases[i].block, "add_const"))
+                re = xr + kr, im = xi + ki;
+            else
+                re = xr * kr - xi * ki, im = xr * ki + xi * kr;
+            ck_assert_msg((float)v[2 * n] == re && (float)v[2 * n + 1] == im,
+                          "%s k=%s item %d: %g%+gj, want %g%+gj", cases[i].block, cases[i].k, n,
+                          v[2 * n], v[2 * n + 1], re, im);
+        }
+        free(v);
+    }
+}
+END_TEST
+
+/* A k with an imaginary part needs c32 items: refused before the graph runs, in the
+ * graph file and when set live. */
+START_TEST(test_complex_k_on_a_real_type_is_refused)
+{
+    static const struct {
+        const char *block, *type, *k, *err;
+    } cases[] = {
+        {"multiply_const", "f32", "0.5+0.5j", "(0.5+0.5j) is complex, but type f32 is real"},
+        {"add_const", "i16", "-2j", "-2j is complex, but type i16 is real"},
+        {"multiply_const", "f64", "(1-1e-3j)", "(1-0.001j) is complex, but type f64 is real"},
+    };
+    char yaml[512], want[256];
+
+    enter_tmpdir();
+    for (int i = 0; i < 3; i++) {
+        snprintf(yaml, sizeof yaml,
+                 "blocks:\n"
+                 "  s: {type: vector_source, params: {type: %s, values: [1]}}\n"
+                 "  m: {type: %s, params: {type: %s, k: %s}}\n"
+                 "  o: {type: null_sink, params: {type: %s}}\n"
+                 "connections:\n  - [s.out, m.in]\n  - [m.out, o.in]\n",
+                 cases[i].type, cases[i].block, cases[i].type, cases[i].k, cases[i].type);
+        write_file("k.yaml", yaml);
+        const char *args[] = {"validate", "k.yaml", NULL};
+        ck_assert_int_eq(run(args), 2);
+        snprintf(want, sizeof want,
+                 "k.yaml:3:3: block 'm': parameter 'k': %s (a complex k needs type c32)\n",
+                 cases[i].err);
+        char *err = read_file("err.txt", NULL);
+        ck_assert_str_eq(err, want);
+        free(err);
+    }
+    write_file("lk" SFX ".yaml", "blocks:\n"
+                                 "  s1: {type: null_source, params: {type: c32}}\n"
+                                 "  mc: {type: multiply_const, params: {type: c32, k: 2}}\n"
+                                 "  o1: {type: null_sink, params: {type: c32}}\n"
+                                 "  s2: {type: null_source}\n"
+                                 "  af: {type: add_const, params: {k: 1}}\n"
+                                 "  o2: {type: null_sink}\n"
+                                 "connections:\n  - [s1.out, mc.in]\n  - [mc.out, o1.in]\n"
+                                 "  - [s2.out, af.in]\n  - [af.out, o2.in]\n");
+    const char *args[] = {"run", "lk" SFX ".yaml", NULL};
+    pid_t pid = start(args);
+    ck_assert_msg(wait_running("lk" SFX, 6), "graph lk did not start");
+    const char *ok[] = {"set", "lk" SFX, "mc.k=0.5+0.5j", NULL};
+    ck_assert_int_eq(run_to(ok, "set.out", "set.err"), 0);
+    const char *bad[] = {"set", "lk" SFX, "af.k=1j", NULL};
+    ck_assert_int_eq(run_to(bad, "set.out", "set.err"), 1);
+    char *err = read_file("set.err", NULL);
+    ck_assert_str_eq(err, "mqgraph set: block 'af': parameter 'k': 1j is complex, but type f32 "
+                          "is real (a complex k needs type c32)\n");
+    free(err);
+    const char *get[] = {"get", "lk" SFX, "mc.k", NULL};
+    ck_assert_int_eq(run_to(get, "get.out", "get.err"), 0);
+    char *out = read_file("get.out", NULL);
+    ck_assert_str_eq(out, "0.5+0.5j\n");
+    free(out);
+    kill(pid, SIGINT);
+    ck_assert_int_eq(finish(pid), 130);
 }
 END_TEST
 
@@ -977,6 +1104,8 @@ int main(void)
     tcase_add_test(tc, test_clock_source_timing_is_known_in_advance);
     tcase_add_test(tc, test_add_three_inputs_of_uneven_buffers);
     tcase_add_test(tc, test_multiply_const_integers_round_half_even_and_saturate);
+    tcase_add_test(tc, test_multiply_const_and_add_const_take_a_complex_k);
+    tcase_add_test(tc, test_complex_k_on_a_real_type_is_refused);
     tcase_add_test(tc, test_fir_filter_decimation_and_c32);
     tcase_add_test(tc, test_fir_filter_taps_from_a_low_pass_design);
     tcase_add_test(tc, test_delay_and_timestamps);

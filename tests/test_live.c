@@ -131,9 +131,12 @@ START_TEST(test_bad_sets_are_refused_with_what_is_allowed)
     static const struct {
         const char *change, *error;
     } cases[] = {
-        {"amp.k=abc", "mqgraph set: block 'amp': parameter 'k': 'abc' is not a number\n"},
-        {"amp.k=1e31", "mqgraph set: block 'amp': parameter 'k': 1e31 is outside "
+        {"amp.k=abc", "mqgraph set: block 'amp': parameter 'k': 'abc' is not a complex number "
+                      "(as 0.5, 0.5+0.5j, -2j)\n"},
+        {"amp.k=1e31", "mqgraph set: block 'amp': parameter 'k': 1e31 has a part outside "
                        "[-1e+30, 1e+30]\n"},
+        {"amp.k=2j", "mqgraph set: block 'amp': parameter 'k': 2j is complex, but type f32 is "
+                     "real (a complex k needs type c32)\n"},
         {"amp.type=f64", "mqgraph set: parameter 'type' of block 'amp' (multiply_const) cannot "
                          "change while the graph runs (its live parameters: k)\n"},
         {"amp.kk=1", "mqgraph set: block 'amp' (multiply_const) has no parameter 'kk' (its "
@@ -167,7 +170,7 @@ START_TEST(test_bad_sets_are_refused_with_what_is_allowed)
     const char *getall[] = {"get", "bad" SFX, "amp", NULL};
     ck_assert_int_eq(cli(getall), 0);
     out = read_file("cli.out", NULL);
-    ck_assert_str_eq(out, "amp.k = 2  (float, live)\namp.type = f32  (enum)\n");
+    ck_assert_str_eq(out, "amp.k = 2  (complex, live)\namp.type = f32  (enum)\n");
     free(out);
     ck_assert_int_eq(finish(pid), 0);
 }

@@ -190,7 +190,8 @@ START_TEST(test_cmd_events_name_the_item_and_refusals)
      * the block applies it, later: each kind keeps its own order. */
     char *out = read_file("cli.out", NULL), *line = out;
     const char *values[2] = {"0.125", "3"};
-    const char *errors[2] = {"block 'amp': parameter 'k': 'loud' is not a number",
+    const char *errors[2] = {"block 'amp': parameter 'k': 'loud' is not a complex number (as "
+                             "0.5, 0.5+0.5j, -2j)",
                              "a cmd message is a dict {\"param\": value, ...} or a pair"};
     int params = 0, refused = 0;
     for (int i = 0; i < 10; i++) {
@@ -344,7 +345,7 @@ START_TEST(test_message_ports_in_the_graph_file)
     const char *blocks[] = {"blocks", "multiply_const", NULL};
     ck_assert_int_eq(run(blocks), 0);
     char *out = read_file("out.txt", NULL);
-    ck_assert_msg(strstr(out, "k              float  required, range [-1e+30, 1e+30], live"),
+    ck_assert_msg(strstr(out, "k              complex required, range [-1e+30, 1e+30], live"),
                   "%s", out);
     free(out);
 }

@@ -1,0 +1,51 @@
+/* subtract - input 0 less the others, item by item (GNU Radio's sub_ff, _cc, _ss,
+ * _ii): in0 - in1 - ..., with GNU Radio's VOLK kernel for f32 (and for c32, part
+ * by part: a complex difference is the parts' differences). Integers wrap, as
+ * GNU Radio's do in practice (here the difference is unsigned, where wrapping is
+ * defined). */
+#include <stdint.h>
+#include <volk/volk.h>
+
+#include "nway.h"
+
+static const mq_param_decl params[] = {NWAY_PARAMS("f32|c32|i16|i32")};
+static const mq_port_decl in[] = {NWAY_PORT};
+static const mq_port_decl out[] = {NWAY_OUT_PORT};
+
+/* o = a - b for n values of type t. */
+static void difference(mq_item_type t, void *o, const void *a, const void *b, size_t n)
+{
+    switch (t) {
+    case MQ_ITEM_I16:
+        for (size_t k = 0; k < n; k++)
+            ((int16_t *)o)[k] = (int16_t)(((const int16_t *)a)[k] - ((const int16_t *)b)[k]);
+        break;
+    case MQ_ITEM_I32:
+        for (size_t k = 0; k < n; k++)
+            ((int32_t *)o)[k] = (int32_t)((uint32_t)((const int32_t *)a)[k] -
+                                          (uint32_t)((const int32_t *)b)[k]);
+        break;
+    default:
+        volk_32f_x2_subtract_32f(o, a, b, (unsigned)(t == MQ_ITEM_C32 ? 2 * n : n));
+    }
+}
+
+static int work(mq_block_ctx *c, void *state)
+{
+    return nway_work(c, difference);
+}
+
+static const mq_block_decl decl = {
+    .abi = MQ_BLOCK_ABI,
+    .name = "subtract",
+    .doc = "Subtracts inputs 1 .. N-1 from input 0 item by item: in0 - in1 - ... .\n"
+           "Types f32, c32, i16, i32 (differences wrap, as GNU Radio's sub_ss and\n"
+           "_ii); an item may be a vector of `vlen` values. Inputs may come in buffers\n"
+           "of different sizes. Output buffers take the timestamp of input 0. Finishes\n"
+           "when any input ends.",
+    .in = in, .n_in = 1, .in_count_param = "inputs",
+    .out = out, .n_out = 1,
+    .params = params, .n_params = MQ_COUNTOF(params),
+    .work = work,
+};
+MQ_BLOCK_EXPORT(decl)
