@@ -1,5 +1,6 @@
 /* msg.c - messages as buffers, and cmd messages as parameter text (see msg.h). */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,16 @@ static int value_text(const mq_pmt *v, char *buf, size_t cap, size_t *at)
     case MQ_PMT_BOOL:
         w = snprintf(buf + *at, left, "%s", mq_pmt_to_bool(v) ? "true" : "false");
         break;
+    case MQ_PMT_COMPLEX: { /* Python's form, as MQ_PARAM_COMPLEX reads it: 1+2j */
+        double re, im;
+        char a[32], b[32];
+        mq_pmt_to_complex(v, &re, &im);
+        mq_param_format_double(re, a, sizeof a);
+        mq_param_format_double(im, b, sizeof b);
+        w = snprintf(buf + *at, left, "%s%s%sj", a, im < 0 || (im == 0 && signbit(im)) ? "" : "+",
+                     b);
+        break;
+    }
     case MQ_PMT_SYMBOL:
         if (strchr(mq_pmt_symbol_str(v), '\n'))
             return MQ_EINVAL;

@@ -177,24 +177,28 @@ START_TEST(test_cmd_events_name_the_item_and_refusals)
                             4);
     const char *ok[] = {"send", "cev" SFX, "amp.cmd", "{\"k\": 0.125}", NULL};
     ck_assert_int_eq(cli(ok), 0);
+    /* a complex value, as Python writes it for a complex parameter */
+    const char *cx[] = {"send", "cev" SFX, "amp.cmd", "{\"k\": {\"$complex\": [0.5, -0.0]}}",
+                        NULL};
+    ck_assert_int_eq(cli(cx), 0);
     const char *pair[] = {"send", "cev" SFX, "amp.cmd", "{\"$pair\": [\"k\", 3]}", NULL};
     ck_assert_int_eq(cli(pair), 0);
     const char *bad[] = {"send", "cev" SFX, "amp.cmd", "{\"k\": \"loud\"}", NULL};
     ck_assert_int_eq(cli(bad), 0); /* delivered: the refusal is an event */
     const char *odd[] = {"send", "cev" SFX, "amp.cmd", "[1, 2]", NULL};
     ck_assert_int_eq(cli(odd), 0);
-    /* starting, 4 started, running, then the four answers in order */
-    const char *ev[] = {"events", "cev" SFX, "--all", "--json", "--count", "10", NULL};
+    /* starting, 4 started, running, then the five answers in order */
+    const char *ev[] = {"events", "cev" SFX, "--all", "--json", "--count", "11", NULL};
     ck_assert_int_eq(cli(ev), 0);
     /* A refusal is an event when the supervisor takes the request; a change when
      * the block applies it, later: each kind keeps its own order. */
     char *out = read_file("cli.out", NULL), *line = out;
-    const char *values[2] = {"0.125", "3"};
+    const char *values[3] = {"0.125", "0.5-0j", "3"};
     const char *errors[2] = {"block 'amp': parameter 'k': 'loud' is not a complex number (as "
                              "0.5, 0.5+0.5j, -2j)",
                              "a cmd message is a dict {\"param\": value, ...} or a pair"};
     int params = 0, refused = 0;
-    for (int i = 0; i < 10; i++) {
+    for (int i = 0; i < 11; i++) {
         char *nl = strchr(line, '\n');
         ck_assert_ptr_nonnull(nl);
         *nl = 0;
@@ -211,7 +215,7 @@ START_TEST(test_cmd_events_name_the_item_and_refusals)
         json_decref(e);
         line = nl + 1;
     }
-    ck_assert_int_eq(params, 2);
+    ck_assert_int_eq(params, 3);
     ck_assert_int_eq(refused, 2);
     free(out);
     const char *get[] = {"get", "cev" SFX, "amp.k", NULL};
