@@ -1,7 +1,8 @@
 /* test_dsp_osc.c - the oscillators, mixers and demodulators (rotator,
  * freq_xlating_fir_filter, quadrature_demod, frequency_modulator), each in a small
  * graph, its output checked against GNU Radio 3.10's formula written out again here;
- * their parameter errors, word for word. */
+ * their live parameters changed while a graph runs; their parameter errors, word
+ * for word. */
 #define _GNU_SOURCE
 #include <check.h>
 #include <complex.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctlutil.h"
 #include "runutil.h"
 #include "suite.h"
 
@@ -487,6 +489,128 @@ START_TEST(test_freq_xlating_timestamps)
 }
 END_TEST
 
+/* ---- live parameters ------------------------------------------------------------------ */
+
+/* Waits until block `block` of graph `graph` has made at least `items` items. */
+static void wait_items(const char *graph, const char *block, long long items)
+{
+    for (int i = 0; i < 2000; i++) {
+        json_t *st = status_of(graph);
+        long long n = field(find(json_object_get(st, "blocks"), "name", block), "items_out");
+        json_decref(st);
+        if (n >= items)
+            return;
+        nap_ms(5);
+    }
+    ck_abort_msg("%s.%s made fewer than %lld items", graph, block, items);
+}
+
+/* `mqgraph set GRAPH CHANGE --json` must apply it; the output item it holds from. */
+static long long set_at(const char *graph, const char *change)
+{
+    const char *args[] = {"set", graph, change, "--json", NULL};
+    json_t *r = cli_json(args);
+    ck_assert_msg(json_is_true(json_object_get(r, "applied")), "%s was not applied", change);
+    long long at = field(r, "item");
+    json_decref(r);
+    return at;
+}
+
+/* Three streams at 100k items/s, each changed once while they run:
+ * - rotator phase_inc 0.3 -> -1.1 at item a: the phase goes on from 0.3 a;
+ * - freq_xlating_fir_filter on a 1 kHz tone (8 kHz), center_freq 1000 -> -500 at
+ *   output b: the output phase turns by -2pi (-1500) (3 - 1) / 2 / 8000 there and
+ *   then falls by 2pi (-500) 2 / 8000 an output, as GNU Radio's retune does;
+ * - frequency_modulator on a constant 1, sensitivity 0.5 -> -2 at item c, then
+ *   quadrature_demod's gain 1 -> 3 at item d: the phase steps are 0.5, then -2,
+ *   scaled by 1, then 3.
+ * Each within 2e-5 of its formula, item by item. */
+START_TEST(test_live_changes_keep_the_phase)
+{
+    enum { N = 200000 };
+    own_ctldir();
+    pid_t pid = start_graph(
+        "live",
+        "blocks:\n"
+        "  one: {type: sig_source, params: {type: c32, waveform: constant, amplitude: 1,"
+        " items_per_buffer: 1000}}\n"
+        "  h1: {type: head, params: {items: 200000, type: c32}}\n"
+        "  t1: {type: throttle, params: {rate: 100000, type: c32}}\n"
+        "  rot: {type: rotator, params: {phase_inc: 0.3}}\n"
+        "  o1: {type: file_sink, params: {path: rot.c32, type: c32}}\n"
+        "  tone: {type: sig_source, params: {type: c32, frequency: 1000, sample_rate: 8000,"
+        " items_per_buffer: 1000}}\n"
+        "  h2: {type: head, params: {items: 400000, type: c32}}\n"
+        "  t2: {type: throttle, params: {rate: 200000, type: c32}}\n"
+        "  xl: {type: freq_xlating_fir_filter, params: {decimation: 2, taps: [0.5, 0.25, 0.25],"
+        " center_freq: 1000, sampling_freq: 8000}}\n"
+        "  o2: {type: file_sink, params: {path: xl.c32, type: c32}}\n"
+        "  onef: {type: sig_source, params: {waveform: constant, amplitude: 1,"
+        " items_per_buffer: 1000}}\n"
+        "  h3: {type: head, params: {items: 200000}}\n"
+        "  t3: {type: throttle, params: {rate: 100000}}\n"
+        "  fm: {type: frequency_modulator, params: {sensitivity: 0.5}}\n"
+        "  qd: {type: quadrature_demod, params: {gain: 1}}\n"
+        "  o3: {type: file_sink, params: {path: fm.f32}}\n"
+        "connections:\n"
+        "  - [one.out, h1.in]\n  - [h1.out, t1.in]\n  - [t1.out, rot.in]\n  - [rot.out, o1.in]\n"
+        "  - [tone.out, h2.in]\n  - [h2.out, t2.in]\n  - [t2.out, xl.in]\n  - [xl.out, o2.in]\n"
+        "  - [onef.out, h3.in]\n  - [h3.out, t3.in]\n  - [t3.out, fm.in]\n  - [fm.out, qd.in]\n"
+        "  - [qd.out, o3.in]\n",
+        16);
+    wait_items("live" SFX, "rot", 20000);
+    long long a = set_at("live" SFX, "rot.phase_inc=-1.1");
+    long long b = set_at("live" SFX, "xl.center_freq=-500");
+    long long c = set_at("live" SFX, "fm.sensitivity=-2");
+    wait_items("live" SFX, "qd", c + 10000);
+    long long d = set_at("live" SFX, "qd.gain=3");
+    ck_assert_int_eq(finish(pid), 0);
+
+    size_t n;
+    float complex *r = c32_raw("rot.c32", &n);
+    ck_assert_uint_eq(n, N);
+    ck_assert_int_gt(a, 0);
+    ck_assert_int_lt(a, N);
+    for (long long i = 0; i < N; i++) {
+        double ph = i < a ? 0.3 * i : 0.3 * a - 1.1 * (i - a);
+        ck_assert_msg(cabs(r[i] - cexp(I * fmod(ph, 2 * M_PI))) < 2e-5, "rot item %lld (a %lld)",
+                      i, a);
+    }
+    free(r);
+
+    float complex *y = c32_raw("xl.c32", &n);
+    ck_assert_uint_eq(n, N);
+    ck_assert_int_gt(b, 0);
+    ck_assert_int_lt(b, N);
+    static const double taps[3] = {0.5, 0.25, 0.25};
+    double w = 2 * M_PI * 1000 / 8000, w2 = 2 * M_PI * -500 / 8000;
+    for (long long m = 1; m < N; m++) {
+        double complex acc = 0;
+        double wf = m < b ? w : w2;
+        for (int k = 0; k < 3; k++) /* x[n] = e^{j w n}, the 1 kHz tone */
+            acc += taps[k] * cexp(I * wf * k) * cexp(I * fmod(w * (2 * m - k), 2 * M_PI));
+        double ph = m < b ? -w - 2 * w * m : -w - 2 * w * b - (w2 - w) - 2 * w2 * (m - b);
+        double complex want = acc * cexp(I * fmod(ph, 2 * M_PI));
+        ck_assert_msg(cabs(y[m] - want) < 2e-5, "xl output %lld (b %lld): %g%+gj, want %g%+gj",
+                      m, b, creal(y[m]), cimag(y[m]), creal(want), cimag(want));
+    }
+    free(y);
+
+    size_t len;
+    float *q = (float *)read_file("fm.f32", &len);
+    ck_assert_uint_eq(len, N * sizeof(float));
+    ck_assert_int_gt(c, 0);
+    ck_assert_int_gt(d, c);
+    ck_assert_int_lt(d, N);
+    for (long long i = 1; i < N; i++) {
+        double want = (i < c ? 0.5 : -2) * (i < d ? 1 : 3);
+        ck_assert_msg(fabs(q[i] - want) < 2e-5, "qd item %lld (c %lld, d %lld): %g", i, c, d,
+                      q[i]);
+    }
+    free(q);
+}
+END_TEST
+
 /* ---- parameter errors ------------------------------------------------------------------- */
 
 START_TEST(test_bad_parameters_are_refused_where_they_are)
@@ -550,6 +674,7 @@ int main(void)
     tcase_add_test(tc, test_freq_xlating_matches_gnu_radios_formula);
     tcase_add_test(tc, test_freq_xlating_moves_a_tone_to_zero_hz);
     tcase_add_test(tc, test_freq_xlating_timestamps);
+    tcase_add_test(tc, test_live_changes_keep_the_phase);
     tcase_add_test(tc, test_bad_parameters_are_refused_where_they_are);
     suite_add_tcase(s, tc);
     return tu_run(s);
