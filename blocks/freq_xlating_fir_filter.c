@@ -15,13 +15,13 @@
  * 32fc_32f_dot_prod_32fc loads its real operand with an aligned load and crashes on
  * an input item that is not 32-byte aligned (GNU Radio passes it aligned copies of
  * the taps and rounds the input pointer down; a history buffer here may start
- * anywhere). The output phase is phase_ramp.h's: VOLK's rotator restarted from the exact
- * phase every 256 outputs, where GNU Radio's accumulates.
+ * anywhere). The output phase is phase_ramp.h's: VOLK's rotator restarted from the
+ * exact phase every 256 outputs, where GNU Radio's accumulates.
  *
  * As GNU Radio's sync decimator, y[m] is sent once x[mD + D - 1] has arrived, so a
- * stream of L items gives floor(L / D) outputs; the history (mq_in_set_history) is
- * ntaps + D - 1 items, so the last D - 1 items of a buffer can still start an output
- * in the next one.
+ * stream of L items gives floor(L / D) outputs. An output whose x[mD] came at the end
+ * of one buffer may so be sent with the next: the history (mq_in_set_history) is
+ * ntaps + D - 1 items, D - 1 more than the filter reads.
  *
  * Timestamps as fir_filter's: a sample index counts output items; a time stamps
  * out[m] with the time of x[mD] less the group delay, (ntaps - 1) / 2 input items. */
@@ -135,7 +135,9 @@ static int init(mq_block_ctx *c, void **state)
 static void filter(const struct xlate *x, const void *xs, lv_32fc_t *o, size_t outs)
 {
     for (size_t j = 0; j < outs; j++) {
-        size_t off = (size_t)((x->m + (int64_t)j) * (int64_t)x->dec - x->t) + x->dec - 1;
+        /* x[(m + j) D - (ntaps - 1)] is at (m + j) D - t + D - 1: >= 0, as m D > t - D */
+        int64_t first = (x->m + (int64_t)j) * (int64_t)x->dec - x->t + (int64_t)x->dec - 1;
+        size_t off = (size_t)first;
         unsigned nt = (unsigned)x->ntaps;
         if (x->real_in) {
             const float *e = (const float *)xs + off;
