@@ -46,9 +46,9 @@ static const mq_block_decl decl = {
            "Types f32, c32, f64, i16, i32; an item may be a vector of `vlen` values.\n"
            "Inputs may come in buffers of different sizes. Output buffers take the\n"
            "timestamp of input 0. Finishes when any input ends.",
-    .in = in, .n_in = 1, .in_count_param = "inputs",
-    .out = out, .n_out = 1,
-    .params = params, .n_params = MQ_COUNTOF(params),
+    MQ_INPUTS(in), .in_count_param = "inputs",
+    MQ_OUTPUTS(out),
+    MQ_PARAMS(params),
     .work = work,
 };
 MQ_BLOCK_EXPORT(decl)

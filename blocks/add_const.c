@@ -87,8 +87,8 @@ static const mq_block_decl decl = {
            "Radio's add_const_cc; f32, f64, i16 and i32 take a real k only. Integers: k\n"
            "rounded, sums saturate at the type's range. Output buffers take the input's\n"
            "timestamp. k is live: mqgraph set, or a cmd message {\"k\": 1.5}.",
-    .in = in, .n_in = 1, .out = out, .n_out = 1,
-    .params = params, .n_params = MQ_COUNTOF(params),
+    MQ_INPUTS(in), MQ_OUTPUTS(out),
+    MQ_PARAMS(params),
     .work = work, .check = check,
 };
 MQ_BLOCK_EXPORT(decl)

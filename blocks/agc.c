@@ -118,8 +118,8 @@ static const mq_block_decl decl = {
            "Radio's (its make() has none; GRC sets it with set_max_gain). Timestamps pass\n"
            "through unchanged. rate, reference, gain and max_gain are live, as GNU\n"
            "Radio's setters: a new gain replaces the running gain.",
-    .in = in, .n_in = 1, .out = out, .n_out = 1,
-    .params = params, .n_params = MQ_COUNTOF(params),
+    MQ_INPUTS(in), MQ_OUTPUTS(out),
+    MQ_PARAMS(params),
     .init = init, .work = work, .fini = fini, .param_changed = changed,
 };
 MQ_BLOCK_EXPORT(decl)

@@ -115,8 +115,8 @@ static const mq_block_decl decl = {
     .doc = "Buffers with known timing: rate, drift_ppm, seeded jitter_ns, gaps and start_ns\n"
            "(relative timestamps with a range; the formula is in blocks/clock_source.c).\n"
            "Item i of the buffer in slot j is j * items_per_buffer + i.",
-    .out = out, .n_out = 1,
-    .params = params, .n_params = sizeof params / sizeof params[0],
+    MQ_OUTPUTS(out),
+    MQ_PARAMS(params),
     .init = init, .work = work, .fini = fini,
 };
 MQ_BLOCK_EXPORT(decl)

@@ -39,8 +39,8 @@ static const mq_block_decl decl = {
            "Both outputs must be connected (GNU Radio's im is optional; mq refuses an\n"
            "unconnected output): for one part, use complex_to_real or complex_to_imag.\n"
            CONVERT_DOC_VLEN CONVERT_DOC_1TO1,
-    .in = in, .n_in = 1, .out = out, .n_out = 2,
-    .params = params, .n_params = MQ_COUNTOF(params),
+    MQ_INPUTS(in), MQ_OUTPUTS(out),
+    MQ_PARAMS(params),
     .work = work,
 };
 MQ_BLOCK_EXPORT(decl)

@@ -27,7 +27,7 @@ static const mq_block_decl decl = {
     .doc = "Conjugates every c32 item: re + j im becomes re - j im.\n"
            "In place when it holds the only reference to the buffer. Output buffers\n"
            "take the input's timestamp.",
-    .in = in, .n_in = 1, .out = out, .n_out = 1,
+    MQ_INPUTS(in), MQ_OUTPUTS(out),
     .work = work,
 };
 MQ_BLOCK_EXPORT(decl)

@@ -82,8 +82,8 @@ static inline int convert_work(mq_block_ctx *c, convert_kernel *kernel)
     static int work(mq_block_ctx *c, void *state) { return convert_work(c, kernel); }    \
     static const mq_block_decl decl = {                                                  \
         .abi = MQ_BLOCK_ABI, .name = block_name, __VA_ARGS__,                            \
-        .in = in_port, .n_in = 1, .out = out_port, .n_out = 1,                           \
-        .params = params, .n_params = MQ_COUNTOF(params), .work = work,                  \
+        MQ_INPUTS(in_port), MQ_OUTPUTS(out_port),                                        \
+        MQ_PARAMS(params), .work = work,                                                 \
     };                                                                                   \
     MQ_BLOCK_EXPORT(decl)
 

@@ -157,8 +157,8 @@ static const mq_block_decl decl = {
            "The output lags the input by the group delay, 2D - 2 items (D - 1 short):\n"
            "a time stamps each output with its input's time less that delay, as\n"
            "fir_filter does; a sample index passes unchanged. c32 is filtered per part.",
-    .in = in, .n_in = 1, .out = out, .n_out = 1,
-    .params = params, .n_params = MQ_COUNTOF(params),
+    MQ_INPUTS(in), MQ_OUTPUTS(out),
+    MQ_PARAMS(params),
     .init = init, .work = work, .fini = fini,
 };
 MQ_BLOCK_EXPORT(decl)

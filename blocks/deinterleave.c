@@ -129,9 +129,9 @@ static const mq_block_decl decl = {
            "again. Only whole rounds go out, as in GNU Radio; a partial one is dropped at\n"
            "the end. A sample index counts each output's items; a time is the input's,\n"
            "each output at 1/`outputs` of its rate.",
-    .in = in, .n_in = 1,
-    .out = out, .n_out = 1, .out_count_param = "outputs",
-    .params = params, .n_params = MQ_COUNTOF(params),
+    MQ_INPUTS(in),
+    MQ_OUTPUTS(out), .out_count_param = "outputs",
+    MQ_PARAMS(params),
     .init = init, .work = work, .fini = fini,
 };
 MQ_BLOCK_EXPORT(decl)

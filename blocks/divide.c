@@ -63,9 +63,9 @@ static const mq_block_decl decl = {
            "wraps to min); an item may be a vector of `vlen` values. Inputs may come in\n"
            "buffers of different sizes. Output buffers take the timestamp of input 0.\n"
            "Finishes when any input ends.",
-    .in = in, .n_in = 1, .in_count_param = "inputs",
-    .out = out, .n_out = 1,
-    .params = params, .n_params = MQ_COUNTOF(params),
+    MQ_INPUTS(in), .in_count_param = "inputs",
+    MQ_OUTPUTS(out),
+    MQ_PARAMS(params),
     .work = work,
 };
 MQ_BLOCK_EXPORT(decl)

@@ -20,7 +20,7 @@ static const mq_block_decl decl = {
     .name = "events",
     .doc = "The graph's events (mqgraph events) as dict messages on `out`, until the\n"
            "graph stops. Its input is the supervisor's: connect nothing to it.",
-    .in = in, .n_in = 1, .out = out, .n_out = 1,
+    MQ_INPUTS(in), MQ_OUTPUTS(out),
     .flags = MQ_BLOCK_EVENTS,
     .message = message,
 };

@@ -32,8 +32,8 @@ static const mq_block_decl decl = {
     .doc = "Writes the raw items it receives to `path` (written as path.partPID.BLOCK and\n"
            "renamed at the end of the stream, or into a device or FIFO directly; a\n"
            "symlink is followed; doc/blocks.md has the rules).",
-    .in = in, .n_in = 1,
-    .params = params, .n_params = 2,
+    MQ_INPUTS(in),
+    MQ_PARAMS(params),
     .init = part_sink_init, .work = work, .fini = part_sink_fini,
 };
 MQ_BLOCK_EXPORT(decl)

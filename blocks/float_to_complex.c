@@ -55,9 +55,9 @@ static const mq_block_decl decl = {
            "The inputs may come in buffers of different sizes; an output buffer has\n"
            "the timestamp of in0's first item in it (1:1).\n"
            CONVERT_DOC_VLEN,
-    .in = in, .n_in = 1, .in_count_param = "inputs",
-    .out = out, .n_out = 1,
-    .params = params, .n_params = MQ_COUNTOF(params),
+    MQ_INPUTS(in), .in_count_param = "inputs",
+    MQ_OUTPUTS(out),
+    MQ_PARAMS(params),
     .work = work,
 };
 MQ_BLOCK_EXPORT(decl)

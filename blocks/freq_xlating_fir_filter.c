@@ -208,8 +208,8 @@ static const mq_block_decl decl = {
            "by -2pi (f' - f) (len(taps) - 1) / 2 / sampling_freq, as GNU Radio's (its freq\n"
            "message port and tag are a cmd message {\"center_freq\": f} here); longer taps\n"
            "see zeros for the items before the change the old ones did not keep.",
-    .in = in, .n_in = 1, .out = out, .n_out = 1,
-    .params = params, .n_params = MQ_COUNTOF(params),
+    MQ_INPUTS(in), MQ_OUTPUTS(out),
+    MQ_PARAMS(params),
     .init = init, .work = work, .fini = fini, .check = check, .param_changed = changed,
 };
 MQ_BLOCK_EXPORT(decl)

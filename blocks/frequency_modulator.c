@@ -81,8 +81,8 @@ static const mq_block_decl decl = {
            "table (within 4.8e-6 of GNU Radio's items). The first item is e^{j sensitivity\n"
            "in[0]}. Timestamps pass through. sensitivity is live: it holds from the next\n"
            "item, the phase goes on from where it was.",
-    .in = in, .n_in = 1, .out = out, .n_out = 1,
-    .params = params, .n_params = MQ_COUNTOF(params),
+    MQ_INPUTS(in), MQ_OUTPUTS(out),
+    MQ_PARAMS(params),
     .init = init, .work = work, .fini = fini, .param_changed = sens_changed,
 };
 MQ_BLOCK_EXPORT(decl)

@@ -155,8 +155,8 @@ static const mq_block_decl decl = {
            "fbtaps [1, -0.7547109015191994].\n"
            "Timestamps pass through unchanged. fftaps and fbtaps are live: a new list\n"
            "starts the filter again from a zero state, as GNU Radio's set_taps.",
-    .in = in, .n_in = 1, .out = out, .n_out = 1,
-    .params = params, .n_params = MQ_COUNTOF(params),
+    MQ_INPUTS(in), MQ_OUTPUTS(out),
+    MQ_PARAMS(params),
     .init = init, .work = work, .fini = fini, .check = check, .param_changed = taps_changed,
 };
 MQ_BLOCK_EXPORT(decl)

@@ -127,9 +127,9 @@ static const mq_block_decl decl = {
            "whole rounds go out, as in GNU Radio; a partial one is dropped when an input\n"
            "ends. A sample index counts output items; a time is input 0's, the output at\n"
            "`inputs` times its rate.",
-    .in = in, .n_in = 1, .in_count_param = "inputs",
-    .out = out, .n_out = 1,
-    .params = params, .n_params = MQ_COUNTOF(params),
+    MQ_INPUTS(in), .in_count_param = "inputs",
+    MQ_OUTPUTS(out),
+    MQ_PARAMS(params),
     .init = init, .work = work, .fini = fini,
 };
 MQ_BLOCK_EXPORT(decl)

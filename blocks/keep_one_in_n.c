@@ -101,8 +101,8 @@ static const mq_block_decl decl = {
            "output items; a time is the kept items' own. n is live: the count starts\n"
            "again from the change (GNU Radio's set_n), so the n-th item after it is the\n"
            "next one kept. A restarted block goes on counting where its last life was.",
-    .in = in, .n_in = 1, .out = out, .n_out = 1,
-    .params = params, .n_params = MQ_COUNTOF(params),
+    MQ_INPUTS(in), MQ_OUTPUTS(out),
+    MQ_PARAMS(params),
     .init = init, .work = work, .fini = fini, .param_changed = n_changed,
 };
 MQ_BLOCK_EXPORT(decl)

@@ -33,9 +33,9 @@ static const mq_block_decl decl = {
     .name = "merger",
     .doc = "Passes buffers from any of its `inputs` inputs to the output as they come\n"
            "(no copy; waiting inputs take turns). Finishes when all inputs have ended.",
-    .in = in, .n_in = 1, .in_count_param = "inputs",
-    .out = out, .n_out = 1,
-    .params = params, .n_params = 2,
+    MQ_INPUTS(in), .in_count_param = "inputs",
+    MQ_OUTPUTS(out),
+    MQ_PARAMS(params),
     .flags = MQ_BLOCK_ANY_INPUT,
     .init = init, .work = work, .fini = fini,
 };

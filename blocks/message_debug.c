@@ -167,8 +167,8 @@ static const mq_block_decl decl = {
            "JSON, print_pdu as 'pdu: meta ... len N data ...', store kept and written\n"
            "at the end as 'stored I: ...'. Runs until its connected messages end, or\n"
            "with none connected until the graph stops.",
-    .in = in, .n_in = MQ_COUNTOF(in),
-    .params = params, .n_params = MQ_COUNTOF(params),
+    MQ_INPUTS(in),
+    MQ_PARAMS(params),
     .init = init, .fini = fini, .message = message,
 };
 MQ_BLOCK_EXPORT(decl)

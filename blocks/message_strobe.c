@@ -108,8 +108,8 @@ static const mq_block_decl decl = {
     .doc = "Posts msg on `strobe` every period_ms milliseconds, the first one period\n"
            "after the start. msg is JSON (a bare word is a string); a message on\n"
            "set_msg replaces it; msg and period_ms are live.",
-    .in = in, .n_in = 1, .out = out, .n_out = 1,
-    .params = params, .n_params = MQ_COUNTOF(params),
+    MQ_INPUTS(in), MQ_OUTPUTS(out),
+    MQ_PARAMS(params),
     .init = init, .work = work, .fini = fini, .check = check,
     .param_changed = changed, .message = message,
 };

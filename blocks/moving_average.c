@@ -236,8 +236,8 @@ static const mq_block_decl decl = {
            "vector to every output then). Timestamps pass through unchanged. length and\n"
            "scale are live; a longer length sees zeros for the items before the change\n"
            "that the shorter one did not keep.",
-    .in = in, .n_in = 1, .out = out, .n_out = 1,
-    .params = params, .n_params = MQ_COUNTOF(params),
+    MQ_INPUTS(in), MQ_OUTPUTS(out),
+    MQ_PARAMS(params),
     .init = init, .work = work, .fini = fini, .check = check, .param_changed = changed,
 };
 MQ_BLOCK_EXPORT(decl)

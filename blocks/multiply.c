@@ -46,9 +46,9 @@ static const mq_block_decl decl = {
            "multiply_ss and _ii); an item may be a vector of `vlen` values. Inputs may\n"
            "come in buffers of different sizes. Output buffers take the timestamp of\n"
            "input 0. Finishes when any input ends.",
-    .in = in, .n_in = 1, .in_count_param = "inputs",
-    .out = out, .n_out = 1,
-    .params = params, .n_params = MQ_COUNTOF(params),
+    MQ_INPUTS(in), .in_count_param = "inputs",
+    MQ_OUTPUTS(out),
+    MQ_PARAMS(params),
     .work = work,
 };
 MQ_BLOCK_EXPORT(decl)

@@ -32,8 +32,8 @@ static const mq_block_decl decl = {
            "out = in0 * conj(in1); an item may be a vector of `vlen` values. The inputs\n"
            "may come in buffers of different sizes. Output buffers take the timestamp\n"
            "of in0. Finishes when either input ends.",
-    .in = in, .n_in = MQ_COUNTOF(in), .out = out, .n_out = 1,
-    .params = params, .n_params = MQ_COUNTOF(params),
+    MQ_INPUTS(in), MQ_OUTPUTS(out),
+    MQ_PARAMS(params),
     .work = work,
 };
 MQ_BLOCK_EXPORT(decl)

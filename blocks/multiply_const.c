@@ -82,8 +82,8 @@ static const mq_block_decl decl = {
            "converts (its multiply_const_ss takes an integer k and wraps on overflow).\n"
            "Output buffers take the input's timestamp. k is live: mqgraph set, or a cmd\n"
            "message {\"k\": 0.5}.",
-    .in = in, .n_in = 1, .out = out, .n_out = 1,
-    .params = params, .n_params = MQ_COUNTOF(params),
+    MQ_INPUTS(in), MQ_OUTPUTS(out),
+    MQ_PARAMS(params),
     .work = work, .check = check,
 };
 MQ_BLOCK_EXPORT(decl)

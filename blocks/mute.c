@@ -39,8 +39,8 @@ static const mq_block_decl decl = {
            "GNU Radio's mute_ss/_ii/_ff/_cc (default not muted); mute is live, its\n"
            "set_mute message as a cmd message {\"mute\": true}. No copy either way\n"
            "(zeros in place when it can); the timestamps pass unchanged.",
-    .in = in, .n_in = 1, .out = out, .n_out = 1,
-    .params = params, .n_params = MQ_COUNTOF(params),
+    MQ_INPUTS(in), MQ_OUTPUTS(out),
+    MQ_PARAMS(params),
     .work = work,
 };
 MQ_BLOCK_EXPORT(decl)

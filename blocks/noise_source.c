@@ -145,8 +145,8 @@ static const mq_block_decl decl = {
            "amplitude/sqrt(2), so uniform in [-amplitude/sqrt2, amplitude/sqrt2) or\n"
            "gaussian of variance amplitude^2/2. The same seed gives the same stream\n"
            "(xoshiro256** seeded by splitmix64). amplitude is live.",
-    .out = out, .n_out = 1,
-    .params = params, .n_params = MQ_COUNTOF(params),
+    MQ_OUTPUTS(out),
+    MQ_PARAMS(params),
     .init = init, .work = work, .fini = fini, .param_changed = amp_changed,
 };
 MQ_BLOCK_EXPORT(decl)

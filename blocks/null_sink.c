@@ -15,8 +15,8 @@ static const mq_block_decl decl = {
     .abi = MQ_BLOCK_ABI,
     .name = "null_sink",
     .doc = "Discards what it receives (the summary still counts it).",
-    .in = in, .n_in = 1,
-    .params = params, .n_params = 1,
+    MQ_INPUTS(in),
+    MQ_PARAMS(params),
     .work = work,
 };
 MQ_BLOCK_EXPORT(decl)

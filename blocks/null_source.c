@@ -44,8 +44,8 @@ static const mq_block_decl decl = {
     .abi = MQ_BLOCK_ABI,
     .name = "null_source",
     .doc = "Endless buffers of zeros, until the graph stops or downstream finishes.",
-    .out = out, .n_out = 1,
-    .params = params, .n_params = sizeof params / sizeof params[0],
+    MQ_OUTPUTS(out),
+    MQ_PARAMS(params),
     .init = init, .work = work, .fini = fini,
 };
 MQ_BLOCK_EXPORT(decl)

@@ -94,8 +94,8 @@ static const mq_block_decl decl = {
            "{rate_now, rate_avg} (items/s) and nil; rate_avg = alpha rate_now +\n"
            "(1 - alpha) rate_avg, starting at rate_now. alpha is live (set_alpha; GNU\n"
            "Radio keeps 1 - the first alpha for the second factor, a slip not copied).",
-    .in = in, .n_in = 1, .out = out, .n_out = 1,
-    .params = params, .n_params = MQ_COUNTOF(params),
+    MQ_INPUTS(in), MQ_OUTPUTS(out),
+    MQ_PARAMS(params),
     .init = init, .work = work, .fini = fini,
 };
 MQ_BLOCK_EXPORT(decl)

@@ -113,8 +113,8 @@ static const mq_block_decl decl = {
            "atan2 where GNU Radio's fast_atan2f is within 1.6e-6; signed zeros count as\n"
            "+0, as there (a step of exactly pi gives +pi). Timestamps pass through. gain\n"
            "is live: it holds from the next item.",
-    .in = in, .n_in = 1, .out = out, .n_out = 1,
-    .params = params, .n_params = MQ_COUNTOF(params),
+    MQ_INPUTS(in), MQ_OUTPUTS(out),
+    MQ_PARAMS(params),
     .init = init, .work = work, .fini = fini,
 };
 MQ_BLOCK_EXPORT(decl)

@@ -76,8 +76,8 @@ static const mq_block_decl decl = {
            "through. phase_inc is live: the new increment holds from the next item, which\n"
            "keeps the phase reached. GNU Radio's cmd message {inc, offset} (a change at a\n"
            "given item) and its rot_phase_inc tags are not there: mq has no stream tags.",
-    .in = in, .n_in = 1, .out = out, .n_out = 1,
-    .params = params, .n_params = MQ_COUNTOF(params),
+    MQ_INPUTS(in), MQ_OUTPUTS(out),
+    MQ_PARAMS(params),
     .init = init, .work = work, .fini = fini, .param_changed = inc_changed,
 };
 MQ_BLOCK_EXPORT(decl)

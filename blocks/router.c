@@ -114,9 +114,9 @@ static const mq_block_decl decl = {
            "rule direct (input i to output i), map (input i to output map[i]) or\n"
            "round_robin (every buffer to the next output in turn). With direct and map,\n"
            "an output ends when all inputs routed to it have ended.",
-    .in = in, .n_in = 1, .in_count_param = "inputs",
-    .out = out, .n_out = 1, .out_count_param = "outputs",
-    .params = params, .n_params = sizeof params / sizeof params[0],
+    MQ_INPUTS(in), .in_count_param = "inputs",
+    MQ_OUTPUTS(out), .out_count_param = "outputs",
+    MQ_PARAMS(params),
     .flags = MQ_BLOCK_ANY_INPUT,
     .init = init, .work = work, .fini = fini, .check = check,
 };

@@ -125,9 +125,9 @@ static const mq_block_decl decl = {
            "en, iindex and oindex messages as a cmd message). It finishes when the\n"
            "selected input ends, not when another one does. A sample index counts each\n"
            "output's items; a time is the selected input's.",
-    .in = in, .n_in = 1, .in_count_param = "inputs",
-    .out = out, .n_out = 1, .out_count_param = "outputs",
-    .params = params, .n_params = MQ_COUNTOF(params),
+    MQ_INPUTS(in), .in_count_param = "inputs",
+    MQ_OUTPUTS(out), .out_count_param = "outputs",
+    MQ_PARAMS(params),
     .flags = MQ_BLOCK_ANY_INPUT,
     .init = init, .work = work, .fini = fini, .check = check,
 };

@@ -191,8 +191,8 @@ static const mq_block_decl decl = {
            "amplitude + offset + 0j (the offset is real). The phase comes from n itself,\n"
            "not from an accumulator, so it does not drift. Timestamps: see `timestamps`\n"
            "(the rate is sample_rate). frequency, amplitude, offset and phase are live.",
-    .out = out, .n_out = 1,
-    .params = params, .n_params = sizeof params / sizeof params[0],
+    MQ_OUTPUTS(out),
+    MQ_PARAMS(params),
     .init = init, .work = work, .fini = fini, .param_changed = changed,
 };
 MQ_BLOCK_EXPORT(decl)

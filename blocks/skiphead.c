@@ -80,8 +80,8 @@ static const mq_block_decl decl = {
            "As GNU Radio's skiphead, for any item type; buffers pass without a copy. A\n"
            "sample index counts output items; a time is the items' own. A restarted\n"
            "skiphead goes on from its last life's place (checkpointed), not skipping again.",
-    .in = in, .n_in = 1, .out = out, .n_out = 1,
-    .params = params, .n_params = MQ_COUNTOF(params),
+    MQ_INPUTS(in), MQ_OUTPUTS(out),
+    MQ_PARAMS(params),
     .init = init, .work = work, .fini = fini,
 };
 MQ_BLOCK_EXPORT(decl)

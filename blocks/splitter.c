@@ -30,9 +30,9 @@ static const mq_block_decl decl = {
     .name = "splitter",
     .doc = "Sends every input buffer to each of its `outputs` outputs without copying.\n"
            "Finishes when its input ends or every output is abandoned downstream.",
-    .in = in, .n_in = 1,
-    .out = out, .n_out = 1, .out_count_param = "outputs",
-    .params = params, .n_params = 2,
+    MQ_INPUTS(in),
+    MQ_OUTPUTS(out), .out_count_param = "outputs",
+    MQ_PARAMS(params),
     .work = work,
 };
 MQ_BLOCK_EXPORT(decl)

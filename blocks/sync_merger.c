@@ -676,9 +676,9 @@ static const mq_block_decl decl = {
            "(after timeout_ms or an input's end, emit without the missing inputs:\n"
            "NaN parts) and async (pass-through). Stale and missed buffers are counted\n"
            "per input in the run summary. The rules are in doc/timestamps.md.",
-    .in = in, .n_in = 1, .in_count_param = "inputs",
-    .out = out, .n_out = 1,
-    .params = params, .n_params = sizeof params / sizeof params[0],
+    MQ_INPUTS(in), .in_count_param = "inputs",
+    MQ_OUTPUTS(out),
+    MQ_PARAMS(params),
     .flags = MQ_BLOCK_ANY_INPUT | MQ_BLOCK_CALL_AT_END,
     .init = init, .work = work, .fini = fini, .check = check,
 };

@@ -82,8 +82,8 @@ static const mq_block_decl decl = {
            "(no copy): n items take n / rate seconds. When the graph is asked to stop,\n"
            "it lets what is queued through at once, so the graph drains. rate is live:\n"
            "a new rate holds from the next item, also while it waits.",
-    .in = in, .n_in = 1, .out = out, .n_out = 1,
-    .params = params, .n_params = MQ_COUNTOF(params),
+    MQ_INPUTS(in), MQ_OUTPUTS(out),
+    MQ_PARAMS(params),
     .init = init, .work = work, .fini = fini, .param_changed = rate_changed,
 };
 MQ_BLOCK_EXPORT(decl)

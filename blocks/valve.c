@@ -53,8 +53,8 @@ static const mq_block_decl decl = {
            "flow); 3.10 has only copy's `enabled`, the opposite sense. open is live.\n"
            "Buffers pass without a copy. A sample index counts output items; a time is\n"
            "the items' own.",
-    .in = in, .n_in = 1, .out = out, .n_out = 1,
-    .params = params, .n_params = MQ_COUNTOF(params),
+    MQ_INPUTS(in), MQ_OUTPUTS(out),
+    MQ_PARAMS(params),
     .init = init, .work = work, .fini = fini,
 };
 MQ_BLOCK_EXPORT(decl)

@@ -60,8 +60,8 @@ static const mq_block_decl decl = {
            "f32 and c32 have 9 significant digits, f64 17: each reads back exactly.\n"
            "The file appears (renamed from path.partPID.BLOCK) when the stream ends; a\n"
            "device or FIFO is written directly, a symlink followed (doc/blocks.md).",
-    .in = in, .n_in = 1,
-    .params = params, .n_params = sizeof params / sizeof params[0],
+    MQ_INPUTS(in),
+    MQ_PARAMS(params),
     .init = part_sink_init, .work = work, .fini = part_sink_fini,
 };
 MQ_BLOCK_EXPORT(decl)

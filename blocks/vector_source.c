@@ -122,8 +122,8 @@ static const mq_block_decl decl = {
     .doc = "Emits `values` in order, then finishes; with repeat, cycles through them\n"
            "forever. c32 reads the list as re, im pairs; integer types round and\n"
            "saturate. Buffers carry the sample index.",
-    .out = out, .n_out = 1,
-    .params = params, .n_params = sizeof params / sizeof params[0],
+    MQ_OUTPUTS(out),
+    MQ_PARAMS(params),
     .init = init, .work = work, .fini = fini,
 };
 MQ_BLOCK_EXPORT(decl)

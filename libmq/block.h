@@ -60,8 +60,14 @@
 
 #define MQ_BLOCK_ABI 4
 
-/* The number of entries of a declaration table. */
+/* The number of entries of a declaration table, and a declaration's tables with
+ * their counts, so a table and its count cannot disagree:
+ *   static const mq_block_decl decl = {..., MQ_INPUTS(in), MQ_OUTPUTS(out),
+ *                                      MQ_PARAMS(params), ...}; */
 #define MQ_COUNTOF(a) ((int)(sizeof(a) / sizeof((a)[0])))
+#define MQ_INPUTS(t) .in = (t), .n_in = MQ_COUNTOF(t)
+#define MQ_OUTPUTS(t) .out = (t), .n_out = MQ_COUNTOF(t)
+#define MQ_PARAMS(t) .params = (t), .n_params = MQ_COUNTOF(t)
 
 typedef enum mq_item_type {
     MQ_ITEM_U8 = 0,

@@ -38,8 +38,8 @@ static const mq_block_decl decl = {
     .abi = MQ_BLOCK_ABI,
     .name = "clip",
     .doc = "Limits f32 items to [-limit, limit] (an out-of-tree example).",
-    .in = in, .n_in = 1, .out = out, .n_out = 1,
-    .params = params, .n_params = MQ_COUNTOF(params),
+    MQ_INPUTS(in), MQ_OUTPUTS(out),
+    MQ_PARAMS(params),
     .work = work,
 };
 MQ_BLOCK_EXPORT(decl)
