@@ -36,7 +36,7 @@
 
 #include "in_turns.h"
 
-#define MAXIN 16
+#define MAXIN MQ_MAX_PORTS
 
 enum { EXACT, NEAREST, LINEAR, WINDOW };
 enum { SYNC, ASYNC, HYBRID };

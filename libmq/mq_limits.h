@@ -30,6 +30,9 @@
 
 /* A block's ports: stream and message ports together, per direction. */
 #define MQ_MAX_PORTS 16
+/* A port's declared name, with the NUL; a counted port adds its number (in0 ..
+ * in15), so every port's full name fits MQ_PORT_NAME_MAX + 2. */
+#define MQ_PORT_NAME_MAX 24
 /* The longest vector item (a port's vlen): an FFT of 2^20 points. */
 #define MQ_MAX_VLEN (1 << 20)
 /* The longest history an input may keep (mq_in_set_history), in items. */

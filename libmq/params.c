@@ -498,10 +498,10 @@ static int mq__ports_check(const mq_block_decl *d, int output, char *errbuf, siz
     }
     for (int i = 0; i < n; i++) {
         const mq_port_decl *p = &ports[i];
-        if (!p->name || !*p->name || strlen(p->name) >= 24 ||
+        if (!p->name || !*p->name || strlen(p->name) >= MQ_PORT_NAME_MAX ||
             (unsigned)p->type >= MQ_ITEM_COUNT_) {
-            snprintf(errbuf, errlen, "%s port %d has no name (or one over 23 bytes) or no "
-                                     "item type", dir, i);
+            snprintf(errbuf, errlen, "%s port %d has no name (or one over %d bytes) or no "
+                                     "item type", dir, i, MQ_PORT_NAME_MAX - 1);
             return MQ_EINVAL;
         }
         if (p->type_param &&
