@@ -159,6 +159,71 @@ static int list_for_one_value(const mqg_graph *g, const mqg_block *b, char *err,
     return 0;
 }
 
+/* The declaration of the parameter "name=value" text kv is for, or NULL. */
+static const mq_param_decl *param_of(const mq_block_decl *d, const char *kv)
+{
+    const char *eq = strchr(kv, '=');
+
+    for (int k = 0; eq && k < d->n_params; k++)
+        if (strlen(d->params[k].name) == (size_t)(eq - kv) &&
+            !strncmp(d->params[k].name, kv, (size_t)(eq - kv)))
+            return &d->params[k];
+    return NULL;
+}
+
+static int is_number(mq_param_type t)
+{
+    return t == MQ_PARAM_INT || t == MQ_PARAM_FLOAT || t == MQ_PARAM_COMPLEX ||
+           t == MQ_PARAM_FLOATS;
+}
+
+/* Parameter i's text becomes the value of its expression (graph.h, mqg_eval), as
+ * its type wants it. */
+static int give_value(const mqg_graph *g, mqg_block *b, int i, const mq_param_decl *p,
+                      char *err, size_t len)
+{
+    mqg_eval *e = &b->eval[i];
+    char text[96], why[512];
+    size_t nl = strlen(p->name);
+
+    if (e->kind == MQG_EVAL_FAILED) {
+        graph_error(g, e->at, err, len, "block '%s': parameter '%s': %s", b->name, p->name,
+                    e->why);
+        return -1;
+    }
+    if (mqg_expr_text(e->v, p->type, e->src, text, sizeof text, why, sizeof why) < 0) {
+        graph_error(g, b->kv_mark[i], err, len, "block '%s': parameter '%s': %s", b->name,
+                    p->name, why);
+        return -1;
+    }
+    char *kv = realloc(b->kv[i], nl + strlen(text) + 2);
+    if (!kv) {
+        graph_error(g, b->kv_mark[i], err, len, "out of memory");
+        return -1;
+    }
+    sprintf(kv + nl, "=%s", text);
+    b->kv[i] = kv;
+    return 0;
+}
+
+/* The values of the parameters written as expressions. One that is not a number
+ * (a STRING's "a-b", a parameter the block does not have, which
+ * mq_params_check reports) keeps its text. */
+static int give_values(const mqg_graph *g, mqg_block *b, char *err, size_t len)
+{
+    for (int i = 0; b->eval && i < b->n_params; i++) {
+        mqg_eval *e = &b->eval[i];
+        const mq_param_decl *p = param_of(b->decl, b->kv[i]);
+        if (e->kind != MQG_EVAL_VALUE && e->kind != MQG_EVAL_FAILED)
+            continue;
+        if (p && is_number(p->type) && give_value(g, b, i, p, err, len) < 0)
+            return -1;
+        if (!p || !is_number(p->type))
+            e->kind = MQG_EVAL_NONE;
+    }
+    return 0;
+}
+
 /* The block's module, declaration, parameters and port counts. */
 static int check_block(mqg_graph *g, mqg_block *b, const mqg_catalog *cat, char *err,
                        size_t len)
@@ -181,7 +246,7 @@ static int check_block(mqg_graph *g, mqg_block *b, const mqg_catalog *cat, char 
         return -1;
     }
     b->decl = m->decl;
-    if (list_for_one_value(g, b, err, len) < 0)
+    if (list_for_one_value(g, b, err, len) < 0 || give_values(g, b, err, len) < 0)
         return -1;
     if (mq_params_check(b->decl, b->n_params, b->kv, &bad, why, sizeof why) < 0) {
         char hint[600] = "";

@@ -392,6 +392,63 @@ START_TEST(test_variables_and_set)
 }
 END_TEST
 
+/* Numbers may be expressions, worked out as the graph loads: a sig_source at a
+ * quarter of the rate gives 0, 1, 0, -1 (times its amplitude), scaled by 2 pi. */
+START_TEST(test_expressions_give_exact_values)
+{
+    size_t len;
+    enter_tmpdir();
+    write_file("e.yaml", "variables: {rate: 48000, n: 100, quarter: '${rate}/4'}\n"
+                         "blocks:\n"
+                         "  src: {type: sig_source, params: {frequency: '${quarter}',\n"
+                         "                                   sample_rate: rate, amplitude: 2**-1}}\n"
+                         "  head: {type: head, params: {items: '${n}*10'}}\n"
+                         "  amp: {type: multiply_const, params: {k: 2*pi}}\n"
+                         "  out: {type: file_sink, params: {path: e.f32}}\n"
+                         "connections:\n  - [src.out, head.in]\n  - [head.out, amp.in]\n"
+                         "  - [amp.out, out.in]\n");
+    const char *args[] = {"run", "e.yaml", "--quiet", NULL};
+    ck_assert_int_eq(run(args), 0);
+    float *x = (float *)read_file("e.f32", &len);
+    ck_assert_uint_eq(len, 1000 * sizeof(float));
+    for (int n = 0; n < 1000; n++) {
+        double want = 2 * M_PI * 0.5 * sin(2 * M_PI * 12000.0 * n / 48000.0);
+        ck_assert_msg(fabs(x[n] - want) < 1e-6, "sample %d: %.9f, want %.9f", n, x[n], want);
+    }
+    free(x);
+    /* --set takes an expression too, and says which variable is at fault */
+    const char *set[] = {"run", "e.yaml", "--quiet", "--set", "rate=2*24000", "--set", "n=5",
+                         NULL};
+    ck_assert_int_eq(run(set), 0);
+    free(read_file("e.f32", &len));
+    ck_assert_uint_eq(len, 50 * sizeof(float));
+    const char *bad[] = {"validate", "e.yaml", "--set", "n=${rate}/x", NULL};
+    ck_assert_int_eq(run(bad), 2);
+    char *err = read_file("err.txt", NULL);
+    ck_assert_str_eq(err, "e.yaml:5:38: block 'head': parameter 'items': variable 'n' (--set): "
+                          "'x' is not a variable\n");
+    free(err);
+    /* list elements are worked out as Python would (f64, printed with 17 digits) */
+    write_file("l.yaml", "variables: {n: 100, third: 1/3}\n"
+                         "blocks:\n"
+                         "  src:\n"
+                         "    type: vector_source\n"
+                         "    params:\n"
+                         "      type: f64\n"
+                         "      values: [1/4, '${n}/8', 2**-3, 'max(1, 2, 3)', round(2.5), -7//2,\n"
+                         "               -7%3, sqrt(16), log2(8), floor(-0.5), (1+2j)*(1-2j),\n"
+                         "               1e3/8, 0.1+0.2, 2*pi, '${third}*3', -2**2, 2**3**2]\n"
+                         "  out: {type: vector_sink, params: {path: l.txt, type: f64}}\n"
+                         "connections:\n  - [src.out, out.in]\n");
+    const char *list[] = {"run", "l.yaml", "--quiet", NULL};
+    ck_assert_int_eq(run(list), 0);
+    char *out = read_file("l.txt", NULL);
+    ck_assert_str_eq(out, "0.25\n12.5\n0.125\n3\n2\n-4\n2\n4\n3\n-1\n5\n125\n"
+                          "0.30000000000000004\n6.2831853071795862\n1\n-4\n512\n");
+    free(out);
+}
+END_TEST
+
 /* ---- failures and signals ------------------------------------------------------------- */
 
 START_TEST(test_failing_block_fails_the_run_and_is_named)
@@ -644,6 +701,7 @@ int main(void)
     tcase_add_test(tc, test_the_block_and_connection_past_the_limit_are_named);
     tcase_add_test(tc, test_a_graph_of_the_most_blocks_runs);
     tcase_add_test(tc, test_variables_and_set);
+    tcase_add_test(tc, test_expressions_give_exact_values);
     tcase_add_test(tc, test_failing_block_fails_the_run_and_is_named);
     tcase_add_test(tc, test_sigint_drains_and_exits_130);
     tcase_add_test(tc, test_sigterm_exits_143);
