@@ -449,6 +449,46 @@ START_TEST(test_expressions_give_exact_values)
 }
 END_TEST
 
+/* A c32 stream through five blocks that are not given a type, listed in the
+ * opposite order to the stream: each takes its upstream's type, and the values
+ * are those of the c32 arithmetic. validate --verbose shows what it inferred. */
+START_TEST(test_item_types_follow_the_stream)
+{
+    static const char yaml[] =
+        "variables: {one: 1}\n"
+        "blocks:\n"
+        "  out: {type: vector_sink, params: {path: c.txt}}\n"
+        "  late: {type: delay, params: {items: 1}}\n"
+        "  plus: {type: add_const, params: {k: '${one}'}}\n"
+        "  fir: {type: fir_filter, params: {taps: [0.5, 0.5]}}\n"
+        "  amp: {type: multiply_const, params: {k: '2*${one}'}}\n"
+        "  src: {type: vector_source, params: {values: [1, 2, 3, 4, 5, 6, 7, 8], type: c32,\n"
+        "                                      items_per_buffer: 3}}\n"
+        "connections:\n"
+        "  - [late.out, out.in]\n  - [plus.out, late.in]\n  - [fir.out, plus.in]\n"
+        "  - [amp.out, fir.in]\n  - [src.out, amp.in]\n";
+    enter_tmpdir();
+    write_file("c.yaml", yaml);
+    const char *args[] = {"run", "c.yaml", "--quiet", NULL};
+    ck_assert_int_eq(run(args), 0);
+    /* x = 1+2j, 3+4j, 5+6j, 7+8j; times 2; 0.5 (x[n] + x[n-1]); plus 1; one later */
+    char *out = read_file("c.txt", NULL);
+    ck_assert_str_eq(out, "0 0\n2 2\n5 6\n9 10\n13 14\n");
+    free(out);
+    const char *verbose[] = {"validate", "c.yaml", "--verbose", NULL};
+    ck_assert_int_eq(run(verbose), 0);
+    out = read_file("out.txt", NULL);
+    ck_assert_str_eq(out, "c.yaml: ok (6 blocks, 5 connections)\n"
+                          "  out.type = c32 (from late.out)\n"
+                          "  late.type = c32 (from plus.out)\n"
+                          "  plus.type = c32 (from fir.out)\n"
+                          "  fir.type = c32 (from amp.out)\n"
+                          "  amp.k = 2 (from '2*${one}')\n"
+                          "  amp.type = c32 (from src.out)\n");
+    free(out);
+}
+END_TEST
+
 /* ---- failures and signals ------------------------------------------------------------- */
 
 START_TEST(test_failing_block_fails_the_run_and_is_named)
@@ -702,6 +742,7 @@ int main(void)
     tcase_add_test(tc, test_a_graph_of_the_most_blocks_runs);
     tcase_add_test(tc, test_variables_and_set);
     tcase_add_test(tc, test_expressions_give_exact_values);
+    tcase_add_test(tc, test_item_types_follow_the_stream);
     tcase_add_test(tc, test_failing_block_fails_the_run_and_is_named);
     tcase_add_test(tc, test_sigint_drains_and_exits_130);
     tcase_add_test(tc, test_sigterm_exits_143);
