@@ -1,5 +1,6 @@
 /* main.c - the mqgraph command line: run, validate, blocks, dot, and the commands
  * that talk to running graphs (client.c). */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,6 +163,39 @@ static void show_ports(const mq_block_decl *d, int output)
     printf("\n");
 }
 
+/* Whether p, in doc, ends a sentence: a full stop before a space, a line's end or
+ * the doc's (an ellipsis, "y[2d].. for", does not). */
+static int sentence_end(const char *doc, const char *p)
+{
+    return p[0] == '.' && (!p[1] || isspace((unsigned char)p[1])) && !(p > doc && p[-1] == '.');
+}
+
+/* The list's line for a block: its name and the first sentence of its doc (to the
+ * first ". ", or the end), the doc's lines joined, wrapped at 80 columns under
+ * the name's column. */
+static void show_summary(const char *name, const char *doc)
+{
+    enum { INDENT = 17, WIDTH = 80 };
+    const char *end = doc, *w;
+    int col = printf("%-*s", INDENT - 1, name);
+
+    while (*end && !sentence_end(doc, end))
+        end++;
+    end += *end == '.';
+    for (const char *p = doc; p < end; p = w) {
+        while (p < end && isspace((unsigned char)*p))
+            p++;
+        for (w = p; w < end && !isspace((unsigned char)*w); w++)
+            ;
+        if (w == p)
+            break;
+        if (col + 1 + (w - p) > WIDTH && col >= INDENT)
+            col = printf("\n%*s", INDENT - 1, "") - 1;
+        col += printf(" %.*s", (int)(w - p), p);
+    }
+    printf("\n");
+}
+
 static int cmd_blocks(int argc, char **argv)
 {
     mqg_catalog cat;
@@ -178,12 +212,8 @@ static int cmd_blocks(int argc, char **argv)
     for (int i = 0; i < cat.n_broken; i++)
         fprintf(stderr, "mqgraph: warning: %s\n", cat.broken[i]);
     if (argc == 0) {
-        for (int i = 0; i < cat.n; i++) {
-            const char *doc = cat.m[i].decl->doc ? cat.m[i].decl->doc : "";
-            const char *nl = strchr(doc, '\n');
-            printf("%-16s %.*s\n", cat.m[i].decl->name, (int)(nl ? nl - doc : (long)strlen(doc)),
-                   doc);
-        }
+        for (int i = 0; i < cat.n; i++)
+            show_summary(cat.m[i].decl->name, cat.m[i].decl->doc ? cat.m[i].decl->doc : "");
         catalog_free(&cat);
         return 0;
     }

@@ -489,6 +489,31 @@ START_TEST(test_item_types_follow_the_stream)
 }
 END_TEST
 
+/* mqgraph blocks: each block's whole first sentence, its doc lines joined and
+ * wrapped at a word within 80 columns. */
+START_TEST(test_blocks_list_shows_whole_first_sentences)
+{
+    enter_tmpdir();
+    const char *args[] = {"blocks", NULL};
+    ck_assert_int_eq(run(args), 0);
+    char *out = read_file("out.txt", NULL);
+    ck_assert_msg(strstr(out, "\ndelay            Delays the stream by `items` items: that many "
+                              "zeros come first,\n                 then the input unchanged (no "
+                              "copy).\nevents "),
+                  "stdout: %s", out);
+    ck_assert_msg(strstr(out, "\nvector_source    Emits `values` in order, then finishes; with "
+                              "repeat, cycles\n                 through them forever.\n"),
+                  "stdout: %s", out);
+    ck_assert_msg(strstr(out, "\nnull_sink        Discards what it receives (the summary still "
+                              "counts it).\n"),
+                  "stdout: %s", out);
+    for (char *line = out, *nl; (nl = strchr(line, '\n')); line = nl + 1)
+        ck_assert_msg(nl - line <= 80, "a line of %d: %.*s", (int)(nl - line), (int)(nl - line),
+                      line);
+    free(out);
+}
+END_TEST
+
 /* ---- failures and signals ------------------------------------------------------------- */
 
 START_TEST(test_failing_block_fails_the_run_and_is_named)
@@ -743,6 +768,7 @@ int main(void)
     tcase_add_test(tc, test_variables_and_set);
     tcase_add_test(tc, test_expressions_give_exact_values);
     tcase_add_test(tc, test_item_types_follow_the_stream);
+    tcase_add_test(tc, test_blocks_list_shows_whole_first_sentences);
     tcase_add_test(tc, test_failing_block_fails_the_run_and_is_named);
     tcase_add_test(tc, test_sigint_drains_and_exits_130);
     tcase_add_test(tc, test_sigterm_exits_143);
