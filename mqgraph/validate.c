@@ -387,7 +387,9 @@ static int add_inferred(mqg_block *b, const char *name, const char *value, int k
 /* Block bi's type parameters that the file leaves out take the item type of the
  * upstream of the first input that follows them, if it is among their choices
  * (else the default stands, and check_types says why the types differ). Its
- * upstreams have had theirs already. */
+ * upstreams have had theirs already. A `bytes` output connects to any type and
+ * decides none: a file_source of bytes into a head reads f32 items, as before
+ * types were inferred. */
 static int follow_upstream(mqg_graph *g, int bi, const int *first_in, char *err, size_t len)
 {
     mqg_block *b = &g->blocks[bi];
@@ -401,7 +403,7 @@ static int follow_upstream(mqg_graph *g, int bi, const int *first_in, char *err,
             continue;
         const mq_param_decl *p = param_named(b->decl, tp);
         mq_item_type t = port_type(g, &g->conns[k].src, 1);
-        if (!p || p->type != MQ_PARAM_ENUM || t == MQ_ITEM_MSG ||
+        if (!p || p->type != MQ_PARAM_ENUM || t == MQ_ITEM_MSG || t == MQ_ITEM_BYTES ||
             !among(p->choices, mq_item_name(t)))
             continue;
         if (add_inferred(b, tp, mq_item_name(t), k) < 0) {

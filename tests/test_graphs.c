@@ -486,6 +486,17 @@ START_TEST(test_item_types_follow_the_stream)
                           "  amp.k = 2 (from '2*${one}')\n"
                           "  amp.type = c32 (from src.out)\n");
     free(out);
+    /* bytes connect to any type, and so decide none: head stays f32 */
+    write_file("b.yaml", "blocks:\n  s: {type: null_source, params: {type: bytes}}\n"
+                         "  h: {type: head, params: {items: 4}}\n  o: {type: null_sink, "
+                         "params: {type: i16}}\n"
+                         "connections:\n  - [s.out, h.in]\n  - [h.out, o.in]\n");
+    const char *bytes[] = {"validate", "b.yaml", "--verbose", NULL};
+    ck_assert_int_eq(run(bytes), 2);
+    char *err = read_file("err.txt", NULL);
+    ck_assert_str_eq(err, "b.yaml:7:13: item types differ: h.out is f32 but o.in is i16 (o's "
+                          "type is given as i16: leave it out to follow h.out)\n");
+    free(err);
 }
 END_TEST
 
