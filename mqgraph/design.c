@@ -89,6 +89,14 @@ static int field_of(const struct kind_decl *k, const char *key)
     return -1;
 }
 
+int mqg_design_numeric(const char *name, const char *key)
+{
+    const struct kind_decl *k = find_kind(name);
+    int fi = k ? field_of(k, key) : -1;
+
+    return fi >= 0 && fi != F_WINDOW;
+}
+
 static void field_list(const struct kind_decl *k, char *buf, size_t len)
 {
     buf[0] = 0;

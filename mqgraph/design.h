@@ -27,6 +27,11 @@ typedef struct mqg_design_err {
  * to double precision), or NULL with the reason in *e. */
 char *mqg_design_taps(const char *name, const mqg_design_field *f, int n, mqg_design_err *e);
 
+/* Whether field `key` of design `name` is a number (not the window), so its text
+ * may be an expression; 0 for a field or design that does not exist, which
+ * mqg_design_taps refuses. */
+int mqg_design_numeric(const char *name, const char *key);
+
 /* The design names joined for a message: "low_pass, high_pass, ...". */
 const char *mqg_design_names(void);
 

@@ -13,15 +13,36 @@
 #include <sys/stat.h>
 
 #include "design.h"
+#include "expr.h"
 #include "graph.h"
 #include "queue.h"
 #include "yaml_tree.h"
+
+/* A variable: its text, the file's or --set's, and its value once a number asked
+ * for it. Each is worked out once, so the load stays linear in the file however
+ * often a variable is used. */
+enum { VAR_NEW, VAR_BUSY, VAR_DONE, VAR_FAILED };
+
+struct var {
+    const char *name, *text;
+    const mqy_node *node; /* the file's value */
+    int set;              /* text is --set's: the error is the value's where it is used */
+    int state;            /* VAR_* */
+    mqg_value v;
+    char *why;            /* VAR_FAILED: the message */
+    int blame;            /* VAR_FAILED: as loader.blame */
+};
 
 struct loader {
     mqg_graph *g;
     mqy_tree t;
     const mqg_vars *set;
-    mqg_names var_index;  /* variable name -> the node of its value */
+    mqg_names var_index;  /* variable name -> its index in vars */
+    struct var *vars;
+    int n_vars;
+    mqg_expr_env env;
+    int blame;            /* while an expression is worked out: 1 + the variable whose
+                             own expression failed, 0 if none did */
     char *err;
     size_t errlen;
 };
@@ -41,6 +62,20 @@ void graph_error(const mqg_graph *g, mqg_mark m, char *err, size_t len, const ch
 static mqg_mark mark_of(const mqy_node *n)
 {
     return (mqg_mark){(int)n->line, (int)n->col, n->type == MQY_SEQ};
+}
+
+static int fail_at(struct loader *L, mqg_mark m, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail_at(struct loader *L, mqg_mark m, const char *fmt, ...)
+{
+    char msg[640];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    graph_error(L->g, m, L->err, L->errlen, "%s", msg);
+    return -1;
 }
 
 static int fail(struct loader *L, const mqy_node *n, const char *fmt, ...)
@@ -147,24 +182,148 @@ static int to_int(struct loader *L, const mqy_node *n, const char *what, int64_t
 static const char *file_var(struct loader *L, const char *name, size_t len)
 {
     int v = mqg_names_find(&L->var_index, name, len);
-    return v > 0 ? scalar(L, node(L, (uint32_t)v)) : NULL;
+    return v >= 0 ? scalar(L, L->vars[v].node) : NULL;
 }
 
 /* Indexes the variables (the first of a name counts, as it did when they were
  * searched in order); each value must be a scalar. */
 static int load_variables(struct loader *L, const mqy_node *v)
 {
-    int first;
+    int first, rc;
 
     if (want(L, v, MQY_MAP, "variables") < 0)
         return -1;
+    if (!(L->vars = calloc((size_t)v->n + 1, sizeof *L->vars)))
+        return fail(L, v, "out of memory");
     for (uint32_t p = v->first; p; p = next_key(L, p)) {
         const char *name = scalar(L, node(L, p));
-        if (!scalar(L, node(L, next(L, p))))
-            return fail(L, node(L, next(L, p)), "a variable's value must be a scalar");
-        if (name && mqg_names_add(&L->var_index, name, strlen(name), (int)next(L, p), &first) < 0)
+        const mqy_node *val = node(L, next(L, p));
+        if (!scalar(L, val))
+            return fail(L, val, "a variable's value must be a scalar");
+        if (!name)
+            continue;
+        if ((rc = mqg_names_add(&L->var_index, name, strlen(name), L->n_vars, &first)) < 0)
             return fail(L, v, "out of memory");
+        if (rc == 0)
+            L->vars[L->n_vars++] = (struct var){.name = name, .text = scalar(L, val), .node = val};
     }
+    return 0;
+}
+
+/* Whether text s, after substitution, is to be worked out as a number: it is no
+ * plain number and is written as an expression or names a variable. */
+static int wants_value(const struct loader *L, const char *s)
+{
+    return !mqg_expr_plain(s) &&
+           (mqg_expr_wanted(s) || mqg_names_find(&L->var_index, s, strlen(s)) >= 0);
+}
+
+/* Variable x's own value into x->v; -1 with the message in why. */
+static int var_eval(struct loader *L, struct var *x, int depth, char *why, size_t len)
+{
+    if (mqg_expr_plain(x->text)) {
+        x->v = (mqg_value){strtod(x->text, NULL), 0, 0};
+        return 0;
+    }
+    if (!wants_value(L, x->text)) {
+        snprintf(why, len, "'%s' is not a number", x->text);
+        return -1;
+    }
+    return mqg_expr_eval(x->text, &L->env, depth, &x->v, why, len);
+}
+
+/* The expressions' variables (mqg_expr_env.var): each worked out the first time it
+ * is asked for. A failure is said by the innermost variable at fault, with its
+ * name, and remembered for every later use. */
+static int var_value(void *arg, const char *name, size_t len, int depth, mqg_value *v, char *err,
+                     size_t errlen)
+{
+    struct loader *L = arg;
+    int i = mqg_names_find(&L->var_index, name, len);
+    struct var *x = i >= 0 ? &L->vars[i] : NULL;
+    char why[512];
+
+    if (!x)
+        return 0;
+    if (x->state == VAR_BUSY) {
+        L->blame = i + 1;
+        snprintf(err, errlen, "variable '%s' is defined in terms of itself", x->name);
+        return -1;
+    }
+    if (x->state == VAR_NEW) {
+        x->state = VAR_BUSY;
+        if (var_eval(L, x, depth, why, sizeof why) == 0) {
+            x->state = VAR_DONE;
+        } else {
+            int own = L->blame == 0;
+            if (own)
+                L->blame = i + 1;
+            if (own && x->set)
+                snprintf(err, errlen, "variable '%s' (--set): %s", x->name, why);
+            else if (own)
+                snprintf(err, errlen, "variable '%s': %s", x->name, why);
+            else
+                snprintf(err, errlen, "%s", why);
+            x->state = VAR_FAILED;
+            x->blame = L->blame;
+            x->why = strdup(err);
+            return -1;
+        }
+    }
+    if (x->state == VAR_FAILED) {
+        L->blame = x->blame;
+        snprintf(err, errlen, "%s", x->why ? x->why : "out of memory");
+        return -1;
+    }
+    *v = x->v;
+    return 1;
+}
+
+/* Scalar n's expression: its value, or -1 with why; *at is where the fault is, n
+ * or the variable whose expression failed. */
+static int evaluate(struct loader *L, const mqy_node *n, mqg_value *v, char *why, size_t len,
+                    mqg_mark *at)
+{
+    L->blame = 0;
+    int rc = mqg_expr_eval(scalar(L, n), &L->env, 0, v, why, len);
+    const struct var *x = L->blame ? &L->vars[L->blame - 1] : NULL;
+
+    *at = mark_of(x && !x->set ? x->node : n);
+    return rc;
+}
+
+/* A parameter's expression, kept for the validator, which knows its type. */
+static int keep_value(struct loader *L, const mqy_node *n, mqg_eval *e)
+{
+    char why[512];
+
+    e->kind = evaluate(L, n, &e->v, why, sizeof why, &e->at) == 0 ? MQG_EVAL_VALUE
+                                                                  : MQG_EVAL_FAILED;
+    e->src = strdup(scalar(L, n));
+    if (e->kind == MQG_EVAL_FAILED)
+        e->why = strdup(why);
+    return e->src && (e->kind == MQG_EVAL_VALUE || e->why) ? 0 : -1;
+}
+
+/* A list element's or filter design field's expression: a real number, its text
+ * into *text (replacing it), or -1 with why and where. */
+static int real_value(struct loader *L, const mqy_node *n, char **text, char *why, size_t len,
+                      mqg_mark *at)
+{
+    mqg_value v;
+    char buf[64], *s;
+
+    if (evaluate(L, n, &v, why, len, at) < 0)
+        return -1;
+    *at = mark_of(n);
+    if (mqg_expr_text(v, MQ_PARAM_FLOAT, scalar(L, n), buf, sizeof buf, why, len) < 0)
+        return -1;
+    if (!(s = strdup(buf))) {
+        snprintf(why, len, "out of memory");
+        return -1;
+    }
+    free(*text);
+    *text = s;
     return 0;
 }
 
@@ -219,10 +378,12 @@ static char *expand(struct loader *L, const mqy_node *n, const char *s)
     return out;
 }
 
-/* The fields of a filter design, {key: value, ...}, each value expanded; NULL
- * with the reason in L->err. keys[i] and vals[i] are the nodes, for errors. */
-static mqg_design_field *design_fields(struct loader *L, const mqy_node *m, const char *design,
-                                       const mqy_node **keys, const mqy_node **vals, int *n)
+/* The fields of a filter design, {key: value, ...}, each value expanded and a
+ * number's expression worked out; NULL with the reason in L->err. keys[i] and
+ * vals[i] are the nodes, for errors. */
+static mqg_design_field *design_fields(struct loader *L, const mqy_node *m, const char *name,
+                                       const char *design, const mqy_node **keys,
+                                       const mqy_node **vals, int *n)
 {
     mqg_design_field *f = calloc((size_t)m->n + 1, sizeof *f);
 
@@ -235,7 +396,15 @@ static mqg_design_field *design_fields(struct loader *L, const mqy_node *m, cons
         }
         keys[*n] = k, vals[*n] = v;
         f[*n].key = scalar(L, k);
-        if (!(f[*n].text = expand(L, v, scalar(L, v))))
+        char *text = expand(L, v, scalar(L, v)), why[512];
+        mqg_mark at;
+        if (text && mqg_design_numeric(design, f[*n].key) && wants_value(L, text) &&
+            real_value(L, v, &text, why, sizeof why, &at) < 0) {
+            fail_at(L, at, "parameter '%s': %s: %s: %s", name, design, f[*n].key, why);
+            free(text);
+            break;
+        }
+        if (!(f[*n].text = text))
             break;
         ++*n;
     }
@@ -264,7 +433,8 @@ static char *design_text(struct loader *L, const mqy_node *v, const char *name)
     }
     const mqy_node **keys = calloc((size_t)dm->n + 1, sizeof *keys);
     const mqy_node **vals = calloc((size_t)dm->n + 1, sizeof *vals);
-    mqg_design_field *f = keys && vals ? design_fields(L, dm, design, keys, vals, &n) : NULL;
+    mqg_design_field *f = keys && vals ? design_fields(L, dm, name, design, keys, vals, &n)
+                                       : NULL;
     char *text = f ? mqg_design_taps(design, f, n, &e) : NULL;
     if (f && !text)
         fail(L, e.field < 0 ? dk : e.at_key ? keys[e.field] : vals[e.field], "parameter '%s': %s",
@@ -277,9 +447,29 @@ static char *design_text(struct loader *L, const mqy_node *v, const char *name)
     return text;
 }
 
+/* A list element's text, its expression worked out (the first that fails is kept
+ * in e, for the validator to report if the list is a parameter's). */
+static char *element_text(struct loader *L, const mqy_node *n, int i, mqg_eval *e)
+{
+    char *x = expand(L, n, scalar(L, n)), why[512];
+    mqg_mark at;
+
+    if (!x || !wants_value(L, x) || real_value(L, n, &x, why, sizeof why, &at) == 0 ||
+        e->kind != MQG_EVAL_NONE)
+        return x;
+    char *msg = malloc(strlen(why) + 32);
+    if (!msg) {
+        free(x);
+        return NULL;
+    }
+    sprintf(msg, "element %d: %s", i, why);
+    *e = (mqg_eval){.kind = MQG_EVAL_FAILED, .why = msg, .at = at};
+    return x;
+}
+
 /* A parameter value as text: a scalar, a list of scalars joined by commas, or a
  * filter design's taps, joined alike. */
-static char *param_text(struct loader *L, const mqy_node *v, const char *name)
+static char *param_text(struct loader *L, const mqy_node *v, const char *name, mqg_eval *ev)
 {
     if (v->type == MQY_SCALAR)
         return expand(L, v, scalar(L, v));
@@ -291,14 +481,15 @@ static char *param_text(struct loader *L, const mqy_node *v, const char *name)
     }
     size_t cap = 16, len = 0;
     char *out = calloc(1, cap);
-    for (uint32_t it = v->first; out && it; it = next(L, it)) {
+    int i = 0;
+    for (uint32_t it = v->first; out && it; it = next(L, it), i++) {
         const mqy_node *e = node(L, it);
         if (e->type != MQY_SCALAR) {
             fail(L, e, "elements of parameter '%s' must be values", name);
             free(out);
             return NULL;
         }
-        char *x = expand(L, e, scalar(L, e));
+        char *x = element_text(L, e, i, ev);
         if (!x) {
             free(out);
             return NULL;
@@ -349,9 +540,22 @@ static int restart_int(struct loader *L, const mqy_node *n, const char *what, in
                        int64_t *out)
 {
     int failed;
-    char *s = restart_text(L, n, &failed);
-    int rc = failed ? -1 : parse_int(L, n, s, what, 0, max, out);
+    char *s = restart_text(L, n, &failed), why[512], num[64];
+    int rc = failed ? -1 : 0;
+    mqg_value v;
+    mqg_mark at;
 
+    if (rc == 0 && s && wants_value(L, s)) {
+        if (evaluate(L, n, &v, why, sizeof why, &at) < 0)
+            rc = fail_at(L, at, "%s: %s", what, why);
+        else if (mqg_expr_text(v, MQ_PARAM_INT, scalar(L, n), num, sizeof num, why,
+                               sizeof why) < 0)
+            rc = fail(L, n, "%s: %s", what, why);
+        else
+            rc = parse_int(L, n, num, what, 0, max, out);
+    } else if (rc == 0) {
+        rc = parse_int(L, n, s, what, 0, max, out);
+    }
     free(s);
     return rc;
 }
@@ -436,8 +640,12 @@ static int load_param(struct loader *L, const mqy_node *pk, const mqy_node *pv, 
     if ((rc = mqg_names_add(seen, name, strlen(name), i, &first)) != 0)
         return rc < 0 ? fail(L, pk, "out of memory")
                       : fail(L, pk, "parameter '%s' given twice", name);
-    if (!(text = param_text(L, pv, name)))
+    if (!(text = param_text(L, pv, name, &b->eval[i])))
         return -1;
+    if (pv->type == MQY_SCALAR && wants_value(L, text) && keep_value(L, pv, &b->eval[i]) < 0) {
+        free(text);
+        return fail(L, pv, "out of memory");
+    }
     if (!(b->kv[i] = param_kv(name, text)))
         return fail(L, pv, "out of memory");
     b->kv_mark[i] = mark_of(pv);
@@ -456,7 +664,8 @@ static int load_params(struct loader *L, const mqy_node *params, mqg_block *b)
         return -1;
     b->kv = calloc((size_t)params->n + 1, sizeof *b->kv);
     b->kv_mark = calloc((size_t)params->n + 1, sizeof *b->kv_mark);
-    if (!b->kv || !b->kv_mark)
+    b->eval = calloc((size_t)params->n + 1, sizeof *b->eval);
+    if (!b->kv || !b->kv_mark || !b->eval)
         return fail(L, params, "out of memory");
     for (uint32_t p = params->first; p && rc == 0; p = next_key(L, p))
         rc = load_param(L, node(L, p), node(L, next(L, p)), b, &seen);
@@ -647,6 +856,9 @@ static int load_root(struct loader *L, const mqy_node *root)
                      g->file, (int)len, kv, (int)len, kv);
             return -1;
         }
+        struct var *x = &L->vars[mqg_names_find(&L->var_index, kv, len)];
+        if (!x->set) /* the first --set of a name counts, as in lookup() */
+            x->text = kv + len + 1, x->set = 1;
     }
     if ((v = get(L, root, "arena")) && load_arena(L, v) < 0)
         return -1;
@@ -790,6 +1002,7 @@ mqg_graph *graph_load_stream(FILE *f, const char *path, const mqg_vars *set, cha
                              size_t errlen)
 {
     struct loader L = {.set = set, .err = err, .errlen = errlen};
+    L.env = (mqg_expr_env){var_value, &L};
     mqy_opts opts = {MQ_GRAPH_MAX_DEPTH, caps};
     mqy_error e;
     mqg_graph *g;
@@ -810,6 +1023,9 @@ mqg_graph *graph_load_stream(FILE *f, const char *path, const mqg_vars *set, cha
     else
         rc = load_root(&L, node(&L, L.t.root));
     mqg_names_free(&L.var_index);
+    for (int i = 0; i < L.n_vars; i++)
+        free(L.vars[i].why);
+    free(L.vars);
     mqy_free(&L.t);
     if (rc < 0) {
         graph_free(g);
@@ -836,10 +1052,16 @@ void graph_free(mqg_graph *g)
         return;
     for (int i = 0; g->blocks && i < g->n_blocks; i++) {
         mqg_block *b = &g->blocks[i];
-        for (int k = 0; k < b->n_params; k++)
+        for (int k = 0; k < b->n_params; k++) {
             free(b->kv[k]);
+            if (b->eval) {
+                free(b->eval[k].src);
+                free(b->eval[k].why);
+            }
+        }
         free(b->kv);
         free(b->kv_mark);
+        free(b->eval);
         free(b->name);
         free(b->type);
     }

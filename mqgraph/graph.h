@@ -4,6 +4,13 @@
  * (validate.c) reports against the marks kept here, as FILE:LINE:COL. Parameter
  * values are kept as text ("name=value", lists joined with commas), the form the
  * block runtime parses, after ${variable} substitution.
+ *
+ * A value written as an expression ("${rate}/4", expr.h) is worked out as the file
+ * loads, while its variables are at hand, but given its text only by the
+ * validator, which knows the parameter's type: an INT wants an integer, a COMPLEX
+ * "0.5+0.5j", and a STRING keeps "a-b" as it is. So the loader keeps the value, or
+ * why there is none, beside the text (mqg_eval). List elements and filter design
+ * fields are numbers whatever the block, and are replaced by their values at once.
  */
 #ifndef MQG_GRAPH_H
 #define MQG_GRAPH_H
@@ -13,6 +20,7 @@
 #include <stdio.h>
 
 #include "block.h"
+#include "expr.h"
 #include "names.h"
 
 typedef struct mqg_mark {
@@ -28,6 +36,24 @@ enum { MQG_RESTART_NEVER = 0, MQG_RESTART_ON_FAILURE, MQG_RESTART_ALWAYS };
 /* The back-off's cap unless `restart: {max_backoff_ms}` says (or backoff_ms is more). */
 #define MQG_MAX_BACKOFF_MS 60000
 
+/* What became of a parameter's text beyond substitution. */
+enum {
+    MQG_EVAL_NONE = 0, /* the text is the value */
+    MQG_EVAL_VALUE,    /* an expression's value, for the validator to give as text */
+    MQG_EVAL_FAILED,   /* an expression that has no value: an error if the parameter is
+                          a number (a list's elements are) */
+    MQG_EVAL_INFERRED, /* not in the file: an item type the validator took from upstream */
+};
+
+typedef struct mqg_eval {
+    int kind;       /* MQG_EVAL_* */
+    mqg_value v;    /* VALUE */
+    char *src;      /* VALUE: the expression as written */
+    char *why;      /* FAILED: the reason */
+    mqg_mark at;    /* FAILED: where (the value, or the variable at fault) */
+    int from;       /* INFERRED: the connection the type came through */
+} mqg_eval;
+
 typedef struct mqg_block {
     char *name;
     char *type;
@@ -35,6 +61,7 @@ typedef struct mqg_block {
     int n_params;
     char **kv;          /* "name=value" */
     mqg_mark *kv_mark;  /* where each value is */
+    mqg_eval *eval;     /* per parameter, as kv */
     int restart;        /* MQG_RESTART_* */
     int max_restarts;   /* default 3 */
     int64_t backoff_ms; /* before the first restart, doubled for each next one */

@@ -1,5 +1,6 @@
 /* main.c - the mqgraph command line: run, validate, blocks, dot, and the commands
  * that talk to running graphs (client.c). */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,8 @@ static const char *usage_main =
     "commands:\n"
     "  run FILE [--set VAR=VALUE]... [--quiet] [--stats FILE]\n"
     "                                            run a graph, one process per block\n"
-    "  validate FILE [--set VAR=VALUE]...        check a graph without running it\n"
+    "  validate FILE [--set VAR=VALUE]... [--verbose]\n"
+    "                                            check a graph without running it\n"
     "  blocks [NAME]                             list block types, or show one\n"
     "  dot FILE                                  print the graph as Graphviz\n"
     "\n"
@@ -49,9 +51,11 @@ static const char *usage_run =
     "graph or arguments, 130/143 when stopped by SIGINT/SIGTERM (the graph drains\n"
     "first; a second signal forces).\n";
 static const char *usage_validate =
-    "usage: mqgraph validate FILE [--set VAR=VALUE]...\n"
+    "usage: mqgraph validate FILE [--set VAR=VALUE]... [--verbose]\n"
     "Checks the graph (syntax, block types, params, ports, item types, fan-in,\n"
-    "unconnected inputs, cycles) and prints FILE:LINE:COL: message for a problem.\n";
+    "unconnected inputs, cycles) and prints FILE:LINE:COL: message for a problem.\n"
+    "--verbose also prints the parameter values the file does not say as they are:\n"
+    "those worked out of expressions, and item types taken from upstream.\n";
 static const char *usage_blocks =
     "usage: mqgraph blocks [NAME]\n"
     "Lists the block types found, or shows one: ports, item types, params, docs.\n";
@@ -66,10 +70,11 @@ static int wants_help(int argc, char **argv)
     return 0;
 }
 
-/* Parses FILE [--set V=X]... [--quiet] [--stats FILE] (run's options only with
- * `run` non-NULL); returns the loaded, validated graph. */
+/* Parses FILE [--set V=X]... [--quiet] [--stats FILE] [--verbose] (run's options
+ * only with `run` non-NULL, validate's with `verbose`); returns the loaded,
+ * validated graph. */
 static mqg_graph *load(int argc, char **argv, const char *usage, mqg_catalog *cat,
-                       struct run_opts *run, int *status)
+                       struct run_opts *run, int *verbose, int *status)
 {
     const char *file = NULL;
     mqg_vars vars = {0, calloc((size_t)argc + 1, sizeof(char *))};
@@ -84,6 +89,8 @@ static mqg_graph *load(int argc, char **argv, const char *usage, mqg_catalog *ca
                 goto out;
             }
             vars.kv[vars.n++] = argv[++i];
+        } else if (verbose && !strcmp(argv[i], "--verbose")) {
+            *verbose = 1;
         } else if (run && !strcmp(argv[i], "--quiet")) {
             run->quiet = 1;
         } else if (run && !strcmp(argv[i], "--stats")) {
@@ -156,6 +163,39 @@ static void show_ports(const mq_block_decl *d, int output)
     printf("\n");
 }
 
+/* Whether p, in doc, ends a sentence: a full stop before a space, a line's end or
+ * the doc's (an ellipsis, "y[2d].. for", does not). */
+static int sentence_end(const char *doc, const char *p)
+{
+    return p[0] == '.' && (!p[1] || isspace((unsigned char)p[1])) && !(p > doc && p[-1] == '.');
+}
+
+/* The list's line for a block: its name and the first sentence of its doc (to the
+ * first ". ", or the end), the doc's lines joined, wrapped at 80 columns under
+ * the name's column. */
+static void show_summary(const char *name, const char *doc)
+{
+    enum { INDENT = 17, WIDTH = 80 };
+    const char *end = doc, *w;
+    int col = printf("%-*s", INDENT - 1, name);
+
+    while (*end && !sentence_end(doc, end))
+        end++;
+    end += *end == '.';
+    for (const char *p = doc; p < end; p = w) {
+        while (p < end && isspace((unsigned char)*p))
+            p++;
+        for (w = p; w < end && !isspace((unsigned char)*w); w++)
+            ;
+        if (w == p)
+            break;
+        if (col + 1 + (w - p) > WIDTH && col >= INDENT)
+            col = printf("\n%*s", INDENT - 1, "") - 1;
+        col += printf(" %.*s", (int)(w - p), p);
+    }
+    printf("\n");
+}
+
 static int cmd_blocks(int argc, char **argv)
 {
     mqg_catalog cat;
@@ -172,12 +212,8 @@ static int cmd_blocks(int argc, char **argv)
     for (int i = 0; i < cat.n_broken; i++)
         fprintf(stderr, "mqgraph: warning: %s\n", cat.broken[i]);
     if (argc == 0) {
-        for (int i = 0; i < cat.n; i++) {
-            const char *doc = cat.m[i].decl->doc ? cat.m[i].decl->doc : "";
-            const char *nl = strchr(doc, '\n');
-            printf("%-16s %.*s\n", cat.m[i].decl->name, (int)(nl ? nl - doc : (long)strlen(doc)),
-                   doc);
-        }
+        for (int i = 0; i < cat.n; i++)
+            show_summary(cat.m[i].decl->name, cat.m[i].decl->doc ? cat.m[i].decl->doc : "");
         catalog_free(&cat);
         return 0;
     }
@@ -213,6 +249,39 @@ static int cmd_blocks(int argc, char **argv)
     return 0;
 }
 
+/* Whether "name=value" text kv gives parameter `name` of d its default. */
+static int is_default(const mq_block_decl *d, const char *kv)
+{
+    const char *eq = strchr(kv, '=');
+
+    for (int j = 0; j < d->n_params; j++) {
+        const mq_param_decl *p = &d->params[j];
+        if (strlen(p->name) == (size_t)(eq - kv) && !strncmp(p->name, kv, (size_t)(eq - kv)))
+            return p->def && !strcmp(p->def, eq + 1);
+    }
+    return 0;
+}
+
+/* validate --verbose: the parameters whose values the file does not say as they
+ * are, one a line: expressions, and item types taken from upstream that are not
+ * the default. */
+static void show_derived(const mqg_graph *g)
+{
+    for (int i = 0; i < g->n_blocks; i++) {
+        const mqg_block *b = &g->blocks[i];
+        for (int k = 0; b->eval && k < b->n_params; k++) {
+            const mqg_eval *e = &b->eval[k];
+            const char *kv = b->kv[k], *eq = strchr(kv, '=');
+            int n = (int)(eq - kv);
+            if (e->kind == MQG_EVAL_VALUE)
+                printf("  %s.%.*s = %s (from '%s')\n", b->name, n, kv, eq + 1, e->src);
+            else if (e->kind == MQG_EVAL_INFERRED && !is_default(b->decl, kv))
+                printf("  %s.%.*s = %s (from %s.%s)\n", b->name, n, kv, eq + 1,
+                       g->conns[e->from].src.block, g->conns[e->from].src.port);
+        }
+    }
+}
+
 static int cmd_dot(mqg_graph *g)
 {
     printf("digraph \"%s\" {\n  rankdir=LR;\n", g->name);
@@ -232,7 +301,7 @@ int main(int argc, char **argv)
 {
     mqg_catalog cat = {0};
     struct run_opts run = {0, NULL};
-    int status;
+    int status, verbose = 0;
     mqg_graph *g;
 
     proctitle_init(argc, argv);
@@ -272,13 +341,16 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "run"))
         supervise_hold_stops();
-    g = load(argc - 2, argv + 2, usage, &cat, !strcmp(cmd, "run") ? &run : NULL, &status);
+    g = load(argc - 2, argv + 2, usage, &cat, !strcmp(cmd, "run") ? &run : NULL,
+             !strcmp(cmd, "validate") ? &verbose : NULL, &status);
     if (!g) {
         catalog_free(&cat);
         return status;
     }
     if (!strcmp(cmd, "validate")) {
         printf("%s: ok (%d blocks, %d connections)\n", g->file, g->n_blocks, g->n_conns);
+        if (verbose)
+            show_derived(g);
         status = 0;
     } else if (!strcmp(cmd, "dot")) {
         status = cmd_dot(g);

@@ -159,6 +159,71 @@ static int list_for_one_value(const mqg_graph *g, const mqg_block *b, char *err,
     return 0;
 }
 
+/* The declaration of the parameter "name=value" text kv is for, or NULL. */
+static const mq_param_decl *param_of(const mq_block_decl *d, const char *kv)
+{
+    const char *eq = strchr(kv, '=');
+
+    for (int k = 0; eq && k < d->n_params; k++)
+        if (strlen(d->params[k].name) == (size_t)(eq - kv) &&
+            !strncmp(d->params[k].name, kv, (size_t)(eq - kv)))
+            return &d->params[k];
+    return NULL;
+}
+
+static int is_number(mq_param_type t)
+{
+    return t == MQ_PARAM_INT || t == MQ_PARAM_FLOAT || t == MQ_PARAM_COMPLEX ||
+           t == MQ_PARAM_FLOATS;
+}
+
+/* Parameter i's text becomes the value of its expression (graph.h, mqg_eval), as
+ * its type wants it. */
+static int give_value(const mqg_graph *g, mqg_block *b, int i, const mq_param_decl *p,
+                      char *err, size_t len)
+{
+    mqg_eval *e = &b->eval[i];
+    char text[96], why[512];
+    size_t nl = strlen(p->name);
+
+    if (e->kind == MQG_EVAL_FAILED) {
+        graph_error(g, e->at, err, len, "block '%s': parameter '%s': %s", b->name, p->name,
+                    e->why);
+        return -1;
+    }
+    if (mqg_expr_text(e->v, p->type, e->src, text, sizeof text, why, sizeof why) < 0) {
+        graph_error(g, b->kv_mark[i], err, len, "block '%s': parameter '%s': %s", b->name,
+                    p->name, why);
+        return -1;
+    }
+    char *kv = realloc(b->kv[i], nl + strlen(text) + 2);
+    if (!kv) {
+        graph_error(g, b->kv_mark[i], err, len, "out of memory");
+        return -1;
+    }
+    sprintf(kv + nl, "=%s", text);
+    b->kv[i] = kv;
+    return 0;
+}
+
+/* The values of the parameters written as expressions. One that is not a number
+ * (a STRING's "a-b", a parameter the block does not have, which
+ * mq_params_check reports) keeps its text. */
+static int give_values(const mqg_graph *g, mqg_block *b, char *err, size_t len)
+{
+    for (int i = 0; b->eval && i < b->n_params; i++) {
+        mqg_eval *e = &b->eval[i];
+        const mq_param_decl *p = param_of(b->decl, b->kv[i]);
+        if (e->kind != MQG_EVAL_VALUE && e->kind != MQG_EVAL_FAILED)
+            continue;
+        if (p && is_number(p->type) && give_value(g, b, i, p, err, len) < 0)
+            return -1;
+        if (!p || !is_number(p->type))
+            e->kind = MQG_EVAL_NONE;
+    }
+    return 0;
+}
+
 /* The block's module, declaration, parameters and port counts. */
 static int check_block(mqg_graph *g, mqg_block *b, const mqg_catalog *cat, char *err,
                        size_t len)
@@ -181,7 +246,7 @@ static int check_block(mqg_graph *g, mqg_block *b, const mqg_catalog *cat, char 
         return -1;
     }
     b->decl = m->decl;
-    if (list_for_one_value(g, b, err, len) < 0)
+    if (list_for_one_value(g, b, err, len) < 0 || give_values(g, b, err, len) < 0)
         return -1;
     if (mq_params_check(b->decl, b->n_params, b->kv, &bad, why, sizeof why) < 0) {
         char hint[600] = "";
@@ -236,6 +301,209 @@ static size_t port_at(const mqg_end *e)
     return (size_t)e->b * MQ_MAX_PORTS + (size_t)e->p;
 }
 
+/* ---- item types along connections ------------------------------------------------ */
+
+/* The ENUM parameter whose value input port i of b has as its item type, or NULL
+ * (a fixed type, a message port). */
+static const char *in_type_param(const mqg_block *b, int i)
+{
+    const mq_block_decl *d = b->decl;
+    char name[64];
+    mq_item_type t;
+
+    if (mq_block_port(d, b->n_params, b->kv, 0, i, name, sizeof name, &t) < 0 ||
+        t == MQ_ITEM_MSG)
+        return NULL;
+    return (d->in_count_param ? &d->in[0] : &d->in[i])->type_param;
+}
+
+/* The index in b->kv of parameter `name`, or -1 if the block is not given it. */
+static int kv_index(const mqg_block *b, const char *name)
+{
+    size_t n = strlen(name);
+
+    for (int i = 0; i < b->n_params; i++)
+        if (!strncmp(b->kv[i], name, n) && b->kv[i][n] == '=')
+            return i;
+    return -1;
+}
+
+static const mq_param_decl *param_named(const mq_block_decl *d, const char *name)
+{
+    for (int k = 0; k < d->n_params; k++)
+        if (!strcmp(d->params[k].name, name))
+            return &d->params[k];
+    return NULL;
+}
+
+/* Whether `v` is one of ENUM choices "a|b|c". */
+static int among(const char *choices, const char *v)
+{
+    size_t n = strlen(v);
+
+    for (const char *p = choices; p;) {
+        const char *bar = strchr(p, '|');
+        if ((size_t)(bar ? bar - p : (long)strlen(p)) == n && !strncmp(p, v, n))
+            return 1;
+        p = bar ? bar + 1 : NULL;
+    }
+    return 0;
+}
+
+static mq_item_type port_type(const mqg_graph *g, const mqg_end *e, int output)
+{
+    const mqg_block *b = &g->blocks[e->b];
+    char name[64];
+    mq_item_type t = MQ_ITEM_BYTES;
+
+    mq_block_port(b->decl, b->n_params, b->kv, output, e->p, name, sizeof name, &t);
+    return t;
+}
+
+/* Gives b parameter `name` = `value`, as inferred through connection k. */
+static int add_inferred(mqg_block *b, const char *name, const char *value, int k)
+{
+    size_t n = (size_t)b->n_params + 1;
+    char **kv = realloc(b->kv, (n + 1) * sizeof *kv);
+    if (kv)
+        b->kv = kv;
+    mqg_mark *marks = kv ? realloc(b->kv_mark, (n + 1) * sizeof *marks) : NULL;
+    if (marks)
+        b->kv_mark = marks;
+    mqg_eval *eval = marks ? realloc(b->eval, (n + 1) * sizeof *eval) : NULL;
+    if (eval)
+        b->eval = eval;
+    char *text = eval ? malloc(strlen(name) + strlen(value) + 2) : NULL;
+    if (!text)
+        return -1;
+    sprintf(text, "%s=%s", name, value);
+    b->kv[n - 1] = text;
+    b->kv_mark[n - 1] = b->mark;
+    b->eval[n - 1] = (mqg_eval){.kind = MQG_EVAL_INFERRED, .from = k};
+    b->n_params = (int)n;
+    return 0;
+}
+
+/* Block bi's type parameters that the file leaves out take the item type of the
+ * upstream of the first input that follows them, if it is among their choices
+ * (else the default stands, and check_types says why the types differ). Its
+ * upstreams have had theirs already. A `bytes` output connects to any type and
+ * decides none: a file_source of bytes into a head reads f32 items, as before
+ * types were inferred. */
+static int follow_upstream(mqg_graph *g, int bi, const int *first_in, char *err, size_t len)
+{
+    mqg_block *b = &g->blocks[bi];
+    int n = mq_block_port_count(b->decl, b->n_params, b->kv, 0), inferred = 0, bad;
+    char why[512];
+
+    for (int i = 0; i < n; i++) {
+        const char *tp = in_type_param(b, i);
+        int k = first_in[(size_t)bi * MQ_MAX_PORTS + (size_t)i];
+        if (!tp || k < 0 || kv_index(b, tp) >= 0)
+            continue;
+        const mq_param_decl *p = param_named(b->decl, tp);
+        mq_item_type t = port_type(g, &g->conns[k].src, 1);
+        if (!p || p->type != MQ_PARAM_ENUM || t == MQ_ITEM_MSG || t == MQ_ITEM_BYTES ||
+            !among(p->choices, mq_item_name(t)))
+            continue;
+        if (add_inferred(b, tp, mq_item_name(t), k) < 0) {
+            graph_error(g, b->mark, err, len, "out of memory");
+            return -1;
+        }
+        inferred = k + 1;
+    }
+    /* The block's own check sees the type it will run with. */
+    if (inferred && mq_params_check(b->decl, b->n_params, b->kv, &bad, why, sizeof why) < 0) {
+        const mqg_end *from = &g->conns[inferred - 1].src;
+        graph_error(g, b->mark, err, len, "block '%s': %s (with the item type of %s.%s)",
+                    b->name, why, from->block, from->port);
+        return -1;
+    }
+    return 0;
+}
+
+/* An upstream of block bi not yet visited whose output type bi may follow, or -1. */
+static int upstream_to_visit(const mqg_graph *g, int bi, const int *first_in,
+                             const unsigned char *state)
+{
+    const mqg_block *b = &g->blocks[bi];
+    int n = mq_block_port_count(b->decl, b->n_params, b->kv, 0);
+
+    for (int i = 0; i < n; i++) {
+        const char *tp = in_type_param(b, i);
+        int k = first_in[(size_t)bi * MQ_MAX_PORTS + (size_t)i];
+        if (tp && k >= 0 && kv_index(b, tp) < 0 && !state[g->conns[k].src.b])
+            return g->conns[k].src.b;
+    }
+    return -1;
+}
+
+/* Item types inferred along the connections, upstream first whatever the order of
+ * the file: a depth-first walk with a stack of its own, each block visited once
+ * and finished after its upstreams (in a cycle, which check_cycles refuses later,
+ * one of them goes first with the types it has). */
+static int infer_types(mqg_graph *g, char *err, size_t len)
+{
+    size_t n = (size_t)g->n_blocks + 1;
+    int *first_in = malloc(n * MQ_MAX_PORTS * sizeof *first_in), *stack = malloc(n * sizeof *stack);
+    unsigned char *state = calloc(n, 1); /* 0 new, 1 on the stack, 2 done */
+    int rc = first_in && stack && state ? 0 : -1;
+
+    if (rc < 0)
+        graph_error(g, (mqg_mark){1, 1, 0}, err, len, "out of memory");
+    for (size_t i = 0; rc == 0 && i < n * MQ_MAX_PORTS; i++)
+        first_in[i] = -1;
+    for (int k = g->n_conns - 1; rc == 0 && k >= 0; k--)
+        first_in[port_at(&g->conns[k].dst)] = k;
+    for (int root = 0; rc == 0 && root < g->n_blocks; root++) {
+        int sp = 0;
+        if (state[root])
+            continue;
+        state[root] = 1;
+        stack[sp++] = root;
+        while (sp > 0 && rc == 0) {
+            int b = stack[sp - 1], up = upstream_to_visit(g, b, first_in, state);
+            if (up >= 0) {
+                state[up] = 1;
+                stack[sp++] = up;
+                continue;
+            }
+            rc = follow_upstream(g, b, first_in, err, len);
+            state[b] = 2;
+            sp--;
+        }
+    }
+    free(first_in);
+    free(stack);
+    free(state);
+    return rc;
+}
+
+/* What would make the item types of connection c agree, for the message: "" or
+ * " (...)". */
+static void type_hint(const mqg_graph *g, const mqg_conn *c, mq_item_type ts, char *buf,
+                      size_t len)
+{
+    const mqg_block *db = &g->blocks[c->dst.b];
+    const char *tp = in_type_param(db, c->dst.p);
+    const mq_param_decl *p = tp ? param_named(db->decl, tp) : NULL;
+    int i = tp ? kv_index(db, tp) : -1;
+
+    buf[0] = 0;
+    if (!p || p->type != MQ_PARAM_ENUM)
+        return;
+    if (!among(p->choices, mq_item_name(ts))) {
+        snprintf(buf, len, " (%s's %s can be %s, not %s)", db->name, tp, p->choices,
+                 mq_item_name(ts));
+    } else if (i >= 0 && db->eval[i].kind == MQG_EVAL_INFERRED) {
+        const mqg_end *from = &g->conns[db->eval[i].from].src;
+        snprintf(buf, len, " (%s's %s follows %s.%s)", db->name, tp, from->block, from->port);
+    } else if (i >= 0) {
+        snprintf(buf, len, " (%s's %s is given as %s: leave it out to follow %s.%s)",
+                 db->name, tp, strchr(db->kv[i], '=') + 1, c->src.block, c->src.port);
+    }
+}
+
 /* The ends' kinds and item types agree, and neither is the events block's own. */
 static int check_types(const mqg_graph *g, const mqg_conn *c, mq_item_type ts,
                        mq_item_type td, char *err, size_t len)
@@ -256,9 +524,11 @@ static int check_types(const mqg_graph *g, const mqg_conn *c, mq_item_type ts,
         return -1;
     }
     if (ts != td && ts != MQ_ITEM_BYTES && td != MQ_ITEM_BYTES) {
-        graph_error(g, c->dst.mark, err, len, "item types differ: %s.%s is %s but %s.%s is %s",
-                    sb->name, c->src.port, mq_item_name(ts), db->name, c->dst.port,
-                    mq_item_name(td));
+        char hint[256];
+        type_hint(g, c, ts, hint, sizeof hint);
+        graph_error(g, c->dst.mark, err, len,
+                    "item types differ: %s.%s is %s but %s.%s is %s%s", sb->name, c->src.port,
+                    mq_item_name(ts), db->name, c->dst.port, mq_item_name(td), hint);
         return -1;
     }
     int vs = mq_block_port_vlen(sb->decl, sb->n_params, sb->kv, 1, c->src.p);
@@ -309,14 +579,24 @@ static int check_counts(const mqg_graph *g, int k, int msg, struct ports *p, cha
     return 0;
 }
 
-static int check_conn(mqg_graph *g, int k, struct ports *p, char *err, size_t len)
+static int resolve_conn(mqg_graph *g, int k, char *err, size_t len)
 {
     mqg_conn *c = &g->conns[k];
-    mq_item_type ts, td;
+    mq_item_type t;
 
-    if (resolve_end(g, &c->src, 1, &ts, err, len) < 0 ||
-        resolve_end(g, &c->dst, 0, &td, err, len) < 0 ||
-        check_types(g, c, ts, td, err, len) < 0)
+    return resolve_end(g, &c->src, 1, &t, err, len) < 0 ||
+                   resolve_end(g, &c->dst, 0, &t, err, len) < 0
+               ? -1
+               : 0;
+}
+
+/* A resolved connection, its item types as inferred. */
+static int check_conn(mqg_graph *g, int k, struct ports *p, char *err, size_t len)
+{
+    const mqg_conn *c = &g->conns[k];
+    mq_item_type ts = port_type(g, &c->src, 1), td = port_type(g, &c->dst, 0);
+
+    if (check_types(g, c, ts, td, err, len) < 0)
         return -1;
     return check_counts(g, k, td == MQ_ITEM_MSG, p, err, len);
 }
@@ -487,6 +767,10 @@ int graph_validate(mqg_graph *g, const mqg_catalog *cat, char *err, size_t len)
         graph_error(g, (mqg_mark){1, 1, 0}, err, len, "out of memory");
         rc = -1;
     }
+    for (int k = 0; rc == 0 && k < g->n_conns; k++)
+        rc = resolve_conn(g, k, err, len);
+    if (rc == 0)
+        rc = infer_types(g, err, len);
     for (int k = 0; rc == 0 && k < g->n_conns; k++)
         rc = check_conn(g, k, &p, err, len);
     if (rc == 0)

@@ -1,7 +1,9 @@
 /* validate.h - every check of a loaded graph that can be made before anything runs:
  * block types, parameters, ports and their item types, fan-out and fan-in,
  * unconnected inputs, cycles, queue depths, and every limit of the arena the graph
- * needs (mq_limits.h). */
+ * needs (mq_limits.h). On the way it completes the parameters: an expression's
+ * value as text of the parameter's type, and an item type a block is not given
+ * taken from its upstream (graph.h, mqg_eval). */
 #ifndef MQG_VALIDATE_H
 #define MQG_VALIDATE_H
 
@@ -9,8 +11,9 @@
 #include "catalog.h"
 #include "graph.h"
 
-/* Resolves types and ports (sets decl, and the b/p indices of each connection end).
- * Returns 0, or -1 with "FILE:LINE:COL: message" in err. */
+/* Resolves types and ports (sets decl, and the b/p indices of each connection end)
+ * and completes the parameters as above. Returns 0, or -1 with "FILE:LINE:COL:
+ * message" in err. */
 int graph_validate(mqg_graph *g, const mqg_catalog *cat, char *err, size_t errlen);
 
 /* The queue capacity the arena needs: a power of two covering every depth. */

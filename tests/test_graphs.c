@@ -392,6 +392,139 @@ START_TEST(test_variables_and_set)
 }
 END_TEST
 
+/* Numbers may be expressions, worked out as the graph loads: a sig_source at a
+ * quarter of the rate gives 0, 1, 0, -1 (times its amplitude), scaled by 2 pi. */
+START_TEST(test_expressions_give_exact_values)
+{
+    size_t len;
+    enter_tmpdir();
+    write_file("e.yaml", "variables: {rate: 48000, n: 100, quarter: '${rate}/4'}\n"
+                         "blocks:\n"
+                         "  src: {type: sig_source, params: {frequency: '${quarter}',\n"
+                         "                                   sample_rate: rate, amplitude: 2**-1}}\n"
+                         "  head: {type: head, params: {items: '${n}*10'}}\n"
+                         "  amp: {type: multiply_const, params: {k: 2*pi}}\n"
+                         "  out: {type: file_sink, params: {path: e.f32}}\n"
+                         "connections:\n  - [src.out, head.in]\n  - [head.out, amp.in]\n"
+                         "  - [amp.out, out.in]\n");
+    const char *args[] = {"run", "e.yaml", "--quiet", NULL};
+    ck_assert_int_eq(run(args), 0);
+    float *x = (float *)read_file("e.f32", &len);
+    ck_assert_uint_eq(len, 1000 * sizeof(float));
+    for (int n = 0; n < 1000; n++) {
+        double want = 2 * M_PI * 0.5 * sin(2 * M_PI * 12000.0 * n / 48000.0);
+        ck_assert_msg(fabs(x[n] - want) < 1e-6, "sample %d: %.9f, want %.9f", n, x[n], want);
+    }
+    free(x);
+    /* --set takes an expression too, and says which variable is at fault */
+    const char *set[] = {"run", "e.yaml", "--quiet", "--set", "rate=2*24000", "--set", "n=5",
+                         NULL};
+    ck_assert_int_eq(run(set), 0);
+    free(read_file("e.f32", &len));
+    ck_assert_uint_eq(len, 50 * sizeof(float));
+    const char *bad[] = {"validate", "e.yaml", "--set", "n=${rate}/x", NULL};
+    ck_assert_int_eq(run(bad), 2);
+    char *err = read_file("err.txt", NULL);
+    ck_assert_str_eq(err, "e.yaml:5:38: block 'head': parameter 'items': variable 'n' (--set): "
+                          "'x' is not a variable\n");
+    free(err);
+    /* list elements are worked out as Python would (f64, printed with 17 digits) */
+    write_file("l.yaml", "variables: {n: 100, third: 1/3}\n"
+                         "blocks:\n"
+                         "  src:\n"
+                         "    type: vector_source\n"
+                         "    params:\n"
+                         "      type: f64\n"
+                         "      values: [1/4, '${n}/8', 2**-3, 'max(1, 2, 3)', round(2.5), -7//2,\n"
+                         "               -7%3, sqrt(16), log2(8), floor(-0.5), (1+2j)*(1-2j),\n"
+                         "               1e3/8, 0.1+0.2, 2*pi, '${third}*3', -2**2, 2**3**2]\n"
+                         "  out: {type: vector_sink, params: {path: l.txt, type: f64}}\n"
+                         "connections:\n  - [src.out, out.in]\n");
+    const char *list[] = {"run", "l.yaml", "--quiet", NULL};
+    ck_assert_int_eq(run(list), 0);
+    char *out = read_file("l.txt", NULL);
+    ck_assert_str_eq(out, "0.25\n12.5\n0.125\n3\n2\n-4\n2\n4\n3\n-1\n5\n125\n"
+                          "0.30000000000000004\n6.2831853071795862\n1\n-4\n512\n");
+    free(out);
+}
+END_TEST
+
+/* A c32 stream through five blocks that are not given a type, listed in the
+ * opposite order to the stream: each takes its upstream's type, and the values
+ * are those of the c32 arithmetic. validate --verbose shows what it inferred. */
+START_TEST(test_item_types_follow_the_stream)
+{
+    static const char yaml[] =
+        "variables: {one: 1}\n"
+        "blocks:\n"
+        "  out: {type: vector_sink, params: {path: c.txt}}\n"
+        "  late: {type: delay, params: {items: 1}}\n"
+        "  plus: {type: add_const, params: {k: '${one}'}}\n"
+        "  fir: {type: fir_filter, params: {taps: [0.5, 0.5]}}\n"
+        "  amp: {type: multiply_const, params: {k: '2*${one}'}}\n"
+        "  src: {type: vector_source, params: {values: [1, 2, 3, 4, 5, 6, 7, 8], type: c32,\n"
+        "                                      items_per_buffer: 3}}\n"
+        "connections:\n"
+        "  - [late.out, out.in]\n  - [plus.out, late.in]\n  - [fir.out, plus.in]\n"
+        "  - [amp.out, fir.in]\n  - [src.out, amp.in]\n";
+    enter_tmpdir();
+    write_file("c.yaml", yaml);
+    const char *args[] = {"run", "c.yaml", "--quiet", NULL};
+    ck_assert_int_eq(run(args), 0);
+    /* x = 1+2j, 3+4j, 5+6j, 7+8j; times 2; 0.5 (x[n] + x[n-1]); plus 1; one later */
+    char *out = read_file("c.txt", NULL);
+    ck_assert_str_eq(out, "0 0\n2 2\n5 6\n9 10\n13 14\n");
+    free(out);
+    const char *verbose[] = {"validate", "c.yaml", "--verbose", NULL};
+    ck_assert_int_eq(run(verbose), 0);
+    out = read_file("out.txt", NULL);
+    ck_assert_str_eq(out, "c.yaml: ok (6 blocks, 5 connections)\n"
+                          "  out.type = c32 (from late.out)\n"
+                          "  late.type = c32 (from plus.out)\n"
+                          "  plus.type = c32 (from fir.out)\n"
+                          "  fir.type = c32 (from amp.out)\n"
+                          "  amp.k = 2 (from '2*${one}')\n"
+                          "  amp.type = c32 (from src.out)\n");
+    free(out);
+    /* bytes connect to any type, and so decide none: head stays f32 */
+    write_file("b.yaml", "blocks:\n  s: {type: null_source, params: {type: bytes}}\n"
+                         "  h: {type: head, params: {items: 4}}\n  o: {type: null_sink, "
+                         "params: {type: i16}}\n"
+                         "connections:\n  - [s.out, h.in]\n  - [h.out, o.in]\n");
+    const char *bytes[] = {"validate", "b.yaml", "--verbose", NULL};
+    ck_assert_int_eq(run(bytes), 2);
+    char *err = read_file("err.txt", NULL);
+    ck_assert_str_eq(err, "b.yaml:7:13: item types differ: h.out is f32 but o.in is i16 (o's "
+                          "type is given as i16: leave it out to follow h.out)\n");
+    free(err);
+}
+END_TEST
+
+/* mqgraph blocks: each block's whole first sentence, its doc lines joined and
+ * wrapped at a word within 80 columns. */
+START_TEST(test_blocks_list_shows_whole_first_sentences)
+{
+    enter_tmpdir();
+    const char *args[] = {"blocks", NULL};
+    ck_assert_int_eq(run(args), 0);
+    char *out = read_file("out.txt", NULL);
+    ck_assert_msg(strstr(out, "\ndelay            Delays the stream by `items` items: that many "
+                              "zeros come first,\n                 then the input unchanged (no "
+                              "copy).\nevents "),
+                  "stdout: %s", out);
+    ck_assert_msg(strstr(out, "\nvector_source    Emits `values` in order, then finishes; with "
+                              "repeat, cycles\n                 through them forever.\n"),
+                  "stdout: %s", out);
+    ck_assert_msg(strstr(out, "\nnull_sink        Discards what it receives (the summary still "
+                              "counts it).\n"),
+                  "stdout: %s", out);
+    for (char *line = out, *nl; (nl = strchr(line, '\n')); line = nl + 1)
+        ck_assert_msg(nl - line <= 80, "a line of %d: %.*s", (int)(nl - line), (int)(nl - line),
+                      line);
+    free(out);
+}
+END_TEST
+
 /* ---- failures and signals ------------------------------------------------------------- */
 
 START_TEST(test_failing_block_fails_the_run_and_is_named)
@@ -717,6 +850,9 @@ int main(void)
     tcase_add_test(tc, test_the_block_and_connection_past_the_limit_are_named);
     tcase_add_test(tc, test_a_graph_of_the_most_blocks_runs);
     tcase_add_test(tc, test_variables_and_set);
+    tcase_add_test(tc, test_expressions_give_exact_values);
+    tcase_add_test(tc, test_item_types_follow_the_stream);
+    tcase_add_test(tc, test_blocks_list_shows_whole_first_sentences);
     tcase_add_test(tc, test_failing_block_fails_the_run_and_is_named);
     tcase_add_test(tc, test_sigint_drains_and_exits_130);
     tcase_add_test(tc, test_sigterm_exits_143);
