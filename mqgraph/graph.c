@@ -1041,6 +1041,25 @@ mqg_graph *graph_load_stream(FILE *f, const char *path, const mqg_vars *set, cha
     return g;
 }
 
+int graph_block_grow(mqg_block *b, int n)
+{
+    char **kv = realloc(b->kv, sizeof *kv * (size_t)(n + 1));
+    if (kv)
+        b->kv = kv;
+    mqg_mark *marks = kv ? realloc(b->kv_mark, sizeof *marks * (size_t)(n + 1)) : NULL;
+    if (marks)
+        b->kv_mark = marks;
+    mqg_eval *eval = marks ? realloc(b->eval, sizeof *eval * (size_t)(n + 1)) : NULL;
+    if (!eval)
+        return -1;
+    b->eval = eval;
+    for (int i = b->n_params; i <= n; i++) {
+        b->kv_mark[i] = b->mark;
+        b->eval[i] = (mqg_eval){.kind = MQG_EVAL_NONE};
+    }
+    return 0;
+}
+
 int graph_find_block(const mqg_graph *g, const char *name)
 {
     return mqg_names_find(&g->names, name, strlen(name));

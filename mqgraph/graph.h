@@ -67,6 +67,9 @@ typedef struct mqg_block {
     int64_t backoff_ms; /* before the first restart, doubled for each next one */
     int64_t max_backoff_ms; /* ... up to this (default MQG_MAX_BACKOFF_MS) */
     const mq_block_decl *decl; /* set by validation */
+    /* validation: the block's own check refused a combination while its item type
+     * was still to follow its upstream; checked again once the types are known */
+    int check_after_types;
 } mqg_block;
 
 typedef struct mqg_end {
@@ -110,6 +113,11 @@ mqg_graph *graph_load(const char *path, const mqg_vars *set, char *err, size_t e
 mqg_graph *graph_load_stream(FILE *f, const char *path, const mqg_vars *set, char *err,
                              size_t errlen);
 void graph_free(mqg_graph *g);
+
+/* Makes room in b's parameter tables (kv, kv_mark, eval) for n + 1 entries: the
+ * new ones are placed at the block (a value from no place in the file) and have
+ * nothing to evaluate. b->n_params is the caller's to raise. 0, or -1. */
+int graph_block_grow(mqg_block *b, int n);
 
 /* The index of the block named `name`, or -1. */
 int graph_find_block(const mqg_graph *g, const char *name);

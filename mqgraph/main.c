@@ -177,7 +177,10 @@ static void show_summary(const char *name, const char *doc)
 {
     enum { INDENT = 17, WIDTH = 80 };
     const char *end = doc, *w;
-    int col = printf("%-*s", INDENT - 1, name);
+    /* a name as wide as the column gets a line of its own */
+    int col = (int)strlen(name) < INDENT - 1 ? printf("%-*s", INDENT - 1, name)
+                                              : printf("%s\n%*s", name, INDENT - 1, "") -
+                                                    (int)strlen(name) - 1;
 
     while (*end && !sentence_end(doc, end))
         end++;

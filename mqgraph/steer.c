@@ -246,11 +246,9 @@ static char **with_value(const mqg_block *b, const char *name, const char *value
 static int adopt(mqg_block *b, char **kv, int n, int at)
 {
     if (n > b->n_params) {
-        mqg_mark *marks = realloc(b->kv_mark, sizeof *marks * (size_t)(n + 1));
-        if (!marks)
+        /* a value set at run time has no place in the file, nothing to evaluate */
+        if (graph_block_grow(b, n) < 0)
             return -1;
-        b->kv_mark = marks;
-        marks[at] = b->mark; /* a value set at run time has no place in the file */
     } else {
         free(b->kv[at]);
     }

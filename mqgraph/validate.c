@@ -224,6 +224,44 @@ static int give_values(const mqg_graph *g, mqg_block *b, char *err, size_t len)
     return 0;
 }
 
+/* The index in b->kv of parameter `name`, or -1 if the block is not given it. */
+static int kv_index(const mqg_block *b, const char *name)
+{
+    size_t n = strlen(name);
+
+    for (int i = 0; i < b->n_params; i++)
+        if (!strncmp(b->kv[i], name, n) && b->kv[i][n] == '=')
+            return i;
+    return -1;
+}
+
+/* The ENUM parameter whose value input port i of b has as its item type, or NULL
+ * (a fixed type, a message port). */
+static const char *in_type_param(const mqg_block *b, int i)
+{
+    const mq_block_decl *d = b->decl;
+    char name[64];
+    mq_item_type t;
+
+    if (mq_block_port(d, b->n_params, b->kv, 0, i, name, sizeof name, &t) < 0 ||
+        t == MQ_ITEM_MSG)
+        return NULL;
+    return (d->in_count_param ? &d->in[0] : &d->in[i])->type_param;
+}
+
+/* Whether an input of b takes its type from a parameter the file does not give. */
+static int type_open(const mqg_block *b)
+{
+    int n = mq_block_port_count(b->decl, b->n_params, b->kv, 0);
+
+    for (int i = 0; i < n; i++) {
+        const char *tp = in_type_param(b, i);
+        if (tp && kv_index(b, tp) < 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* The block's module, declaration, parameters and port counts. */
 static int check_block(mqg_graph *g, mqg_block *b, const mqg_catalog *cat, char *err,
                        size_t len)
@@ -248,7 +286,12 @@ static int check_block(mqg_graph *g, mqg_block *b, const mqg_catalog *cat, char 
     b->decl = m->decl;
     if (list_for_one_value(g, b, err, len) < 0 || give_values(g, b, err, len) < 0)
         return -1;
-    if (mq_params_check(b->decl, b->n_params, b->kv, &bad, why, sizeof why) < 0) {
+    if (mq_params_check(b->decl, b->n_params, b->kv, &bad, why, sizeof why) < 0 && bad < 0 &&
+        strncmp(why, "missing parameter", 17) && type_open(b)) {
+        /* a combination refused (a complex k for the default f32) by a block whose
+         * type may yet follow its upstream (c32): decided after the inference */
+        b->check_after_types = 1;
+    } else if (mq_params_check(b->decl, b->n_params, b->kv, &bad, why, sizeof why) < 0) {
         char hint[600] = "";
         if (bad >= 0 && strstr(why, "has no parameter")) {
             char name[MQ_NAME_MAX * 2], names[512];
@@ -303,30 +346,7 @@ static size_t port_at(const mqg_end *e)
 
 /* ---- item types along connections ------------------------------------------------ */
 
-/* The ENUM parameter whose value input port i of b has as its item type, or NULL
- * (a fixed type, a message port). */
-static const char *in_type_param(const mqg_block *b, int i)
-{
-    const mq_block_decl *d = b->decl;
-    char name[64];
-    mq_item_type t;
 
-    if (mq_block_port(d, b->n_params, b->kv, 0, i, name, sizeof name, &t) < 0 ||
-        t == MQ_ITEM_MSG)
-        return NULL;
-    return (d->in_count_param ? &d->in[0] : &d->in[i])->type_param;
-}
-
-/* The index in b->kv of parameter `name`, or -1 if the block is not given it. */
-static int kv_index(const mqg_block *b, const char *name)
-{
-    size_t n = strlen(name);
-
-    for (int i = 0; i < b->n_params; i++)
-        if (!strncmp(b->kv[i], name, n) && b->kv[i][n] == '=')
-            return i;
-    return -1;
-}
 
 static const mq_param_decl *param_named(const mq_block_decl *d, const char *name)
 {
@@ -363,24 +383,16 @@ static mq_item_type port_type(const mqg_graph *g, const mqg_end *e, int output)
 /* Gives b parameter `name` = `value`, as inferred through connection k. */
 static int add_inferred(mqg_block *b, const char *name, const char *value, int k)
 {
-    size_t n = (size_t)b->n_params + 1;
-    char **kv = realloc(b->kv, (n + 1) * sizeof *kv);
-    if (kv)
-        b->kv = kv;
-    mqg_mark *marks = kv ? realloc(b->kv_mark, (n + 1) * sizeof *marks) : NULL;
-    if (marks)
-        b->kv_mark = marks;
-    mqg_eval *eval = marks ? realloc(b->eval, (n + 1) * sizeof *eval) : NULL;
-    if (eval)
-        b->eval = eval;
-    char *text = eval ? malloc(strlen(name) + strlen(value) + 2) : NULL;
+    int n = b->n_params;
+    char *text = graph_block_grow(b, n + 1) == 0
+                     ? malloc(strlen(name) + strlen(value) + 2) : NULL;
+
     if (!text)
         return -1;
     sprintf(text, "%s=%s", name, value);
-    b->kv[n - 1] = text;
-    b->kv_mark[n - 1] = b->mark;
-    b->eval[n - 1] = (mqg_eval){.kind = MQG_EVAL_INFERRED, .from = k};
-    b->n_params = (int)n;
+    b->kv[n] = text;
+    b->eval[n] = (mqg_eval){.kind = MQG_EVAL_INFERRED, .from = k};
+    b->n_params = n + 1;
     return 0;
 }
 
@@ -415,8 +427,11 @@ static int follow_upstream(mqg_graph *g, int bi, const int *first_in, char *err,
     /* The block's own check sees the type it will run with. */
     if (inferred && mq_params_check(b->decl, b->n_params, b->kv, &bad, why, sizeof why) < 0) {
         const mqg_end *from = &g->conns[inferred - 1].src;
-        graph_error(g, b->mark, err, len, "block '%s': %s (with the item type of %s.%s)",
-                    b->name, why, from->block, from->port);
+        if (b->check_after_types) /* refused with the default type already */
+            graph_error(g, b->mark, err, len, "block '%s': %s", b->name, why);
+        else
+            graph_error(g, b->mark, err, len, "block '%s': %s (with the item type of %s.%s)",
+                        b->name, why, from->block, from->port);
         return -1;
     }
     return 0;
@@ -771,6 +786,16 @@ int graph_validate(mqg_graph *g, const mqg_catalog *cat, char *err, size_t len)
         rc = resolve_conn(g, k, err, len);
     if (rc == 0)
         rc = infer_types(g, err, len);
+    for (int i = 0; rc == 0 && i < g->n_blocks; i++) {
+        mqg_block *b = &g->blocks[i];
+        char why[512];
+        int bad;
+        if (b->check_after_types &&
+            mq_params_check(b->decl, b->n_params, b->kv, &bad, why, sizeof why) < 0) {
+            graph_error(g, b->mark, err, len, "block '%s': %s", b->name, why);
+            rc = -1;
+        }
+    }
     for (int k = 0; rc == 0 && k < g->n_conns; k++)
         rc = check_conn(g, k, &p, err, len);
     if (rc == 0)

@@ -370,7 +370,8 @@ START_TEST(test_vlen_and_type_must_match_the_connection)
                    "  d: {type: divide, params: {inputs: 1, type: i16}}\n"
                    "  o: {type: null_sink, params: {type: i16}}\n"
                    "connections:\n  - [a.out, d.in0]\n  - [d.out, o.in]\n",
-                   "bad.yaml:6:13: item types differ: a.out is f32 but d.in0 is i16\n");
+                   "bad.yaml:6:13: item types differ: a.out is f32 but d.in0 is i16 (d's type is "
+                   "given as i16: leave it out to follow a.out)\n");
     assert_invalid("blocks:\n"
                    "  m: {type: multiply, params: {type: f64}}\n",
                    "bad.yaml:2:38: block 'm': parameter 'type': 'f64' is not one of "

@@ -416,6 +416,18 @@ START_TEST(test_expressions_give_exact_values)
         ck_assert_msg(fabs(x[n] - want) < 1e-6, "sample %d: %.9f, want %.9f", n, x[n], want);
     }
     free(x);
+    /* a complex expression for a complex parameter: k = e^{j pi/2} = j turns
+     * 1+2j into -2+1j (to float rounding: cos(pi/2) is 6e-17) */
+    write_file("c.yaml", "blocks:\n"
+                         "  s: {type: vector_source, params: {values: [1, 2, 3, -1], type: c32}}\n"
+                         "  m: {type: multiply_const, params: {k: exp(1j*pi/2)}}\n"
+                         "  o: {type: vector_sink, params: {path: c.txt}}\n"
+                         "connections:\n  - [s.out, m.in]\n  - [m.out, o.in]\n");
+    const char *cx[] = {"run", "c.yaml", "--quiet", NULL};
+    ck_assert_int_eq(run(cx), 0);
+    char *c = read_file("c.txt", NULL);
+    ck_assert_str_eq(c, "-2 1\n1 3\n");
+    free(c);
     /* --set takes an expression too, and says which variable is at fault */
     const char *set[] = {"run", "e.yaml", "--quiet", "--set", "rate=2*24000", "--set", "n=5",
                          NULL};
@@ -510,14 +522,17 @@ START_TEST(test_blocks_list_shows_whole_first_sentences)
     char *out = read_file("out.txt", NULL);
     ck_assert_msg(strstr(out, "\ndelay            Delays the stream by `items` items: that many "
                               "zeros come first,\n                 then the input unchanged (no "
-                              "copy).\nevents "),
-                  "stdout: %s", out);
+                              "copy).\n"),
+                  "stdout: %.2000s", out);
     ck_assert_msg(strstr(out, "\nvector_source    Emits `values` in order, then finishes; with "
                               "repeat, cycles\n                 through them forever.\n"),
-                  "stdout: %s", out);
+                  "stdout: %.2000s", out);
     ck_assert_msg(strstr(out, "\nnull_sink        Discards what it receives (the summary still "
                               "counts it).\n"),
-                  "stdout: %s", out);
+                  "stdout: %.2000s", out);
+    /* a name as wide as the column has a line of its own */
+    ck_assert_msg(strstr(out, "\nfreq_xlating_fir_filter\n                 Selects a channel"),
+                  "stdout: %.2000s", out);
     for (char *line = out, *nl; (nl = strchr(line, '\n')); line = nl + 1)
         ck_assert_msg(nl - line <= 80, "a line of %d: %.*s", (int)(nl - line), (int)(nl - line),
                       line);

@@ -336,6 +336,37 @@ START_TEST(test_a_waiting_block_takes_the_change_when_woken)
 }
 END_TEST
 
+/* Parameters the file does not give (noise_source's amplitude, valve's open) set
+ * live, then the graph stopped: the supervisor's tables of the block grew by one,
+ * also for the valve whose type was inferred, which grew them once already (a
+ * double free at the end, caught under mqgraph_san too). */
+START_TEST(test_a_parameter_left_at_its_default_can_be_set)
+{
+    json_t *r;
+    own_ctldir();
+    pid_t pid = start_graph("dflt",
+                            "blocks:\n"
+                            "  src: {type: noise_source, params: {items_per_buffer: 10}}\n"
+                            "  thr: {type: throttle, params: {rate: 1000}}\n"
+                            "  va: {type: valve}\n"
+                            "  out: {type: null_sink}\n"
+                            "connections:\n  - [src.out, thr.in]\n  - [thr.out, va.in]\n"
+                            "  - [va.out, out.in]\n",
+                            4);
+    json_decref(set_applied("dflt" SFX, "va.open=true"));
+    r = set_applied("dflt" SFX, "src.amplitude=0.25");
+    json_decref(r);
+    r = set_applied("dflt" SFX, "src.amplitude=0.5");
+    json_decref(r);
+    const char *get[] = {"get", "dflt" SFX, "src.amplitude", NULL};
+    ck_assert_int_eq(cli(get), 0);
+    char *out = read_file("cli.out", NULL);
+    ck_assert_str_eq(out, "0.5\n");
+    free(out);
+    stop_graph("dflt" SFX, pid);
+}
+END_TEST
+
 /* A throttle waiting out a buffer at 1 item/s (1000 s for 1000 items) takes a new
  * rate at once, not after the wait. */
 START_TEST(test_a_throttle_waiting_long_takes_a_new_rate_at_once)
@@ -400,6 +431,7 @@ int main(void)
     tcase_add_test(tc, test_sig_source_frequency_and_phase_change_in_phase);
     tcase_add_test(tc, test_add_const_fir_taps_and_noise_amplitude_are_live);
     tcase_add_test(tc, test_a_waiting_block_takes_the_change_when_woken);
+    tcase_add_test(tc, test_a_parameter_left_at_its_default_can_be_set);
     tcase_add_test(tc, test_a_throttle_waiting_long_takes_a_new_rate_at_once);
     tcase_add_test(tc, test_a_stop_drains_through_a_throttle);
     suite_add_tcase(s, tc);
