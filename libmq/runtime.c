@@ -746,6 +746,20 @@ int mq_out_push(mq_block_ctx *c, int port, size_t bytes, const mq_timestamp *ts)
     return mq__finish_send(c, port, id, bytes, ts);
 }
 
+/* Whether forwarding the current buffer of input `in` as `bytes` stamped `ts`
+ * changes what it says: its length and timestamp are the buffer's, shared by every
+ * reference, so another consumer of the same buffer (a fan-out) would see the
+ * change too. */
+static int mq__forward_changes(mq_block_ctx *c, int in, size_t bytes, const mq_timestamp *ts)
+{
+    mq_timestamp now;
+
+    if (bytes != mq__in_len(c, in))
+        return 1;
+    return ts && (mq_buf_timestamp(c->a, c->in[in].cur, &now) < 0 ||
+                  memcmp(&now, ts, sizeof now) != 0);
+}
+
 int mq_out_forward(mq_block_ctx *c, int in, int port, size_t bytes, const mq_timestamp *ts)
 {
     struct mq__input *ip;
@@ -754,9 +768,12 @@ int mq_out_forward(mq_block_ctx *c, int in, int port, size_t bytes, const mq_tim
     if (!mq__in_ok(c, in) || port < 0 || port >= c->n_sout)
         return MQ_EINVAL;
     ip = &c->in[in];
-    if (ip->off > 0) {
-        /* Part of the buffer went to earlier work calls: what is left moves to its
-         * start, so the buffer downstream begins at the first unconsumed item. */
+    if (ip->off > 0 || mq__forward_changes(c, in, bytes, ts)) {
+        /* A new length or stamp must not reach the other holders of a shared
+         * buffer: the block's own copy then (in place if it holds the only
+         * reference). Part of the buffer went to earlier work calls: what is
+         * left moves to its start, so the buffer downstream begins at the first
+         * unconsumed item. */
         size_t left;
         char *p = mq_in_writable(c, in, &left);
         if (!p)
