@@ -772,22 +772,18 @@ int mq_out_forward(mq_block_ctx *c, int in, int port, size_t bytes, const mq_tim
     if (!mq__in_ok(c, in) || port < 0 || port >= c->n_sout)
         return MQ_EINVAL;
     ip = &c->in[in];
-    if (ip->off > 0) {
-        /* Part of the buffer went to earlier work calls: what is left moves to its
-         * start, so the buffer downstream begins at the first unconsumed item. */
+    if (ip->off > 0 || mq__forward_changes(c, in, bytes, ts)) {
+        /* A new length or stamp must not reach the other holders of a shared
+         * buffer: the block's own copy then (in place if it holds the only
+         * reference). Part of the buffer went to earlier work calls: what is
+         * left moves to its start, so the buffer downstream begins at the first
+         * unconsumed item. */
         size_t left;
         char *p = mq_in_writable(c, in, &left);
         if (!p)
             return MQ_ENOBUFS;
         memmove(p - ip->off, p, left);
         ip->off = 0;
-    } else if (mq__forward_changes(c, in, bytes, ts)) {
-        /* A new length or stamp is the buffer's metadata: when other consumers of
-         * a fan-out hold the buffer too, they must not see it cut (a head on one
-         * branch), so this block sends a copy of its own then. */
-        size_t left;
-        if (!mq_in_writable(c, in, &left))
-            return MQ_ENOBUFS;
     }
     id = ip->cur;
     ip->cur = MQ_ID_NONE;
