@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "names.h"
 
 /* The declarations of older ABIs, as modules built then lay them out: ABI 3
  * appended `flags` to a parameter and param_changed and message to a block; ABI 4
@@ -233,39 +234,13 @@ const mqg_module *catalog_find(const mqg_catalog *c, const char *type)
     return NULL;
 }
 
-static int distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    int row[64];
-
-    if (la >= 63 || lb >= 63)
-        return 99;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = (int)j;
-    for (size_t i = 1; i <= la; i++) {
-        int prev = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= lb; j++) {
-            int cur = row[j];
-            int best = prev + (a[i - 1] != b[j - 1]);
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            prev = cur;
-        }
-    }
-    return row[lb];
-}
-
 const char *catalog_suggest(const mqg_catalog *c, const char *type)
 {
     const char *best = NULL;
     int bd = 4;
 
     for (int i = 0; i < c->n; i++) {
-        int d = distance(type, c->m[i].decl->name);
+        int d = mqg_name_distance(type, c->m[i].decl->name);
         if (d < bd) {
             bd = d;
             best = c->m[i].decl->name;
@@ -280,7 +255,7 @@ const char *catalog_param_suggest(const mq_block_decl *d, const char *name)
     int bd = 3;
 
     for (int k = 0; k < d->n_params; k++) {
-        int dist = distance(name, d->params[k].name);
+        int dist = mqg_name_distance(name, d->params[k].name);
         if (dist < bd) {
             bd = dist;
             best = d->params[k].name;

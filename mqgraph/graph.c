@@ -353,7 +353,12 @@ static char *expand(struct loader *L, const mqy_node *n, const char *s)
             }
             add = lookup(L, s + 2, (size_t)(close - s - 2));
             if (!add) {
-                fail(L, n, "undefined variable '%.*s'", (int)(close - s - 2), s + 2);
+                int near = mqg_names_nearest(&L->var_index, s + 2, (size_t)(close - s - 2), 3);
+                if (near >= 0)
+                    fail(L, n, "undefined variable '%.*s' (did you mean '%s'?)",
+                         (int)(close - s - 2), s + 2, L->vars[near].name);
+                else
+                    fail(L, n, "undefined variable '%.*s'", (int)(close - s - 2), s + 2);
                 free(out);
                 return NULL;
             }

@@ -351,7 +351,8 @@ int main(int argc, char **argv)
         return status;
     }
     if (!strcmp(cmd, "validate")) {
-        printf("%s: ok (%d blocks, %d connections)\n", g->file, g->n_blocks, g->n_conns);
+        printf("%s: ok (%d block%s, %d connection%s)\n", g->file, g->n_blocks,
+               g->n_blocks == 1 ? "" : "s", g->n_conns, g->n_conns == 1 ? "" : "s");
         if (verbose)
             show_derived(g);
         status = 0;

@@ -80,3 +80,53 @@ int mqg_names_set(mqg_names *m, const char *name, size_t len, int value)
 {
     return put(m, name, len, value, 1, NULL);
 }
+
+int mqg_name_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    int row[64];
+
+    if (la >= 63 || lb >= 63)
+        return 99;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        int prev = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int cur = row[j];
+            int best = prev + (a[i - 1] != b[j - 1]);
+            if (row[j] + 1 < best)
+                best = row[j] + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            prev = cur;
+        }
+    }
+    return row[lb];
+}
+
+int mqg_names_nearest(const mqg_names *m, const char *name, size_t len, int below)
+{
+    int best = -1;
+    char want[64], have[64];
+
+    if (len >= sizeof want)
+        return -1;
+    memcpy(want, name, len);
+    want[len] = 0;
+    for (uint32_t i = 0; i < m->cap; i++) {
+        const mqg_name_slot *s = &m->slot[i];
+        if (!s->name || s->len >= sizeof have)
+            continue;
+        memcpy(have, s->name, s->len);
+        have[s->len] = 0;
+        int d = mqg_name_distance(want, have);
+        if (d < below) {
+            below = d;
+            best = s->value;
+        }
+    }
+    return best;
+}

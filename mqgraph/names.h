@@ -38,4 +38,11 @@ int mqg_names_add(mqg_names *m, const char *name, size_t len, int value, int *ol
 /* The same, but a name already there takes the new value (and returns 0). */
 int mqg_names_set(mqg_names *m, const char *name, size_t len, int value);
 
+/* Levenshtein's edit distance between two names (99 for names of 63 bytes or more). */
+int mqg_name_distance(const char *a, const char *b);
+
+/* The value of the name in m nearest to name[0..len), closer than `below` edits,
+ * or -1 (a "did you mean"). */
+int mqg_names_nearest(const mqg_names *m, const char *name, size_t len, int below);
+
 #endif

@@ -784,9 +784,15 @@ static void summary(struct sup *s)
     mqg_graph *g = s->g;
     double secs = (double)(mq_now_ns() - s->t0) / 1e9;
 
-    printf("graph %s: %d blocks, %d connections, %.3f s\n", g->name, g->n_blocks, g->n_conns,
-           secs);
-    printf("%-16s %-16s %8s %12s %12s %10s  %s\n", "block", "type", "work", "items in",
+    int wn = 16, wt = 16; /* columns as wide as the longest name and type */
+
+    for (int i = 0; i < g->n_blocks; i++) {
+        wn = (int)strlen(g->blocks[i].name) > wn ? (int)strlen(g->blocks[i].name) : wn;
+        wt = (int)strlen(g->blocks[i].type) > wt ? (int)strlen(g->blocks[i].type) : wt;
+    }
+    printf("graph %s: %d block%s, %d connection%s, %.3f s\n", g->name, g->n_blocks,
+           g->n_blocks == 1 ? "" : "s", g->n_conns, g->n_conns == 1 ? "" : "s", secs);
+    printf("%-*s %-*s %8s %12s %12s %10s  %s\n", wn, "block", wt, "type", "work", "items in",
            "items out", "busy ms", "status");
     for (int i = 0; i < g->n_blocks; i++) {
         mq_block_info bi;
@@ -803,7 +809,7 @@ static void summary(struct sup *s)
         if (c->restarts)
             snprintf(st + strlen(st), sizeof st - strlen(st), ", %d restart%s", c->restarts,
                      c->restarts == 1 ? "" : "s");
-        printf("%-16s %-16s %8llu %12llu %12llu %10.1f  %s\n", g->blocks[i].name,
+        printf("%-*s %-*s %8llu %12llu %12llu %10.1f  %s\n", wn, g->blocks[i].name, wt,
                g->blocks[i].type, (unsigned long long)bi.work_calls,
                (unsigned long long)bi.items_in, (unsigned long long)bi.items_out,
                (double)bi.busy_ns / 1e6, st);
