@@ -10,8 +10,9 @@
 static const mq_param_decl params[] = {
     {"path", MQ_PARAM_STRING, NULL, 0, 0, NULL, "the output file", 0},
     {"type", MQ_PARAM_ENUM, "f32", 0, 0, "u8|i16|i32|f32|f64|c32|bytes", "item type", 0},
+    {"vlen", MQ_PARAM_INT, "1", 1, MQ_MAX_VLEN, NULL, "values per item (a vector)", 0},
 };
-static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type", NULL}};
+static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type", "vlen"}};
 
 static int work(mq_block_ctx *c, void *state)
 {

@@ -249,6 +249,27 @@ static const char *in_type_param(const mqg_block *b, int i)
     return (d->in_count_param ? &d->in[0] : &d->in[i])->type_param;
 }
 
+/* The INT parameter that gives input port i of b its vlen, or NULL. */
+static const char *in_vlen_param(const mqg_block *b, int i)
+{
+    const mq_block_decl *d = b->decl;
+    char name[64];
+    mq_item_type t;
+
+    if (mq_block_port(d, b->n_params, b->kv, 0, i, name, sizeof name, &t) < 0 ||
+        t == MQ_ITEM_MSG)
+        return NULL;
+    return (d->in_count_param ? &d->in[0] : &d->in[i])->vlen_param;
+}
+
+/* Whether input port i of b takes its type or vlen from a parameter the file
+ * does not give (so they may follow its upstream). */
+static int in_open(const mqg_block *b, int i)
+{
+    const char *tp = in_type_param(b, i), *vp = in_vlen_param(b, i);
+    return (tp && kv_index(b, tp) < 0) || (vp && kv_index(b, vp) < 0);
+}
+
 /* Whether an input of b takes its type from a parameter the file does not give. */
 static int type_open(const mqg_block *b)
 {
@@ -409,20 +430,32 @@ static int follow_upstream(mqg_graph *g, int bi, const int *first_in, char *err,
     char why[512];
 
     for (int i = 0; i < n; i++) {
-        const char *tp = in_type_param(b, i);
         int k = first_in[(size_t)bi * MQ_MAX_PORTS + (size_t)i];
-        if (!tp || k < 0 || kv_index(b, tp) >= 0)
+        if (k < 0)
             continue;
-        const mq_param_decl *p = param_named(b->decl, tp);
-        mq_item_type t = port_type(g, &g->conns[k].src, 1);
-        if (!p || p->type != MQ_PARAM_ENUM || t == MQ_ITEM_MSG || t == MQ_ITEM_BYTES ||
-            !among(p->choices, mq_item_name(t)))
-            continue;
-        if (add_inferred(b, tp, mq_item_name(t), k) < 0) {
-            graph_error(g, b->mark, err, len, "out of memory");
-            return -1;
+        const char *tp = in_type_param(b, i), *vp = in_vlen_param(b, i);
+        const mqg_end *src = &g->conns[k].src;
+        const mq_param_decl *p = tp && kv_index(b, tp) < 0 ? param_named(b->decl, tp) : NULL;
+        mq_item_type t = port_type(g, src, 1);
+        if (p && p->type == MQ_PARAM_ENUM && t != MQ_ITEM_MSG && t != MQ_ITEM_BYTES &&
+            among(p->choices, mq_item_name(t))) {
+            if (add_inferred(b, tp, mq_item_name(t), k) < 0)
+                goto oom;
+            inferred = k + 1;
         }
-        inferred = k + 1;
+        /* a vector's length follows the stream as its type does (an fft's 1024) */
+        const mq_block_decl *sd = g->blocks[src->b].decl;
+        const mqg_block *sb = &g->blocks[src->b];
+        int v = mq_block_port_vlen(sd, sb->n_params, sb->kv, 1, src->p);
+        p = vp && kv_index(b, vp) < 0 ? param_named(b->decl, vp) : NULL;
+        int fits = p && (!(p->min < p->max) || (v >= p->min && v <= p->max));
+        if (fits && v > 1 && t != MQ_ITEM_BYTES) {
+            char text[24];
+            snprintf(text, sizeof text, "%d", v);
+            if (add_inferred(b, vp, text, k) < 0)
+                goto oom;
+            inferred = k + 1;
+        }
     }
     /* The block's own check sees the type it will run with. */
     if (inferred && mq_params_check(b->decl, b->n_params, b->kv, &bad, why, sizeof why) < 0) {
@@ -435,6 +468,9 @@ static int follow_upstream(mqg_graph *g, int bi, const int *first_in, char *err,
         return -1;
     }
     return 0;
+oom:
+    graph_error(g, b->mark, err, len, "out of memory");
+    return -1;
 }
 
 /* An upstream of block bi not yet visited whose output type bi may follow, or -1. */
@@ -445,9 +481,8 @@ static int upstream_to_visit(const mqg_graph *g, int bi, const int *first_in,
     int n = mq_block_port_count(b->decl, b->n_params, b->kv, 0);
 
     for (int i = 0; i < n; i++) {
-        const char *tp = in_type_param(b, i);
         int k = first_in[(size_t)bi * MQ_MAX_PORTS + (size_t)i];
-        if (tp && k >= 0 && kv_index(b, tp) < 0 && !state[g->conns[k].src.b])
+        if (k >= 0 && in_open(b, i) && !state[g->conns[k].src.b])
             return g->conns[k].src.b;
     }
     return -1;

@@ -509,6 +509,36 @@ START_TEST(test_item_types_follow_the_stream)
     ck_assert_str_eq(err, "b.yaml:7:13: item types differ: h.out is f32 but o.in is i16 (o's "
                           "type is given as i16: leave it out to follow h.out)\n");
     free(err);
+    /* a vector's length follows the stream too: fft's 8-point vectors reach the
+     * converter and the sink, which are given no vlen; 16 items, 2 spectra of |X|^2
+     * of a constant 1: 64 at bin 0, 0 elsewhere */
+    write_file("v.yaml", "blocks:\n"
+                         "  s: {type: vector_source, params: {values: [1, 0], type: c32,"
+                         " repeat: true}}\n"
+                         "  h: {type: head, params: {items: 16}}\n"
+                         "  v: {type: stream_to_vector, params: {num_items: 8}}\n"
+                         "  f: {type: fft, params: {fft_size: 8}}\n"
+                         "  m: {type: complex_to_mag_squared}\n"
+                         "  o: {type: file_sink, params: {path: v.f32}}\n"
+                         "connections:\n  - [s.out, h.in]\n  - [h.out, v.in]\n  - [v.out, f.in]\n"
+                         "  - [f.out, m.in]\n  - [m.out, o.in]\n");
+    const char *vl[] = {"validate", "v.yaml", "--verbose", NULL};
+    ck_assert_int_eq(run(vl), 0);
+    out = read_file("out.txt", NULL);
+    ck_assert_str_eq(out, "v.yaml: ok (6 blocks, 5 connections)\n"
+                          "  h.type = c32 (from s.out)\n"
+                          "  v.type = c32 (from h.out)\n"
+                          "  m.vlen = 8 (from f.out)\n"
+                          "  o.vlen = 8 (from m.out)\n");
+    free(out);
+    const char *vr[] = {"run", "v.yaml", "--quiet", NULL};
+    ck_assert_int_eq(run(vr), 0);
+    size_t vn;
+    float *x = (float *)read_file("v.f32", &vn);
+    ck_assert_uint_eq(vn, 16 * sizeof(float));
+    for (int i = 0; i < 16; i++)
+        ck_assert_msg(x[i] == (i % 8 == 0 ? 64.0f : 0.0f), "bin %d: %g", i % 8, x[i]);
+    free(x);
 }
 END_TEST
 
