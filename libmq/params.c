@@ -1,6 +1,7 @@
 /* params.c - item types, and block parameters given as "name=value" text: checks of
  * declarations and of values, parsing, live changes, and the port lists that
  * depend on them. */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -87,12 +88,25 @@ static int mq__num(const char *s, double *out)
 static int mq__complex(const char *s, double *re, double *im)
 {
     char buf[128];
-    size_t n = strlen(s);
+    size_t n;
 
+    /* Python's complex() takes spaces around the number and inside the
+     * parentheses, and no hexadecimal (which strtod would read) */
+    while (isspace((unsigned char)*s))
+        s++;
+    n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1]))
+        n--;
     if (n >= 2 && s[0] == '(' && s[n - 1] == ')') {
         s++;
         n -= 2;
+        while (n && isspace((unsigned char)*s))
+            s++, n--;
+        while (n && isspace((unsigned char)s[n - 1]))
+            n--;
     }
+    if (memchr(s, 'x', n) || memchr(s, 'X', n) || memchr(s, ' ', n))
+        return -1;
     if (n == 0 || n >= sizeof buf)
         return -1;
     memcpy(buf, s, n);
@@ -513,9 +527,11 @@ static int mq__ports_check(const mq_block_decl *d, int output, char *errbuf, siz
         }
         if (p->vlen_param &&
             ((k = mq__param_index(d, p->vlen_param)) < 0 || d->params[k].type != MQ_PARAM_INT ||
-             (d->params[k].flags & MQ_PARAM_LIVE))) {
+             (d->params[k].flags & MQ_PARAM_LIVE) || !(d->params[k].min >= 1) ||
+             !(d->params[k].max <= MQ_MAX_VLEN))) {
             snprintf(errbuf, errlen, "the vlen parameter '%s' of %s '%s' is not a fixed int "
-                                     "parameter", p->vlen_param, dir, p->name);
+                                     "parameter of range 1 .. %d at most", p->vlen_param, dir,
+                     p->name, MQ_MAX_VLEN);
             return MQ_EINVAL;
         }
     }

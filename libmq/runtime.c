@@ -46,6 +46,8 @@ struct mq__input {
     size_t hist;
     unsigned char *win;
     size_t win_cap, win_len;
+    mq_id win_id;   /* the buffer, and the offset in it, the window was made of */
+    size_t win_off;
 };
 
 struct mq__output {
@@ -394,7 +396,8 @@ const void *mq_in_items(mq_block_ctx *c, int port, size_t *n)
     in = &c->in[port];
     if (in->hist == 0)
         return p;
-    if (in->win_len != in->hist + *n * isz) { /* not made yet in this work call */
+    /* made already for this buffer at this point (the block asked twice), or not */
+    if (in->win_len != in->hist + *n * isz || in->win_id != in->cur || in->win_off != in->off) {
         size_t need = in->hist + *n * isz;
         if (need > in->win_cap) {
             unsigned char *w = realloc(in->win, need);
@@ -408,6 +411,8 @@ const void *mq_in_items(mq_block_ctx *c, int port, size_t *n)
         }
         memcpy(in->win + in->hist, p, *n * isz);
         in->win_len = need;
+        in->win_id = in->cur;
+        in->win_off = in->off;
     }
     return in->win;
 }
@@ -572,11 +577,22 @@ void *mq_in_writable(mq_block_ctx *c, int port, size_t *bytes)
     return (void *)mq_in_data(c, port, bytes);
 }
 
+/* A port with a history keeps what it has seen: its buffers are read, never
+ * taken or sent on (their items would be missing from the history). */
+static int mq__no_history(mq_block_ctx *c, int port, const char *call)
+{
+    if (c->in[port].hist == 0)
+        return 0;
+    mq_block_error(c, "%s: input %d keeps a history (mq_in_set_history): its buffers are "
+                      "read, not taken or sent on", call, port);
+    return MQ_EINVAL;
+}
+
 int mq_in_take(mq_block_ctx *c, int port, mq_id *id)
 {
     struct mq__input *in = &c->in[port];
 
-    if (!mq__in_ok(c, port) || in->off > 0)
+    if (!mq__in_ok(c, port) || in->off > 0 || mq__no_history(c, port, __func__) < 0)
         return MQ_EINVAL;
     c->items_in += mq__in_len(c, port) / c->in_isz[port];
     *id = in->cur;
@@ -769,7 +785,8 @@ int mq_out_forward(mq_block_ctx *c, int in, int port, size_t bytes, const mq_tim
     struct mq__input *ip;
     mq_id id;
 
-    if (!mq__in_ok(c, in) || port < 0 || port >= c->n_sout)
+    if (!mq__in_ok(c, in) || port < 0 || port >= c->n_sout ||
+        mq__no_history(c, in, __func__) < 0)
         return MQ_EINVAL;
     ip = &c->in[in];
     if (ip->off > 0 || mq__forward_changes(c, in, bytes, ts)) {

@@ -78,7 +78,11 @@ static mq_block_decl *upgrade(const struct block_decl_v3 *o)
         out[k] = (mq_port_decl){o->out[k].name, o->out[k].type, o->out[k].type_param, NULL};
     if (o->abi == 3) {
         d->param_changed = o->param_changed;
-        d->message = o->message;
+        /* message came late in ABI 3: a module built before it ends at
+         * param_changed, and has no message ports to handle */
+        for (int k = 0; k < ni; k++)
+            if (o->in[k].type == MQ_ITEM_MSG)
+                d->message = o->message;
         memcpy(p, o->params, sizeof *p * (size_t)n);
         return d;
     }

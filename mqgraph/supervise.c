@@ -210,11 +210,25 @@ static int stopping(const struct sup *s)
     return s->forced || s->stop_signal || mq_arena_stop_requested(s->a);
 }
 
+/* Whether graph connection k carries a stream (not messages). */
+static int stream_conn(const struct sup *s, int k)
+{
+    const mqg_conn *c = &s->g->conns[k];
+    const mqg_block *b = &s->g->blocks[c->dst.b];
+    char port[64];
+    mq_item_type t;
+
+    return mq_block_port(b->decl, b->n_params, b->kv, 0, c->dst.p, port, sizeof port, &t) == 0 &&
+           t != MQ_ITEM_MSG;
+}
+
 /* A block that ended cleanly has nothing more to do if its stream ended: all its
- * inputs are closed, or all its outputs abandoned downstream. */
+ * inputs are closed, or its outputs abandoned downstream as the runtime's rule
+ * has it (mq__outputs_dead): any stream consumer gone, as in GNU Radio, or with
+ * `finish: all` every consumer. */
 static int stream_ended(struct sup *s, int b)
 {
-    int ins = 0, closed = 0, outs = 0, abandoned = 0;
+    int ins = 0, closed = 0, outs = 0, abandoned = 0, stream_gone = 0;
 
     for (int k = 0; k < s->g->n_conns; k++) {
         mq_queue_stats qs;
@@ -222,10 +236,13 @@ static int stream_ended(struct sup *s, int b)
             continue;
         if (s->g->conns[k].dst.b == b)
             ins++, closed += qs.closed != 0;
-        if (s->g->conns[k].src.b == b)
+        if (s->g->conns[k].src.b == b) {
             outs++, abandoned += qs.abandoned != 0;
+            stream_gone |= qs.abandoned && stream_conn(s, k);
+        }
     }
-    return (ins && closed == ins) || (outs && abandoned == outs);
+    return (ins && closed == ins) || (outs && abandoned == outs) ||
+           (!s->g->finish_all && stream_gone);
 }
 
 static void on_restart(uv_timer_t *t)
@@ -326,11 +343,16 @@ static void note_runs_on(struct sup *s, int idx)
 
     for (int k = 0; k < g->n_conns && !s->quiet && g->finish_all; k++) {
         int up = g->conns[k].src.b, others = 0;
-        if (g->conns[k].dst.b != idx || !s->kids[up].running || s->kids[up].noted_runs_on)
+        mq_queue_stats qs;
+        if (g->conns[k].dst.b != idx || !s->kids[up].running || s->kids[up].noted_runs_on ||
+            !stream_conn(s, k))
+            continue;
+        /* the consumer left before the end of its stream (not after it) */
+        if (mq_queue_stats_get(s->a, (uint32_t)k, &qs) < 0 || qs.closed)
             continue;
         for (int m = 0; m < g->n_conns; m++)
             others += g->conns[m].src.b == up && g->conns[m].dst.b != idx &&
-                      s->kids[g->conns[m].dst.b].running;
+                      s->kids[g->conns[m].dst.b].running && stream_conn(s, m);
         if (!others)
             continue;
         s->kids[up].noted_runs_on = 1;

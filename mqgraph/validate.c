@@ -583,6 +583,15 @@ static int check_types(const mqg_graph *g, const mqg_conn *c, mq_item_type ts,
     }
     int vs = mq_block_port_vlen(sb->decl, sb->n_params, sb->kv, 1, c->src.p);
     int vd = mq_block_port_vlen(db->decl, db->n_params, db->kv, 0, c->dst.p);
+    if (ts == MQ_ITEM_BYTES && td != MQ_ITEM_BYTES && vd > 1) {
+        /* bytes come in buffers of any length; a vector port reads whole vectors
+         * (into a bytes port, vectors are bytes like any other items) */
+        graph_error(g, c->dst.mark, err, len,
+                    "%s.%s carries bytes but %s.%s takes vectors of %d: bytes do not keep to "
+                    "whole vectors (a stream_to_vector makes them)",
+                    sb->name, c->src.port, db->name, c->dst.port, vd);
+        return -1;
+    }
     if (vs != vd && ts != MQ_ITEM_BYTES && td != MQ_ITEM_BYTES) {
         graph_error(g, c->dst.mark, err, len,
                     "vector lengths differ: %s.%s has vlen %d but %s.%s has vlen %d",

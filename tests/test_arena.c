@@ -745,6 +745,8 @@ START_TEST(test_complex_parameters_read_as_python_writes_them)
         {"k=0.5+0.5j", 0.5, 0.5}, {"k=-2j", 0, -2},     {"k=(1-2j)", 1, -2},
         {"k=j", 0, 1},            {"k=3-j", 3, -1},     {"k=1e-3-1e+2j", 1e-3, -100},
         {"k=-4", -4, 0},          {"k=2.5E1+1E-1J", 25, 0.1},
+        {"k= 1 ", 1, 0},          {"k=( 1+2j )", 1, 2}, /* spaces as Python's complex() */
+        {"k=+j", 0, 1},           {"k=1e1j", 0, 10},
     };
     static const struct {
         const char *text, *error;
@@ -753,6 +755,9 @@ START_TEST(test_complex_parameters_read_as_python_writes_them)
         {"k=1+2i", "parameter 'k': '1+2i' is not a complex number (as 0.5, 0.5+0.5j, -2j)"},
         {"k=()", "parameter 'k': '()' is not a complex number (as 0.5, 0.5+0.5j, -2j)"},
         {"k=1+200j", "parameter 'k': 1+200j has a part outside [-100, 100]"},
+        {"k=0x10", "parameter 'k': '0x10' is not a complex number (as 0.5, 0.5+0.5j, -2j)"},
+        {"k=1 + 2j", "parameter 'k': '1 + 2j' is not a complex number (as 0.5, 0.5+0.5j, -2j)"},
+        {"k=1+-2j", "parameter 'k': '1+-2j' is not a complex number (as 0.5, 0.5+0.5j, -2j)"},
     };
     char err[160];
     int bad_i;

@@ -199,10 +199,11 @@ START_TEST(test_float_to_short_converts_whole_vectors)
     ck_assert_uint_eq(fwrite(x, sizeof x, 1, f), 1);
     fclose(f);
     graph_ok("blocks:\n"
-             "  s: {type: file_source, params: {path: x.f32, type: bytes, items_per_buffer: 24}}\n"
+             "  s: {type: file_source, params: {path: x.f32, items_per_buffer: 6}}\n"
+             "  v: {type: stream_to_vector, params: {num_items: 3}}\n"
              "  c: {type: float_to_short, params: {vlen: 3, scale: 0.5}}\n"
              "  o: {type: file_sink, params: {path: y.i16, type: bytes}}\n"
-             "connections:\n  - [s.out, c.in]\n  - [c.out, o.in]\n");
+             "connections:\n  - [s.out, v.in]\n  - [v.out, c.in]\n  - [c.out, o.in]\n");
     int16_t *y = (int16_t *)read_file("y.i16", &len);
     ck_assert_uint_eq(len, sizeof want);
     for (int k = 0; k < 9; k++)

@@ -420,12 +420,14 @@ START_TEST(test_moving_average_on_vectors)
     ck_assert_uint_eq(fwrite(x, sizeof x, 1, f), 1);
     fclose(f);
     graph_ok("blocks:\n"
-             "  x: {type: file_source, params: {path: x.f32, type: bytes, items_per_buffer: 36}}\n"
+             "  f: {type: file_source, params: {path: x.f32, items_per_buffer: 9}}\n"
+             "  x: {type: stream_to_vector, params: {num_items: 3}}\n"
              "  a: {type: moving_average, params: {length: 3, scale: 0.5, vlen: 3}}\n"
              "  b: {type: moving_average, params: {length: 1, scale: 2, vlen: 3}}\n"
              "  oa: {type: file_sink, params: {path: a.f32, type: bytes}}\n"
              "  ob: {type: file_sink, params: {path: b.f32, type: bytes}}\n"
-             "connections:\n  - [x.out, a.in]\n  - [x.out, b.in]\n  - [a.out, oa.in]\n"
+             "connections:\n  - [f.out, x.in]\n  - [x.out, a.in]\n  - [x.out, b.in]\n"
+             "  - [a.out, oa.in]\n"
              "  - [b.out, ob.in]\n");
     size_t la, lb;
     char *a = read_file("a.f32", &la), *b = read_file("b.f32", &lb);

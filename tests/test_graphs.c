@@ -631,6 +631,26 @@ START_TEST(test_head_on_one_branch_ends_the_graph_as_gnu_radio)
     a = read_numbers("a.txt", &n);
     ck_assert_uint_eq(n, 1000);
     free(a);
+    /* A source that may be restarted (always) replays when it finishes while its
+     * streams go on; once the head has ended it, its stream has ended: no more
+     * lives (it had all 4, each replaying 1 2 into b, when only every consumer's
+     * end counted). */
+    run_yaml_ok("fr", "blocks:\n"
+                      "  src: {type: vector_source, params: {values: [1, 2, 3, 4, 5, 6, 7, 8],"
+                      " items_per_buffer: 2},\n"
+                      "        restart: {policy: always, max_restarts: 4, backoff_ms: 1}}\n"
+                      "  h: {type: head, params: {items: 2}}\n"
+                      "  a: {type: null_sink}\n"
+                      "  b: {type: vector_sink, params: {path: b.txt}}\n"
+                      "connections:\n  - [src.out, h.in]\n  - [h.out, a.in]\n"
+                      "  - [src.out, b.in]\n", 1);
+    char *b = read_file("b.txt", NULL);
+    /* the first life may end before h does (then one replay of its first buffer
+     * finds h gone) or after */
+    ck_assert_msg(!strcmp(b, "1\n2\n3\n4\n5\n6\n7\n8\n") ||
+                      !strcmp(b, "1\n2\n3\n4\n5\n6\n7\n8\n1\n2\n"),
+                  "b.txt: %s", b);
+    free(b);
 }
 END_TEST
 
@@ -772,6 +792,30 @@ START_TEST(test_block_abi_2_loads_and_bad_blocks_are_named)
     ck_assert_int_eq(run(v2), 0);
     char *out = read_file("v2.txt", NULL);
     ck_assert_str_eq(out, "4\n8\n12\n");
+    free(out);
+    /* a history of 3 over buffers of 4 used 3 items at a time: x[i - 2] for every
+     * i, zeros first; forwarding a buffer of such a port fails the block */
+    write_file("hi.yaml", "blocks:\n  s: {type: vector_source, params: {values: [1, 2, 3, 4,"
+                          " 5, 6, 7, 8, 9, 10], items_per_buffer: 4}}\n"
+                          "  x: {type: history}\n"
+                          "  o: {type: vector_sink, params: {path: hi.txt}}\n"
+                          "connections:\n  - [s.out, x.in]\n  - [x.out, o.in]\n");
+    const char *hi[] = {"run", "hi.yaml", "--quiet", NULL};
+    ck_assert_int_eq(run(hi), 0);
+    out = read_file("hi.txt", NULL);
+    ck_assert_str_eq(out, "0\n0\n1\n2\n3\n4\n5\n6\n7\n8\n");
+    free(out);
+    write_file("hf.yaml", "blocks:\n  s: {type: vector_source, params: {values: [1, 2, 3, 4,"
+                          " 5, 6, 7, 8], items_per_buffer: 4}}\n"
+                          "  x: {type: history, params: {fwd: true, step: 4}}\n"
+                          "  o: {type: null_sink}\n"
+                          "connections:\n  - [s.out, x.in]\n  - [x.out, o.in]\n");
+    const char *hf[] = {"run", "hf.yaml", "--quiet", NULL};
+    ck_assert_int_eq(run(hf), 1);
+    out = read_file("err.txt", NULL);
+    ck_assert_msg(strstr(out, "mqgraph: block 'x' (history): mq_out_forward: input 0 keeps a "
+                              "history (mq_in_set_history): its buffers are read, not taken or "
+                              "sent on\n"), "stderr: %s", out);
     free(out);
     /* ABI 3 (ports without a vlen): a live parameter read by index, the type from one */
     write_file("v3.yaml", "blocks:\n  s: {type: vector_source, params: {values: [1, 2], type: f64}}\n"
