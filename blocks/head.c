@@ -62,9 +62,9 @@ static const mq_block_decl decl = {
     .abi = MQ_BLOCK_ABI,
     .name = "head",
     .doc = "Passes the first `items` items, then finishes, and so do the blocks upstream.\n"
-           "On one branch of a fan-out it ends the whole graph, as in GNU Radio: its\n"
-           "producer finishes and the other branches see the end of the stream; with\n"
-           "the graph's `finish: all` they run on to their own end.",
+           "On one branch of a fan-out it ends its producer, as in GNU Radio, and the\n"
+           "other branches see the end of the stream (so the graph ends if it has one\n"
+           "source); with the graph's `finish: all` they run on to their own end.",
     .in = in, .n_in = 1, .out = out, .n_out = 1,
     .params = params, .n_params = 2,
     .init = init, .work = work, .fini = fini,

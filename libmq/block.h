@@ -24,7 +24,7 @@
  * graph is asked to stop. A block finishes by itself when an input it needs ends
  * (all inputs with MQ_BLOCK_ANY_INPUT), and when a consumer of one of its stream
  * outputs finished, as in GNU Radio (or, with mq_run_opts.finish_all, when everything
- * downstream has finished).
+ * downstream has finished); it learns so at its next send to that output.
  *
  * Parameters are read by their index in the declaration, with a getter of their
  * type (mq_param_f, _i, _s, _v); an enum of indices and designated initializers
