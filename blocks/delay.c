@@ -3,7 +3,9 @@
  *
  * Timestamps stay with the places in the stream, not with the data: output item p
  * has the time input item p had, so every input buffer's stamp moves later by the
- * delay (ts.h), and the zeros in front are stamped as the first input items were. */
+ * delay (ts.h), and the zeros in front are stamped as the first input items were.
+ * Stream tags stay with the data, as GNU Radio's delay moves them: a tag on input
+ * item x comes out on item x + items (the block declares its sample delay). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +33,7 @@ static int init(mq_block_ctx *c, void **state)
         return -1;
     d->left = (uint64_t)mq_param_int(c, "items");
     d->shift = (int64_t)d->left;
+    mq_block_declare_sample_delay(c, d->left);
     d->isz = mq_item_size(mq_block_in_type(c, 0));
     *state = d;
     return 0;
@@ -78,7 +81,8 @@ static const mq_block_decl decl = {
     .name = "delay",
     .doc = "Delays the stream by `items` items: that many zeros come first, then the\n"
            "input unchanged (no copy). Timestamps stay with the places: each buffer's\n"
-           "moves later by the delay, and the zeros carry the first input stamps.",
+           "moves later by the delay, and the zeros carry the first input stamps.\n"
+           "Stream tags stay with the data: a tag on item x comes out on x + items.",
     .in = in, .n_in = 1, .out = out, .n_out = 1,
     .params = params, .n_params = 2,
     .init = init, .work = work, .fini = fini,

@@ -9,7 +9,9 @@
  * Timestamps: a sample index counts output items. A time stamps each output item
  * y[n] with the time of x[n] less the group delay of a linear-phase filter,
  * (ntaps - 1) / 2 input items: the moment the output describes, so filtered and
- * unfiltered streams still align by time. */
+ * unfiltered streams still align by time. Stream tags go from input item x to
+ * output item round(x / decimation), as GNU Radio's decimators move them (the
+ * group delay is not taken off: GNU Radio's filter does not either). */
 #include <stdlib.h>
 #include <volk/volk.h>
 
@@ -80,6 +82,7 @@ static int init(mq_block_ctx *c, void **state)
     *state = f;
     f->lanes = mq_block_in_type(c, 0) == MQ_ITEM_C32 ? 2 : 1;
     f->dec = (size_t)mq_param_i(c, P_DEC);
+    mq_block_set_relative_rate(c, 1, f->dec); /* tags: input item x -> round(x / d) */
     return set_taps(c, f);
 }
 
@@ -136,6 +139,7 @@ static const mq_block_decl decl = {
            "first item is 0), keeping y[0], y[d], y[2d].. for decimation d. f32, or c32\n"
            "filtered per part. A sample index counts output items; a time stamps y[n]\n"
            "with the time of x[n] less the group delay, (len(taps) - 1) / 2 items.\n"
+           "A stream tag on x[n] goes to output item round(n / d).\n"
            "taps are live: new taps filter from the next buffer on; a longer filter\n"
            "sees zeros for the items before the change the old one did not keep.",
     .in = in, .n_in = 1, .out = out, .n_out = 1,

@@ -10,7 +10,9 @@
  *
  * Timestamps: output item j sits at input position (jM - (ntaps - 1) / 2) / L (the
  * group delay of the linear-phase filter taken off, as fir_filter does). A sample
- * index is j itself; a time is placed from the input buffer's range at that position. */
+ * index is j itself; a time is placed from the input buffer's range at that position.
+ * A stream tag on input item x goes to output item round(x L / M), as GNU Radio's
+ * rational_resampler moves it. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +66,7 @@ static int init(mq_block_ctx *c, void **state)
         return -1;
     r->L = mq_param_int(c, "interpolation");
     r->M = mq_param_int(c, "decimation");
+    mq_block_set_relative_rate(c, (uint64_t)r->L, (uint64_t)r->M); /* tags: x -> round(xL/M) */
     r->lanes = mq_block_in_type(c, 0) == MQ_ITEM_C32 ? 2 : 1;
     if (n == 0)
         return design(r);
@@ -170,7 +173,8 @@ static const mq_block_decl decl = {
     .doc = "Rational resampler by interpolation/decimation (L/M): upsample by L, filter\n"
            "with taps (default: a windowed-sinc low-pass at 0.4/max(L,M), gain L), keep\n"
            "every M-th. f32 or c32. A sample index becomes the output index; a time is\n"
-           "placed at input position (jM - (ntaps-1)/2) / L, the group delay taken off.",
+           "placed at input position (jM - (ntaps-1)/2) / L, the group delay taken off.\n"
+           "A stream tag on input item x goes to output item round(x L / M).",
     .in = in, .n_in = 1, .out = out, .n_out = 1,
     .params = params, .n_params = sizeof params / sizeof params[0],
     .init = init, .work = work, .fini = fini,

@@ -29,7 +29,7 @@
 #include "error.h"
 
 #define MQ__MAGIC 0x414e455241514d31ULL /* "1MQARENA" little-endian */
-#define MQ__VERSION 8u
+#define MQ__VERSION 9u
 #define MQ__CLAIM_BATCH 8 /* buffers claimed per bitmap access in large pools */
 #define MQ__HELD_HINT_BITS 8 /* held.c: size of the buffer -> entry hint table */
 #define MQ__OWED_MAX 16   /* deferred doorbells per handle; past that, ring at once */
@@ -124,6 +124,9 @@ enum {
     MQ__H_TAKE,       /* id taken (being taken) from conn at pos */
     MQ__H_PUSH,       /* id being published into conn at pos */
     MQ__H_SHARE,      /* id being split into tokens [pos, pos + aux) */
+    /* id being released; pos: the tag list it carries, which goes with it if this
+     * release frees it (buf.c, "Tag lists") */
+    MQ__H_FREEING,
 };
 
 /* For the count of what a death loses (reclaim.c), a HELD reference says whose items
@@ -241,10 +244,10 @@ struct mq__ckpt {
     _Atomic uint64_t seq;
     uint8_t pad[56];
     mq_ckpt copy[2];
-    uint8_t pad1[32]; /* the connections after it start on a cache line */
+    uint8_t pad1[16]; /* the connections after it start on a cache line */
 };
 static_assert(sizeof(struct mq__ckpt) % 64 == 0, "ckpt record layout");
-static_assert(sizeof(mq_ckpt) == 16 + 16 * MQ_MAX_PORTS + MQ_CHECKPOINT_MAX, "ckpt layout");
+static_assert(sizeof(mq_ckpt) == 24 + 32 * MQ_MAX_PORTS + MQ_CHECKPOINT_MAX, "ckpt layout");
 
 /* Allocators write the counters; releasers read the doorbell: two cache lines. */
 struct mq__pool {
@@ -257,15 +260,22 @@ struct mq__pool {
 };
 static_assert(sizeof(struct mq__pool) == 128, "pool layout");
 
+/* `tags`: for a buffer of items, the id of its tag list (tags.h), a buffer whose
+ * one token the buffer holds, or 0; for a tag list (flags MQ__BUF_TAGLIST), the
+ * buffer it belongs to, as index and generation with token 0 (MQ__KEY). Written by
+ * the only holder of a buffer's reference, before it shares or sends it. */
 struct mq__buf {
     _Atomic uint64_t state;
     uint64_t length;
     mq_timestamp ts;
     int32_t creator;
-    uint32_t flags;
-    uint64_t pad;
+    uint32_t flags; /* MQ__BUF_TAGLIST */
+    uint64_t tags;
 };
 static_assert(sizeof(struct mq__buf) == 64, "buffer metadata layout");
+#define MQ__BUF_TAGLIST 1u
+/* A buffer's life: its index and generation, any token. */
+#define MQ__KEY(id) ((id) & ~(uint64_t)0x1f)
 
 /* The process-local handle: the mapping, a private copy of the validated geometry,
  * and the slot this handle acts as. */
@@ -419,6 +429,20 @@ uint32_t mq__held_free_count(mq_arena *a, uint32_t need);
 /* buf.c */
 int mq__token_release(mq_arena *a, uint64_t id);
 void mq__buf_prefetch(const mq_arena *a, uint64_t idx, int write_data);
+/* Tag lists (buf.c, "Tag lists"; their contents are tags.c's). A buffer allocated
+ * as mq_buf_alloc does, flagged as a tag list. */
+int mq__buf_alloc_list(mq_arena *a, size_t size, int64_t timeout_ns, uint64_t *out);
+/* Makes `list` (a tag list the caller holds, or 0) the tag list of `id`, whose only
+ * reference the caller holds (else MQ_EBUSY), and releases the one it had. */
+int mq__buf_tags_swap(mq_arena *a, uint64_t id, uint64_t list);
+/* The tag list of `id` (checked: a live tag list that names `id` as its owner), 0
+ * if it has none; MQ_ESTALE, or MQ_ECORRUPT if its field names no such list. */
+int mq__buf_tags_list(const mq_arena *a, uint64_t id, uint64_t *list);
+/* Releases tag list `list` of the buffer `owner` names, if it still is that
+ * buffer's live list; safe against another release of it at the same time. */
+void mq__tags_free(mq_arena *a, uint64_t list, uint64_t owner);
+/* Whether buffer `id`'s life (index and generation) still holds a live token. */
+int mq__buf_alive(const mq_arena *a, uint64_t id);
 
 /* pool.c */
 int mq__pool_claim(mq_arena *a, uint32_t pool, uint32_t *idx);

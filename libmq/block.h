@@ -42,9 +42,14 @@
  * the current ones asks for a history (mq_in_set_history, GNU Radio's set_history)
  * and the runtime keeps them in front of each buffer it hands over.
  *
- * ABI 3 added the parameter flags, param_changed and message; ABI 4 a port's vlen
- * and the COMPLEX parameter type. Modules built for ABI 2 and 3 still load: mqgraph
- * converts their declarations (doc/blocks.md says what changed).
+ * Stream tags (tags.h, GNU Radio's stream tags) travel with the buffers: the
+ * runtime passes them from the inputs to the outputs as the block's tag_policy
+ * says, with their offsets scaled by its rate (mq_block_set_relative_rate), and
+ * a block reads them with mq_in_tags and adds its own with mq_out_add_tag.
+ *
+ * ABI 3 added the parameter flags, param_changed and message; ABI 4 a port's vlen,
+ * the COMPLEX parameter type and stream tags. Modules built for ABI 2 and 3 still
+ * load: mqgraph converts their declarations (doc/blocks.md says what changed).
  */
 #ifndef MQ_BLOCK_H
 #define MQ_BLOCK_H
@@ -56,6 +61,7 @@
 #include "buf.h"
 #include "pmt.h"
 #include "queue.h" /* MQ_NOTE_* */
+#include "tags.h"
 #include "ts.h"
 
 #define MQ_BLOCK_ABI 4
@@ -168,6 +174,9 @@ typedef struct mq_block_decl {
      * for the call. Called between work calls. 0, or -1 after mq_block_error to
      * fail the block. */
     int (*message)(mq_block_ctx *c, void *state, int port, const mq_pmt *msg);
+    /* ABI 4. How the runtime passes stream tags on (MQ_TAGS_*, tags.h; the
+     * default, 0, is MQ_TAGS_ALL_TO_ALL). See "stream tags" below. */
+    uint32_t tag_policy;
 } mq_block_decl;
 
 /* MQ_WORK_AGAIN: nothing consumed, and work wants to be called again with the same
@@ -313,6 +322,56 @@ int mq_out_forward_items(mq_block_ctx *c, int in, int out, size_t n, const mq_ti
 /* Ends output `port` early: its connections see end of stream. The block finishes
  * when all its outputs are closed or abandoned downstream. */
 int mq_out_close(mq_block_ctx *c, int port);
+
+/* ---- stream tags ---------------------------------------------------------------------- *
+ * A tag (tags.h) sits on one item of a stream: at an absolute offset, the item's
+ * index among all the items of that port, counted over the block's lives (a
+ * restarted block goes on counting where its last commit was). Only stream ports
+ * carry tags.
+ *
+ * Passing them on (tag_policy in the declaration):
+ *  - a buffer passed on whole (mq_out_forward, mq_out_share) keeps its tags on its
+ *    items, and they go with it only: where it goes (head's last buffer keeps
+ *    those of the items it keeps; delay's, moved later by the delay);
+ *  - from a buffer consumed, the tags go to the outputs, each to output item
+ *    round((x + d) * interp / decim) for input item x (GNU Radio's propagate_tags,
+ *    d the declared sample delay): on the buffer sent on that output that holds
+ *    the item, whether it is sent during the work call that read the tag or later.
+ *    One whose output item was sent before the tag's buffer arrived (a decimator's
+ *    rounding can point one item back) goes on the first item of the next buffer
+ *    sent, so it is never lost;
+ *  - MQ_TAGS_ALL_TO_ALL (the default): every input's tags to every output;
+ *    MQ_TAGS_ONE_TO_ONE: input i's to output i only (the block needs as many
+ *    stream inputs as outputs), a buffer passed from input i to another output
+ *    leaves its tags; MQ_TAGS_DONT: none, a buffer passed on leaves its tags, and
+ *    the block adds what it wants with mq_out_add_tag.
+ * Tags that wait in a block for an output item not made yet die with its process
+ * (the buffers it held are counted lost; their tags are not counted apart), and go
+ * when the output ends. */
+/* The absolute offset of input `port`'s first current (unconsumed) item, and of
+ * the next item output `port` sends (GNU Radio's nitems_read, nitems_written). */
+uint64_t mq_in_nitems_read(const mq_block_ctx *c, int port);
+uint64_t mq_out_nitems_written(const mq_block_ctx *c, int port);
+/* The tags of input `port`'s current buffer on the items [start, end) (absolute
+ * offsets), in the order of their offsets (GNU Radio's get_tags_in_range; the
+ * window of the current items is [mq_in_nitems_read, + mq_in_items' n)). Returns
+ * how many, with *tags an array valid until the next call for the port or until
+ * the buffer is consumed; 0 and NULL if there are none. MQ_EINVAL (with the error
+ * recorded) for a tag that is not three PMTs. */
+int mq_in_tags(mq_block_ctx *c, int port, uint64_t start, uint64_t end, const mq_tag **tags);
+/* Puts a tag (key, value: copied; srcid NULL is #f) on the item at absolute offset
+ * `offset` of output `port` (GNU Radio's add_item_tag): it goes out with the buffer
+ * that holds that item, now or later. MQ_ERANGE for an item already sent, MQ_EINVAL
+ * for a PMT the wire form cannot carry. */
+int mq_out_add_tag(mq_block_ctx *c, int port, uint64_t offset, const mq_pmt *key,
+                   const mq_pmt *value, const mq_pmt *srcid);
+/* How many output items the block makes per input item, interp / decim (GNU Radio's
+ * set_relative_rate): the scale of the tags' offsets. 1:1 by default; in init or
+ * later. MQ_EINVAL for a zero. */
+int mq_block_set_relative_rate(mq_block_ctx *c, uint64_t interp, uint64_t decim);
+/* The block's output lags its input by `items` (GNU Radio's declare_sample_delay):
+ * tags of consumed buffers move later by that many input items. */
+void mq_block_declare_sample_delay(mq_block_ctx *c, uint64_t items);
 
 /* ---- messages ---------------------------------------------------------------------------- */
 /* Message ports are ports of type MQ_ITEM_MSG, declared beside the stream ports and

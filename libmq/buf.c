@@ -1,4 +1,5 @@
-/* buf.c - buffer ids, allocation, reference tokens, in-place writability, metadata.
+/* buf.c - buffer ids, allocation, reference tokens, in-place writability, metadata,
+ * and the tag lists buffers carry.
  *
  * The state word of a buffer is {generation, tokens issued, live token mask}. Each
  * step below changes it with one CAS, and writes the slot's journal entry before
@@ -8,6 +9,27 @@
  *    means this slot's CAS won;
  *  - release and share: clear the caller's own token bit, which no one else can
  *    clear, so "bit still set" means the step did not happen.
+ *
+ * Tag lists. A buffer may carry a tag list (tags.h): another buffer, named in its
+ * `tags` field, whose one token belongs to the buffer rather than to a slot. Only
+ * the holder of a buffer's only reference attaches or replaces its list, so every
+ * holder of a shared buffer sees the same list; whoever frees the buffer frees the
+ * list. The steps, and what a death between them leaves:
+ *  - attach (mq__buf_tags_swap): the list is the slot's (HELD) until the buffer's
+ *    field names it, then its entry is cleared; an old list is journalled as the
+ *    slot's (HELD) before the field stops naming it, and released after. The slot
+ *    holds the buffer alone, so its reclaimer frees the buffer too: every list is
+ *    released through its entry or with the buffer, and a second release of it is
+ *    refused by its token.
+ *  - release: a buffer with a list is journalled FREEING, with the list, before
+ *    its token is dropped. The reclaimer of a FREEING entry drops the token if it
+ *    is still live (and the list with the buffer, if that frees it); if it is not,
+ *    and the buffer's life is over, it releases the list, which the dead process
+ *    may not have done. The last holder of a buffer can race it there, so a list's
+ *    token is always dropped with a CAS: one of them wins.
+ * The list names its owner (index and generation) and is flagged, and nothing
+ * releases a list that does not name the buffer freed: a damaged field cannot
+ * free another's buffer.
  */
 #include <string.h>
 
@@ -18,8 +40,10 @@
 
 /* Clears the token of `id`. Returns 1 if that freed the buffer, 0 if others still
  * hold it, MQ_ESTALE if the token was not live (already released). A freed buffer
- * is not yet marked in its pool's bitmap: mq__pool_mark_free does that. */
-static int mq__token_drop(mq_arena *a, uint64_t id)
+ * is not yet marked in its pool's bitmap: mq__pool_mark_free does that. With
+ * `exclusive`, the caller is the token's only releaser (every reference but a tag
+ * list's). */
+static int mq__token_drop(mq_arena *a, uint64_t id, int exclusive)
 {
     uint64_t i = MQ__ID_IDX(id);
     uint32_t bit = 1u << MQ__ID_TOK(id);
@@ -30,7 +54,7 @@ static int mq__token_drop(mq_arena *a, uint64_t id)
         return MQ_ESTALE;
     sp = &mq__buf(a, (uint32_t)i)->state;
     st = atomic_load(sp);
-    if (MQ__ST_GEN(st) == MQ__ID_GEN(id) && MQ__ST_LIVE(st) == bit) {
+    if (exclusive && MQ__ST_GEN(st) == MQ__ID_GEN(id) && MQ__ST_LIVE(st) == bit) {
         /* The only live token: no one else can change this word now (sharing and
          * releasing need a live token, allocating needs the buffer free), so a
          * plain store frees it without the locked CAS. */
@@ -50,13 +74,65 @@ static int mq__token_drop(mq_arena *a, uint64_t id)
     return MQ__ST_LIVE(nst) == 0;
 }
 
+/* What buffer `id` carries, read while its token holds it (so no one changes it):
+ * its tag list (0: none), and *is_list, whether it is a tag list itself. */
+static uint64_t mq__carried(const mq_arena *a, uint64_t id, int *is_list)
+{
+    uint64_t i = MQ__ID_IDX(id);
+    const struct mq__buf *b;
+
+    *is_list = 0;
+    if (i >= a->n_bufs)
+        return 0;
+    b = mq__buf(a, (uint32_t)i);
+    *is_list = (b->flags & MQ__BUF_TAGLIST) != 0;
+    return *is_list ? 0 : b->tags;
+}
+
+/* Drops token `id`; if that freed the buffer, marks it free and releases `list`,
+ * the tag list it carried. */
+static int mq__drop_with(mq_arena *a, uint64_t id, uint64_t list, int is_list)
+{
+    int rc = mq__token_drop(a, id, !is_list);
+
+    if (rc == 1) {
+        mq__pool_mark_free(a, (uint32_t)MQ__ID_IDX(id));
+        if (list)
+            mq__tags_free(a, list, id);
+    }
+    return rc;
+}
+
 int mq__token_release(mq_arena *a, uint64_t id)
 {
-    int rc = mq__token_drop(a, id);
+    int is_list;
+    uint64_t list = mq__carried(a, id, &is_list);
 
-    if (rc == 1)
-        mq__pool_mark_free(a, (uint32_t)MQ__ID_IDX(id));
-    return rc;
+    return mq__drop_with(a, id, list, is_list);
+}
+
+int mq__buf_alive(const mq_arena *a, uint64_t id)
+{
+    uint64_t i = MQ__ID_IDX(id), st;
+
+    if ((id & MQ__CELL_TAKEN) || i >= a->n_bufs)
+        return 0;
+    st = atomic_load(&mq__buf(a, (uint32_t)i)->state);
+    return MQ__ST_GEN(st) == MQ__ID_GEN(id) && MQ__ST_LIVE(st) != 0;
+}
+
+void mq__tags_free(mq_arena *a, uint64_t list, uint64_t owner)
+{
+    uint64_t i = MQ__ID_IDX(list);
+    const struct mq__buf *b;
+
+    if ((list & MQ__CELL_TAKEN) || i >= a->n_bufs)
+        return;
+    b = mq__buf(a, (uint32_t)i);
+    if (!(b->flags & MQ__BUF_TAGLIST) || b->tags != MQ__KEY(owner))
+        return; /* not that buffer's list (any more) */
+    if (mq__token_drop(a, list, 0) == 1)
+        mq__pool_mark_free(a, (uint32_t)i);
 }
 
 static uint8_t *mq__data(const mq_arena *a, uint32_t idx)
@@ -98,7 +174,8 @@ static int mq__pool_for(const mq_arena *a, size_t size)
 
 /* One attempt on a claimed index: journal, CAS, initialise. 0 on success, MQ_EAGAIN
  * if the buffer was not free after all (a stale hint). */
-static int mq__alloc_at(mq_arena *a, uint32_t idx, struct mq__held *e, uint64_t *out)
+static int mq__alloc_at(mq_arena *a, uint32_t idx, struct mq__held *e, uint32_t flags,
+                        uint64_t *out)
 {
     struct mq__buf *b = mq__buf(a, idx);
     uint64_t st = atomic_load(&b->state);
@@ -119,14 +196,19 @@ static int mq__alloc_at(mq_arena *a, uint32_t idx, struct mq__held *e, uint64_t 
     b->length = 0;
     memset(&b->ts, 0, sizeof b->ts);
     b->creator = a->slot;
-    b->flags = 0;
+    b->flags = flags;
+    b->tags = 0;
     mq__held_set(a, e, MQ__H_HELD);
     MQ__CRASHPOINT();
     *out = MQ__ID(idx, gen, 0);
     return 0;
 }
 
-int mq_buf_alloc(mq_arena *a, size_t size, int64_t timeout_ns, mq_id *out)
+/* mq_buf_alloc, the buffer's flags set to `flags`. Inlined into both: a call more
+ * cost mq_buf_alloc+release about 1 ns of its 24 (bench_core). */
+static inline __attribute__((always_inline)) int mq__alloc(mq_arena *a, size_t size,
+                                                           int64_t timeout_ns, uint32_t flags,
+                                                           mq_id *out)
 {
     int64_t deadline = timeout_ns > 0 ? mq_now_ns() + timeout_ns : -1;
     struct mq__held *e;
@@ -144,7 +226,7 @@ int mq_buf_alloc(mq_arena *a, size_t size, int64_t timeout_ns, mq_id *out)
     pool = mq__pool(a, (uint32_t)p);
     for (;;) {
         while (mq__pool_claim(a, (uint32_t)p, &idx) == 0) {
-            if ((rc = mq__alloc_at(a, idx, e, out)) == 0) {
+            if ((rc = mq__alloc_at(a, idx, e, flags, out)) == 0) {
                 atomic_fetch_add_explicit(&pool->allocs, 1, memory_order_relaxed);
                 return 0;
             }
@@ -156,7 +238,7 @@ int mq_buf_alloc(mq_arena *a, size_t size, int64_t timeout_ns, mq_id *out)
         uint32_t seq = mq__doorbell_arm(a, &pool->bell);
         if (mq__pool_claim(a, (uint32_t)p, &idx) == 0) {
             mq__doorbell_disarm(&pool->bell);
-            if (mq__alloc_at(a, idx, e, out) == 0) {
+            if (mq__alloc_at(a, idx, e, flags, out) == 0) {
                 atomic_fetch_add_explicit(&pool->allocs, 1, memory_order_relaxed);
                 return 0;
             }
@@ -164,6 +246,16 @@ int mq_buf_alloc(mq_arena *a, size_t size, int64_t timeout_ns, mq_id *out)
         }
         mq__doorbell_wait(&pool->bell, seq, deadline);
     }
+}
+
+int mq_buf_alloc(mq_arena *a, size_t size, int64_t timeout_ns, mq_id *out)
+{
+    return mq__alloc(a, size, timeout_ns, 0, out);
+}
+
+int mq__buf_alloc_list(mq_arena *a, size_t size, int64_t timeout_ns, uint64_t *out)
+{
+    return mq__alloc(a, size, timeout_ns, MQ__BUF_TAGLIST, out);
 }
 
 int mq_buf_alloc_many(mq_arena *a, size_t size, int n, int64_t timeout_ns, mq_id *out)
@@ -186,7 +278,7 @@ int mq_buf_alloc_many(mq_arena *a, size_t size, int n, int64_t timeout_ns, mq_id
                 mq__pool_mark_free(a, idx[i++]);
             break;
         }
-        got += mq__alloc_at(a, idx[i], e, &out[got]) == 0; /* else a stale hint */
+        got += mq__alloc_at(a, idx[i], e, 0, &out[got]) == 0; /* else a stale hint */
     }
     if (got == 0) /* nothing free, or no entry: mq_buf_alloc waits or says why */
         return (rc = mq_buf_alloc(a, size, timeout_ns, out)) < 0 ? rc : 1;
@@ -198,15 +290,51 @@ int mq_buf_alloc_many(mq_arena *a, size_t size, int n, int64_t timeout_ns, mq_id
 /* Not mq_buf_release_many(a, &id, 1): its prefetch and batch bookkeeping cost
  * about 10 ns per call (bench_core alloc+release 43 -> 53 ns). The steps are the
  * same, and so is the crash reasoning in the comment there. */
+/* Whether buffer `id` carries a tag list or is one (its release then takes the
+ * steps of mq__release_tagged): two loads from the line its state word is on. */
+static inline int mq__tagged(const mq_arena *a, uint64_t id)
+{
+    uint64_t i = MQ__ID_IDX(id);
+    const struct mq__buf *b;
+
+    if (i >= a->n_bufs)
+        return 0;
+    b = mq__buf(a, (uint32_t)i);
+    return (b->tags | b->flags) != 0;
+}
+
+/* mq_buf_release of a buffer with a tag list, or of a list, through entry e. */
+static __attribute__((noinline)) int mq__release_tagged(mq_arena *a, struct mq__held *e,
+                                                        mq_id id)
+{
+    int is_list;
+    uint64_t list = mq__carried(a, id, &is_list);
+
+    if (list) {
+        /* The journal names the list before the drop that may free the buffer: a
+         * death between that and the list's release leaves it to the reclaimer. */
+        e->pos = list;
+        mq__held_set(a, e, MQ__H_FREEING);
+        MQ__CRASHPOINT();
+    }
+    mq__drop_with(a, id, list, is_list);
+    mq__held_set(a, e, MQ__H_EMPTY);
+    MQ__CRASHPOINT();
+    return 0;
+}
+
 int mq_buf_release(mq_arena *a, mq_id id)
 {
     struct mq__held *e = mq__held_find(a, id);
 
     if (!e)
         return MQ_ESTALE;
+    if (mq__tagged(a, id))
+        return mq__release_tagged(a, e, id);
     /* Token first, entry second: a crash between leaves an entry whose token is
      * already clear, which the reclaimer recognises and skips. */
-    mq__token_release(a, id);
+    if (mq__token_drop(a, id, 1) == 1)
+        mq__pool_mark_free(a, (uint32_t)MQ__ID_IDX(id));
     mq__held_set(a, e, MQ__H_EMPTY);
     MQ__CRASHPOINT();
     return 0;
@@ -227,11 +355,15 @@ int mq_buf_release_many(mq_arena *a, const mq_id *ids, int n)
             rc = MQ_ESTALE;
             continue;
         }
+        if (mq__tagged(a, ids[i])) {
+            mq__release_tagged(a, e, ids[i]); /* the steps a tag list needs */
+            continue;
+        }
         /* Token first, entry second: a crash between leaves an entry whose token
          * is already clear, which the reclaimer recognises and skips. A crash
          * before the bitmap marks below leaves free buffers unmarked, which the
          * reclaimer's pool repair marks. */
-        if (mq__token_drop(a, ids[i]) == 1)
+        if (mq__token_drop(a, ids[i], 1) == 1)
             freed[nfreed++] = (uint32_t)MQ__ID_IDX(ids[i]);
         mq__held_set(a, e, MQ__H_EMPTY);
         MQ__CRASHPOINT();
@@ -397,5 +529,67 @@ int mq_buf_tag(mq_arena *a, mq_id id, uint32_t from, uint32_t to)
         e->conn = from;
     if (to != MQ_TAG_KEEP)
         e->to = to;
+    return 0;
+}
+
+/* ---- tag lists -------------------------------------------------------------------- */
+
+int mq__buf_tags_list(const mq_arena *a, uint64_t id, uint64_t *list)
+{
+    uint32_t idx, li;
+    const struct mq__buf *b;
+    uint64_t t;
+
+    *list = 0;
+    if (mq__id_check(a, id, &idx) < 0)
+        return MQ_ESTALE;
+    b = mq__buf(a, idx);
+    t = b->tags;
+    if ((b->flags & MQ__BUF_TAGLIST) || t == 0)
+        return 0;
+    if (mq__id_check(a, t, &li) < 0 || !(mq__buf(a, li)->flags & MQ__BUF_TAGLIST) ||
+        mq__buf(a, li)->tags != MQ__KEY(id))
+        return MQ_ECORRUPT;
+    *list = t;
+    return 0;
+}
+
+int mq__buf_tags_swap(mq_arena *a, uint64_t id, uint64_t list)
+{
+    struct mq__held *e = mq__held_find(a, id), *le = list ? mq__held_find(a, list) : NULL;
+    struct mq__held *oe = NULL;
+    uint64_t old;
+    uint32_t idx;
+    int rc;
+
+    if (!e || (list && !le) || mq__id_check(a, id, &idx) < 0)
+        return MQ_ESTALE;
+    struct mq__buf *b = mq__buf(a, idx);
+    if ((b->flags & MQ__BUF_TAGLIST) ||
+        (list && !(mq__buf(a, (uint32_t)MQ__ID_IDX(list))->flags & MQ__BUF_TAGLIST)))
+        return MQ_EINVAL;
+    if (MQ__ST_LIVE(atomic_load(&b->state)) != 1u << MQ__ID_TOK(id))
+        return MQ_EBUSY; /* others hold it and see its list */
+    if ((rc = mq__buf_tags_list(a, id, &old)) < 0)
+        return rc;
+    if (old && !(oe = mq__held_new(a)))
+        return MQ_ENOSPC;
+    if (list)
+        mq__buf(a, (uint32_t)MQ__ID_IDX(list))->tags = MQ__KEY(id); /* before it is named */
+    if (oe) {
+        /* The old list is this slot's too until it is released below. */
+        atomic_store_explicit(&oe->id, old, memory_order_relaxed);
+        mq__held_set(a, oe, MQ__H_HELD);
+        MQ__CRASHPOINT();
+    }
+    /* The switch: from here on the buffer carries the new list. */
+    b->tags = list;
+    MQ__CRASHPOINT();
+    if (le) { /* the buffer's now */
+        mq__held_set(a, le, MQ__H_EMPTY);
+        MQ__CRASHPOINT();
+    }
+    if (oe)
+        mq_buf_release(a, old);
     return 0;
 }

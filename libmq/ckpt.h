@@ -4,7 +4,9 @@
  * A record holds what the block saved (mq_checkpoint_save, block.h: up to
  * MQ_CHECKPOINT_MAX bytes of its own, such as head's count or a source's position)
  * together with what the runtime knows at that moment: how far the block had read
- * each input buffer, and which buffer it was sending. The runtime commits a record
+ * each input buffer, which buffer it was sending, and how many items it had read
+ * on each input and written on each output over its lives (the absolute offsets
+ * of stream tags, tags.h). The runtime commits a record
  * just before every send and after every work call, so a record always describes
  * a point where the block's state, what it read and what it sent agree. The
  * reclaimer of a dead block reads it to count exactly what the death lost
@@ -40,12 +42,18 @@ typedef struct mq_ckpt {
     uint16_t n_cur;
     uint16_t flags; /* MQ_CKPT_SENDING */
     uint32_t len;  /* bytes of data */
+    uint16_t n_read, n_written; /* entries of items_read and items_written */
+    uint32_t pad;
     mq_ckpt_cursor cur[MQ_MAX_PORTS];
+    /* Items read from each stream input up to the cursors, and written to each
+     * stream output, the buffer being sent included. */
+    uint64_t items_read[MQ_MAX_PORTS], items_written[MQ_MAX_PORTS];
     unsigned char data[MQ_CHECKPOINT_MAX];
 } mq_ckpt;
 
-/* Commits k as block `block`'s record (n_cur <= MQ_MAX_PORTS, len <=
- * MQ_CHECKPOINT_MAX, else MQ_EINVAL; only those entries and bytes are copied). */
+/* Commits k as block `block`'s record (n_cur, n_read and n_written <=
+ * MQ_MAX_PORTS, len <= MQ_CHECKPOINT_MAX, else MQ_EINVAL; only those entries and
+ * bytes are copied). */
 int mq_ckpt_commit(mq_arena *a, uint32_t block, const mq_ckpt *k);
 
 /* The last record committed, checked: 0; MQ_ENOENT if none was this run; MQ_EINVAL

@@ -2,8 +2,9 @@
  *
  * libmq is the shared-memory core of mq: an arena (arena.h) with a registry of
  * blocks and connections (registry.h), size-class buffer pools (pool.h), buffers
- * passed by id with cross-process references and timestamps (buf.h), and bounded
- * queues with futex doorbells (queue.h). Errors are negative codes (error.h).
+ * passed by id with cross-process references and timestamps (buf.h), the stream
+ * tags they carry (tags.h), and bounded queues with futex doorbells (queue.h).
+ * Errors are negative codes (error.h).
  */
 #ifndef MQ_MQ_H
 #define MQ_MQ_H
@@ -16,6 +17,7 @@
 #include "pool.h"
 #include "queue.h"
 #include "registry.h"
+#include "tags.h"
 #include "ts.h"
 
 #define MQ_VERSION_STRING "0.1.0"

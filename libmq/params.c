@@ -650,6 +650,11 @@ int mq_block_decl_check(const mq_block_decl *d, char *errbuf, size_t errlen)
         snprintf(errbuf, errlen, "block %s: n_params is %d", d->name, d->n_params);
         return MQ_EINVAL;
     }
+    if (d->tag_policy > MQ_TAGS_DONT) {
+        snprintf(errbuf, errlen, "block %s: tag_policy %u is none of MQ_TAGS_*", d->name,
+                 d->tag_policy);
+        return MQ_EINVAL;
+    }
     for (int k = 0; k < d->n_params; k++)
         if ((rc = mq__param_decl_check(d, k, errbuf, errlen)) < 0)
             return rc;

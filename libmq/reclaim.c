@@ -65,17 +65,26 @@ static int mq__seen(struct mq__loss *loss, uint64_t id, uint32_t conn)
     return 0;
 }
 
+/* Whether id names a tag list (a part of another buffer: no items of its own). */
+static int mq__is_list(const mq_arena *a, uint64_t id)
+{
+    return MQ__ID_IDX(id) < a->n_bufs &&
+           (mq__buf(a, (uint32_t)MQ__ID_IDX(id))->flags & MQ__BUF_TAGLIST);
+}
+
 void mq__reclaim_token(mq_arena *a, uint64_t id, uint32_t from, uint32_t to,
                        struct mq__loss *loss)
 {
     int64_t len = mq_buf_length(a, id); /* while the token still holds the buffer */
+    int list = mq__is_list(a, id);
     uint64_t bytes;
     uint32_t conn;
 
     if (mq__token_release(a, id) < 0)
         return;
     loss->refs++;
-    if (!mq__lost(a, loss, id, from, to, len > 0 ? (uint64_t)len : 0, &bytes, &conn) ||
+    if (list ||
+        !mq__lost(a, loss, id, from, to, len > 0 ? (uint64_t)len : 0, &bytes, &conn) ||
         mq__seen(loss, id, conn))
         return;
     loss->lost.buffers++;
@@ -99,6 +108,19 @@ static void mq__reclaim_share(mq_arena *a, const struct mq__held *e, struct mq__
     for (uint32_t k = (uint32_t)e->pos; k < e->pos + e->aux; k++)
         mq__reclaim_token(a, MQ__ID(MQ__ID_IDX(id), MQ__ID_GEN(id), k), e->conn, MQ__NO_CONN,
                           loss);
+}
+
+/* A release with a tag list (buf.c): if the token is still live the drop did not
+ * happen, and happens now; if it did and the buffer's life is over, the dead process
+ * may have freed the buffer without its list, which goes now (refused if it went). */
+static void mq__reclaim_freeing(mq_arena *a, const struct mq__held *e, struct mq__loss *loss)
+{
+    uint64_t id = atomic_load(&e->id);
+    uint32_t before = loss->refs;
+
+    mq__reclaim_token(a, id, e->conn, e->to, loss);
+    if (loss->refs == before && !mq__buf_alive(a, id))
+        mq__tags_free(a, e->pos, id);
 }
 
 int mq_arena_reclaim(mq_arena *a, uint32_t slot)
@@ -141,6 +163,9 @@ int mq_arena_reclaim_report(mq_arena *a, uint32_t slot, mq_conn_loss *per_conn,
             break;
         case MQ__H_SHARE:
             mq__reclaim_share(a, e, &loss);
+            break;
+        case MQ__H_FREEING:
+            mq__reclaim_freeing(a, e, &loss);
             break;
         default:
             corrupt = 1;

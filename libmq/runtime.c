@@ -10,6 +10,11 @@
  * drained is at its end) and upstream as an abandoned one: a block that finishes
  * early (head) abandons its inputs, its producers' pushes fail with MQ_EPIPE, and a
  * producer whose outputs are all abandoned finishes too.
+ *
+ * Stream tags (block.h) cost nothing until the block meets one: the state below
+ * is made when the first buffer with a tag list arrives or the block adds a tag,
+ * and until then every step is one test of a pointer (and of a buffer's list
+ * field at each pop).
  */
 #include <math.h>
 #include <stdarg.h>
@@ -48,6 +53,12 @@ struct mq__input {
     size_t win_cap, win_len;
     mq_id win_id;   /* the buffer, and the offset in it, the window was made of */
     size_t win_off;
+    /* Tags: the bytes of this input consumed before cur, over the block's lives
+     * (kept in bytes: an item count would cost a division per buffer), so cur's
+     * first item has the absolute offset seen / item size; and whether cur carries
+     * the tag list its tags came in (not a copy made since). */
+    uint64_t seen;
+    int tagged;
 };
 
 struct mq__output {
@@ -56,6 +67,29 @@ struct mq__output {
     int dead[MQ__FANOUT]; /* 1: abandoned by its consumer; 2: closed by this block */
     int tap[MQ__FANOUT];  /* a tap: it never keeps the block going (mq__outputs_dead) */
     mq_id pending;        /* allocated by mq_out_alloc, not yet pushed */
+    uint64_t written;     /* items sent, over the block's lives: the next item's offset */
+    int closed;           /* mq_out_close */
+};
+
+/* Stream tags of the block (block.h). An input's are its current buffer's, at
+ * absolute offsets on the input, each with the outputs it went to already; an
+ * output's wait for the buffer that holds their item, at absolute offsets on the
+ * output, sorted. */
+struct mq__itag {
+    mq_tag_rec r;
+    uint32_t placed;             /* outputs, as bits */
+    mq_pmt *key, *value, *srcid; /* parsed for mq_in_tags, or NULL */
+};
+struct mq__tags {
+    struct {
+        struct mq__itag *v;
+        size_t n;
+        mq_tag *view; /* the last mq_in_tags answer */
+    } in[MQ_MAX_PORTS];
+    struct {
+        mq_tag_rec *v;
+        size_t n, cap;
+    } out[MQ_MAX_PORTS];
 };
 
 /* A message input: its upstreams (graph connections, and the supervisor's). */
@@ -108,6 +142,8 @@ struct mq_block_ctx {
     int ckpt;            /* restartable (mq_run_opts): commits checkpoints (ckpt.h) */
     int finish_all;      /* mq_run_opts: finishes only when every consumer has */
     mq_ckpt rec;         /* the next record: the block's part is what it saved last */
+    uint64_t interp, decim, delay; /* tags' scale: mq_block_set_relative_rate, and shift */
+    struct mq__tags *tg; /* NULL until the block meets a tag */
 };
 
 /* ---- parameters and block facts ---------------------------------------------------- */
@@ -372,6 +408,396 @@ static size_t mq__in_len(const mq_block_ctx *c, int port)
     return len > 0 ? (size_t)len : 0;
 }
 
+/* ---- stream tags --------------------------------------------------------------------- */
+
+/* A record's placed bits when it is done with: it went with its buffer, or nowhere. */
+#define MQ__PLACED_ALL UINT32_MAX
+
+/* A list of records being made: the tags of one buffer about to go out. */
+struct mq__taglist {
+    mq_tag_rec *v;
+    size_t n, cap;
+};
+
+static struct mq__tags *mq__tags_state(mq_block_ctx *c)
+{
+    if (!c->tg && !(c->tg = calloc(1, sizeof *c->tg)))
+        mq_block_error(c, "out of memory for stream tags");
+    return c->tg;
+}
+
+/* Whether the policy lets input i's tags reach output o. */
+static int mq__tags_allowed(const mq_block_ctx *c, int i, int o)
+{
+    switch (c->d->tag_policy) {
+    case MQ_TAGS_ALL_TO_ALL:
+        return 1;
+    case MQ_TAGS_ONE_TO_ONE:
+        return i == o;
+    default:
+        return 0;
+    }
+}
+
+/* Input item x's output item: round((x + delay) * interp / decim), halves up, as
+ * GNU Radio's propagate_tags rounds (offset * rate + 1/2, in exact rationals). */
+static uint64_t mq__tags_map(const mq_block_ctx *c, uint64_t x)
+{
+    unsigned __int128 v = (unsigned __int128)(x + c->delay);
+
+    if (c->interp == c->decim)
+        return (uint64_t)v;
+    v = (v * c->interp * 2 + c->decim) / ((unsigned __int128)c->decim * 2);
+    return v > UINT64_MAX ? UINT64_MAX : (uint64_t)v;
+}
+
+/* Room in w for `more` records. 0, or -1 with the error recorded. */
+static int mq__taglist_room(mq_block_ctx *c, struct mq__taglist *w, size_t more)
+{
+    if (w->n + more <= w->cap)
+        return 0;
+    size_t cap = w->cap ? 2 * w->cap : 8;
+    if (cap < w->n + more)
+        cap = w->n + more;
+    mq_tag_rec *v = realloc(w->v, cap * sizeof *v);
+    if (!v) {
+        mq_block_error(c, "out of memory for stream tags");
+        return -1;
+    }
+    w->v = v;
+    w->cap = cap;
+    return 0;
+}
+
+/* Appends a copy of r at offset `at` to w. 0, or -1 with the error recorded. */
+static int mq__taglist_add(mq_block_ctx *c, struct mq__taglist *w, const mq_tag_rec *r,
+                           uint64_t at)
+{
+    if (mq__taglist_room(c, w, 1) < 0)
+        return -1;
+    if (mq_tag_rec_copy(&w->v[w->n], r) < 0) {
+        mq_block_error(c, "out of memory for stream tags");
+        return -1;
+    }
+    w->v[w->n++].offset = at;
+    return 0;
+}
+
+static void mq__taglist_free(struct mq__taglist *w)
+{
+    mq_tags_free(w->v, w->n);
+    *w = (struct mq__taglist){0};
+}
+
+/* Sorts by offset, keeping the order of equal ones (the lists are short). */
+static void mq__taglist_sort(struct mq__taglist *w)
+{
+    for (size_t i = 1; i < w->n; i++)
+        for (size_t j = i; j > 0 && w->v[j - 1].offset > w->v[j].offset; j--) {
+            mq_tag_rec t = w->v[j];
+            w->v[j] = w->v[j - 1];
+            w->v[j - 1] = t;
+        }
+}
+
+/* r, moved to output item `at`, waits on output o for the buffer that holds it. */
+static int mq__tags_wait(mq_block_ctx *c, int o, const mq_tag_rec *r, uint64_t at)
+{
+    struct mq__taglist w;
+    size_t k;
+
+    if (c->out[o].closed)
+        return 0; /* no item of it will ever go */
+    w.v = c->tg->out[o].v;
+    w.n = c->tg->out[o].n;
+    w.cap = c->tg->out[o].cap;
+    int rc = mq__taglist_add(c, &w, r, at);
+    /* into its place: after every offset not above its own */
+    for (k = w.n - 1; rc == 0 && k > 0 && w.v[k - 1].offset > at; k--) {
+        mq_tag_rec t = w.v[k];
+        w.v[k] = w.v[k - 1];
+        w.v[k - 1] = t;
+    }
+    c->tg->out[o].v = w.v;
+    c->tg->out[o].n = w.n;
+    c->tg->out[o].cap = w.cap;
+    return rc;
+}
+
+static void mq__tags_unparse(struct mq__itag *t)
+{
+    mq_pmt_free(t->key);
+    mq_pmt_free(t->value);
+    mq_pmt_free(t->srcid);
+    t->key = t->value = t->srcid = NULL;
+}
+
+static int mq__itag_cmp(const void *x, const void *y)
+{
+    const struct mq__itag *a = x, *b = y;
+
+    if (a->r.offset != b->r.offset)
+        return a->r.offset < b->r.offset ? -1 : 1;
+    return a->placed < b->placed ? -1 : a->placed > b->placed;
+}
+
+/* The n tags recs (offsets from the buffer's first item) of input i's buffer that
+ * has just come in become the input's. 0, or MQ_ENOMEM with the error recorded. */
+static __attribute__((noinline)) int mq__tags_came(mq_block_ctx *c, int i, mq_tag_rec *recs,
+                                                   size_t n)
+{
+    struct mq__input *in = &c->in[i];
+    struct mq__itag *v = calloc(n, sizeof *v);
+    if (!v || !mq__tags_state(c)) {
+        free(v);
+        mq_tags_free(recs, n);
+        mq_block_error(c, "out of memory for stream tags");
+        return MQ_ENOMEM;
+    }
+    for (size_t k = 0; k < n; k++) {
+        v[k].r = recs[k];
+        v[k].r.offset += in->seen / c->in_isz[i];
+    }
+    free(recs);
+    c->tg->in[i].v = v;
+    c->tg->in[i].n = n;
+    in->tagged = 1;
+    /* In the order of offsets, for mq_in_tags; a list is written sorted, so this
+     * is a check, but one from the arena may not be: qsort, equal offsets kept in
+     * their order (placed holds the position meanwhile). */
+    size_t k = 1;
+    while (k < n && v[k - 1].r.offset <= v[k].r.offset)
+        k++;
+    if (k < n) {
+        for (k = 0; k < n; k++)
+            v[k].placed = (uint32_t)k;
+        qsort(v, n, sizeof *v, mq__itag_cmp);
+        for (k = 0; k < n; k++)
+            v[k].placed = 0;
+    }
+    return 0;
+}
+
+/* Input i's buffer has just come in with a tag list: its tags. 0, or a negative
+ * code with the error recorded. */
+static __attribute__((noinline)) int mq__tags_arrive(mq_block_ctx *c, int i)
+{
+    mq_tag_rec *recs;
+    size_t n;
+    int rc = mq_tags_get(c->a, c->in[i].cur, c->in_isz[i], &recs, &n);
+
+    if (rc < 0)
+        mq_block_error(c, "input %d: the buffer's stream tags cannot be read: %s", i,
+                       mq_strerror(rc));
+    return rc < 0 ? rc : n > 0 ? mq__tags_came(c, i, recs, n) : 0;
+}
+
+/* Input i's buffer goes (consumed, taken, or passed on): the tags of it that have
+ * not gone anywhere yet wait on every output the policy sends them to, at the
+ * output items they map to. Only once the block has met a tag (c->tg). */
+static __attribute__((noinline)) void mq__tags_leave(mq_block_ctx *c, int i)
+{
+    struct mq__itag *v;
+    size_t n;
+
+    c->in[i].tagged = 0;
+    if (!(v = c->tg->in[i].v))
+        return;
+    n = c->tg->in[i].n;
+    for (size_t k = 0; k < n; k++) {
+        for (int o = 0; o < c->n_sout; o++)
+            if (mq__tags_allowed(c, i, o) && !(v[k].placed & (1u << o)))
+                mq__tags_wait(c, o, &v[k].r, mq__tags_map(c, v[k].r.offset));
+        free(v[k].r.wire);
+        mq__tags_unparse(&v[k]);
+    }
+    free(v);
+    free(c->tg->in[i].view);
+    c->tg->in[i].v = NULL;
+    c->tg->in[i].view = NULL;
+    c->tg->in[i].n = 0;
+}
+
+/* The tags the buffer of `items` items about to go out on output o must carry, in
+ * *w (offsets from its first item): those waiting on o for its items (one whose
+ * item was sent already goes on the first), and
+ *  - for a buffer passed on whole from input `from` (its items from the `skip`-th
+ *    on), that input's tags on them, if the policy lets them reach o; they are done
+ *    with then, and so are those on items after them, which go nowhere;
+ *  - for a buffer the block made (from < 0), the current inputs' tags that map
+ *    into it and have not gone to o before.
+ * *as_is: the buffer, as it is, carries exactly these (its own list or none). 0, or
+ * -1 with the error recorded. */
+static int mq__tags_for(mq_block_ctx *c, int o, int from, uint64_t skip, uint64_t items,
+                        struct mq__taglist *w, int *as_is)
+{
+    uint64_t w0 = c->out[o].written, w1 = w0 + items;
+    mq_tag_rec *wait = c->tg->out[o].v;
+    size_t k = 0, riding = 0;
+
+    *w = (struct mq__taglist){0};
+    while (k < c->tg->out[o].n && wait[k].offset < w1)
+        k++;
+    if (mq__taglist_room(c, w, k) < 0)
+        return -1;
+    for (size_t j = 0; j < k; j++) { /* moved over, wire and all */
+        w->v[w->n] = wait[j];
+        w->v[w->n++].offset = wait[j].offset > w0 ? wait[j].offset - w0 : 0;
+    }
+    if (k > 0) {
+        c->tg->out[o].n -= k;
+        memmove(wait, wait + k, c->tg->out[o].n * sizeof *wait);
+    }
+    if (from >= 0) {
+        struct mq__input *in = &c->in[from];
+        struct mq__itag *v = c->tg->in[from].v;
+        uint64_t first = in->seen / c->in_isz[from] + skip;
+        int ride = mq__tags_allowed(c, from, o);
+        for (size_t j = 0; j < c->tg->in[from].n; j++) {
+            if (v[j].r.offset < first)
+                continue;
+            if (ride && v[j].r.offset < first + items) {
+                if (mq__taglist_add(c, w, &v[j].r, v[j].r.offset - first) < 0)
+                    return -1;
+                riding++;
+            }
+            v[j].placed = MQ__PLACED_ALL;
+        }
+        *as_is = k == 0 && (!ride ? !in->tagged : in->tagged ? skip == 0 : riding == 0);
+    } else {
+        for (int i = 0; i < c->n_in; i++) {
+            struct mq__itag *v = c->tg->in[i].v;
+            for (size_t j = 0; mq__tags_allowed(c, i, o) && j < c->tg->in[i].n; j++) {
+                uint64_t m = mq__tags_map(c, v[j].r.offset);
+                if ((v[j].placed & (1u << o)) || m >= w1)
+                    continue;
+                if (mq__taglist_add(c, w, &v[j].r, m > w0 ? m - w0 : 0) < 0)
+                    return -1;
+                v[j].placed |= 1u << o;
+            }
+        }
+        *as_is = w->n == 0;
+    }
+    mq__taglist_sort(w);
+    return 0;
+}
+
+/* Makes w the tags of buffer id (the block holds its only reference), waiting
+ * (and beating) for a buffer for the list. 0, or a negative code with the error
+ * recorded. */
+static int mq__tags_put(mq_block_ctx *c, int o, mq_id id, const struct mq__taglist *w)
+{
+    int rc = mq_tags_set(c->a, id, w->v, w->n, 0);
+
+    if (rc == MQ_ENOBUFS) {
+        int64_t t0 = mq_now_ns();
+        while ((rc = mq_tags_set(c->a, id, w->v, w->n, c->hb_ns)) == MQ_ETIMEDOUT)
+            mq_arena_heartbeat(c->a);
+        c->waited_ns += mq_now_ns() - t0;
+    }
+    if (rc < 0)
+        mq_block_error(c, "output %d: cannot attach its stream tags: %s", o, mq_strerror(rc));
+    return rc;
+}
+
+uint64_t mq_in_nitems_read(const mq_block_ctx *c, int port)
+{
+    if (port < 0 || port >= c->n_in)
+        return 0;
+    return (c->in[port].seen + c->in[port].off) / c->in_isz[port];
+}
+
+uint64_t mq_out_nitems_written(const mq_block_ctx *c, int port)
+{
+    return port >= 0 && port < c->n_sout ? c->out[port].written : 0;
+}
+
+int mq_in_tags(mq_block_ctx *c, int port, uint64_t start, uint64_t end, const mq_tag **tags)
+{
+    size_t n = 0;
+
+    *tags = NULL;
+    if (port < 0 || port >= c->n_in)
+        return MQ_EINVAL;
+    if (!c->tg || !c->tg->in[port].n)
+        return 0;
+    struct mq__itag *v = c->tg->in[port].v;
+    free(c->tg->in[port].view);
+    c->tg->in[port].view = NULL;
+    for (size_t k = 0; k < c->tg->in[port].n; k++) {
+        if (v[k].r.offset < start || v[k].r.offset >= end)
+            continue;
+        if (!v[k].key && mq_tag_rec_parse(&v[k].r, &v[k].key, &v[k].value, &v[k].srcid) < 0) {
+            mq_block_error(c, "input %d: a stream tag at item %llu is not three PMTs", port,
+                           (unsigned long long)v[k].r.offset);
+            return MQ_EINVAL;
+        }
+        n++;
+    }
+    if (n == 0)
+        return 0;
+    mq_tag *view = c->tg->in[port].view = calloc(n, sizeof *view);
+    if (!view) {
+        mq_block_error(c, "out of memory for stream tags");
+        return MQ_ENOMEM;
+    }
+    n = 0;
+    for (size_t k = 0; k < c->tg->in[port].n; k++)
+        if (v[k].r.offset >= start && v[k].r.offset < end)
+            view[n++] = (mq_tag){v[k].r.offset, v[k].key, v[k].value, v[k].srcid};
+    *tags = view;
+    return (int)n;
+}
+
+int mq_out_add_tag(mq_block_ctx *c, int port, uint64_t offset, const mq_pmt *key,
+                   const mq_pmt *value, const mq_pmt *srcid)
+{
+    mq_tag_rec r;
+    int rc;
+
+    if (port < 0 || port >= c->n_sout)
+        return MQ_EINVAL;
+    if (offset < c->out[port].written)
+        return MQ_ERANGE;
+    if ((rc = mq_tag_rec_make(&r, offset, key, value, srcid)) < 0)
+        return rc;
+    rc = mq__tags_state(c) ? mq__tags_wait(c, port, &r, offset) : MQ_ENOMEM;
+    mq_tag_rec_free(&r);
+    return rc < 0 ? MQ_ENOMEM : 0;
+}
+
+int mq_block_set_relative_rate(mq_block_ctx *c, uint64_t interp, uint64_t decim)
+{
+    if (interp == 0 || decim == 0)
+        return MQ_EINVAL;
+    c->interp = interp;
+    c->decim = decim;
+    return 0;
+}
+
+void mq_block_declare_sample_delay(mq_block_ctx *c, uint64_t items)
+{
+    c->delay = items;
+}
+
+/* Frees the block's tags. */
+static void mq__tags_end(mq_block_ctx *c)
+{
+    if (!c->tg)
+        return;
+    for (int i = 0; i < MQ_MAX_PORTS; i++) {
+        for (size_t k = 0; k < c->tg->in[i].n; k++) {
+            free(c->tg->in[i].v[k].r.wire);
+            mq__tags_unparse(&c->tg->in[i].v[k]);
+        }
+        free(c->tg->in[i].v);
+        free(c->tg->in[i].view);
+        mq_tags_free(c->tg->out[i].v, c->tg->out[i].n);
+    }
+    free(c->tg);
+    c->tg = NULL;
+}
+
 const void *mq_in_data(mq_block_ctx *c, int port, size_t *bytes)
 {
     *bytes = 0;
@@ -559,6 +985,8 @@ void *mq_in_writable(mq_block_ctx *c, int port, size_t *bytes)
     if (!mq__in_ok(c, port))
         return NULL;
     rc = mq_buf_writable(c->a, &c->in[port].cur);
+    if (rc == 1)
+        c->in[port].tagged = 0; /* a copy: without the original's tag list */
     if (rc == 1 && c->ckpt) /* a copy: it carries the input's items */
         mq_buf_tag(c->a, c->in[port].cur, (uint32_t)c->in[port].conn, MQ_TAG_KEEP);
     if (rc == MQ_ENOBUFS) {
@@ -568,6 +996,7 @@ void *mq_in_writable(mq_block_ctx *c, int port, size_t *bytes)
         if ((rc = mq__copy_input(c, port, &copy)) == 0) {
             mq_buf_release(c->a, c->in[port].cur);
             c->in[port].cur = copy;
+            c->in[port].tagged = 0;
         }
     }
     if (rc < 0) {
@@ -595,6 +1024,9 @@ int mq_in_take(mq_block_ctx *c, int port, mq_id *id)
     if (!mq__in_ok(c, port) || in->off > 0 || mq__no_history(c, port, __func__) < 0)
         return MQ_EINVAL;
     c->items_in += mq__in_len(c, port) / c->in_isz[port];
+    if (c->tg)
+        mq__tags_leave(c, port);
+    in->seen += mq__in_len(c, port);
     *id = in->cur;
     in->cur = MQ_ID_NONE;
     in->take = -1;
@@ -633,14 +1065,20 @@ static void mq__commit(mq_block_ctx *c, mq_id fly, int at)
 
     for (int i = 0; i < c->n_in; i++) {
         struct mq__input *in = &c->in[i];
+        c->rec.items_read[i] = in->seen / c->in_isz[i];
         if (in->cur == MQ_ID_NONE)
             continue;
         c->rec.cur[n].id = in->cur;
-        c->rec.cur[n++].end = in->take >= 0 && at != MQ__AT_REST ? (uint64_t)in->take
-                              : at == MQ__AT_END                 ? (uint64_t)mq__in_len(c, i)
-                                                                 : (uint64_t)in->off;
+        c->rec.cur[n].end = in->take >= 0 && at != MQ__AT_REST ? (uint64_t)in->take
+                            : at == MQ__AT_END                 ? (uint64_t)mq__in_len(c, i)
+                                                               : (uint64_t)in->off;
+        c->rec.items_read[i] = (in->seen + c->rec.cur[n++].end) / c->in_isz[i];
     }
     c->rec.n_cur = n;
+    c->rec.n_read = (uint16_t)c->n_in;
+    c->rec.n_written = (uint16_t)c->n_sout;
+    for (int o = 0; o < c->n_sout; o++)
+        c->rec.items_written[o] = c->out[o].written;
     c->rec.fly = fly;
     c->rec.flags = at == MQ__AT_SEND ? MQ_CKPT_SENDING : 0;
     mq_ckpt_commit(c->a, c->block, &c->rec);
@@ -676,6 +1114,7 @@ static int mq__send(mq_block_ctx *c, int o, mq_id id, uint64_t items)
     mq_id ids[MQ__FANOUT];
     int live[MQ__FANOUT], k = 0, taken = 0, rc;
 
+    out->written += items; /* made, whether or not anyone takes it */
     for (int j = 0; j < out->n; j++)
         if (!out->dead[j])
             live[k++] = j;
@@ -752,6 +1191,24 @@ static int mq__finish_send(mq_block_ctx *c, int port, mq_id id, size_t bytes,
     return mq__send(c, port, id, bytes / c->out_isz[port]);
 }
 
+/* mq_out_push's send for a block that has met tags: the buffer the block made
+ * (its only reference) gets the tags that fall on its items first. */
+static __attribute__((noinline)) int mq__push_tagged(mq_block_ctx *c, int o, mq_id id,
+                                                     size_t bytes, const mq_timestamp *ts)
+{
+    struct mq__taglist w;
+    int as_is, rc = mq__tags_for(c, o, -1, 0, bytes / c->out_isz[o], &w, &as_is);
+
+    if (rc == 0 && !as_is)
+        rc = mq__tags_put(c, o, id, &w);
+    mq__taglist_free(&w);
+    if (rc < 0) {
+        mq_buf_release(c->a, id);
+        return MQ_EINVAL;
+    }
+    return mq__finish_send(c, o, id, bytes, ts);
+}
+
 int mq_out_push(mq_block_ctx *c, int port, size_t bytes, const mq_timestamp *ts)
 {
     mq_id id;
@@ -760,6 +1217,8 @@ int mq_out_push(mq_block_ctx *c, int port, size_t bytes, const mq_timestamp *ts)
         return MQ_EINVAL;
     id = c->out[port].pending;
     c->out[port].pending = MQ_ID_NONE;
+    if (c->tg)
+        return mq__push_tagged(c, port, id, bytes, ts);
     return mq__finish_send(c, port, id, bytes, ts);
 }
 
@@ -780,6 +1239,41 @@ static int mq__forward_changes(mq_block_ctx *c, int in, size_t bytes, const mq_t
            ((ts->flags & MQ_TS_HAS_RANGE) && (cur.start != ts->start || cur.end != ts->end));
 }
 
+/* mq_out_forward for a block that has met tags: the buffer's tags are settled
+ * first (made the block's alone if they change). */
+static __attribute__((noinline)) int mq__forward_tagged(mq_block_ctx *c, int in, int port,
+                                                        size_t bytes, const mq_timestamp *ts)
+{
+    struct mq__input *ip = &c->in[in];
+    size_t isz = c->in_isz[in], done = ip->off, left;
+    struct mq__taglist w;
+    int as_is, rc = 0;
+
+    if (mq__tags_for(c, port, in, done / isz, bytes / isz, &w, &as_is) < 0)
+        rc = MQ_EINVAL;
+    else if ((ip->off > 0 || !as_is || mq__forward_changes(c, in, bytes, ts)) &&
+             !mq_in_writable(c, in, &left)) /* the block's own copy: see below */
+        rc = MQ_ENOBUFS;
+    if (rc == 0 && ip->off > 0) { /* as below */
+        char *p = (char *)mq_buf_data(c->a, ip->cur);
+        memmove(p, p + ip->off, left);
+        ip->off = 0;
+    }
+    if (rc == 0 && !as_is)
+        rc = mq__tags_put(c, port, ip->cur, &w);
+    mq__taglist_free(&w);
+    if (rc < 0)
+        return rc;
+    mq__tags_leave(c, in);
+    mq_id id = ip->cur;
+    ip->cur = MQ_ID_NONE;
+    ip->take = -1;
+    ip->seen += done + bytes;
+    c->items_in += bytes / isz;
+    return mq__finish_send(c, port, id, bytes, ts);
+}
+
+
 int mq_out_forward(mq_block_ctx *c, int in, int port, size_t bytes, const mq_timestamp *ts)
 {
     struct mq__input *ip;
@@ -788,7 +1282,10 @@ int mq_out_forward(mq_block_ctx *c, int in, int port, size_t bytes, const mq_tim
     if (!mq__in_ok(c, in) || port < 0 || port >= c->n_sout ||
         mq__no_history(c, in, __func__) < 0)
         return MQ_EINVAL;
+    if (c->tg)
+        return mq__forward_tagged(c, in, port, bytes, ts);
     ip = &c->in[in];
+    size_t done = ip->off;
     if (ip->off > 0 || mq__forward_changes(c, in, bytes, ts)) {
         /* A new length or stamp must not reach the other holders of a shared
          * buffer: the block's own copy then (in place if it holds the only
@@ -805,6 +1302,7 @@ int mq_out_forward(mq_block_ctx *c, int in, int port, size_t bytes, const mq_tim
     id = ip->cur;
     ip->cur = MQ_ID_NONE;
     ip->take = -1;
+    ip->seen += done + bytes; /* what goes on, after what went before: read */
     c->items_in += bytes / c->in_isz[in];
     return mq__finish_send(c, port, id, bytes, ts);
 }
@@ -834,20 +1332,30 @@ int mq_out_forward_items(mq_block_ctx *c, int in, int out, size_t n, const mq_ti
 
 int mq_out_share(mq_block_ctx *c, int in, int port)
 {
+    struct mq__taglist w = {0};
     mq_id two[2];
-    int rc;
+    int as_is = 1, rc;
 
     if (!mq__in_ok(c, in) || port < 0 || port >= c->n_sout || c->in[in].off > 0)
         return MQ_EINVAL;
-    rc = mq_buf_share(c->a, c->in[in].cur, 2, two);
-    if (rc == MQ_ENOSPC) {
-        /* The buffer has handed out all its reference tokens: send a copy. */
-        if ((rc = mq__copy_input(c, in, &two[1])) < 0)
-            return rc;
-        two[0] = c->in[in].cur;
-    } else if (rc < 0) {
-        return rc;
+    if (c->tg &&
+        mq__tags_for(c, port, in, 0, mq__in_len(c, in) / c->in_isz[in], &w, &as_is) < 0) {
+        mq__taglist_free(&w);
+        return MQ_EINVAL;
     }
+    /* Other tags than the buffer's own: this output gets a copy to carry them. */
+    rc = as_is ? mq_buf_share(c->a, c->in[in].cur, 2, two) : MQ_ENOSPC;
+    if (rc == MQ_ENOSPC) {
+        /* Or the buffer has handed out all its reference tokens: send a copy. */
+        if ((rc = mq__copy_input(c, in, &two[1])) == 0 && w.n > 0)
+            rc = mq__tags_put(c, port, two[1], &w);
+        if (rc < 0 && two[1] != MQ_ID_NONE)
+            mq_buf_release(c->a, two[1]);
+        two[0] = c->in[in].cur;
+    }
+    mq__taglist_free(&w);
+    if (rc < 0)
+        return rc;
     c->in[in].cur = two[0];
     return mq__send(c, port, two[1], mq__in_len(c, in) / c->out_isz[port]);
 }
@@ -863,6 +1371,12 @@ int mq_out_close(mq_block_ctx *c, int port)
     for (int j = 0; j < out->n; j++) {
         mq_queue_close(c->a, (uint32_t)out->conn[j]);
         out->dead[j] = 2;
+    }
+    out->closed = 1;
+    if (c->tg) { /* tags waiting for items that will never be */
+        mq_tags_free(c->tg->out[port].v, c->tg->out[port].n);
+        c->tg->out[port].v = NULL;
+        c->tg->out[port].n = c->tg->out[port].cap = 0;
     }
     return 0;
 }
@@ -1003,6 +1517,8 @@ static int mq__fill(mq_block_ctx *c)
             in->eos = 1;
         else if (rc < 0 && rc != MQ_EAGAIN)
             return rc;
+        else if (rc == 0 && mq_tags_carried(c->a, in->cur) && (rc = mq__tags_arrive(c, i)) < 0)
+            return rc;
     }
     return 0;
 }
@@ -1120,6 +1636,9 @@ static void mq__consume_inputs(mq_block_ctx *c)
             in->off = end;
             continue;
         }
+        if (c->tg)
+            mq__tags_leave(c, i);
+        in->seen += len;
         mq_buf_release(c->a, in->cur);
         in->cur = MQ_ID_NONE;
         in->off = 0;
@@ -1221,6 +1740,11 @@ static int mq__wire(mq_block_ctx *c, int n_params, char *const *params)
 
     if ((rc = mq__port_counts(c, c->d, n_params, params)) < 0)
         return rc;
+    if (c->d->tag_policy == MQ_TAGS_ONE_TO_ONE && c->n_in != c->n_sout) {
+        snprintf(c->err, c->errlen, "tag_policy ONE_TO_ONE needs as many stream inputs as "
+                                    "outputs (%d, %d)", c->n_in, c->n_sout);
+        return MQ_EINVAL;
+    }
     for (int i = 0; i < c->n_in; i++)
         c->in[i] = (struct mq__input){.conn = -1, .cur = MQ_ID_NONE, .eos = 1, .take = -1};
     for (int o = 0; o < c->n_out; o++)
@@ -1556,6 +2080,7 @@ int mq_block_run(const mq_block_decl *d, mq_arena *a, uint32_t block, int n_para
     c->finish_all = opts && opts->finish_all;
     c->kick = opts ? opts->kick : NULL;
     c->kick_arg = opts ? opts->kick_arg : NULL;
+    c->interp = c->decim = 1;
     errbuf[0] = 0;
     /* The loop keeps the promises batching asks for (queue.h): its waits are
      * bounded by the heartbeat, and it flushes what it deferred. */
@@ -1587,6 +2112,10 @@ int mq_block_run(const mq_block_decl *d, mq_arena *a, uint32_t block, int n_para
     if (c->ckpt) {
         if (mq_ckpt_load(a, block, &c->rec) < 0)
             memset(&c->rec, 0, sizeof c->rec);
+        for (int i = 0; i < c->n_in && i < c->rec.n_read; i++)
+            c->in[i].seen = c->rec.items_read[i] * c->in_isz[i]; /* tags' offsets go on */
+        for (int o = 0; o < c->n_sout && o < c->rec.n_written; o++)
+            c->out[o].written = c->rec.items_written[o];
         mq__commit(c, MQ_ID_NONE, MQ__AT_REST);
     }
     /* mqgraph ran the check already (mq_params_check); a caller of its own may not */
@@ -1605,6 +2134,7 @@ int mq_block_run(const mq_block_decl *d, mq_arena *a, uint32_t block, int n_para
 out:
     for (int i = 0; i < MQ_MAX_PORTS; i++)
         free(c->in[i].win);
+    mq__tags_end(c);
     mq__params_free(d, c->vals);
     free(c->vals);
     free(c->live_text);

@@ -1,10 +1,12 @@
-/* test_buf.c - pools, buffer ids, references, writability, timestamps. */
+/* test_buf.c - pools, buffer ids, references, writability, timestamps, and the
+ * tag lists buffers carry. */
 #define _GNU_SOURCE
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "arena_internal.h" /* a buffer's tags field, to forge it */
 #include "testutil.h"
 #include "suite.h"
 
@@ -384,6 +386,173 @@ START_TEST(test_alloc_without_a_slot_is_refused)
 }
 END_TEST
 
+/* ---- tag lists ------------------------------------------------------------------- */
+
+static void free_of(mq_arena *a, uint32_t pool, uint32_t want)
+{
+    mq_pool_stats st;
+    ck_assert_int_eq(mq_pool_stats_get(a, pool, &st), 0);
+    ck_assert_uint_eq(st.free, want);
+}
+
+/* Two tags: item 0, key "k", a dict value; item 60, an integer key, srcid "me". */
+static void two_tags(mq_tag_rec r[2], mq_pmt **key, mq_pmt **value)
+{
+    mq_pmt *me = mq_pmt_symbol("me"), *n = mq_pmt_int(-3);
+    *key = mq_pmt_symbol("k");
+    *value = mq_pmt_dict();
+    ck_assert_int_eq(mq_pmt_dict_set(*value, mq_pmt_symbol("x"), mq_pmt_double(1.5)), 0);
+    ck_assert_int_eq(mq_tag_rec_make(&r[0], 0, *key, *value, NULL), 0);
+    ck_assert_int_eq(mq_tag_rec_make(&r[1], 60, n, *key, me), 0);
+    mq_pmt_free(me);
+    mq_pmt_free(n);
+}
+
+/* A buffer's tags read back as set (on its items only), are replaced whole, are
+ * the same for every holder of a shared buffer and cannot change then, are not
+ * copied into a writable copy, and go back to the pool with the buffer. */
+START_TEST(test_tag_list_round_trip_and_goes_with_the_buffer)
+{
+    mq_layout l;
+    tu_layout_small(&l);
+    mq_arena *a = arena_slot0(&l);
+    mq_tag_rec r[2], *got;
+    mq_pmt *key, *value, *k, *v, *src;
+    mq_id d, two[2], w;
+    size_t n;
+
+    two_tags(r, &key, &value);
+    ck_assert_int_eq(mq_buf_alloc(a, 256, 0, &d), 0);
+    ck_assert_int_eq(mq_buf_set_length(a, d, 256), 0); /* 64 f32 items */
+    ck_assert_int_eq(mq_tags_get(a, d, 4, &got, &n), 0);
+    ck_assert(got == NULL && n == 0);
+    ck_assert_int_eq(mq_tags_set(a, d, r, 2, 0), 0);
+    free_of(a, 0, 62); /* the buffer and its list */
+    ck_assert_int_eq(mq_tags_get(a, d, 4, &got, &n), 0);
+    ck_assert_uint_eq(n, 2);
+    ck_assert(mq_tag_rec_equal(&got[0], &r[0]) && mq_tag_rec_equal(&got[1], &r[1]));
+    ck_assert_int_eq(mq_tag_rec_parse(&got[0], &k, &v, &src), 0);
+    ck_assert(mq_pmt_equal(k, key) && mq_pmt_equal(v, value));
+    ck_assert(mq_pmt_type_of(src) == MQ_PMT_BOOL && !mq_pmt_to_bool(src)); /* #f */
+    mq_pmt_free(k);
+    mq_pmt_free(v);
+    mq_pmt_free(src);
+    mq_tags_free(got, n);
+    /* 10 items now: the tag on item 60 is not one of them */
+    ck_assert_int_eq(mq_buf_set_length(a, d, 40), 0);
+    ck_assert_int_eq(mq_tags_get(a, d, 4, &got, &n), 0);
+    ck_assert_uint_eq(n, 1);
+    mq_tags_free(got, n);
+    ck_assert_int_eq(mq_buf_set_length(a, d, 256), 0);
+    /* replaced: the old list goes */
+    ck_assert_int_eq(mq_tags_set(a, d, &r[1], 1, 0), 0);
+    free_of(a, 0, 62);
+    ck_assert_int_eq(mq_tags_get(a, d, 4, &got, &n), 0);
+    ck_assert(n == 1 && mq_tag_rec_equal(&got[0], &r[1]));
+    mq_tags_free(got, n);
+    /* shared: both see it, neither may change it; a copy has none */
+    ck_assert_int_eq(mq_buf_share(a, d, 2, two), 0);
+    ck_assert_int_eq(mq_tags_set(a, two[0], r, 2, 0), MQ_EBUSY);
+    ck_assert_int_eq(mq_tags_get(a, two[1], 4, &got, &n), 0);
+    ck_assert_uint_eq(n, 1);
+    mq_tags_free(got, n);
+    w = two[0];
+    ck_assert_int_eq(mq_buf_writable(a, &w), 1);
+    ck_assert_int_eq(mq_tags_get(a, w, 4, &got, &n), 0);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_int_eq(mq_buf_release(a, w), 0);
+    free_of(a, 0, 62);
+    /* the last reference takes the list with it */
+    ck_assert_int_eq(mq_buf_release(a, two[1]), 0);
+    tu_assert_pools_full(a);
+    /* taken away, and too large for any pool (the tags stay as they were) */
+    ck_assert_int_eq(mq_buf_alloc(a, 256, 0, &d), 0);
+    ck_assert_int_eq(mq_buf_set_length(a, d, 256), 0);
+    ck_assert_int_eq(mq_tags_set(a, d, r, 2, 0), 0);
+    char big[5000];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    mq_tag_rec huge;
+    mq_pmt *bs = mq_pmt_symbol(big);
+    ck_assert_int_eq(mq_tag_rec_make(&huge, 1, key, bs, NULL), 0);
+    ck_assert_int_eq(mq_tags_set(a, d, &huge, 1, 0), MQ_ERANGE);
+    ck_assert_int_eq(mq_tags_get(a, d, 1, &got, &n), 0);
+    ck_assert_uint_eq(n, 2);
+    mq_tags_free(got, n);
+    ck_assert_int_eq(mq_tags_set(a, d, NULL, 0, 0), 0);
+    free_of(a, 0, 63);
+    ck_assert_int_eq(mq_buf_release(a, d), 0);
+    tu_assert_pools_full(a);
+    mq_tag_rec_free(&huge);
+    mq_pmt_free(bs);
+    mq_tag_rec_free(&r[0]);
+    mq_tag_rec_free(&r[1]);
+    mq_pmt_free(key);
+    mq_pmt_free(value);
+}
+END_TEST
+
+/* A list is read as untrusted: a wrong magic, a count or a record past its end,
+ * bytes that are no PMTs are refused; a tags field that names a buffer that is not
+ * this buffer's list is refused when read, and freeing the buffer frees nothing
+ * else. */
+START_TEST(test_damaged_tag_lists_are_refused)
+{
+    mq_layout l;
+    tu_layout_small(&l);
+    mq_arena *a = arena_slot0(&l);
+    mq_tag_rec r[2], *got, bad = {0, 3, (unsigned char *)"abc"};
+    mq_pmt *key, *value, *k, *v, *src;
+    mq_id d, e, x;
+    size_t n;
+
+    two_tags(r, &key, &value);
+    ck_assert_int_eq(mq_buf_alloc(a, 256, 0, &d), 0);
+    ck_assert_int_eq(mq_buf_set_length(a, d, 256), 0);
+    ck_assert_int_eq(mq_tags_set(a, d, r, 2, 0), 0);
+    mq_id list = mq__buf(a, mq_id_index(d))->tags;
+    uint32_t *head = mq_buf_data(a, list), keep;
+    uint32_t *len0 = (uint32_t *)((char *)head + 8 + 8);
+    keep = head[0];
+    head[0] ^= 1;
+    ck_assert_int_eq(mq_tags_get(a, d, 4, &got, &n), MQ_ECORRUPT);
+    head[0] = keep;
+    keep = head[1];
+    head[1] = 1000;
+    ck_assert_int_eq(mq_tags_get(a, d, 4, &got, &n), MQ_ECORRUPT);
+    head[1] = keep;
+    keep = *len0;
+    *len0 = 100000;
+    ck_assert_int_eq(mq_tags_get(a, d, 4, &got, &n), MQ_ECORRUPT);
+    *len0 = keep;
+    ck_assert_int_eq(mq_tags_get(a, d, 4, &got, &n), 0);
+    ck_assert_uint_eq(n, 2);
+    mq_tags_free(got, n);
+    ck_assert_int_eq(mq_tag_rec_parse(&bad, &k, &v, &src), MQ_EINVAL);
+    ck_assert(!k && !v && !src);
+    /* e's field forged to name x, a buffer of items, then d's list */
+    ck_assert_int_eq(mq_buf_alloc(a, 256, 0, &e), 0);
+    ck_assert_int_eq(mq_buf_alloc(a, 256, 0, &x), 0);
+    mq__buf(a, mq_id_index(e))->tags = x;
+    ck_assert_int_eq(mq_tags_get(a, e, 4, &got, &n), MQ_ECORRUPT);
+    ck_assert_int_eq(mq_tags_set(a, e, r, 1, 0), MQ_ECORRUPT);
+    mq__buf(a, mq_id_index(e))->tags = list;
+    ck_assert_int_eq(mq_tags_get(a, e, 4, &got, &n), MQ_ECORRUPT);
+    ck_assert_int_eq(mq_buf_release(a, e), 0);
+    ck_assert_int_eq(mq_buf_refcount(a, x), 1);
+    ck_assert_int_eq(mq_tags_get(a, d, 4, &got, &n), 0); /* d's list is still d's */
+    ck_assert_uint_eq(n, 2);
+    mq_tags_free(got, n);
+    ck_assert_int_eq(mq_buf_release(a, x), 0);
+    ck_assert_int_eq(mq_buf_release(a, d), 0);
+    tu_assert_pools_full(a);
+    mq_tag_rec_free(&r[0]);
+    mq_tag_rec_free(&r[1]);
+    mq_pmt_free(key);
+    mq_pmt_free(value);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("buf");
@@ -400,6 +569,8 @@ int main(void)
     tcase_add_test(tc, test_alloc_many_and_release_many);
     tcase_add_test(tc, test_batched_claims_are_given_back);
     tcase_add_test(tc, test_alloc_without_a_slot_is_refused);
+    tcase_add_test(tc, test_tag_list_round_trip_and_goes_with_the_buffer);
+    tcase_add_test(tc, test_damaged_tag_lists_are_refused);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

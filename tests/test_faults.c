@@ -1110,7 +1110,7 @@ START_TEST(test_arena_larger_than_dev_shm_is_refused)
     ck_assert_int_eq(run_with_fill("huge.yaml", 0), 1);
     char *err = err_text();
     ck_assert_str_eq(err, "mqgraph: huge.yaml: the arena needs 4.0 GiB (pools: 100 x 4 KiB, "
-                          "4096 x 1 MiB; queues and tables 484 KiB) but /dev/shm has 256 MiB "
+                          "4096 x 1 MiB; queues and tables 488 KiB) but /dev/shm has 256 MiB "
                           "free (fewer or smaller buffers with `arena: {pools: [...]}`, or a "
                           "larger /dev/shm)\n");
     free(err);
@@ -1123,7 +1123,7 @@ START_TEST(test_arena_larger_than_dev_shm_is_refused)
     ck_assert_int_eq(run_with_fill("dflt.yaml", 156), 1);
     err = err_text();
     ck_assert_str_eq(err, "mqgraph: dflt.yaml: the arena needs 164 MiB (pools: 1024 x 4 KiB, "
-                          "512 x 64 KiB, 128 x 1 MiB; queues and tables 324 KiB) but /dev/shm "
+                          "512 x 64 KiB, 128 x 1 MiB; queues and tables 328 KiB) but /dev/shm "
                           "has 100 MiB free (fewer or smaller buffers with `arena: {pools: [...]}`, "
                           "or a larger /dev/shm)\n");
     free(err);

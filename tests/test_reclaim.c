@@ -134,16 +134,97 @@ static void assert_queues_move(mq_arena *a)
     ck_assert_int_eq(mq_arena_slot_leave(d), 0);
 }
 
-/* Runs script(countdown) in a child and reclaims its slot. Returns 1 if the child
- * died at a crash point, 0 if the script completed. */
-static int sweep_step(int (*script)(void *), uint32_t slot, long countdown, int with_producer)
+/* ---- stream tags' lists (tags.h) ---------------------------------------------- */
+
+/* Two tags, at items 0 and 3 of a buffer. */
+static int make_recs(mq_tag_rec r[2])
+{
+    mq_pmt *k = mq_pmt_symbol("k"), *v = mq_pmt_int(7);
+    int rc = mq_tag_rec_make(&r[0], 0, k, v, NULL) < 0 || mq_tag_rec_make(&r[1], 3, v, k, k) < 0;
+    mq_pmt_free(k);
+    mq_pmt_free(v);
+    return rc;
+}
+
+/* Producer script with tag lists: every step a block takes with them. Three
+ * buffers get a list, have it replaced, and go to both queues (the third push into
+ * queue 1 drops a tagged buffer); one with a list is released, its last reference;
+ * one has its list taken away; it exits holding that one and one with a list. */
+static int tags_producer_script(void *arg)
+{
+    struct script *s = arg;
+    mq_arena *a = tu_child_attach(s->a, s->slot);
+    mq_id id, two[2], w, x, y;
+    mq_tag_rec r[2];
+
+    if (!a || make_recs(r))
+        return 50;
+    mq_fault_countdown(s->countdown);
+    for (int i = 0; i < 3; i++) {
+        if (mq_buf_alloc(a, 100, 0, &id) < 0 || mq_buf_set_length(a, id, 100) < 0)
+            return 51;
+        if (mq_tags_set(a, id, r, 1, 0) < 0 || mq_tags_set(a, id, r, 2, 0) < 0)
+            return 52;
+        if (mq_buf_share(a, id, 2, two) < 0 || mq_tags_set(a, two[0], r, 1, 0) != MQ_EBUSY)
+            return 53;
+        if (mq_queue_push(a, 0, two[0], 0) < 0 || mq_queue_push(a, 1, two[1], 0) < 0)
+            return 54;
+    }
+    if (mq_buf_alloc(a, 100, 0, &w) < 0 || mq_tags_set(a, w, r, 2, 0) < 0 ||
+        mq_buf_release(a, w) < 0)
+        return 55;
+    if (mq_buf_alloc(a, 100, 0, &x) < 0 || mq_tags_set(a, x, r, 1, 0) < 0 ||
+        mq_tags_set(a, x, NULL, 0, 0) < 0)
+        return 56;
+    if (mq_buf_alloc(a, 100, 0, &y) < 0 || mq_tags_set(a, y, r, 2, 0) < 0)
+        return 57;
+    mq_fault_countdown(0);
+    return 0; /* holding x and y */
+}
+
+/* Consumer script with tag lists, after tags_producer_script: reads a buffer's
+ * tags, replaces them on the one it holds alone and releases it (the list goes with
+ * it); finds the next shared, takes a copy and tags that; releases a shared one
+ * (its list stays for the other holder); exits holding queue 1's last. */
+static int tags_consumer_script(void *arg)
+{
+    struct script *s = arg;
+    mq_arena *a = tu_child_attach(s->a, s->slot);
+    mq_id x, y, z, h;
+    mq_tag_rec r[2], *got;
+    size_t n;
+
+    if (!a || make_recs(r))
+        return 60;
+    mq_fault_countdown(s->countdown);
+    if (mq_queue_pop(a, 0, &x, 0) < 0 || mq_tags_get(a, x, 4, &got, &n) < 0 || n != 2)
+        return 61;
+    mq_tags_free(got, n);
+    if (mq_tags_set(a, x, r, 1, 0) < 0 || mq_buf_release(a, x) < 0)
+        return 62;
+    if (mq_queue_pop(a, 0, &y, 0) < 0 || mq_tags_set(a, y, r, 1, 0) != MQ_EBUSY ||
+        mq_buf_writable(a, &y) != 1 || mq_tags_set(a, y, r, 2, 0) < 0 || mq_buf_release(a, y) < 0)
+        return 63;
+    if (mq_queue_pop(a, 0, &z, 0) < 0 || mq_buf_release(a, z) < 0)
+        return 64;
+    if (mq_queue_pop(a, 1, &h, 0) < 0)
+        return 65;
+    mq_fault_countdown(0);
+    return 0;
+}
+
+/* Runs script(countdown) in a child and reclaims its slot, after `filler` (if not
+ * NULL) filled the queues as slot 1. Returns 1 if the child died at a crash point,
+ * 0 if the script completed. */
+static int sweep_step(int (*script)(void *), uint32_t slot, long countdown,
+                      int (*filler)(void *))
 {
     mq_arena *a = crash_graph();
     struct script s = {a, slot, countdown};
 
-    if (with_producer) { /* fill the queues for the consumer script */
+    if (filler) { /* fill the queues for the consumer script */
         struct script p = {a, 1, 0};
-        ck_assert_int_eq(tu_wait(tu_fork(producer_script, &p)), 0);
+        ck_assert_int_eq(tu_wait(tu_fork(filler, &p)), 0);
         ck_assert_int_ge(mq_arena_reclaim(a, 1), 0);
     }
     int status = tu_wait(tu_fork(script, &s));
@@ -160,7 +241,7 @@ static int sweep_step(int (*script)(void *), uint32_t slot, long countdown, int 
 START_TEST(test_producer_killed_at_every_crash_point_loses_nothing)
 {
     long n = 1;
-    while (sweep_step(producer_script, 1, n, 0))
+    while (sweep_step(producer_script, 1, n, NULL))
         n++;
     /* Sanity: the script has many steps; the sweep visited each. */
     ck_assert_int_gt(n, 70); /* 77 */
@@ -170,9 +251,25 @@ END_TEST
 START_TEST(test_consumer_killed_at_every_crash_point_loses_nothing)
 {
     long n = 1;
-    while (sweep_step(consumer_script, 2, n, 1))
+    while (sweep_step(consumer_script, 2, n, producer_script))
         n++;
     ck_assert_int_gt(n, 20); /* 23 */
+}
+END_TEST
+
+/* Every step of a tag list's life, killed at each: no list is left behind (pools
+ * full), none freed twice or while its buffer lives (the queues' buffers drain with
+ * theirs, and the counts come back exact). */
+START_TEST(test_tag_lists_killed_at_every_crash_point_lose_nothing)
+{
+    long n = 1;
+    while (sweep_step(tags_producer_script, 1, n, NULL))
+        n++;
+    ck_assert_int_gt(n, 130); /* 139 */
+    long m = 1;
+    while (sweep_step(tags_consumer_script, 2, m, tags_producer_script))
+        m++;
+    ck_assert_int_gt(m, 50); /* 52 */
 }
 END_TEST
 
@@ -461,6 +558,7 @@ int main(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_producer_killed_at_every_crash_point_loses_nothing);
     tcase_add_test(tc, test_consumer_killed_at_every_crash_point_loses_nothing);
+    tcase_add_test(tc, test_tag_lists_killed_at_every_crash_point_lose_nothing);
     tcase_add_test(tc, test_200_random_kills_leave_full_pools_and_moving_queues);
     tcase_add_loop_test(tc, test_reclaim_counts_what_the_record_says_was_lost, 0, 2);
     tcase_add_test(tc, test_a_kill_inside_a_commit_leaves_the_old_record);
