@@ -50,6 +50,7 @@ static int init(mq_block_ctx *c, void **state)
     *state = d;
     d->n_out = mq_block_n_outputs(c);
     d->bs = (size_t)mq_param_i(c, P_BLOCKSIZE);
+    mq_block_set_relative_rate(c, 1, (uint64_t)d->n_out); /* tags: x -> x / N */
     d->isz = mq_block_in_item_size(c, 0);
     if (!(d->held = malloc(d->bs * (size_t)d->n_out * d->isz))) {
         mq_block_error(c, "out of memory");

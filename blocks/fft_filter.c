@@ -184,6 +184,7 @@ static int init(mq_block_ctx *c, void **state)
     }
     f->cplx = mq_block_in_type(c, 0) == MQ_ITEM_C32;
     f->dec = (size_t)mq_param_i(c, P_DEC);
+    mq_block_set_relative_rate(c, 1, f->dec); /* tags: x -> x / d, as fir_filter's */
     return set_taps(c, f);
 }
 

@@ -122,6 +122,7 @@ static int init(mq_block_ctx *c, void **state)
         return -1;
     *state = x;
     x->dec = (size_t)mq_param_i(c, P_DEC);
+    mq_block_set_relative_rate(c, 1, x->dec); /* tags: x -> x / d */
     x->real_in = !strcmp(mq_param_s(c, P_TYPE), "f32");
     x->fc = mq_param_f(c, P_FC);
     x->fs = mq_param_f(c, P_FS);

@@ -55,6 +55,7 @@ static int init(mq_block_ctx *c, void **state)
     *state = t;
     t->n_in = mq_block_n_inputs(c);
     t->bs = (size_t)mq_param_i(c, P_BLOCKSIZE);
+    mq_block_set_relative_rate(c, (uint64_t)t->n_in, 1); /* tags: x -> N x, as GNU Radio's */
     t->isz = mq_block_in_item_size(c, 0);
     for (int i = 0; i < t->n_in; i++)
         if (!(t->held[i] = malloc(t->bs * t->isz))) {

@@ -38,7 +38,7 @@ static int n_changed(mq_block_ctx *c, void *state, int param)
     struct keep *k = state;
     k->n = (size_t)mq_param_i(c, P_N);
     k->at.left = k->n;
-    return 0;
+    return mq_block_set_relative_rate(c, 1, k->n); /* tags: item x -> x / n */
 }
 
 static int init(mq_block_ctx *c, void **state)

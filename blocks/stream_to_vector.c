@@ -42,6 +42,7 @@ static int init(mq_block_ctx *c, void **state)
     *state = s;
     s->vlen = mq_block_out_vlen(c, 0);
     s->isz = mq_block_in_item_size(c, 0);
+    mq_block_set_relative_rate(c, 1, s->vlen); /* tags: item x -> vector x / n */
     if (!(s->part = malloc(s->vlen * s->isz))) {
         mq_block_error(c, "out of memory");
         return -1;
@@ -84,19 +85,16 @@ static int sent(struct s2v *s, int rc, size_t m)
     return MQ_WORK_OK;
 }
 
-/* Nothing waits: the buffer's whole vectors go on in it, the rest waits. */
-static int forward(mq_block_ctx *c, struct s2v *s, const unsigned char *x, size_t n,
-                   const mq_timestamp *ts)
+/* Nothing waits and the buffer is whole vectors: it goes on as it is. (A buffer
+ * with items over is copied: passed on, it would take the tags of the items over
+ * to where the buffer ends, not with those items to the vector they begin.) */
+static int forward(mq_block_ctx *c, struct s2v *s, size_t n, const mq_timestamp *ts)
 {
     size_t m = n / s->vlen;
     mq_timestamp o;
 
-    if (m * s->vlen < n)
-        keep(s, x, ts, m * s->vlen, n);
-    if (m == 0)
-        return MQ_WORK_OK;
     stamp(s, ts, 0, m, &o);
-    return sent(s, mq_out_forward_items(c, 0, 0, m * s->vlen, &o), m);
+    return sent(s, mq_out_forward_items(c, 0, 0, n, &o), m);
 }
 
 /* Items wait: the vectors they begin, and as many more as the buffer's length
@@ -140,7 +138,8 @@ static int work(mq_block_ctx *c, void *state)
     mq_in_timestamp(c, 0, &ts);
     if (n >= 2 && mq_ts_period(&ts, n) > 0)
         s->period = mq_ts_period(&ts, n);
-    return s->have == 0 ? forward(c, s, x, n, &ts) : copy(c, s, x, n, &ts);
+    return s->have == 0 && n % s->vlen == 0 && n > 0 ? forward(c, s, n, &ts)
+                                                     : copy(c, s, x, n, &ts);
 }
 
 static void fini(mq_block_ctx *c, void *state)

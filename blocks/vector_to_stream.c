@@ -34,6 +34,7 @@ static int init(mq_block_ctx *c, void **state)
         return -1;
     v->vlen = mq_block_in_vlen(c, 0);
     *state = v;
+    mq_block_set_relative_rate(c, v->vlen, 1); /* tags: vector x -> item n x */
     return 0;
 }
 

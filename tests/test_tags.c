@@ -120,6 +120,34 @@ START_TEST(test_fir_decimation_scales_tag_offsets)
 }
 END_TEST
 
+/* The DSP library's rate changers scale offsets by their rates: keep_one_in_n 5
+ * and stream_to_vector 5 put the tags of items 0, 10, 20, 30 on outputs 0, 2, 4,
+ * 6; vector_to_stream after stream_to_vector gives them back their own. */
+START_TEST(test_rate_changers_of_the_library_scale_tag_offsets)
+{
+    char want[1024];
+    static const int scaled[] = {0, 2, 4, 6}, own[] = {0, 10, 20, 30};
+    enter_tmpdir();
+    write_inputs();
+    tags_are(SRC(7, 40) "  k: {type: keep_one_in_n, params: {n: 5}}\n"
+                        "connections:\n  - [src.out, h.in]\n  - [h.out, k.in]\n"
+                        "  - [k.out, d.in0]\n",
+             "d.txt", begin_lines(want, sizeof want, "", scaled, 4));
+    /* tag_debug appends to its path: each graph gets an empty one */
+    ck_assert_int_eq(unlink("d.txt"), 0);
+    tags_are(SRC(7, 40) "  v: {type: stream_to_vector, params: {num_items: 5}}\n"
+                        "connections:\n  - [src.out, h.in]\n  - [h.out, v.in]\n"
+                        "  - [v.out, d.in0]\n",
+             "d.txt", begin_lines(want, sizeof want, "", scaled, 4));
+    ck_assert_int_eq(unlink("d.txt"), 0);
+    tags_are(SRC(7, 40) "  v: {type: stream_to_vector, params: {num_items: 5}}\n"
+                        "  s: {type: vector_to_stream, params: {num_items: 5}}\n"
+                        "connections:\n  - [src.out, h.in]\n  - [h.out, v.in]\n"
+                        "  - [v.out, s.in]\n  - [s.out, d.in0]\n",
+             "d.txt", begin_lines(want, sizeof want, "", own, 4));
+}
+END_TEST
+
 /* In buffers of 10 every tag is on a buffer's first item: the one on item 10 maps to
  * output 3, which came from the buffer before (x = 9) and has gone, so it goes on
  * output 4, the next one sent (GNU Radio, which adds tags to items already written,
@@ -403,6 +431,7 @@ int main(void)
     tcase_add_test(tc, test_begin_tag_reaches_tag_debug_through_a_chain);
     tcase_add_test(tc, test_no_begin_tag_no_tags);
     tcase_add_test(tc, test_fir_decimation_scales_tag_offsets);
+    tcase_add_test(tc, test_rate_changers_of_the_library_scale_tag_offsets);
     tcase_add_test(tc, test_a_tag_whose_output_item_has_gone_goes_on_the_next);
     tcase_add_test(tc, test_resampler_and_delay_move_tags);
     tcase_add_test(tc, test_head_passes_the_tags_of_the_items_it_passes);
