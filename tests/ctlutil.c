@@ -128,3 +128,43 @@ void stop_graph_rc(const char *graph, pid_t pid, int rc)
     ck_assert_int_eq(finish(pid), rc);
 }
 
+
+static void wait_count(const char *graph, const char *block, const char *key, long long items,
+                       const char *verb)
+{
+    for (int i = 0; i < 2000; i++) {
+        json_t *st = status_of(graph);
+        long long n = field(find(json_object_get(st, "blocks"), "name", block), key);
+        json_decref(st);
+        if (n >= items)
+            return;
+        nap_ms(5);
+    }
+    ck_abort_msg("%s.%s %s fewer than %lld items", graph, block, verb, items);
+}
+
+void wait_items(const char *graph, const char *block, long long items)
+{
+    wait_count(graph, block, "items_out", items, "made");
+}
+
+void wait_items_in(const char *graph, const char *block, long long items)
+{
+    wait_count(graph, block, "items_in", items, "took");
+}
+
+json_t *set_applied(const char *graph, const char *change)
+{
+    const char *args[] = {"set", graph, change, "--json", NULL};
+    json_t *r = cli_json(args);
+    ck_assert_msg(json_is_true(json_object_get(r, "applied")), "%s was not applied", change);
+    return r;
+}
+
+long long set_at(const char *graph, const char *change)
+{
+    json_t *r = set_applied(graph, change);
+    long long at = field(r, "item");
+    json_decref(r);
+    return at;
+}

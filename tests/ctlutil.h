@@ -36,6 +36,14 @@ const char *sfield(json_t *o, const char *key);
 /* Stops graph `graph` with `mqgraph stop`: when stop returns, the graph's arena
  * and socket must be gone already, and its run must exit 0. */
 void stop_graph(const char *graph, pid_t pid);
+/* Waits (bounded, polling status) until block `block` of graph `graph` has made
+ * (items_out) at least `items` items; wait_items_in: taken (items_in). */
+void wait_items(const char *graph, const char *block, long long items);
+void wait_items_in(const char *graph, const char *block, long long items);
+/* `mqgraph set GRAPH CHANGE --json`, which must be applied: the reply, and the
+ * item the change holds from. */
+json_t *set_applied(const char *graph, const char *change);
+long long set_at(const char *graph, const char *change);
 /* The same, and its run must exit `rc` (3: it lost data in a restart). */
 void stop_graph_rc(const char *graph, pid_t pid, int rc);
 

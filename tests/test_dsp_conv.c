@@ -254,17 +254,6 @@ START_TEST(test_bad_parameters_are_refused_where_they_are)
 }
 END_TEST
 
-/* `mqgraph set GRAPH CHANGE --json` is applied: the item it holds from. */
-static long long set_at(const char *graph, const char *change)
-{
-    const char *args[] = {"set", graph, change, "--json", NULL};
-    json_t *r = cli_json(args);
-    ck_assert_msg(json_is_true(json_object_get(r, "applied")), "%s was not applied", change);
-    long long at = field(r, "item");
-    json_decref(r);
-    return at;
-}
-
 /* A constant 1 at 100k items/s, 1000 a buffer, through float_to_short (scale 3)
  * and short_to_float (scale 2): two seconds to change both scales in. Each new
  * scale holds from the item its set names, a buffer boundary; a scale of 0 for

@@ -569,32 +569,6 @@ END_TEST
 
 /* ---- live parameters ----------------------------------------------------------------- */
 
-/* Waits until block `block` of graph `graph` has taken `items` input items. */
-static void wait_items_in(const char *graph, const char *block, long long items)
-{
-    for (int i = 0; i < 2000; i++) {
-        json_t *st = status_of(graph);
-        long long n = field(find(json_object_get(st, "blocks"), "name", block), "items_in");
-        json_decref(st);
-        if (n >= items)
-            return;
-        nap_ms(5);
-    }
-    ck_abort_msg("%s.%s took fewer than %lld items", graph, block, items);
-}
-
-/* `mqgraph set GRAPH CHANGE --json`, which must be applied: the item it took effect
- * from. */
-static long long set_at(const char *graph, const char *change)
-{
-    const char *args[] = {"set", graph, change, "--json", NULL};
-    json_t *r = cli_json(args);
-    ck_assert_msg(json_is_true(json_object_get(r, "applied")), "%s was not applied", change);
-    long long at = field(r, "item");
-    json_decref(r);
-    return at;
-}
-
 static float *read_f32(const char *path, size_t *n)
 {
     size_t len;

@@ -499,31 +499,6 @@ START_TEST(test_fft_filter_complex_taps_against_the_convolution)
 }
 END_TEST
 
-/* Waits until block `block` of graph `graph` has made at least `items` items. */
-static void wait_items(const char *graph, const char *block, long long items)
-{
-    for (int i = 0; i < 2000; i++) {
-        json_t *st = status_of(graph);
-        long long n = field(find(json_object_get(st, "blocks"), "name", block), "items_out");
-        json_decref(st);
-        if (n >= items)
-            return;
-        nap_ms(5);
-    }
-    ck_abort_msg("%s.%s made fewer than %lld items", graph, block, items);
-}
-
-/* `mqgraph set GRAPH CHANGE`, which must be applied: the item it holds from. */
-static long long set_at(const char *graph, const char *change)
-{
-    const char *args[] = {"set", graph, change, "--json", NULL};
-    json_t *r = cli_json(args);
-    ck_assert_msg(json_is_true(json_object_get(r, "applied")), "%s was not applied", change);
-    long long at = field(r, "item");
-    json_decref(r);
-    return at;
-}
-
 static float *read_f32(const char *path, size_t want)
 {
     size_t len;

@@ -598,20 +598,6 @@ END_TEST
 
 /* ---- live parameters ----------------------------------------------------------------- */
 
-/* Waits until block `block` of graph `graph` has made at least `items` items. */
-static void wait_items(const char *graph, const char *block, long long items)
-{
-    for (int i = 0; i < 2000; i++) {
-        json_t *st = status_of(graph);
-        long long n = field(find(json_object_get(st, "blocks"), "name", block), "items_out");
-        json_decref(st);
-        if (n >= items)
-            return;
-        nap_ms(5);
-    }
-    ck_abort_msg("%s.%s made fewer than %lld items", graph, block, items);
-}
-
 /* `mqgraph set GRAPH CHANGE` once BLOCK has made `after` more items than `since`:
  * the item from which the block holds the new value. */
 static long long set_after(const char *graph, const char *block, long long since,

@@ -491,31 +491,6 @@ END_TEST
 
 /* ---- live parameters ------------------------------------------------------------------ */
 
-/* Waits until block `block` of graph `graph` has made at least `items` items. */
-static void wait_items(const char *graph, const char *block, long long items)
-{
-    for (int i = 0; i < 2000; i++) {
-        json_t *st = status_of(graph);
-        long long n = field(find(json_object_get(st, "blocks"), "name", block), "items_out");
-        json_decref(st);
-        if (n >= items)
-            return;
-        nap_ms(5);
-    }
-    ck_abort_msg("%s.%s made fewer than %lld items", graph, block, items);
-}
-
-/* `mqgraph set GRAPH CHANGE --json` must apply it; the output item it holds from. */
-static long long set_at(const char *graph, const char *change)
-{
-    const char *args[] = {"set", graph, change, "--json", NULL};
-    json_t *r = cli_json(args);
-    ck_assert_msg(json_is_true(json_object_get(r, "applied")), "%s was not applied", change);
-    long long at = field(r, "item");
-    json_decref(r);
-    return at;
-}
-
 /* Three streams at 100k items/s, each changed once while they run:
  * - rotator phase_inc 0.3 -> -1.1 at item a: the phase goes on from 0.3 a;
  * - freq_xlating_fir_filter on a 1 kHz tone (8 kHz), center_freq 1000 -> -500 at

@@ -16,29 +16,6 @@
 #include "runutil.h"
 #include "suite.h"
 
-/* Waits until block `block` of graph `graph` has made at least `items` items. */
-static void wait_items(const char *graph, const char *block, long long items)
-{
-    for (int i = 0; i < 2000; i++) {
-        json_t *st = status_of(graph);
-        long long n = field(find(json_object_get(st, "blocks"), "name", block), "items_out");
-        json_decref(st);
-        if (n >= items)
-            return;
-        nap_ms(5);
-    }
-    ck_abort_msg("%s.%s made fewer than %lld items", graph, block, items);
-}
-
-/* `mqgraph set GRAPH CHANGE --json`: the reply, which must say applied. */
-static json_t *set_applied(const char *graph, const char *change)
-{
-    const char *args[] = {"set", graph, change, "--json", NULL};
-    json_t *r = cli_json(args);
-    ck_assert_msg(json_is_true(json_object_get(r, "applied")), "%s was not applied", change);
-    return r;
-}
-
 static float *read_f32(const char *path, size_t *n)
 {
     size_t len;
