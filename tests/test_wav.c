@@ -2,16 +2,19 @@
  * channels written as 16-bit PCM and as float and read back (against the same
  * samples written as text beside them), the header the sink wrote parsed here
  * byte by byte, a WAV made here byte by byte read with exact values and times,
- * repeat, append, and the errors of bad files and parameters word for word. */
+ * repeat, append, a restart of each, and the errors of bad files and parameters
+ * word for word. */
 #define _GNU_SOURCE
 #include <check.h>
 #include <glob.h>
+#include <signal.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctlutil.h"
 #include "runutil.h"
 #include "suite.h"
 
@@ -402,6 +405,87 @@ START_TEST(test_bad_parameters_are_refused_with_where)
 }
 END_TEST
 
+/* ---- restarts ------------------------------------------------------------------------ */
+
+#define RAMP 65536 /* frames: every 16-bit value once, increasing */
+
+static long long block_field(const char *graph, const char *block, const char *key)
+{
+    json_t *st = status_of(graph);
+    long long v = field(find(json_object_get(st, "blocks"), "name", block), key);
+    json_decref(st);
+    return v;
+}
+
+static void wait_items(const char *graph, const char *block, const char *key, long long n)
+{
+    for (int i = 0; i < 2000 && block_field(graph, block, key) < n; i++)
+        nap_ms(5);
+    ck_assert_int_ge(block_field(graph, block, key), n);
+}
+
+static void kill_block(const char *graph, const char *block)
+{
+    kill((pid_t)block_field(graph, block, "pid"), SIGKILL);
+    for (int i = 0; i < 2000 && block_field(graph, block, "restarts") < 1; i++)
+        nap_ms(5);
+    ck_assert_int_ge(block_field(graph, block, "restarts"), 1);
+}
+
+START_TEST(test_source_goes_on_after_a_restart_and_the_sink_refuses_to)
+{
+    static int16_t ramp[RAMP];
+    own_ctldir();
+    for (int i = 0; i < RAMP; i++)
+        ramp[i] = (int16_t)(i - 32768);
+    make_wav("ramp.wav", 1, 8000, ramp, RAMP);
+    pid_t pid = start_graph("wr",
+                            "blocks:\n"
+                            "  r: {type: wav_file_source, params: {filename: ramp.wav,"
+                            " items_per_buffer: 500}, restart: on-failure}\n"
+                            "  t: {type: throttle, params: {rate: 100000}}\n"
+                            "  o: {type: file_sink, params: {path: o.f32}}\n"
+                            "connections:\n  - [r.out0, t.in]\n  - [t.out, o.in]\n",
+                            3);
+    wait_items("wr" SFX, "o", "items_in", 20000);
+    kill_block("wr" SFX, "r");
+    int rc = finish(pid);
+    ck_assert_msg(rc == 0 || rc == 3, "exit %d", rc); /* 3: the kill lost a buffer */
+    size_t len;
+    float *x = (float *)read_file("o.f32", &len);
+    size_t n = len / sizeof(float);
+    ck_assert_uint_ge(n, RAMP - 64 * 500); /* at most the buffers in flight lost */
+    ck_assert_float_eq(x[0], -1);
+    ck_assert_float_eq(x[n - 1], 32767 / 32768.0f);
+    for (size_t i = 1; i < n; i++) /* nothing twice: a restart reads on */
+        ck_assert_msg(x[i] > x[i - 1], "item %zu: %g after %g", i, x[i], x[i - 1]);
+    free(x);
+
+    pid = start_graph("ws",
+                      "blocks:\n"
+                      "  r: {type: wav_file_source, params: {filename: ramp.wav}}\n"
+                      "  t: {type: throttle, params: {rate: 100000}}\n"
+                      "  w: {type: wav_file_sink, params: {filename: w.wav, sample_rate: 8000},"
+                      " restart: on-failure}\n"
+                      "connections:\n  - [r.out0, t.in]\n  - [t.out, w.in0]\n",
+                      3);
+    wait_items("ws" SFX, "w", "items_in", 20000);
+    kill_block("ws" SFX, "w");
+    ck_assert_int_eq(finish(pid), 1);
+    char *err = read_file("run.err", NULL);
+    ck_assert_msg(strstr(err, "mqgraph: block 'w' (wav_file_sink): cannot go on writing 'w.wav' "
+                              "after a restart: the WAV header's lengths died with the last "
+                              "life\n"),
+                  "%s", err);
+    free(err);
+    glob_t g;
+    ck_assert_int_eq(glob("w.wav.part*", 0, NULL, &g), 0); /* the last life's, kept */
+    ck_assert_uint_eq(g.gl_pathc, 1);
+    globfree(&g);
+    ck_assert_ptr_null(read_file("w.wav", NULL));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("wav");
@@ -417,6 +501,7 @@ int main(void)
     tcase_add_test(tc, test_append_adds_to_the_samples_of_a_file);
     tcase_add_test(tc, test_bad_files_fail_the_run_naming_the_block);
     tcase_add_test(tc, test_bad_parameters_are_refused_with_where);
+    tcase_add_test(tc, test_source_goes_on_after_a_restart_and_the_sink_refuses_to);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
