@@ -235,7 +235,7 @@ static void fini(mq_block_ctx *c, void *state)
 static const mq_block_decl decl = {
     .abi = MQ_BLOCK_ABI,
     .name = "wav_file_sink",
-    .doc = "Writes its n_channels f32 inputs, in0 .. inN-1, as the channels of a WAV file.\n"
+    .doc = "Writes its n_channels f32 inputs (in0 to inN-1) as the channels of a WAV file.\n"
            "As GNU Radio's wavfile_sink: `format` wav, flac, ogg or rf64, `subformat` the\n"
            "encoding (GNU Radio's FORMAT_PCM_16 is pcm_16; wav and rf64 take pcm_u8 ..\n"
            "double, flac pcm_s8, _16, _24, ogg vorbis, opus), `sample_rate` what the\n"
@@ -244,11 +244,10 @@ static const mq_block_decl decl = {
            "Samples are libsndfile's, as GNU Radio's: x in [-1, 1] becomes\n"
            "round(x (2^(b-1) - 1)) for b bits (16: 32767 x), and values beyond +-1 clip\n"
            "to +-1 in the integer subformats (GNU Radio's wrap around: 1.5 becomes\n"
-           "-16386 / 32768). The file is written\n"
-           "as file_sink's (path.partPID.BLOCK, renamed at the end; doc/blocks.md); a\n"
-           "device or FIFO is refused (the header is written last, at the start), and\n"
-           "a restarted block fails: libsndfile keeps the header's lengths until it\n"
-           "closes the file. The file is complete only when the stream has ended.",
+           "-16386 / 32768). The file is written as file_sink's (path.partPID.BLOCK,\n"
+           "renamed at the end; doc/blocks.md); a device or FIFO is refused (the header\n"
+           "is written last, at the start), and a restarted block fails: libsndfile\n"
+           "keeps the header's lengths until it closes the file.",
     MQ_INPUTS(in), .in_count_param = "n_channels",
     MQ_PARAMS(params),
     .init = init, .work = work, .fini = fini, .check = check,

@@ -155,10 +155,11 @@ static void fini(mq_block_ctx *c, void *state)
 static const mq_block_decl decl = {
     .abi = MQ_BLOCK_ABI,
     .name = "wav_file_source",
-    .doc = "Reads a WAV file into one f32 output per channel, out0 .. outN-1, and finishes\n"
-           "at its end (with repeat, starts again at the beginning forever).\n"
-           "Any file libsndfile reads will do (WAV, RF64, FLAC, Ogg, AIFF ..), as in GNU\n"
-           "Radio. Samples are libsndfile's floats: an integer sample s of b bits is\n"
+    .doc = "Reads a WAV file into one f32 output per channel and finishes at its end (with\n"
+           "repeat, starts again at the beginning forever).\n"
+           "The outputs are out0 to outN-1, N = channels. Any file libsndfile reads will\n"
+           "do (WAV, RF64, FLAC, Ogg, AIFF and more), as in GNU Radio. Samples are\n"
+           "libsndfile's floats, as GNU Radio gives them: an integer sample s of b bits is\n"
            "s / 2^(b-1), in [-1, 1); float files give their values as they are. `channels`\n"
            "must be the file's channel count, which the block checks when it starts: the\n"
            "graph needs its outputs before the file is read (GNU Radio reads the header\n"
