@@ -463,7 +463,8 @@ START_TEST(test_source_goes_on_after_a_restart_and_the_sink_refuses_to)
 
     pid = start_graph("ws",
                       "blocks:\n"
-                      "  r: {type: wav_file_source, params: {filename: ramp.wav}}\n"
+                      "  r: {type: wav_file_source, params: {filename: ramp.wav,"
+                      " items_per_buffer: 500}}\n" /* more than a queue holds: r runs on */
                       "  t: {type: throttle, params: {rate: 100000}}\n"
                       "  w: {type: wav_file_sink, params: {filename: w.wav, sample_rate: 8000},"
                       " restart: on-failure}\n"
