@@ -417,13 +417,6 @@ static long long block_field(const char *graph, const char *block, const char *k
     return v;
 }
 
-static void wait_items(const char *graph, const char *block, const char *key, long long n)
-{
-    for (int i = 0; i < 2000 && block_field(graph, block, key) < n; i++)
-        nap_ms(5);
-    ck_assert_int_ge(block_field(graph, block, key), n);
-}
-
 static void kill_block(const char *graph, const char *block)
 {
     kill((pid_t)block_field(graph, block, "pid"), SIGKILL);
@@ -447,7 +440,7 @@ START_TEST(test_source_goes_on_after_a_restart_and_the_sink_refuses_to)
                             "  o: {type: file_sink, params: {path: o.f32}}\n"
                             "connections:\n  - [r.out0, t.in]\n  - [t.out, o.in]\n",
                             3);
-    wait_items("wr" SFX, "o", "items_in", 20000);
+    wait_items_in("wr" SFX, "o", 20000);
     kill_block("wr" SFX, "r");
     int rc = finish(pid);
     ck_assert_msg(rc == 0 || rc == 3, "exit %d", rc); /* 3: the kill lost a buffer */
@@ -470,7 +463,7 @@ START_TEST(test_source_goes_on_after_a_restart_and_the_sink_refuses_to)
                       " restart: on-failure}\n"
                       "connections:\n  - [r.out0, t.in]\n  - [t.out, w.in0]\n",
                       3);
-    wait_items("ws" SFX, "w", "items_in", 20000);
+    wait_items_in("ws" SFX, "w", 20000);
     kill_block("ws" SFX, "w");
     ck_assert_int_eq(finish(pid), 1);
     char *err = read_file("run.err", NULL);
