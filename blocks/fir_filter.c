@@ -111,11 +111,8 @@ static int work(mq_block_ctx *c, void *state)
                                             f->rtaps, nt);
         }
         mq_in_timestamp(c, 0, &in_ts);
-        if (in_ts.type == MQ_TS_SAMPLE_INDEX)
-            ts = (mq_timestamp){.type = MQ_TS_SAMPLE_INDEX, .value = f->out_sent};
-        else
-            mq_ts_items(&in_ts, n, (double)f->phase - (double)(f->ntaps - 1) / 2,
-                        (double)f->dec, outs, &ts);
+        mq_ts_outputs(&in_ts, n, (double)f->phase - (double)(f->ntaps - 1) / 2,
+                      (double)f->dec, outs, f->out_sent, &ts);
         if (mq_out_push_items(c, 0, outs, &ts) < 0)
             return MQ_WORK_ERROR;
         f->out_sent += (int64_t)outs;

@@ -170,12 +170,9 @@ static int work(mq_block_ctx *c, void *state)
         filter(x, xs, o, outs);
         ramp_apply(&x->q, x->m, o, o, outs);
         mq_in_timestamp(c, 0, &in_ts);
-        if (in_ts.type == MQ_TS_SAMPLE_INDEX)
-            ts = (mq_timestamp){.type = MQ_TS_SAMPLE_INDEX, .value = x->m};
-        else
-            mq_ts_items(&in_ts, n,
-                        (double)(x->m * (int64_t)x->dec - x->t) - (double)(x->ntaps - 1) / 2,
-                        (double)x->dec, outs, &ts);
+        mq_ts_outputs(&in_ts, n,
+                      (double)(x->m * (int64_t)x->dec - x->t) - (double)(x->ntaps - 1) / 2,
+                      (double)x->dec, outs, x->m, &ts);
         if (mq_out_push_items(c, 0, outs, &ts) < 0)
             return MQ_WORK_ERROR;
         x->m += (int64_t)outs;

@@ -134,13 +134,9 @@ static int work(mq_block_ctx *c, void *state)
             }
         }
         mq_in_timestamp(c, 0, &in_ts);
-        if (in_ts.type == MQ_TS_SAMPLE_INDEX) {
-            ts = (mq_timestamp){.type = MQ_TS_SAMPLE_INDEX, .value = r->next_out};
-        } else {
-            double at = ((double)(r->next_out * r->M) - (double)(r->K - 1) / 2) / (double)r->L;
-            mq_ts_items(&in_ts, n, at - (double)first_in, (double)r->M / (double)r->L, outs,
-                        &ts);
-        }
+        double at = ((double)(r->next_out * r->M) - (double)(r->K - 1) / 2) / (double)r->L;
+        mq_ts_outputs(&in_ts, n, at - (double)first_in, (double)r->M / (double)r->L, outs,
+                      r->next_out, &ts);
         if (mq_out_push(c, 0, outs * isz, &ts) < 0)
             return MQ_WORK_ERROR;
         r->next_out = last + 1;

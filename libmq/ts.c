@@ -18,6 +18,15 @@ void mq_ts_items(const mq_timestamp *in, size_t items, double first, double step
     mq_ts_at(in, mq_ts_period(in, items), first, step, n, out);
 }
 
+void mq_ts_outputs(const mq_timestamp *in, size_t items, double first, double step, size_t n,
+                   int64_t index, mq_timestamp *out)
+{
+    if (in->type == MQ_TS_SAMPLE_INDEX)
+        *out = (mq_timestamp){.type = MQ_TS_SAMPLE_INDEX, .value = index};
+    else
+        mq_ts_items(in, items, first, step, n, out);
+}
+
 void mq_ts_at(const mq_timestamp *stamp, double period, double first, double step, size_t n,
               mq_timestamp *out)
 {

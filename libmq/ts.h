@@ -31,6 +31,12 @@ double mq_ts_period(const mq_timestamp *ts, size_t items);
 void mq_ts_items(const mq_timestamp *in, size_t items, double first, double step, size_t n,
                  mq_timestamp *out);
 
+/* The stamp of n items a block made from an input buffer of `items` items stamped
+ * `in` (a filter's outputs): a sample index counts the block's own output items, so
+ * it is `index`, the first one's; a time is placed as mq_ts_items places it. */
+void mq_ts_outputs(const mq_timestamp *in, size_t items, double first, double step, size_t n,
+                   int64_t index, mq_timestamp *out);
+
 /* The same with the item period given: for a block that knows it from earlier
  * buffers when this one cannot tell (one item). A period of 0 leaves a time as is. */
 void mq_ts_at(const mq_timestamp *in, double period, double first, double step, size_t n,
