@@ -10,15 +10,12 @@
  * GNU Radio prints a multi-line banner per message; one line is what a script
  * and a grep want. */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <limits.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "block.h"
+#include "text_out.h"
 
 struct dbg {
     FILE *f;
@@ -46,46 +43,19 @@ static int init(mq_block_ctx *c, void **state)
     if (!d)
         return -1;
     *state = d;
-    d->f = *path ? fopen(path, "a") : stdout;
-    if (!d->f) {
-        mq_block_error(c, "cannot open '%s': %s", path, strerror(errno));
-        return -1;
-    }
-    return 0;
+    return (d->f = text_out_open(c, path)) ? 0 : -1;
 }
 
-/* Writes `line` and a newline whole, waiting for a slow reader (a pager, a pipe
- * nobody reads yet, a terminal on hold) in short polls that beat the heartbeat in
- * between: a block stuck in write(2) would be killed as hung. Takes line. */
+/* Writes `line` and a newline whole (text_out.h). Takes line. */
 static int put_line(mq_block_ctx *c, struct dbg *d, char *line)
 {
-    size_t len, done = 0;
-    int fd = fileno(d->f), rc = 0;
-
     if (!line) {
         mq_block_error(c, "out of memory");
         return -1;
     }
-    len = strlen(line);
+    size_t len = strlen(line);
     line[len++] = '\n'; /* over the NUL: asprintf's text is the caller's no more */
-    while (done < len) {
-        struct pollfd p = {fd, POLLOUT, 0};
-        mq_arena_heartbeat(mq_block_arena(c));
-        if (poll(&p, 1, 50) <= 0)
-            continue;
-        /* At most _POSIX_PIPE_BUF (512) at once: a pipe that polls writable takes
-         * that much without blocking. */
-        size_t chunk = len - done < _POSIX_PIPE_BUF ? len - done : _POSIX_PIPE_BUF;
-        ssize_t n = write(fd, line + done, chunk);
-        if (n < 0 && (errno == EINTR || errno == EAGAIN))
-            continue;
-        if (n < 0) {
-            mq_block_error(c, "writing: %s", strerror(errno));
-            rc = -1;
-            break;
-        }
-        done += (size_t)n;
-    }
+    int rc = text_out_put(c, d->f, line, len);
     free(line);
     return rc;
 }
@@ -154,8 +124,7 @@ static void fini(mq_block_ctx *c, void *state)
             print_json(c, d, prefix, d->stored[i]);
         mq_pmt_free(d->stored[i]);
     }
-    if (d->f && d->f != stdout)
-        fclose(d->f);
+    text_out_close(d->f);
     free(d->stored);
     free(d);
 }

@@ -7,15 +7,12 @@
  * line per tag, in the form message_debug prints, is what a script and a grep
  * want. The items themselves go nowhere: it is a sink. */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <limits.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "block.h"
+#include "text_out.h"
 
 struct tdbg {
     FILE *f;
@@ -45,38 +42,7 @@ static int init(mq_block_ctx *c, void **state)
     if (!d)
         return -1;
     *state = d;
-    d->f = *path ? fopen(path, "a") : stdout;
-    if (!d->f) {
-        mq_block_error(c, "cannot open '%s': %s", path, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
-/* Writes text[0..len) whole, waiting for a slow reader in short polls that beat the
- * heartbeat in between (a block stuck in write(2) would be killed as hung). */
-static int put(mq_block_ctx *c, struct tdbg *d, const char *text, size_t len)
-{
-    int fd = fileno(d->f);
-
-    for (size_t done = 0; done < len;) {
-        struct pollfd p = {fd, POLLOUT, 0};
-        mq_arena_heartbeat(mq_block_arena(c));
-        if (poll(&p, 1, 50) <= 0)
-            continue;
-        /* At most _POSIX_PIPE_BUF (512) at once: a pipe that polls writable takes
-         * that much without blocking. */
-        size_t chunk = len - done < _POSIX_PIPE_BUF ? len - done : _POSIX_PIPE_BUF;
-        ssize_t n = write(fd, text + done, chunk);
-        if (n < 0 && (errno == EINTR || errno == EAGAIN))
-            continue;
-        if (n < 0) {
-            mq_block_error(c, "writing: %s", strerror(errno));
-            return -1;
-        }
-        done += (size_t)n;
-    }
-    return 0;
+    return (d->f = text_out_open(c, path)) ? 0 : -1;
 }
 
 /* Appends tag t of input i as a line to the text at *buf (*len bytes). */
@@ -137,7 +103,7 @@ static int work(mq_block_ctx *c, void *state)
     }
     /* each work call's lines as they come: someone may be reading */
     if (rc == 0 && len > 0)
-        rc = put(c, d, text, len);
+        rc = text_out_put(c, d->f, text, len);
     free(text);
     return rc < 0 ? MQ_WORK_ERROR : MQ_WORK_OK;
 }
@@ -146,8 +112,8 @@ static void fini(mq_block_ctx *c, void *state)
 {
     struct tdbg *d = state;
 
-    if (d && d->f && d->f != stdout)
-        fclose(d->f);
+    if (d)
+        text_out_close(d->f);
     free(d);
 }
 
