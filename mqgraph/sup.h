@@ -52,6 +52,11 @@ struct ctrl_conn {
 
 struct sup {
     mqg_graph *g;
+    /* pools_watch: seconds each pool has had no free buffer while nothing moved,
+     * the moves then, and whether it was said */
+    int pool_still[MQ_MAX_POOLS];
+    unsigned char pool_said[MQ_MAX_POOLS];
+    uint64_t moved;
     mq_arena *a;
     uv_loop_t *loop;
     const mqg_catalog *cat;

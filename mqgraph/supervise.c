@@ -43,6 +43,7 @@
 #include "status.h"
 #include "steer.h"
 #include "sup.h"
+#include "pool.h"
 #include "supervise.h"
 #include "tap.h"
 #include "validate.h"
@@ -470,10 +471,54 @@ static void on_beat(uv_timer_t *t)
     ctl_tick(s);
 }
 
+/* A pool with no free buffer while nothing moves for POOL_STILL_S seconds: the
+ * queues hold every buffer, and a block waiting for one (to send, or to copy) waits
+ * for ever, unless a sink is only waiting for its reader. Say so once, with the
+ * connections that hold them, and what to change; the graph is left to run. */
+#define POOL_STILL_S 3
+
+static void pools_watch(struct sup *s)
+{
+    uint64_t moved = 0;
+    char held[512];
+    size_t at = 0;
+
+    for (int k = 0; k < s->g->n_conns; k++) {
+        mq_queue_stats qs;
+        if (mq_queue_stats_get(s->a, (uint32_t)k, &qs) < 0)
+            continue;
+        moved += qs.pushed + qs.popped;
+        if (qs.size > 0 && at + 96 < sizeof held)
+            at += (size_t)snprintf(held + at, sizeof held - at, "%s%s.%s -> %s.%s %u",
+                                   at ? ", " : "", s->g->conns[k].src.block,
+                                   s->g->conns[k].src.port, s->g->conns[k].dst.block,
+                                   s->g->conns[k].dst.port, qs.size);
+    }
+    held[at] = 0;
+    for (int p = 0; p < mq_pool_count(s->a) && p < MQ_MAX_POOLS; p++) {
+        mq_pool_stats ps;
+        if (mq_pool_stats_get(s->a, (uint32_t)p, &ps) < 0 || ps.free > 0 || moved != s->moved) {
+            s->pool_still[p] = 0;
+            continue;
+        }
+        if (++s->pool_still[p] < POOL_STILL_S || s->pool_said[p])
+            continue;
+        s->pool_said[p] = 1;
+        fprintf(stderr, "mqgraph: nothing has moved for %d s and all %u buffers of %llu "
+                        "bytes are taken (queued: %s): a block waiting for one waits until a "
+                        "queue drains, for ever if none can; give that pool more buffers "
+                        "(arena: {pools: [...]}) or the connections less depth (arena: "
+                        "{queue_depth: N}, or depth on a connection)\n",
+                POOL_STILL_S, ps.count, (unsigned long long)ps.size, *held ? held : "none");
+    }
+    s->moved = moved;
+}
+
 static void on_tick(uv_timer_t *t)
 {
     struct sup *s = t->data;
 
+    pools_watch(s);
     status_sample(s);
     status_dropped(s);
     if (s->stats)

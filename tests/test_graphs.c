@@ -708,6 +708,44 @@ START_TEST(test_finish_all_runs_the_other_branch_to_its_end)
 }
 END_TEST
 
+/* A graph whose queues can hold every buffer of a pool stands still for ever: the
+ * supervisor says so (once, after 3 s of no movement), with the queues that hold
+ * them and what to change. c32 buffers of 16384 items (128 KiB) come from the
+ * 128 1-MiB buffers, and two queues of 64 hold them all. */
+START_TEST(test_a_pool_taken_whole_by_the_queues_is_named)
+{
+    enter_tmpdir();
+    write_file("dl" SFX ".yaml",
+               "blocks:\n  s: {type: null_source, params: {type: c32, items_per_buffer: 16384}}\n"
+               "  h: {type: head, params: {items: 10000000}}\n"
+               "  f: {type: fir_filter, params: {taps: [1, 2, 3]}}\n"
+               "  o: {type: null_sink}\n"
+               "connections:\n  - [s.out, h.in]\n  - [h.out, f.in]\n  - [f.out, o.in]\n");
+    const char *args[] = {"run", "dl" SFX ".yaml", "--quiet", NULL};
+    pid_t pid = start(args);
+    const char *want = "mqgraph: nothing has moved for 3 s and all 128 buffers of 1048576 bytes "
+                       "are taken (queued: s.out -> h.in ";
+    char *err = NULL;
+    for (int i = 0; i < 2000 && !(err && strstr(err, want)); i++) { /* bounded poll */
+        free(err);
+        struct timespec ts = {0, 5000000};
+        nanosleep(&ts, NULL);
+        err = read_file("err.txt", NULL);
+    }
+    ck_assert_msg(err && strstr(err, want), "stderr: %s", err ? err : "");
+    ck_assert_msg(strstr(err, "h.out -> f.in 64): a block waiting for one waits until a queue "
+                              "drains, for ever if none can; give that pool more buffers "
+                              "(arena: {pools: [...]}) or the connections less depth (arena: "
+                              "{queue_depth: N}, or depth on a connection)\n"),
+                  "stderr: %s", err);
+    free(err);
+    kill(pid, SIGINT);
+    kill(pid, SIGINT); /* the second forces: the blocks cannot drain */
+    ck_assert_int_ne(finish(pid), 0);
+    ck_assert_int_eq(shm_count("dl" SFX), 0);
+}
+END_TEST
+
 /* Bad command lines: exit status 2 and the first line of stderr. */
 static const struct {
     const char *args[4], *first;
@@ -951,6 +989,7 @@ int main(void)
     tcase_add_test(tc, test_restart_backoff_stops_at_max_backoff_ms);
     tcase_add_test(tc, test_head_on_one_branch_ends_the_graph_as_gnu_radio);
     tcase_add_test(tc, test_finish_all_runs_the_other_branch_to_its_end);
+    tcase_add_test(tc, test_a_pool_taken_whole_by_the_queues_is_named);
     tcase_add_loop_test(tc, test_bad_command_line, 0, (int)(sizeof bad_cli / sizeof bad_cli[0]));
     suite_add_tcase(s, tc);
     return tu_run(s);
