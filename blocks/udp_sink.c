@@ -162,7 +162,9 @@ static const mq_block_decl decl = {
            "must be whole items (type x vlen). Items are gathered across buffers into\n"
            "full packets; at the end the rest goes as one shorter packet (GNU Radio\n"
            "drops it), then, with send_eof, three empty packets, which end a\n"
-           "udp_source's stream. Timestamps are not sent.",
+           "udp_source's stream (send_eof is true by default, so the receiving graph\n"
+           "ends with this one; GNU Radio Companion's default is No). Timestamps are\n"
+           "not sent.",
     MQ_INPUTS(in),
     MQ_PARAMS(params),
     .init = init, .work = work, .fini = fini, .check = check,
