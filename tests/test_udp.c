@@ -338,6 +338,62 @@ START_TEST(test_source_reports_nothing_without_a_loss)
 }
 END_TEST
 
+/* ---- eof and source_zeros ------------------------------------------------------------ */
+
+/* Waits until block `block` of graph `graph` has taken `items` input items. */
+static void wait_items_in(const char *graph, const char *block, long long items)
+{
+    for (int i = 0; i < 2000; i++) {
+        json_t *st = status_of(graph);
+        long long n = field(find(json_object_get(st, "blocks"), "name", block), "items_in");
+        json_decref(st);
+        if (n >= items)
+            return;
+        nap_ms(5);
+    }
+    ck_abort_msg("%s.%s took fewer than %lld items", graph, block, items);
+}
+
+/* With eof false an empty packet is no end: the items after it come too, and the
+ * graph runs until stopped; with source_zeros a source that hears nothing sends
+ * zeros, a packet's worth at a time (head ends that graph). */
+START_TEST(test_eof_false_passes_empty_packets_and_source_zeros_fills_silence)
+{
+    int port = free_port();
+    char rx[1024];
+    float a[2] = {1, 2}, b[2] = {3, 4};
+
+    own_ctldir();
+    snprintf(rx, sizeof rx,
+             "blocks:\n"
+             "  s: {type: udp_source, params: {host: 127.0.0.1, port: %d, type: f32, eof: false}}\n"
+             "  o: {type: vector_sink, params: {path: o.txt, type: f32}}\n"
+             "connections:\n  - [s.out, o.in]\n",
+             port);
+    pid_t pid = start_receiver("udprx", rx, 2, port);
+    int me, fd = bound_socket(&me);
+    send_to(fd, port, a, sizeof a);
+    send_to(fd, port, a, 0);
+    send_to(fd, port, b, sizeof b);
+    close(fd);
+    wait_items_in("udprx" SFX, "o", 4);
+    stop_graph("udprx" SFX, pid);
+    file_is("o.txt", "1\n2\n3\n4\n");
+
+    enter_tmpdir();
+    snprintf(rx, sizeof rx,
+             "blocks:\n"
+             "  s: {type: udp_source, params: {host: 127.0.0.1, port: %d, type: f32,"
+             " payloadsize: 16, source_zeros: true}}\n"
+             "  h: {type: head, params: {type: f32, items: 6}}\n"
+             "  o: {type: vector_sink, params: {path: z.txt, type: f32, timestamps: true}}\n"
+             "connections:\n  - [s.out, h.in]\n  - [h.out, o.in]\n",
+             free_port());
+    run_yaml_ok("udpzero", rx, 1);
+    file_is("z.txt", "@ sample 0\n0\n0\n0\n0\n@ sample 4\n0\n0\n");
+}
+END_TEST
+
 /* ---- stopping ------------------------------------------------------------------------- */
 
 /* A source that hears nothing does not hold up `mqgraph stop` (stop_graph checks
@@ -421,6 +477,7 @@ int main(void)
     tcase_add_test(tc, test_sink_writes_gnu_radios_headers_and_three_empty_packets);
     tcase_add_test(tc, test_source_counts_and_reports_the_packets_lost);
     tcase_add_test(tc, test_source_reports_nothing_without_a_loss);
+    tcase_add_test(tc, test_eof_false_passes_empty_packets_and_source_zeros_fills_silence);
     tcase_add_test(tc, test_a_waiting_source_stops_with_the_graph);
     tcase_add_test(tc, test_bad_parameters_are_refused_with_where);
     suite_add_tcase(s, tc);
