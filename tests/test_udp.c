@@ -340,20 +340,6 @@ END_TEST
 
 /* ---- eof and source_zeros ------------------------------------------------------------ */
 
-/* Waits until block `block` of graph `graph` has taken `items` input items. */
-static void wait_items_in(const char *graph, const char *block, long long items)
-{
-    for (int i = 0; i < 2000; i++) {
-        json_t *st = status_of(graph);
-        long long n = field(find(json_object_get(st, "blocks"), "name", block), "items_in");
-        json_decref(st);
-        if (n >= items)
-            return;
-        nap_ms(5);
-    }
-    ck_abort_msg("%s.%s took fewer than %lld items", graph, block, items);
-}
-
 /* With eof false an empty packet is no end: the items after it come too, and the
  * graph runs until stopped; with source_zeros a source that hears nothing sends
  * zeros, a packet's worth at a time (head ends that graph). */
