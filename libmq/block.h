@@ -394,7 +394,9 @@ int64_t mq_block_now_ns(void);
  * origin of relative timestamps. */
 int64_t mq_block_graph_start_ns(const mq_block_ctx *c);
 /* Sleeps until `deadline_ns` on CLOCK_MONOTONIC, beating the heartbeat meanwhile.
- * Returns 1 early if the graph is asked to stop, else 0. */
+ * Returns 1 early if the graph is asked to stop, or if the consumers whose end ends
+ * the block have gone (a head downstream finished: the block would learn it at its
+ * next send), else 0. On 1 a source returns MQ_WORK_DONE. */
 int mq_block_sleep_until(mq_block_ctx *c, int64_t deadline_ns);
 /* The same, but it also returns, with 2, as soon as a message or a live parameter
  * change waits for the block: a source that waits long between outputs

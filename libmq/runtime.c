@@ -1441,6 +1441,42 @@ void mq_block_stamp(const mq_block_ctx *c, double rate, int64_t first, size_t n,
     }
 }
 
+/* The block is to finish for what happened downstream. As GNU Radio's: a consumer
+ * of a stream output abandoned it (finished before end of stream; not one this
+ * block closed itself), so the block ends and its other consumers see the end. With finish_all (`finish: all`):
+ * nobody downstream reads any more, every connection from the block's outputs is
+ * abandoned. Taps never count: they never keep a block up nor end it. */
+static int mq__outputs_dead(const mq_block_ctx *c)
+{
+    int live = 0;
+
+    for (int o = 0; o < c->n_out; o++)
+        for (int j = 0; j < c->out[o].n; j++) {
+            if (c->out[o].tap[j])
+                continue;
+            if (c->out[o].dead[j] == 1 && !c->finish_all && o < c->n_sout)
+                return 1;
+            live |= !c->out[o].dead[j];
+        }
+    return c->n_out > 0 && !live;
+}
+
+/* Whether, by the finish rule (mq__outputs_dead), everything downstream that keeps
+ * the block going has gone: what a send would learn, asked of the queues while the
+ * block waits and sends nothing (a silent udp_source, a clock in real time). */
+static int mq__downstream_gone(mq_block_ctx *c)
+{
+    for (int o = 0; o < c->n_sout; o++)
+        for (int j = 0; j < c->out[o].n; j++) {
+            mq_queue_stats qs;
+            if (!c->out[o].dead[j] && !c->out[o].tap[j] &&
+                mq_queue_stats_get(c->a, (uint32_t)c->out[o].conn[j], &qs) == 0 &&
+                qs.abandoned)
+                c->out[o].dead[j] = 1;
+        }
+    return mq__outputs_dead(c);
+}
+
 int mq_block_sleep_until(mq_block_ctx *c, int64_t deadline_ns)
 {
     int64_t t0 = mq_now_ns();
@@ -1449,7 +1485,7 @@ int mq_block_sleep_until(mq_block_ctx *c, int64_t deadline_ns)
     for (;;) {
         mq_arena_heartbeat(c->a);
         int64_t now = mq_now_ns(), left = deadline_ns - now;
-        int stop = mq_arena_stop_requested(c->a);
+        int stop = mq_arena_stop_requested(c->a) || mq__downstream_gone(c);
         if (stop || left <= 0) {
             c->waited_ns += now - t0; /* asleep is not busy */
             return stop;
@@ -1551,25 +1587,6 @@ static int mq__readiness(const mq_block_ctx *c, int need_more, int *arrived)
     return have == c->n_in && *arrived > need_more ? MQ__READY : MQ__WAIT;
 }
 
-/* The block is to finish for what happened downstream. As GNU Radio's: a consumer
- * of a stream output abandoned it (finished before end of stream; not one this
- * block closed itself), so the block ends and its other consumers see the end. With finish_all (`finish: all`):
- * nobody downstream reads any more, every connection from the block's outputs is
- * abandoned. Taps never count: they never keep a block up nor end it. */
-static int mq__outputs_dead(const mq_block_ctx *c)
-{
-    int live = 0;
-
-    for (int o = 0; o < c->n_out; o++)
-        for (int j = 0; j < c->out[o].n; j++) {
-            if (c->out[o].tap[j])
-                continue;
-            if (c->out[o].dead[j] == 1 && !c->finish_all && o < c->n_sout)
-                return 1;
-            live |= !c->out[o].dead[j];
-        }
-    return c->n_out > 0 && !live;
-}
 
 /* Takes the taps the supervisor announced (registry.h): every output's list
  * loses its taps and gains those now pointing at it, and the announcement is

@@ -401,6 +401,35 @@ START_TEST(test_a_waiting_source_stops_with_the_graph)
 }
 END_TEST
 
+/* A head after a silent source: once the head has its items and finishes, the
+ * source, which hears nothing more and so sends nothing, ends too (it asks the
+ * queues while it waits) and the graph finishes by itself. */
+START_TEST(test_a_silent_source_ends_when_its_head_has_finished)
+{
+    int port = free_port();
+    char rx[1024];
+    float x[20];
+
+    own_ctldir();
+    for (int i = 0; i < 20; i++)
+        x[i] = (float)i;
+    snprintf(rx, sizeof rx,
+             "blocks:\n"
+             "  s: {type: udp_source, params: {host: 127.0.0.1, port: %d, type: f32}}\n"
+             "  h: {type: head, params: {items: 10}}\n"
+             "  o: {type: vector_sink, params: {path: h.txt}}\n"
+             "connections:\n  - [s.out, h.in]\n  - [h.out, o.in]\n",
+             port);
+    pid_t pid = start_receiver("udph", rx, 3, port);
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    ck_assert_int_ge(fd, 0);
+    send_to(fd, port, x, sizeof x);
+    close(fd);
+    ck_assert_int_eq(finish(pid), 0); /* no stop: it ends by itself */
+    file_is("h.txt", "0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n");
+}
+END_TEST
+
 /* ---- parameters ----------------------------------------------------------------------- */
 
 static void validate_says(const char *yaml, const char *want)
@@ -465,6 +494,7 @@ int main(void)
     tcase_add_test(tc, test_source_reports_nothing_without_a_loss);
     tcase_add_test(tc, test_eof_false_passes_empty_packets_and_source_zeros_fills_silence);
     tcase_add_test(tc, test_a_waiting_source_stops_with_the_graph);
+    tcase_add_test(tc, test_a_silent_source_ends_when_its_head_has_finished);
     tcase_add_test(tc, test_bad_parameters_are_refused_with_where);
     suite_add_tcase(s, tc);
     return tu_run(s);
