@@ -307,12 +307,12 @@ static int check_block(mqg_graph *g, mqg_block *b, const mqg_catalog *cat, char 
     b->decl = m->decl;
     if (list_for_one_value(g, b, err, len) < 0 || give_values(g, b, err, len) < 0)
         return -1;
-    if (mq_params_check(b->decl, b->n_params, b->kv, &bad, why, sizeof why) < 0 && bad < 0 &&
-        strncmp(why, "missing parameter", 17) && type_open(b)) {
+    int refused = mq_params_check(b->decl, b->n_params, b->kv, &bad, why, sizeof why) < 0;
+    if (refused && bad < 0 && strncmp(why, "missing parameter", 17) && type_open(b)) {
         /* a combination refused (a complex k for the default f32) by a block whose
          * type may yet follow its upstream (c32): decided after the inference */
         b->check_after_types = 1;
-    } else if (mq_params_check(b->decl, b->n_params, b->kv, &bad, why, sizeof why) < 0) {
+    } else if (refused) {
         char hint[600] = "";
         if (bad >= 0 && strstr(why, "has no parameter")) {
             char name[MQ_NAME_MAX * 2], names[512];
