@@ -35,6 +35,7 @@
 #include <volk/volk.h>
 
 #include "block.h"
+#include "taps.h"
 
 struct fftf {
     size_t ntaps, n, s, dec, phase;
@@ -66,11 +67,9 @@ static int check(mq_block_ctx *c)
     size_t n;
     int ctaps = (int)mq_param_i(c, P_CTAPS);
 
-    mq_param_v(c, P_TAPS, &n);
-    if (n == 0) {
-        mq_block_error(c, "parameter 'taps': at least one tap is needed");
+    if (taps_given(c, P_TAPS, "taps") < 0)
         return -1;
-    }
+    mq_param_v(c, P_TAPS, &n);
     if (ctaps && strcmp(mq_param_s(c, P_TYPE), "c32")) {
         mq_block_error(c, "parameter 'complex_taps': complex taps need c32 items (type: c32)");
         return -1;

@@ -16,6 +16,7 @@
 #include <volk/volk.h>
 
 #include "block.h"
+#include "taps.h"
 
 struct fir {
     float *rtaps;  /* taps reversed: y[n] = sum_j rtaps[j] * x[n + j], x with history */
@@ -36,13 +37,7 @@ static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type", NULL}};
 
 static int check(mq_block_ctx *c)
 {
-    size_t n;
-    mq_param_v(c, P_TAPS, &n);
-    if (n == 0) {
-        mq_block_error(c, "parameter 'taps': at least one tap is needed");
-        return -1;
-    }
-    return 0;
+    return taps_given(c, P_TAPS, "taps");
 }
 
 /* Takes the taps parameter (reversed, as the loop wants them) and asks for a

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "block.h"
+#include "taps.h"
 #include "phase_ramp.h"
 
 struct xlate {
@@ -59,13 +60,7 @@ static const mq_port_decl out[] = {{"out", MQ_ITEM_C32, NULL, NULL}};
 
 static int check(mq_block_ctx *c)
 {
-    size_t n;
-    mq_param_v(c, P_TAPS, &n);
-    if (n == 0) {
-        mq_block_error(c, "parameter 'taps': at least one tap is needed");
-        return -1;
-    }
-    return 0;
+    return taps_given(c, P_TAPS, "taps");
 }
 
 /* The band-pass from the taps parameter and center_freq, reversed as the dot

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "block.h"
+#include "taps.h"
 
 /* A lane's last n values, each stored twice (at pos and pos + n), newest at pos + 1
  * after a step: the loop reads v[n-1..n-k] as one run without wrapping. */
@@ -42,18 +43,9 @@ static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type", NULL}};
 /* GNU Radio outputs zeros for empty fftaps and crashes on empty fbtaps. */
 static int check(mq_block_ctx *c)
 {
-    static const int lists[] = {P_FF, P_FB};
-    size_t n;
-
-    for (int i = 0; i < 2; i++) {
-        mq_param_v(c, lists[i], &n);
-        if (n == 0) {
-            mq_block_error(c, "parameter '%s': at least one tap is needed",
-                           params[lists[i]].name);
-            return -1;
-        }
-    }
-    return 0;
+    if (taps_given(c, P_FF, params[P_FF].name) < 0)
+        return -1;
+    return taps_given(c, P_FB, params[P_FB].name);
 }
 
 /* Takes both tap lists and starts from a zero state, as GNU Radio's set_taps. */
