@@ -633,6 +633,14 @@ static char *param_kv(const char *name, char *text)
     return kv;
 }
 
+static int drop_eval(mqg_eval *e, int rc)
+{
+    free(e->src);
+    free(e->why);
+    *e = (mqg_eval){0};
+    return rc;
+}
+
 static int load_param(struct loader *L, const mqy_node *pk, const mqy_node *pv, mqg_block *b,
                       mqg_names *seen)
 {
@@ -645,14 +653,16 @@ static int load_param(struct loader *L, const mqy_node *pk, const mqy_node *pv, 
     if ((rc = mqg_names_add(seen, name, strlen(name), i, &first)) != 0)
         return rc < 0 ? fail(L, pk, "out of memory")
                       : fail(L, pk, "parameter '%s' given twice", name);
+    /* Until n_params counts it, eval[i] is this function's to free on failure: an
+     * element of a list may have failed to evaluate before a later one is refused. */
     if (!(text = param_text(L, pv, name, &b->eval[i])))
-        return -1;
+        return drop_eval(&b->eval[i], -1);
     if (pv->type == MQY_SCALAR && wants_value(L, text) && keep_value(L, pv, &b->eval[i]) < 0) {
         free(text);
-        return fail(L, pv, "out of memory");
+        return drop_eval(&b->eval[i], fail(L, pv, "out of memory"));
     }
     if (!(b->kv[i] = param_kv(name, text)))
-        return fail(L, pv, "out of memory");
+        return drop_eval(&b->eval[i], fail(L, pv, "out of memory"));
     b->kv_mark[i] = mark_of(pv);
     if (pv->type == MQY_MAP) /* a design's taps: a list, for the checks that follow */
         b->kv_mark[i].list = MQG_LIST_DESIGN;
