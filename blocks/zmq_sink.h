@@ -18,6 +18,7 @@ struct zsink {
     struct zl_bytes hdr;
     mq_pmt *rx_key, *ts_srcid;
     double rate_sent; /* the last rx_rate sent */
+    int type;         /* ZMQ_PUSH, ZMQ_PUB, ZMQ_REP */
 };
 
 static inline int zs_init(mq_block_ctx *c, void **state, int type, const char *key)
@@ -31,6 +32,7 @@ static inline int zs_init(mq_block_ctx *c, void **state, int type, const char *k
     s->policy = mq_param_choice(c, ZL_P_PEER_LOST);
     s->isz = mq_block_in_item_size(c, 0);
     s->key = key;
+    s->type = type;
     if (!(s->rx_key = mq_pmt_symbol("rx_time")) || !(s->ts_srcid = mq_pmt_symbol(ZL_TS_SRCID))) {
         mq_block_error(c, "out of memory");
         return -1;
@@ -196,18 +198,52 @@ static inline void zs_free(mq_block_ctx *c, struct zsink *s)
     free(s);
 }
 
-/* push and pub: the end of stream once the socket takes it, then close. */
+/* A PUB's end of stream may be dropped like any message: by its own queue at the
+ * high-water mark, and by a subscriber's full queue (seen here: libzmq's SUB drops
+ * too). So it is sent again every ZL_WAIT_MS, without dropping at this end
+ * (XPUB_NODROP: the send fails while a queue is full), until every subscriber has
+ * taken it and gone (an mq subscriber ends at the first), for up to ZL_LINGER_MS
+ * (a GNU Radio subscriber stays, and sees only messages of no items). */
+static inline int zs_pub_end(mq_block_ctx *c, struct zsink *s)
+{
+    static const int on = 1;
+    int64_t until = mq_block_now_ns() + (int64_t)ZL_LINGER_MS * 1000000;
+    int sent = 0;
+
+    zmq_setsockopt(s->z.sock, ZMQ_XPUB_NODROP, &on, sizeof on);
+    for (;;) {
+        int rc = zs_send_end(c, s);
+        if (rc < 0 && rc != MQ_EAGAIN)
+            return rc;
+        sent |= rc == 0;
+        zl_events(&s->z);
+        if (sent && s->z.peers == 0) { /* what is still queued is copies of it */
+            static const int zero = 0;
+            zmq_setsockopt(s->z.sock, ZMQ_LINGER, &zero, sizeof zero);
+            return 0;
+        }
+        if (mq_block_now_ns() >= until ||
+            mq_block_sleep_until(c, mq_block_now_ns() + ZL_WAIT_MS * 1000000LL))
+            return sent ? 0 : MQ_EAGAIN;
+    }
+}
+
+/* push and pub: the end of stream once the socket takes it, then close. Stopping,
+ * it is queued if it can be; with no peer to take it there is no one to tell. */
 static inline void zs_fini(mq_block_ctx *c, void *state)
 {
     struct zsink *s = state;
+    int rc = 0;
 
     if (!s)
         return;
-    /* Stopping, it is queued if it can be, and the linger gives it its chance;
-     * with no peer to take it there is no one to tell. */
-    if (s->z.sock && (mq_block_stopping(c) || zs_wait(c, s, ZMQ_POLLOUT) == 1) &&
-        zs_send_end(c, s) == MQ_EAGAIN && !mq_block_stopping(c))
-        mq_block_error(c, "zmq send: %s", zmq_strerror(EAGAIN));
+    if (s->z.sock && mq_block_stopping(c))
+        zs_send_end(c, s);
+    else if (s->z.sock && zs_wait(c, s, ZMQ_POLLOUT) == 1)
+        rc = s->type == ZMQ_PUB ? zs_pub_end(c, s) : zs_send_end(c, s);
+    if (rc == MQ_EAGAIN && s->z.peers > 0)
+        fprintf(stderr, "%s: a peer on %s had no room for the end of stream; it was not "
+                "sent\n", mq_block_name(c), mq_param_s(c, ZL_P_ADDRESS));
     zs_free(c, s);
 }
 

@@ -153,6 +153,10 @@ static inline int zr_count(mq_block_ctx *c, struct zsrc *s, uint64_t offset, siz
     }
     if (s->have_next && offset > s->next)
         zr_report_lost(c, s, offset - s->next, "(the sender's numbering skipped them)");
+    if (!s->seen && offset > 0)
+        fprintf(stderr, "%s: the stream started at item %" PRIu64 " here (a subscriber "
+                "misses what went before it came; a restarted block counts anew)\n",
+                mq_block_name(c), offset);
     if (!s->seen)
         s->first = offset, s->first_n = n;
     s->seen += s->seen < 2;

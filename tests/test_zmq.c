@@ -386,6 +386,68 @@ START_TEST(test_sub_source_counts_the_items_a_publisher_dropped)
 }
 END_TEST
 
+/* The number in `text` after `before` (0 if it is not there). */
+static long long number_after(const char *text, const char *before)
+{
+    const char *p = strstr(text, before);
+    return p ? atoll(p + strlen(before)) : 0;
+}
+
+/* A real publisher too fast for its subscriber (2,560,000 f32 at full speed, high-
+ * water marks of 4 messages, a subscriber throttled to 10^6 items/s): the PUB
+ * drops, and every item is accounted for at the subscriber: where it joined, what
+ * it received and what it reports lost add up to what was sent, exactly; its end
+ * of stream, sent again until the subscriber has gone, was not dropped (the graph
+ * ended by itself). The subscriber binds, so it is there before the first item
+ * (a publisher that connects has its pipe at once). */
+START_TEST(test_a_publishers_drops_are_all_counted)
+{
+    char addr[256], rx[1024], tx[1024];
+
+    own_ctldir();
+    endpoint(addr, sizeof addr, 0);
+    snprintf(rx, sizeof rx,
+             "blocks:\n"
+             "  s: {type: zmq_sub_source, params: {address: \"%s\", type: f32, pass_tags: true,"
+             " hwm: 4, bind: true}}\n"
+             "  t: {type: throttle, params: {type: f32, rate: 1000000}}\n"
+             "  o: {type: vector_sink, params: {path: rx.txt, type: f32}}\n"
+             "connections:\n  - [s.out, t.in]\n  - [t.out, o.in]\n",
+             addr);
+    snprintf(tx, sizeof tx,
+             "blocks:\n"
+             "  v: {type: vector_source, params: {values: [1, 2, 3, 4], type: f32, repeat: true,"
+             " items_per_buffer: 4096}}\n"
+             "  h: {type: head, params: {type: f32, items: 2560000}}\n"
+             "  k: {type: zmq_pub_sink, params: {address: \"%s\", type: f32, pass_tags: true,"
+             " hwm: 4, bind: false}}\n"
+             "connections:\n  - [v.out, h.in]\n  - [h.out, k.in]\n",
+             addr);
+    pid_t pid = start_graph("zrx", rx, 3);
+    run_yaml_ok("ztx", tx, 1);
+    ck_assert_int_eq(finish(pid), 0);
+    size_t n;
+    double *v = read_numbers("rx.txt", &n);
+    char *e = read_file("run.err", NULL);
+    long long joined = number_after(e, "s: the stream started at item ");
+    const char *all = strstr(e, "items in all\n"), *p = all;
+    long long lost = 0;
+    ck_assert_msg(all, "no loss reported: %s", e);
+    while (p > e && p[-1] != '\n') /* the closing line: "s: lost N items in all" */
+        p--;
+    ck_assert_int_eq(sscanf(p, "s: lost %lld items in all", &lost), 1);
+    ck_assert_msg(lost > 0, "%s", e);
+    ck_assert_msg(joined + (long long)n + lost == 2560000, "joined %lld + got %zu + lost %lld: %s",
+                  joined, n, lost, e);
+    /* What came is whole messages (4096 items, a multiple of the 4 values), so the
+     * values run 1 2 3 4 across every gap. */
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(v[i] == (double)(i % 4 + 1), "item %zu is %g", i, v[i]);
+    free(v);
+    free(e);
+}
+END_TEST
+
 /* A sender gone without end of stream, for each peer_lost: wait reports it and
  * waits on (the graph is stopped by the test), end ends the graph well, fail
  * fails it; in each the items before are all passed on. */
@@ -696,6 +758,7 @@ int main(void)
     tcase_add_test(tc, test_tags_and_absolute_timestamps_cross_exactly);
     tcase_add_test(tc, test_the_sink_writes_gnu_radios_tag_header_and_the_end);
     tcase_add_test(tc, test_sub_source_counts_the_items_a_publisher_dropped);
+    tcase_add_test(tc, test_a_publishers_drops_are_all_counted);
     tcase_add_test(tc, test_a_peer_gone_without_end_is_reported_and_peer_lost_decides);
     tcase_add_test(tc, test_a_failed_sender_fails_the_receiver);
     tcase_add_test(tc, test_messages_of_the_wrong_form_fail_with_why);
