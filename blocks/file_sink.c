@@ -469,8 +469,9 @@ static json_t *global_object(mq_block_ctx *c, const struct sigmf_out *m)
 }
 
 /* The metadata, written as file_sink writes a file: NAME.sigmf-meta.partPID.BLOCK,
- * synced, renamed. 0, or -1 after mq_block_error (the part file is kept if it was
- * all written). */
+ * synced, renamed. Also when the graph failed after the data took its name: the
+ * data stays, so its description must too. 0, or -1 after mq_block_error (the
+ * part file is kept if it was all written). */
 static int write_meta(mq_block_ctx *c, struct sigmf_out *m)
 {
     json_t *g = global_object(c, m);
@@ -482,12 +483,19 @@ static int write_meta(mq_block_ctx *c, struct sigmf_out *m)
 
     if (!root) {
         mq_block_error(c, "out of memory (the SigMF metadata, a text parameter not UTF-8?)");
-    } else if (part_file_open(c, &p, m->meta, -1) == 0 &&
-               (json_dumpf(root, p.f, JSON_INDENT(4)) != 0 || fputc('\n', p.f) == EOF)) {
-        part_file_error(c, &p);
+        return -1;
     }
-    if (root)
-        rc = part_file_close(c, &p) == PART_FILE_DONE ? 0 : -1;
+    if (part_file_open(c, &p, m->meta, -1) == 0 &&
+        (json_dumpf(root, p.f, JSON_INDENT(4)) != 0 || fputc('\n', p.f) == EOF))
+        part_file_error(c, &p);
+    int placed = p.tmp != NULL; /* a part file, not a device or FIFO */
+    if (p.f && placed && !p.failed) { /* part_file_close would drop it if the graph failed */
+        rc = part_file_replace(c, &p) == PART_FILE_DONE ? 0 : -1;
+        p.f = NULL;
+    }
+    int closed = part_file_close(c, &p); /* a failed or in-place one; and frees */
+    if (!placed)
+        rc = closed == PART_FILE_DONE ? 0 : -1;
     json_decref(root);
     return rc;
 }
