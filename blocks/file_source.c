@@ -504,12 +504,12 @@ static int check_absolute(mq_block_ctx *c, const struct sigmf_in *m)
 static int sigmf_open(mq_block_ctx *c, struct fsrc *s, int64_t items)
 {
     struct sigmf_in *m = calloc(1, sizeof *m);
-    char *meta = sigmf_meta_path(mq_param_s(c, P_PATH));
+    const char *meta;
     json_error_t e;
     FILE *f;
 
-    if (!(s->m = m) || !(m->meta = meta) || !(m->name = mq_pmt_symbol(mq_block_name(c)))) {
-        free(meta);
+    if (!(s->m = m) || !(meta = m->meta = sigmf_meta_path(mq_param_s(c, P_PATH))) ||
+        !(m->name = mq_pmt_symbol(mq_block_name(c)))) {
         mq_block_error(c, "out of memory");
         return -1;
     }
