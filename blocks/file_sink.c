@@ -646,7 +646,8 @@ static const mq_block_decl decl = {
            "rx_time and rx_freq tags (UHD's, as gr-sigmf) start capture segments with\n"
            "their time and frequency, an rx_rate tag gives a rate not given; every other\n"
            "tag becomes an annotation of its sample: its key core:label, its srcid\n"
-           "core:generator, its value mq:value (JSON, as message_debug prints it).",
+           "core:generator, its value mq:value (JSON, as message_debug prints it).\n"
+           "doc/blocks.md (\"SigMF recordings\") says where this differs from gr-sigmf.",
     MQ_INPUTS(in),
     MQ_PARAMS(params),
     .init = init, .work = work, .fini = fini, .check = check,

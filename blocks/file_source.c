@@ -803,7 +803,8 @@ static const mq_block_decl decl = {
            "each capture's first item, and each annotation on its item, its key\n"
            "core:label (else \"annotation\"), its value mq:value (else a dict of its\n"
            "fields), its srcid core:generator (else the block's name). With timestamps:\n"
-           "absolute, buffers carry the recording's time: core:datetime + k / rate.",
+           "absolute, buffers carry the recording's time: core:datetime + k / rate.\n"
+           "doc/blocks.md (\"SigMF recordings\") says where this differs from gr-sigmf.",
     MQ_OUTPUTS(out),
     MQ_PARAMS(params),
     .init = init, .work = work, .fini = fini, .check = check,
