@@ -14,10 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include "ctlutil.h"
+#include "mntns.h"
 #include "runutil.h"
 #include "suite.h"
 
@@ -687,6 +689,69 @@ START_TEST(test_sink_keeps_the_data_when_the_meta_cannot_be_written)
 }
 END_TEST
 
+/* The one line of err.txt that starts with `head` and ends with `tail` (a pid
+ * between them). */
+static void err_line(const char *head, const char *tail)
+{
+    char *err = read_file("err.txt", NULL), *l;
+    int found = 0;
+    ck_assert_ptr_nonnull(err);
+    for (l = strtok(err, "\n"); l && !found; l = strtok(NULL, "\n"))
+        found = !strncmp(l, head, strlen(head)) && strlen(l) >= strlen(tail) &&
+                !strcmp(l + strlen(l) - strlen(tail), tail);
+    free(err);
+    ck_assert_msg(found, "no line '%s...%s' in err.txt", head, tail);
+}
+
+/* 16384 zeros (64 KiB) into fs/o.sigmf-data. */
+static int zeros_into_fs(void)
+{
+    return run_yaml("sigmf",
+                    "blocks:\n"
+                    "  z: {type: null_source}\n"
+                    "  h: {type: head, params: {items: 16384}}\n"
+                    "  w: {type: file_sink, params: {path: fs/o.sigmf-data, sigmf: true}}\n"
+                    "connections:\n  - [z.out, h.in]\n  - [h.out, w.in]\n",
+                    1);
+}
+
+/* A file system the data fills to the last page: the metadata's write fails, and
+ * the data, whole under its name, stays; the metadata's part file goes. */
+START_TEST(test_sink_keeps_the_data_when_the_disk_is_full_for_the_meta)
+{
+    enter_tmpdir();
+    if (!private_tmpfs("fs", 64 * 1024))
+        return;
+    ck_assert_int_eq(zeros_into_fs(), 1);
+    err_line("mqgraph: block 'w' (file_sink): writing 'fs/o.sigmf-meta.part",
+             ".w': No space left on device");
+    struct stat st;
+    ck_assert_int_eq(stat("fs/o.sigmf-data", &st), 0);
+    ck_assert_int_eq(st.st_size, 16384 * 4);
+    ck_assert_int_ne(stat("fs/o.sigmf-meta", &st), 0);
+    ck_assert_uint_eq(matches("fs/o.sigmf-*.*"), 0);
+}
+END_TEST
+
+/* A rename of the data that fails keeps the data in its part file (file_sink's
+ * rule), and no metadata is written: it would describe a file that is not there. */
+START_TEST(test_sink_writes_no_meta_for_data_left_in_its_part_file)
+{
+    enter_tmpdir();
+    if (!private_tmpfs("fs", 1024 * 1024))
+        return;
+    write_file("fs/o.sigmf-data", "");
+    write_file("fs/over", "mounted over");
+    ck_assert_int_eq(mount("fs/over", "fs/o.sigmf-data", NULL, MS_BIND, NULL), 0);
+    ck_assert_int_eq(zeros_into_fs(), 1);
+    err_line("mqgraph: block 'w' (file_sink): cannot rename to 'fs/o.sigmf-data': Device or "
+             "resource busy; data kept in 'fs/o.sigmf-data.part",
+             ".w'");
+    ck_assert_uint_eq(matches("fs/o.sigmf-data.part*.w"), 1);
+    ck_assert_uint_eq(matches("fs/o.sigmf-meta*"), 0);
+}
+END_TEST
+
 /* ---- restarts -------------------------------------------------------------------------- */
 
 static long long block_field(const char *graph, const char *block, const char *key)
@@ -778,6 +843,8 @@ int main(void)
     tcase_add_test(tc, test_bad_meta_fails_naming_the_file_field_and_value);
     tcase_add_test(tc, test_validate_refuses_what_sigmf_cannot_express);
     tcase_add_test(tc, test_sink_keeps_the_data_when_the_meta_cannot_be_written);
+    tcase_add_test(tc, test_sink_keeps_the_data_when_the_disk_is_full_for_the_meta);
+    tcase_add_test(tc, test_sink_writes_no_meta_for_data_left_in_its_part_file);
     tcase_add_test(tc, test_restarted_sink_meta_matches_the_samples_it_kept);
     suite_add_tcase(s, tc);
     return tu_run(s);
