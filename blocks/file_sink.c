@@ -223,26 +223,66 @@ static int has_source(const mq_pmt *srcid)
     return t != MQ_PMT_BOOL && t != MQ_PMT_NULL;
 }
 
+/* A count: a non-negative integer. */
+static int is_count(const mq_pmt *v)
+{
+    mq_pmt_type t = mq_pmt_type_of(v);
+    return (t == MQ_PMT_INT && mq_pmt_to_int(v) >= 0) ||
+           (t == MQ_PMT_UINT64 && mq_pmt_to_uint64(v) <= INT64_MAX);
+}
+
+/* Whether a tag's value is a dict of SigMF core fields only, as file_source makes
+ * of an annotation another tool wrote ({"core:comment": "..", "core:sample_count":
+ * 5}): written back as those fields, such an annotation passes through mq as it
+ * was. Not the fields the tag itself gives (start, label, generator). */
+static int core_fields(const mq_pmt *v)
+{
+    size_t n = mq_pmt_length(v);
+
+    if (mq_pmt_type_of(v) != MQ_PMT_DICT || n == 0)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *k = mq_pmt_symbol_str(mq_pmt_dict_key(v, i));
+        if (!k || strncmp(k, "core:", 5) || !k[5] ||
+            strspn(k + 5, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(k + 5) ||
+            !strcmp(k, "core:sample_start") || !strcmp(k, "core:label") ||
+            !strcmp(k, "core:generator") ||
+            (!strcmp(k, "core:sample_count") && !is_count(mq_pmt_dict_value(v, i))))
+            return 0;
+    }
+    return 1;
+}
+
+/* The value's fields into annotation a (core_fields). */
+static int put_fields(json_t *a, const mq_pmt *v)
+{
+    for (size_t i = 0; i < mq_pmt_length(v); i++)
+        if (json_object_set_new(a, mq_pmt_symbol_str(mq_pmt_dict_key(v, i)),
+                                pmt_json(mq_pmt_dict_value(v, i))) < 0)
+            return -1;
+    return 0;
+}
+
 /* The tag as an annotation of its item: core:label its key, core:generator its
- * srcid (none for #f, GNU Radio's "no source"), mq:value its value;
- * core:sample_count is 0, a tag marking one item, but for packet_len, which gives
- * the length of the packet it starts (GNU Radio's tagged streams, as gr-sigmf). */
+ * srcid (none for #f, GNU Radio's "no source"), mq:value its value (or its
+ * fields: core_fields); core:sample_count is 0, a tag marking one item, but for
+ * packet_len, which gives the length of the packet it starts (GNU Radio's tagged
+ * streams, as gr-sigmf). */
 static int annotate(mq_block_ctx *c, struct sigmf_out *m, int64_t sample, const mq_tag *t)
 {
     const char *key = mq_pmt_symbol_str(t->key);
-    mq_pmt_type vt = mq_pmt_type_of(t->value);
     int64_t count = 0;
     json_t *a = json_object();
 
-    if (key && !strcmp(key, "packet_len") && (vt == MQ_PMT_INT || vt == MQ_PMT_UINT64) &&
-        mq_pmt_to_uint64(t->value) <= INT64_MAX)
+    if (key && !strcmp(key, "packet_len") && is_count(t->value))
         count = (int64_t)mq_pmt_to_uint64(t->value);
     int bad = !a || json_object_set_new(a, "core:sample_start", json_integer(sample)) < 0 ||
               json_object_set_new(a, "core:sample_count", json_integer(count)) < 0 ||
               json_object_set_new(a, "core:label", pmt_text(t->key)) < 0 ||
               (has_source(t->srcid) &&
                json_object_set_new(a, "core:generator", pmt_text(t->srcid)) < 0) ||
-              json_object_set_new(a, SIGMF_VALUE, pmt_json(t->value)) < 0;
+              (core_fields(t->value) ? put_fields(a, t->value)
+                                     : json_object_set_new(a, SIGMF_VALUE, pmt_json(t->value))) < 0;
     if (bad) {
         json_decref(a);
         mq_block_error(c, "out of memory");
@@ -437,6 +477,19 @@ static int sigmf_open(mq_block_ctx *c, struct fsink *s)
 
 /* ---- finishing ------------------------------------------------------------------------ */
 
+/* Whether an annotation has mq:value: then mq's extension is declared. */
+static int uses_value(const json_t *annotations)
+{
+    const json_t *a;
+    size_t i;
+
+    json_array_foreach(annotations, i, a) {
+        if (json_object_get(a, SIGMF_VALUE))
+            return 1;
+    }
+    return 0;
+}
+
 static json_t *global_object(mq_block_ctx *c, const struct sigmf_out *m)
 {
     static const struct {
@@ -458,7 +511,7 @@ static json_t *global_object(mq_block_ctx *c, const struct sigmf_out *m)
         const char *v = mq_param_s(c, texts[i].p);
         bad = *v && json_object_set_new(g, texts[i].field, json_string(v)) < 0;
     }
-    if (!bad && json_array_size(m->annotations) > 0) /* mq:value is in every one */
+    if (!bad && uses_value(m->annotations))
         bad = json_object_set_new(g, "core:extensions",
                                   json_pack("[{sssssb}]", "name", SIGMF_EXT, "version",
                                             SIGMF_EXT_VERSION, "optional", 1)) < 0;

@@ -368,14 +368,13 @@ START_TEST(test_round_trip_keeps_items_timestamps_and_tags)
     json_is(json_object_get(out, "captures"), caps);
     free(caps);
     json_is(json_object_get(json_object_get(out, "global"), "core:sample_rate"), "1000");
-    /* the annotations as mq writes them: the other tool's one with its fields in
-     * mq:value and the block's name as its generator */
+    /* the annotations as mq writes them: the other tool's one with its fields as
+     * they were, the tag's key as its label and the block's name as its generator */
     json_is(json_object_get(out, "annotations"),
             "[{\"core:sample_start\": 10, \"core:sample_count\": 0, \"core:label\": \"burst\","
             " \"core:generator\": \"det\", \"mq:value\": {\"snr\": 12.5}},"
-            " {\"core:sample_start\": 20, \"core:sample_count\": 0, \"core:label\":"
-            " \"annotation\", \"core:generator\": \"src\", \"mq:value\":"
-            " {\"core:sample_count\": 5, \"core:comment\": \"by hand\"}}]");
+            " {\"core:sample_start\": 20, \"core:sample_count\": 5, \"core:label\":"
+            " \"annotation\", \"core:generator\": \"src\", \"core:comment\": \"by hand\"}]");
     json_decref(in);
     json_decref(out);
 }
