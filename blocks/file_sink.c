@@ -140,11 +140,11 @@ static void ns_digits(int64_t ns, char *buf)
 /* A core:datetime for `ns` past second `secs`; -1 past year 9999. */
 static int time_text(int64_t secs, int64_t ns, char *buf, size_t len)
 {
+    int64_t whole = ns >= 0 ? ns / 1000000000 : -((-ns + 999999999) / 1000000000); /* floor */
     char frac[16];
 
-    secs += ns >= 0 ? ns / 1000000000 : -((-ns + 999999999) / 1000000000);
-    ns -= (ns >= 0 ? ns / 1000000000 : -((-ns + 999999999) / 1000000000)) * 1000000000;
-    ns_digits(ns, frac);
+    ns_digits(ns - whole * 1000000000, frac);
+    secs += whole;
     return sigmf_time_format(secs, frac, buf, len);
 }
 
@@ -163,16 +163,17 @@ static json_t *capture_at(struct sigmf_out *m, int64_t sample)
 
     if (from == sample)
         return json_deep_copy(last);
-    if (!(cap = json_object()) ||
-        json_object_set_new(cap, "core:sample_start", json_integer(sample)) < 0)
-        return json_decref(cap), NULL;
-    if (when && m->rate > 0 && sigmf_time_parse(when, &t) == 0 &&
-        time_text(t.secs, t.ns + llround((double)(sample - from) * 1e9 / m->rate), buf,
-                  sizeof buf) == 0 &&
-        json_object_set_new(cap, "core:datetime", json_string(buf)) < 0)
-        return json_decref(cap), NULL;
-    if (freq && json_object_set(cap, "core:frequency", freq) < 0)
-        return json_decref(cap), NULL;
+    int moved = when && m->rate > 0 && sigmf_time_parse(when, &t) == 0 &&
+                time_text(t.secs, t.ns + llround((double)(sample - from) * 1e9 / m->rate), buf,
+                          sizeof buf) == 0;
+    int bad = !(cap = json_object()) ||
+              json_object_set_new(cap, "core:sample_start", json_integer(sample)) < 0 ||
+              (moved && json_object_set_new(cap, "core:datetime", json_string(buf)) < 0) ||
+              (freq && json_object_set(cap, "core:frequency", freq) < 0);
+    if (bad) {
+        json_decref(cap);
+        return NULL;
+    }
     return cap;
 }
 

@@ -380,6 +380,35 @@ START_TEST(test_round_trip_keeps_items_timestamps_and_tags)
 }
 END_TEST
 
+/* A capture segment the sink starts for an rx_freq tag alone has the last one's
+ * time moved on at the rate, and one for an rx_time alone the last frequency:
+ * SigMF wants every field that holds for a segment written in it. */
+START_TEST(test_sink_segments_carry_time_and_frequency_on)
+{
+    enter_tmpdir();
+    write_ramp("a.sigmf-data", 1000);
+    write_file("a.sigmf-meta",
+               "{\"global\": {\"core:datatype\": \"rf32_le\", \"core:version\": \"1.2.0\","
+               " \"core:sample_rate\": 1000},\n"
+               " \"captures\": [{\"core:sample_start\": 0, \"core:datetime\":"
+               " \"2026-01-01T00:00:00Z\", \"core:frequency\": 1e6},\n"
+               "  {\"core:sample_start\": 500, \"core:frequency\": 2e6},\n"
+               "  {\"core:sample_start\": 800, \"core:datetime\": \"2026-01-01T00:01:00Z\"}],\n"
+               " \"annotations\": []}\n");
+    read_recording("a", 1);
+    json_t *out = load_json("o.sigmf-meta");
+    json_is(json_object_get(out, "captures"),
+            "[{\"core:sample_start\": 0, \"core:datetime\": \"2026-01-01T00:00:00Z\","
+            " \"core:frequency\": 1000000},"
+            " {\"core:sample_start\": 500, \"core:datetime\": \"2026-01-01T00:00:00.5Z\","
+            " \"core:frequency\": 2000000},"
+            " {\"core:sample_start\": 800, \"core:datetime\": \"2026-01-01T00:01:00Z\","
+            " \"core:frequency\": 2000000}]");
+    json_is(json_object_get(out, "annotations"), "[]");
+    json_decref(out);
+}
+END_TEST
+
 /* ---- datatypes ------------------------------------------------------------------------ */
 
 /* The bytes of `n` values of `width` bytes, turned round (host order to the other). */
@@ -838,6 +867,7 @@ int main(void)
     tcase_add_test(tc, test_sink_tags_become_annotations);
     tcase_add_test(tc, test_source_gives_the_recordings_items_times_and_tags);
     tcase_add_test(tc, test_round_trip_keeps_items_timestamps_and_tags);
+    tcase_add_test(tc, test_sink_segments_carry_time_and_frequency_on);
     tcase_add_test(tc, test_source_turns_big_endian_round_and_reads_channels);
     tcase_add_test(tc, test_bad_meta_fails_naming_the_file_field_and_value);
     tcase_add_test(tc, test_validate_refuses_what_sigmf_cannot_express);
