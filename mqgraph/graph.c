@@ -670,20 +670,39 @@ static int load_param(struct loader *L, const mqy_node *pk, const mqy_node *pv, 
     return 0;
 }
 
+/* The `args:` mapping of params, if it is one: its entries are parameters of the
+ * block like the others (a python block's, its class's arguments: doc/python.md). */
+static const mqy_node *args_of(struct loader *L, uint32_t key)
+{
+    const char *k = scalar(L, node(L, key));
+    const mqy_node *v = node(L, next(L, key));
+
+    return k && !strcmp(k, "args") && v->type == MQY_MAP ? v : NULL;
+}
+
 static int load_params(struct loader *L, const mqy_node *params, mqg_block *b)
 {
     mqg_names seen = {0};
+    size_t n = params->n;
     int rc = 0;
 
     if (want(L, params, MQY_MAP, "params") < 0)
         return -1;
-    b->kv = calloc((size_t)params->n + 1, sizeof *b->kv);
-    b->kv_mark = calloc((size_t)params->n + 1, sizeof *b->kv_mark);
-    b->eval = calloc((size_t)params->n + 1, sizeof *b->eval);
+    for (uint32_t p = params->first; p; p = next_key(L, p))
+        if (args_of(L, p))
+            n += args_of(L, p)->n;
+    b->kv = calloc(n + 1, sizeof *b->kv);
+    b->kv_mark = calloc(n + 1, sizeof *b->kv_mark);
+    b->eval = calloc(n + 1, sizeof *b->eval);
     if (!b->kv || !b->kv_mark || !b->eval)
         return fail(L, params, "out of memory");
-    for (uint32_t p = params->first; p && rc == 0; p = next_key(L, p))
-        rc = load_param(L, node(L, p), node(L, next(L, p)), b, &seen);
+    for (uint32_t p = params->first; p && rc == 0; p = next_key(L, p)) {
+        const mqy_node *args = args_of(L, p);
+        for (uint32_t a = args ? args->first : 0; a && rc == 0; a = next_key(L, a))
+            rc = load_param(L, node(L, a), node(L, next(L, a)), b, &seen);
+        if (!args)
+            rc = load_param(L, node(L, p), node(L, next(L, p)), b, &seen);
+    }
     mqg_names_free(&seen);
     return rc;
 }
@@ -1096,6 +1115,7 @@ void graph_free(mqg_graph *g)
         free(b->kv);
         free(b->kv_mark);
         free(b->eval);
+        free(b->own_decl);
         free(b->name);
         free(b->type);
     }
