@@ -196,6 +196,30 @@ enum {
     const mq_block_decl *mq_block_entry(void);     \
     const mq_block_decl *mq_block_entry(void) { return &(decl); }
 
+/* ---- blocks declared by the graph file ----------------------------------------------
+ * A module whose parameters and ports are not known before the graph file names them
+ * (the python block's are those of the class it names: doc/python.md) exports, beside
+ * its declaration, a specializer named MQ_BLOCK_SPECIALIZE. mqgraph calls it while it
+ * validates, for each block of that type, in a helper process forked for that block
+ * (never in mqgraph's own, so what it loads, an interpreter and the user's code, stays
+ * out of the supervisor), twice:
+ *   MQ_SPECIALIZE_PARAMS with `params` as the file gives them, unchecked: it sets
+ *       d->params and n_params (the module's own first) and d->doc;
+ *   MQ_SPECIALIZE_PORTS with `params` checked against those and given as values: it
+ *       sets d->in, n_in, out and n_out, may add parameters the ports name (a vlen),
+ *       sets d->tag_policy, and d->work to NULL for a block of message inputs only.
+ * `d` comes as the module's declaration, then as the first call left it; what the
+ * specializer points it to stays valid until its next call. mqgraph copies the
+ * result (doc, parameters, ports, tag_policy and whether there is a work function;
+ * the rest stays the module's), checks it with mq_block_decl_check and uses it for
+ * that block, in the block's process too: its init must make sure it still holds.
+ * Returns 0, or -1 with the reason in err and *bad the index in params of the
+ * parameter at fault (-1: none, the block as a whole). */
+enum { MQ_SPECIALIZE_PARAMS = 1, MQ_SPECIALIZE_PORTS = 2 };
+typedef int mq_block_specialize_fn(int stage, int n_params, char *const *params,
+                                   mq_block_decl *d, int *bad, char *err, size_t errlen);
+#define MQ_BLOCK_SPECIALIZE "mq_block_specialize"
+
 /* ---- parameters (valid from init on) -------------------------------------------- */
 /* By index `p` into the declaration's params. A getter of the wrong type, or an
  * index out of range, fails the block (its work call's result becomes an error

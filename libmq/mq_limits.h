@@ -54,6 +54,14 @@
 /* The default depth of a connection's queue (`arena: {queue_depth}`). */
 #define MQ_DEFAULT_DEPTH 64
 
+/* A block's reason for failing (mq_block_error), with the NUL: enough for a Python
+ * block's traceback of a dozen frames. */
+#define MQ_BLOCK_ERROR_MAX 8192
+
+/* A specialized declaration (block.h, MQ_BLOCK_SPECIALIZE) as its helper process
+ * sends it: doc, parameters and ports together. */
+#define MQ_SPECIALIZED_MAX (1 << 20)
+
 /* Live parameters: the current values of one block's live parameters, as
  * "name=value" lines, and the changes one `cmd` message may ask for. */
 #define MQ_LIVE_TEXT 16384

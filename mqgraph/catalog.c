@@ -163,7 +163,9 @@ static void scan_dir(mqg_catalog *c, const char *dir)
                 mqg_module *nm = realloc(c->m, sizeof *nm * (size_t)(c->n + 1));
                 if (nm) {
                     c->m = nm;
-                    c->m[c->n++] = (mqg_module){strdup(path), dl, d, owned};
+                    mq_block_specialize_fn *sp;
+                    *(void **)&sp = dlsym(dl, MQ_BLOCK_SPECIALIZE);
+                    c->m[c->n++] = (mqg_module){strdup(path), dl, d, owned, sp};
                 } else {
                     free(owned);
                     dlclose(dl);

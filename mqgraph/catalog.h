@@ -11,6 +11,9 @@ typedef struct mqg_module {
     void *dl;
     const mq_block_decl *decl;
     mq_block_decl *owned; /* decl, converted from an ABI 2 module's, or NULL */
+    /* The module's specializer (block.h), or NULL: its blocks' declarations come
+     * from the graph file (special.h). */
+    mq_block_specialize_fn *specialize;
 } mqg_module;
 
 typedef struct mqg_catalog {

@@ -67,6 +67,7 @@ typedef struct mqg_block {
     int64_t backoff_ms; /* before the first restart, doubled for each next one */
     int64_t max_backoff_ms; /* ... up to this (default MQG_MAX_BACKOFF_MS) */
     const mq_block_decl *decl; /* set by validation */
+    mq_block_decl *own_decl;   /* decl, when its module made it for this block (special.h) */
     /* validation: the block's own check refused a combination while its item type
      * was still to follow its upstream; checked again once the types are known */
     int check_after_types;

@@ -78,7 +78,7 @@ static mqg_graph *load(int argc, char **argv, const char *usage, mqg_catalog *ca
 {
     const char *file = NULL;
     mqg_vars vars = {0, calloc((size_t)argc + 1, sizeof(char *))};
-    char err[2048];
+    char err[MQ_BLOCK_ERROR_MAX + 1024]; /* a Python block's traceback, and where */
     mqg_graph *g = NULL;
 
     *status = EXIT_USAGE;

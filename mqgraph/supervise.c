@@ -554,10 +554,10 @@ static void kick(void *arg)
 static void child_main(struct sup *s, int i, pid_t parent)
 {
     mqg_block *b = &s->g->blocks[i];
-    const mq_block_decl *d = catalog_find(s->cat, b->type)->decl;
+    const mq_block_decl *d = b->decl; /* the module's, or the one made for b */
     sigset_t none;
     mq_arena *a;
-    char err[1024];
+    char err[MQ_BLOCK_ERROR_MAX];
     int rc;
 
     prctl(PR_SET_PDEATHSIG, SIGKILL);

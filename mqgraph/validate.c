@@ -7,6 +7,7 @@
 
 #include "arena.h"
 #include "error.h"
+#include "special.h"
 #include "validate.h"
 
 /* runtime.c keeps a message input's upstreams, and the supervisor's connection,
@@ -283,13 +284,95 @@ static int type_open(const mqg_block *b)
     return 0;
 }
 
+/* mq_params_check's refusal `why` of b's parameter `bad` (-1: none), at the
+ * parameter, with a hint for a name the block does not have. */
+static int params_refused(const mqg_graph *g, const mqg_block *b, int bad, const char *why,
+                          char *err, size_t len)
+{
+    char hint[600] = "";
+
+    if (bad >= 0 && strstr(why, "has no parameter")) {
+        char name[MQ_NAME_MAX * 2], names[512];
+        const char *eq = strchr(b->kv[bad], '=');
+        snprintf(name, sizeof name, "%.*s", (int)(eq ? eq - b->kv[bad] : 60), b->kv[bad]);
+        const char *near = catalog_param_suggest(b->decl, name);
+        catalog_param_names(b->decl, 0, names, sizeof names);
+        if (near)
+            snprintf(hint, sizeof hint, " (did you mean '%s'?)", near);
+        else
+            snprintf(hint, sizeof hint, " (its parameters: %s)", names);
+    }
+    graph_error(g, bad >= 0 ? b->kv_mark[bad] : b->mark, err, len, "block '%s': %s%s",
+                b->name, why, hint);
+    return -1;
+}
+
+/* b's parameters against its declaration, their expressions given values. */
+static int check_params(mqg_graph *g, mqg_block *b, char *err, size_t len)
+{
+    char why[512];
+    int bad;
+
+    if (list_for_one_value(g, b, err, len) < 0 || give_values(g, b, err, len) < 0)
+        return -1;
+    if (mq_params_check(b->decl, b->n_params, b->kv, &bad, why, sizeof why) == 0)
+        return 0;
+    if (bad < 0 && strncmp(why, "missing parameter", 17) && type_open(b)) {
+        /* a combination refused (a complex k for the default f32) by a block whose
+         * type may yet follow its upstream (c32): decided after the inference */
+        b->check_after_types = 1;
+        return 0;
+    }
+    return params_refused(g, b, bad, why, err, len);
+}
+
+/* What a specializer said against b, at the parameter it blames or at the block. */
+static int special_refused(const mqg_graph *g, const mqg_block *b, int bad, const char *why,
+                           char *err, size_t len)
+{
+    graph_error(g, bad >= 0 ? b->kv_mark[bad] : b->mark, err, len, "block '%s': %s", b->name,
+                why);
+    return -1;
+}
+
+/* A block whose module makes its declaration from the file (special.h): the
+ * parameters it names, checked as any block's, then the ports it makes of their
+ * values, each asked of the block's helper process. */
+static int check_special(mqg_graph *g, mqg_block *b, const mqg_module *m, char *err,
+                         size_t len)
+{
+    char why[MQ_BLOCK_ERROR_MAX];
+    mqg_special s;
+    mq_block_decl *d;
+    int bad, rc = -1;
+
+    if (special_start(m, &s, why, sizeof why) < 0)
+        return special_refused(g, b, -1, why, err, len);
+    if (special_ask(&s, MQ_SPECIALIZE_PARAMS, b->n_params, b->kv, &d, &bad, why,
+                    sizeof why) < 0) {
+        special_refused(g, b, bad, why, err, len);
+    } else {
+        b->decl = b->own_decl = d;
+        if (check_params(g, b, err, len) < 0) {
+            /* said */
+        } else if (special_ask(&s, MQ_SPECIALIZE_PORTS, b->n_params, b->kv, &d, &bad, why,
+                               sizeof why) < 0) {
+            special_refused(g, b, bad, why, err, len);
+        } else {
+            free(b->own_decl);
+            b->decl = b->own_decl = d;
+            rc = 0;
+        }
+    }
+    special_stop(&s);
+    return rc;
+}
+
 /* The block's module, declaration, parameters and port counts. */
 static int check_block(mqg_graph *g, mqg_block *b, const mqg_catalog *cat, char *err,
                        size_t len)
 {
     const mqg_module *m = catalog_find(cat, b->type);
-    char why[512];
-    int bad;
 
     if (!m) {
         const char *near = catalog_suggest(cat, b->type), *broken;
@@ -304,30 +387,13 @@ static int check_block(mqg_graph *g, mqg_block *b, const mqg_catalog *cat, char 
                         "unknown block type '%s' (mqgraph blocks lists them)", b->type);
         return -1;
     }
-    b->decl = m->decl;
-    if (list_for_one_value(g, b, err, len) < 0 || give_values(g, b, err, len) < 0)
-        return -1;
-    int refused = mq_params_check(b->decl, b->n_params, b->kv, &bad, why, sizeof why) < 0;
-    if (refused && bad < 0 && strncmp(why, "missing parameter", 17) && type_open(b)) {
-        /* a combination refused (a complex k for the default f32) by a block whose
-         * type may yet follow its upstream (c32): decided after the inference */
-        b->check_after_types = 1;
-    } else if (refused) {
-        char hint[600] = "";
-        if (bad >= 0 && strstr(why, "has no parameter")) {
-            char name[MQ_NAME_MAX * 2], names[512];
-            const char *eq = strchr(b->kv[bad], '=');
-            snprintf(name, sizeof name, "%.*s", (int)(eq ? eq - b->kv[bad] : 60), b->kv[bad]);
-            const char *near = catalog_param_suggest(b->decl, name);
-            catalog_param_names(b->decl, 0, names, sizeof names);
-            if (near)
-                snprintf(hint, sizeof hint, " (did you mean '%s'?)", near);
-            else
-                snprintf(hint, sizeof hint, " (its parameters: %s)", names);
-        }
-        graph_error(g, bad >= 0 ? b->kv_mark[bad] : b->mark, err, len, "block '%s': %s%s",
-                    b->name, why, hint);
-        return -1;
+    if (m->specialize) {
+        if (check_special(g, b, m, err, len) < 0)
+            return -1;
+    } else {
+        b->decl = m->decl;
+        if (check_params(g, b, err, len) < 0)
+            return -1;
     }
     if (mq_block_port_count(b->decl, b->n_params, b->kv, 0) < 0 ||
         mq_block_port_count(b->decl, b->n_params, b->kv, 1) < 0) {
