@@ -58,6 +58,10 @@
  * block's traceback of a dozen frames. */
 #define MQ_BLOCK_ERROR_MAX 8192
 
+/* What a Python block's work calls may leave unused on one input, copied aside
+ * until later calls use it (blocks/python_window.c). */
+#define MQ_PYTHON_MAX_STAGE (64 << 20)
+
 /* A specialized declaration (block.h, MQ_BLOCK_SPECIALIZE) as its helper process
  * sends it: doc, parameters and ports together. */
 #define MQ_SPECIALIZED_MAX (1 << 20)

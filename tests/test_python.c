@@ -1,0 +1,430 @@
+/* test_python.c - python blocks (doc/python.md) end to end: classes written here run
+ * through graphs, their outputs compared with values worked out here (or with a C
+ * block's, byte for byte); validate's refusals, each the exact text at the graph
+ * file's line and column; an exception failing the graph with its traceback; a
+ * restart; tags, timestamps and messages seen from Python. Every run that passes
+ * also proves the pools came back full: mqgraph fails a run whose buffers did not. */
+#define _GNU_SOURCE
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runutil.h"
+#include "suite.h"
+
+/* The file's text is exactly `want`. */
+static void file_is(const char *path, const char *want)
+{
+    char *got = read_file(path, NULL);
+    ck_assert_msg(got && !strcmp(got, want), "%s:\n%s\nwanted:\n%s", path, got ? got : "(none)",
+                  want);
+    free(got);
+}
+
+/* A sync_block that multiplies by k. */
+static const char gain_py[] =
+    "import numpy as np\n"
+    "import mq\n"
+    "\n"
+    "class Gain(mq.sync_block):\n"
+    "    def __init__(self, k: float = 1.0):\n"
+    "        mq.sync_block.__init__(self, name='gain', in_sig=[np.float32],\n"
+    "                               out_sig=[np.float32])\n"
+    "        self.k = k\n"
+    "\n"
+    "    def work(self, input_items, output_items):\n"
+    "        output_items[0][:] = input_items[0] * self.k\n"
+    "        return len(output_items[0])\n";
+
+/* graphs/python_gain.yaml's Gain makes the very bytes multiply_const makes. */
+START_TEST(test_example_gain_matches_multiply_const_byte_for_byte)
+{
+    char set[600];
+    size_t py_len, c_len;
+
+    enter_tmpdir();
+    snprintf(set, sizeof set, "code=%s/python", GRAPHS);
+    const char *args[] = {"run", copy_example("python_gain"), "--quiet", "--set", set, NULL};
+    ck_assert_int_eq(run(args), 0);
+    ck_assert_int_eq(rename("gain.f32", "py.f32"), 0);
+    run_yaml_ok("c",
+                "blocks:\n"
+                "  src:  {type: sig_source, params: {waveform: sine, frequency: 440,"
+                " sample_rate: 48000, amplitude: 0.5}}\n"
+                "  head: {type: head, params: {items: 48000}}\n"
+                "  gain: {type: multiply_const, params: {k: 2.0}}\n"
+                "  out:  {type: file_sink, params: {path: gain.f32}}\n"
+                "connections:\n  - [src.out, head.in]\n  - [head.out, gain.in]\n"
+                "  - [gain.out, out.in]\n",
+                1);
+    char *py = read_file("py.f32", &py_len), *c = read_file("gain.f32", &c_len);
+    ck_assert_uint_eq(py_len, 48000 * 4);
+    ck_assert_uint_eq(c_len, py_len);
+    ck_assert_int_eq(memcmp(py, c, py_len), 0);
+    free(py);
+    free(c);
+}
+END_TEST
+
+/* vector_source in buffers of 3 (3, 3, 3, 1 items), through Gain and through a
+ * sync_block that uses at most 2 items a call (the rest stays for the next). */
+START_TEST(test_sync_block_f32_over_buffers_and_partial_work)
+{
+    enter_tmpdir();
+    write_file("gain.py", gain_py);
+    write_file("two.py", "import numpy as np\n"
+                         "import mq\n"
+                         "\n"
+                         "class Two(mq.sync_block):\n"
+                         "    def __init__(self):\n"
+                         "        mq.sync_block.__init__(self, in_sig=[np.float32],\n"
+                         "                               out_sig=[np.float32])\n"
+                         "\n"
+                         "    def work(self, input_items, output_items):\n"
+                         "        n = min(2, len(input_items[0]))\n"
+                         "        output_items[0][:n] = input_items[0][:n] + 1\n"
+                         "        return n\n");
+    run_yaml_ok("p",
+                "blocks:\n"
+                "  src: {type: vector_source, params: {values: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],"
+                " items_per_buffer: 3}}\n"
+                "  g: {type: python, params: {path: gain.py, class: Gain, args: {k: 3}}}\n"
+                "  t: {type: python, params: {path: two.py, class: Two}}\n"
+                "  out: {type: vector_sink, params: {path: y.txt}}\n"
+                "connections:\n  - [src.out, g.in]\n  - [g.out, t.in]\n  - [t.out, out.in]\n",
+                1);
+    file_is("y.txt", "1\n4\n7\n10\n13\n16\n19\n22\n25\n28\n");
+}
+END_TEST
+
+/* c32 items are complex64 arrays: conj(z) * (1+1j) = (a + b) + (a - b)j. */
+START_TEST(test_sync_block_c32)
+{
+    enter_tmpdir();
+    write_file("cx.py", "import numpy as np\n"
+                        "import mq\n"
+                        "\n"
+                        "class Conj(mq.sync_block):\n"
+                        "    def __init__(self, w: complex = 1+1j):\n"
+                        "        mq.sync_block.__init__(self, in_sig=[np.complex64],\n"
+                        "                               out_sig=[np.complex64])\n"
+                        "        self.w = np.complex64(w)\n"
+                        "\n"
+                        "    def work(self, input_items, output_items):\n"
+                        "        assert input_items[0].dtype == np.complex64\n"
+                        "        output_items[0][:] = np.conj(input_items[0]) * self.w\n"
+                        "        return len(output_items[0])\n");
+    run_yaml_ok("p",
+                "blocks:\n"
+                "  src: {type: vector_source, params: {values: [1, 2, 3, -4, 0.5, 0.25],"
+                " type: c32, items_per_buffer: 2}}\n"
+                "  c: {type: python, params: {path: cx.py, class: Conj}}\n"
+                "  out: {type: vector_sink, params: {path: y.txt, type: c32}}\n"
+                "connections:\n  - [src.out, c.in]\n  - [c.out, out.in]\n",
+                1);
+    file_is("y.txt", "3 -1\n-1 7\n0.75 0.25\n");
+}
+END_TEST
+
+/* (np.float32, 4) ports get (n, 4) arrays: each vector reversed. */
+START_TEST(test_sync_block_vlen)
+{
+    enter_tmpdir();
+    write_file("rev.py", "import numpy as np\n"
+                         "import mq\n"
+                         "\n"
+                         "class Reverse(mq.sync_block):\n"
+                         "    def __init__(self, n: int = 4):\n"
+                         "        mq.sync_block.__init__(self, in_sig=[(np.float32, n)],\n"
+                         "                               out_sig=[(np.float32, n)])\n"
+                         "\n"
+                         "    def work(self, input_items, output_items):\n"
+                         "        assert input_items[0].shape[1] == 4\n"
+                         "        output_items[0][:] = input_items[0][:, ::-1]\n"
+                         "        return len(output_items[0])\n");
+    run_yaml_ok("p",
+                "blocks:\n"
+                "  src: {type: vector_source, params: {values: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9,"
+                " 10, 11], items_per_buffer: 8}}\n"
+                "  v: {type: stream_to_vector, params: {num_items: 4}}\n"
+                "  r: {type: python, params: {path: rev.py, class: Reverse}}\n"
+                "  s: {type: vector_to_stream, params: {num_items: 4}}\n"
+                "  out: {type: vector_sink, params: {path: y.txt}}\n"
+                "connections:\n  - [src.out, v.in]\n  - [v.out, r.in]\n  - [r.out, s.in]\n"
+                "  - [s.out, out.in]\n",
+                1);
+    file_is("y.txt", "3\n2\n1\n0\n7\n6\n5\n4\n11\n10\n9\n8\n");
+    /* a vlen the connection does not have is refused as a C block's is */
+    ck_assert_int_eq(run_yaml("q",
+                              "blocks:\n"
+                              "  src: {type: vector_source, params: {values: [0, 1]}}\n"
+                              "  r: {type: python, params: {path: rev.py, class: Reverse}}\n"
+                              "  out: {type: null_sink}\n"
+                              "connections:\n  - [src.out, r.in]\n  - [r.out, out.in]\n",
+                              1),
+                     2);
+    file_is("err.txt", "q.yaml:6:15: vector lengths differ: src.out has vlen 1 but r.in has "
+                       "vlen 4\n");
+}
+END_TEST
+
+/* Two inputs in buffers of 3 and of 4: every call gets as many items of each. */
+START_TEST(test_sync_block_two_inputs_of_uneven_buffers)
+{
+    enter_tmpdir();
+    write_file("add.py", "import numpy as np\n"
+                         "import mq\n"
+                         "\n"
+                         "class Add(mq.sync_block):\n"
+                         "    def __init__(self):\n"
+                         "        mq.sync_block.__init__(self, in_sig=[np.float32, np.float32],\n"
+                         "                               out_sig=[np.float32])\n"
+                         "\n"
+                         "    def work(self, input_items, output_items):\n"
+                         "        assert len(input_items[0]) == len(input_items[1])\n"
+                         "        output_items[0][:] = input_items[0] + input_items[1]\n"
+                         "        return len(output_items[0])\n");
+    run_yaml_ok("p",
+                "blocks:\n"
+                "  a: {type: vector_source, params: {values: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],"
+                " items_per_buffer: 3}}\n"
+                "  b: {type: vector_source, params: {values: [100, 101, 102, 103, 104, 105,"
+                " 106, 107, 108, 109], items_per_buffer: 4}}\n"
+                "  s: {type: python, params: {path: add.py, class: Add}}\n"
+                "  out: {type: vector_sink, params: {path: y.txt}}\n"
+                "connections:\n  - [a.out, s.in0]\n  - [b.out, s.in1]\n  - [s.out, out.in]\n",
+                1);
+    file_is("y.txt", "100\n102\n104\n106\n108\n110\n112\n114\n116\n118\n");
+}
+END_TEST
+
+/* GNU Radio's decimator idiom: general_work takes whole groups of n and consumes
+ * them; the items a buffer of 7 leaves are seen again with the next buffer. 26
+ * items make 6 means (the last 2 items complete no group). */
+static const char mean_py[] =
+    "import numpy as np\n"
+    "import mq\n"
+    "\n"
+    "class Mean(mq.basic_block):\n"
+    "    def __init__(self, n: int = 4):\n"
+    "        mq.basic_block.__init__(self, name='mean', in_sig=[np.float32],\n"
+    "                                out_sig=[np.float32])\n"
+    "        self.n = n\n"
+    "        self.set_relative_rate(1, n)\n"
+    "\n"
+    "    def general_work(self, input_items, output_items):\n"
+    "        k = min(len(input_items[0]) // self.n, len(output_items[0]))\n"
+    "        x = input_items[0][:k * self.n].reshape(k, self.n)\n"
+    "        output_items[0][:k] = x.mean(axis=1)\n"
+    "        self.consume(0, k * self.n)\n"
+    "        return k\n";
+
+START_TEST(test_basic_block_decimates_with_consume)
+{
+    enter_tmpdir();
+    write_file("mean.py", mean_py);
+    run_yaml_ok("p",
+                "blocks:\n"
+                "  src: {type: vector_source, params: {values: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9,"
+                " 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25],"
+                " items_per_buffer: 7}}\n"
+                "  m: {type: python, params: {path: mean.py, class: Mean, args: {n: 4}}}\n"
+                "  out: {type: vector_sink, params: {path: y.txt, timestamps: true}}\n"
+                "connections:\n  - [src.out, m.in]\n  - [m.out, out.in]\n",
+                1);
+    /* a sample index counts the block's own output items, as keep_one_in_n's */
+    file_is("y.txt", "@ sample 0\n1.5\n@ sample 1\n5.5\n9.5\n@ sample 3\n13.5\n17.5\n"
+                       "@ sample 5\n21.5\n");
+}
+END_TEST
+
+/* The refusals of validate (and run) for a python block, at the graph file's line
+ * and column: each case's block line, and its message. */
+static const struct {
+    const char *block, *err;
+} refused[] = {
+    {"  p: {type: python, params: {path: nope.py, class: Gain}}\n",
+     "v.yaml:3:36: block 'p': cannot read 'nope.py': No such file or directory\n"},
+    {"  p: {type: python, params: {path: gain.py, class: Gian}}\n",
+     "v.yaml:3:52: block 'p': gain.py has no class 'Gian' (its blocks: Gain)\n"},
+    {"  p: {type: python, params: {path: gain.py, class: np}}\n",
+     "v.yaml:3:52: block 'p': np in gain.py is no mq.sync_block or mq.basic_block\n"},
+    {"  p: {type: python, params: {path: bad.py, class: Bad}}\n",
+     "v.yaml:3:51: block 'p': Bad: in_sig[0]: numpy type int64 is no item type of mq "
+     "(uint8, int16, int32, float32, float64, complex64)\n"},
+    {"  p: {type: python, params: {path: gain.py, class: Gain, args: {kk: 2}}}\n",
+     "v.yaml:3:69: block 'p': block type 'python' has no parameter 'kk' (did you mean "
+     "'k'?)\n"},
+    {"  p: {type: python, params: {path: gain.py, class: Gain, args: {k: fast}}}\n",
+     "v.yaml:3:68: block 'p': parameter 'k': 'fast' is not a number\n"},
+    {"  p: {type: python, params: {path: need.py, class: Need}}\n",
+     "v.yaml:3:3: block 'p': missing parameter 'k' (an argument of the class)\n"},
+    {"  p: {type: python, params: {class: Gain}}\n",
+     "v.yaml:3:3: block 'p': missing parameter 'path' (the Python file)\n"},
+    {"  p: {type: python, params: {path: broken.py, class: Gain}}\n",
+     "v.yaml:3:36: block 'p': importing broken.py failed:\n"
+     "  File \"broken.py\", line 3\n"
+     "    def Gain(:\n"
+     "             ^\n"
+     "SyntaxError: invalid syntax\n"},
+    {"  p: {type: python, params: {path: raiser.py, class: Raiser, args: {k: 2}}}\n",
+     "v.yaml:3:54: block 'p': Raiser(k=2.0) raised an exception:\n"
+     "Traceback (most recent call last):\n"
+     "  File \"raiser.py\", line 6, in __init__\n"
+     "    raise ValueError('k must be below 1, not %g' % k)\n"
+     "ValueError: k must be below 1, not 2\n"},
+};
+
+START_TEST(test_validate_refuses_with_line_and_column)
+{
+    char yaml[1024];
+
+    enter_tmpdir();
+    write_file("gain.py", gain_py);
+    write_file("bad.py", "import numpy as np\n"
+                         "import mq\n"
+                         "class Bad(mq.sync_block):\n"
+                         "    def __init__(self):\n"
+                         "        mq.sync_block.__init__(self, in_sig=[np.int64],\n"
+                         "                               out_sig=[np.float32])\n");
+    write_file("need.py", "import numpy as np\n"
+                          "import mq\n"
+                          "class Need(mq.sync_block):\n"
+                          "    def __init__(self, k: float):\n"
+                          "        mq.sync_block.__init__(self, in_sig=[np.float32],\n"
+                          "                               out_sig=[np.float32])\n");
+    write_file("broken.py", "import mq\n\ndef Gain(:\n    pass\n");
+    write_file("raiser.py", "import numpy as np\n"
+                            "import mq\n"
+                            "class Raiser(mq.sync_block):\n"
+                            "    def __init__(self, k: float = 0.5):\n"
+                            "        if k >= 1:\n"
+                            "            raise ValueError('k must be below 1, not %g' % k)\n"
+                            "        mq.sync_block.__init__(self, in_sig=[np.float32],\n"
+                            "                               out_sig=[np.float32])\n");
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        snprintf(yaml, sizeof yaml,
+                 "blocks:\n"
+                 "  src: {type: vector_source, params: {values: [1, 2]}}\n"
+                 "%s"
+                 "  out: {type: vector_sink, params: {path: y.txt}}\n"
+                 "connections:\n  - [src.out, p.in]\n  - [p.out, out.in]\n",
+                 refused[i].block);
+        write_file("v.yaml", yaml);
+        const char *validate[] = {"validate", "v.yaml", NULL}, *run_[] = {"run", "v.yaml", NULL};
+        ck_assert_msg(run(validate) == 2, "case %zu", i);
+        file_is("err.txt", refused[i].err);
+        ck_assert_msg(run(run_) == 2, "case %zu", i);
+        file_is("err.txt", refused[i].err);
+        ck_assert_int_eq(shm_count("v"), 0);
+    }
+}
+END_TEST
+
+/* An exception in work fails the graph: the block's name, then Python's traceback. */
+START_TEST(test_exception_in_work_fails_the_graph_with_its_traceback)
+{
+    enter_tmpdir();
+    write_file("boom.py", "import numpy as np\n"
+                          "import mq\n"
+                          "\n"
+                          "class Boom(mq.sync_block):\n"
+                          "    def __init__(self):\n"
+                          "        mq.sync_block.__init__(self, in_sig=[np.float32],\n"
+                          "                               out_sig=[np.float32])\n"
+                          "\n"
+                          "    def work(self, input_items, output_items):\n"
+                          "        if self.nitems_read(0) >= 6:\n"
+                          "            raise ValueError('boom at item %d' % self.nitems_read(0))\n"
+                          "        output_items[0][:] = input_items[0]\n"
+                          "        return len(output_items[0])\n");
+    run_yaml_fails("p",
+                   "blocks:\n"
+                   "  src: {type: vector_source, params: {values: [0, 1, 2, 3, 4, 5, 6, 7, 8],"
+                   " items_per_buffer: 3}}\n"
+                   "  boom: {type: python, params: {path: boom.py, class: Boom}}\n"
+                   "  out: {type: vector_sink, params: {path: y.txt}}\n"
+                   "connections:\n  - [src.out, boom.in]\n  - [boom.out, out.in]\n",
+                   1,
+                   "mqgraph: block 'boom' (python): Boom.work raised an exception:\n"
+                   "Traceback (most recent call last):\n"
+                   "  File \"boom.py\", line 11, in work\n"
+                   "    raise ValueError('boom at item %d' % self.nitems_read(0))\n"
+                   "ValueError: boom at item 6\n"
+                   "mqgraph: block 'boom' (python, pid ");
+    char *err = read_file("err.txt", NULL);
+    ck_assert_msg(strstr(err, ") failed with exit status 2\n"), "stderr: %s", err);
+    free(err);
+    ck_assert_ptr_null(read_file("y.txt", NULL)); /* the sink discarded its partial file */
+}
+END_TEST
+
+/* restart: on-failure restarts a Python block that raised: its second life (a new
+ * interpreter, from __init__) goes on from the next buffer; the buffer the first
+ * life raised on is lost, and counted. */
+START_TEST(test_restart_on_failure_restarts_a_python_block)
+{
+    enter_tmpdir();
+    write_file("flaky.py", "import numpy as np\n"
+                           "import mq\n"
+                           "\n"
+                           "class Flaky(mq.sync_block):\n"
+                           "    def __init__(self):\n"
+                           "        mq.sync_block.__init__(self, in_sig=[np.float32],\n"
+                           "                               out_sig=[np.float32])\n"
+                           "\n"
+                           "    def work(self, input_items, output_items):\n"
+                           "        if self.restarts() == 0 and self.nitems_read(0) >= 6:\n"
+                           "            raise RuntimeError('first life ends')\n"
+                           "        output_items[0][:] = input_items[0] * 10\n"
+                           "        return len(output_items[0])\n");
+    ck_assert_int_eq(run_yaml("p",
+                              "blocks:\n"
+                              "  src: {type: vector_source, params: {values: [0, 1, 2, 3, 4, 5,"
+                              " 6, 7, 8, 9, 10, 11], items_per_buffer: 3}}\n"
+                              "  f: {type: python, params: {path: flaky.py, class: Flaky},"
+                              " restart: {policy: on-failure, backoff_ms: 1}}\n"
+                              "  out: {type: vector_sink, params: {path: y.txt}}\n"
+                              "connections:\n  - [src.out, f.in]\n  - [f.out, out.in]\n",
+                              1),
+                     3);
+    file_is("y.txt", "0\n10\n20\n30\n40\n50\n90\n100\n110\n");
+    char *err = read_file("err.txt", NULL);
+    ck_assert_msg(strstr(err, "mqgraph: block 'f' (python): Flaky.work raised an exception:\n"
+                              "Traceback (most recent call last):\n"
+                              "  File \"flaky.py\", line 11, in work\n"
+                              "    raise RuntimeError('first life ends')\n"
+                              "RuntimeError: first life ends\n"),
+                  "stderr: %s", err);
+    ck_assert_msg(strstr(err, "lost 1 buffer, 3 items on src.out -> f.in"), "stderr: %s", err);
+    free(err);
+    ck_assert_int_eq(shm_count("p"), 0);
+}
+END_TEST
+
+Suite *python_suite(void);
+Suite *python_suite(void)
+{
+    Suite *s = suite_create("python");
+    TCase *tc = tcase_create("graphs");
+
+    tcase_set_timeout(tc, 60);
+    tcase_add_unchecked_fixture(tc, run_make_base, run_remove_base);
+    tcase_add_test(tc, test_example_gain_matches_multiply_const_byte_for_byte);
+    tcase_add_test(tc, test_sync_block_f32_over_buffers_and_partial_work);
+    tcase_add_test(tc, test_sync_block_c32);
+    tcase_add_test(tc, test_sync_block_vlen);
+    tcase_add_test(tc, test_sync_block_two_inputs_of_uneven_buffers);
+    tcase_add_test(tc, test_basic_block_decimates_with_consume);
+    tcase_add_test(tc, test_validate_refuses_with_line_and_column);
+    tcase_add_test(tc, test_exception_in_work_fails_the_graph_with_its_traceback);
+    tcase_add_test(tc, test_restart_on_failure_restarts_a_python_block);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run(python_suite());
+}
