@@ -403,6 +403,192 @@ START_TEST(test_restart_on_failure_restarts_a_python_block)
 }
 END_TEST
 
+/* Tags from Python: a block reads the tags of its window (file_source's begin, on
+ * each repeat of the 10 items), answers each with a tag of its own (a pair, from
+ * srcid "py"), tags every 5th item with a dict, and passes no tag on itself
+ * (TPP_DONT), so tag_debug sees exactly these. */
+START_TEST(test_tags_read_and_added_from_python)
+{
+    FILE *f;
+
+    enter_tmpdir();
+    ck_assert_ptr_nonnull(f = fopen("in.f32", "wb"));
+    for (int i = 0; i < 10; i++) {
+        float v = (float)i;
+        fwrite(&v, 4, 1, f);
+    }
+    fclose(f);
+    write_file("tagger.py",
+               "import numpy as np\n"
+               "import mq\n"
+               "\n"
+               "class Tagger(mq.sync_block):\n"
+               "    def __init__(self, every: int = 5):\n"
+               "        mq.sync_block.__init__(self, in_sig=[np.float32], out_sig=[np.float32])\n"
+               "        self.every = every\n"
+               "        self.set_tag_propagation_policy(mq.TPP_DONT)\n"
+               "\n"
+               "    def work(self, input_items, output_items):\n"
+               "        n = len(input_items[0])\n"
+               "        start = self.nitems_read(0)\n"
+               "        for t in self.get_tags_in_range(0, start, start + n):\n"
+               "            self.add_item_tag(0, t.offset, 'seen', mq.pair(t.key, t.value), 'py')\n"
+               "        w = self.nitems_written(0)\n"
+               "        for off in range(w + (-w) % self.every, w + n, self.every):\n"
+               "            x = float(input_items[0][off - w])\n"
+               "            self.add_item_tag(0, off, 'every', {'at': off, 'x': x})\n"
+               "        output_items[0][:] = input_items[0]\n"
+               "        return n\n");
+    run_yaml_ok("p",
+                "blocks:\n"
+                "  src: {type: file_source, params: {path: in.f32, repeat: true, begin_tag: begin,"
+                " items_per_buffer: 4}}\n"
+                "  h: {type: head, params: {items: 22}}\n"
+                "  t: {type: python, params: {path: tagger.py, class: Tagger}}\n"
+                "  d: {type: tag_debug, params: {path: d.txt}}\n"
+                "connections:\n  - [src.out, h.in]\n  - [h.out, t.in]\n  - [t.out, d.in0]\n",
+                1);
+    file_is("d.txt",
+            "input 0 offset 0 source \"py\" key \"seen\" value {\"$pair\":[\"begin\",0]}\n"
+            "input 0 offset 0 source false key \"every\" value {\"at\":0,\"x\":0.0}\n"
+            "input 0 offset 5 source false key \"every\" value {\"at\":5,\"x\":5.0}\n"
+            "input 0 offset 10 source \"py\" key \"seen\" value {\"$pair\":[\"begin\",1]}\n"
+            "input 0 offset 10 source false key \"every\" value {\"at\":10,\"x\":0.0}\n"
+            "input 0 offset 15 source false key \"every\" value {\"at\":15,\"x\":5.0}\n"
+            "input 0 offset 20 source \"py\" key \"seen\" value {\"$pair\":[\"begin\",2]}\n"
+            "input 0 offset 20 source false key \"every\" value {\"at\":20,\"x\":0.0}\n");
+}
+END_TEST
+
+/* Timestamps from Python: each window's stamp (relative time at 1000 items/s, a
+ * range over its items) as a tag, and the block's own stamps on its output. */
+START_TEST(test_timestamps_read_and_set_from_python)
+{
+    enter_tmpdir();
+    write_file("stamps.py",
+               "import numpy as np\n"
+               "import mq\n"
+               "\n"
+               "class Stamps(mq.sync_block):\n"
+               "    def __init__(self):\n"
+               "        mq.sync_block.__init__(self, in_sig=[np.float32], out_sig=[np.float32])\n"
+               "\n"
+               "    def work(self, input_items, output_items):\n"
+               "        ts = self.timestamp(0)\n"
+               "        self.add_item_tag(0, self.nitems_written(0), 'ts',\n"
+               "                          [ts.kind, ts.value, ts.start, ts.end])\n"
+               "        at = mq.timestamp('sample_index', 1000 + self.nitems_read(0))\n"
+               "        self.set_output_timestamp(0, at)\n"
+               "        output_items[0][:] = input_items[0]\n"
+               "        return len(output_items[0])\n");
+    run_yaml_ok("p",
+                "blocks:\n"
+                "  src: {type: vector_source, params: {values: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],"
+                " items_per_buffer: 4, sample_rate: 1000, timestamps: relative}}\n"
+                "  t: {type: python, params: {path: stamps.py, class: Stamps}}\n"
+                "  d: {type: tag_debug, params: {path: d.txt}}\n"
+                "  out: {type: vector_sink, params: {path: y.txt, timestamps: true}}\n"
+                "connections:\n  - [src.out, t.in]\n  - [t.out, d.in0]\n  - [t.out, out.in]\n",
+                1);
+    file_is("d.txt",
+            "input 0 offset 0 source false key \"ts\" value [\"relative\",0,0,3000000]\n"
+            "input 0 offset 4 source false key \"ts\" value [\"relative\",4000000,4000000,"
+            "7000000]\n"
+            "input 0 offset 8 source false key \"ts\" value [\"relative\",8000000,8000000,"
+            "9000000]\n");
+    file_is("y.txt", "@ sample 1000\n0\n1\n2\n3\n@ sample 1004\n4\n5\n6\n7\n@ sample 1008\n8\n9\n");
+}
+END_TEST
+
+/* Message ports from Python: a source posts a dict on its message output for each
+ * buffer; a block of message ports only (no work) handles them and posts a pair on;
+ * message_debug prints what arrived. Values cross as PMTs (a numpy int16 array as
+ * an s16 vector, a tuple, a complex). */
+START_TEST(test_message_ports_from_python)
+{
+    enter_tmpdir();
+    write_file("msgs.py",
+               "import numpy as np\n"
+               "import mq\n"
+               "\n"
+               "class Counter(mq.sync_block):\n"
+               "    def __init__(self):\n"
+               "        mq.sync_block.__init__(self, out_sig=[np.float32])\n"
+               "        self.message_port_register_out('info')\n"
+               "        self.set_max_noutput_items(4)\n"
+               "\n"
+               "    def work(self, input_items, output_items):\n"
+               "        w = self.nitems_written(0)\n"
+               "        if w >= 12:\n"
+               "            return mq.WORK_DONE\n"
+               "        output_items[0][:] = np.arange(w, w + 4)\n"
+               "        two = np.arange(w, w + 2, dtype=np.int16)\n"
+               "        self.message_port_pub('info', {'first': w, 'items': two})\n"
+               "        return 4\n"
+               "\n"
+               "class Relay(mq.basic_block):\n"
+               "    def __init__(self, tag: str = 'relayed'):\n"
+               "        mq.basic_block.__init__(self)\n"
+               "        self.message_port_register_in('in')\n"
+               "        self.message_port_register_out('out')\n"
+               "        self.set_msg_handler('in', self.handle)\n"
+               "        self.tag = tag\n"
+               "        self.n = 0\n"
+               "\n"
+               "    def handle(self, msg):\n"
+               "        self.n += 1\n"
+               "        rest = (msg['items'], msg['items'].dtype.name, 2j, None, True)\n"
+               "        self.message_port_pub('out', mq.pair(self.tag, [self.n, msg['first'], rest]))\n");
+    run_yaml_ok("p",
+                "blocks:\n"
+                "  src: {type: python, params: {path: msgs.py, class: Counter}}\n"
+                "  sink: {type: vector_sink, params: {path: y.txt}}\n"
+                "  r: {type: python, params: {path: msgs.py, class: Relay, args: {tag: hi}}}\n"
+                "  dbg: {type: message_debug, params: {path: m.txt}}\n"
+                "connections:\n  - [src.out, sink.in]\n  - [src.info, r.in]\n"
+                "  - [r.out, dbg.print]\n",
+                1);
+    file_is("y.txt", "0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n");
+    file_is("m.txt",
+            "{\"$pair\":[\"hi\",[1,0,{\"$tuple\":[{\"$s16\":[0,1]},\"int16\",{\"$complex\":[0.0,2.0]},"
+            "null,true]}]]}\n"
+            "{\"$pair\":[\"hi\",[2,4,{\"$tuple\":[{\"$s16\":[4,5]},\"int16\",{\"$complex\":[0.0,2.0]},"
+            "null,true]}]]}\n"
+            "{\"$pair\":[\"hi\",[3,8,{\"$tuple\":[{\"$s16\":[8,9]},\"int16\",{\"$complex\":[0.0,2.0]},"
+            "null,true]}]]}\n");
+}
+END_TEST
+
+/* The arrays are the arena's buffers: a block that keeps one past its call fails
+ * (GNU Radio's would read a buffer since reused). */
+START_TEST(test_a_block_that_keeps_a_view_fails)
+{
+    enter_tmpdir();
+    write_file("keep.py", "import numpy as np\n"
+                          "import mq\n"
+                          "\n"
+                          "class Keep(mq.sync_block):\n"
+                          "    def __init__(self):\n"
+                          "        mq.sync_block.__init__(self, in_sig=[np.float32],\n"
+                          "                               out_sig=[np.float32])\n"
+                          "\n"
+                          "    def work(self, input_items, output_items):\n"
+                          "        self.last = input_items[0][1:]\n"
+                          "        output_items[0][:] = input_items[0]\n"
+                          "        return len(output_items[0])\n");
+    run_yaml_fails("p",
+                   "blocks:\n"
+                   "  src: {type: vector_source, params: {values: [0, 1, 2]}}\n"
+                   "  k: {type: python, params: {path: keep.py, class: Keep}}\n"
+                   "  out: {type: null_sink}\n"
+                   "connections:\n  - [src.out, k.in]\n  - [k.out, out.in]\n",
+                   1,
+                   "mqgraph: block 'k' (python): Keep.work kept input_items[0] (or a view of it) "
+                   "after it returned: it is a view of the arena's buffer, lent for the call "
+                   "only (keep a copy: numpy.array(x))\n");
+}
+END_TEST
+
 Suite *python_suite(void);
 Suite *python_suite(void)
 {
@@ -420,6 +606,10 @@ Suite *python_suite(void)
     tcase_add_test(tc, test_validate_refuses_with_line_and_column);
     tcase_add_test(tc, test_exception_in_work_fails_the_graph_with_its_traceback);
     tcase_add_test(tc, test_restart_on_failure_restarts_a_python_block);
+    tcase_add_test(tc, test_tags_read_and_added_from_python);
+    tcase_add_test(tc, test_timestamps_read_and_set_from_python);
+    tcase_add_test(tc, test_message_ports_from_python);
+    tcase_add_test(tc, test_a_block_that_keeps_a_view_fails);
     suite_add_tcase(s, tc);
     return s;
 }
