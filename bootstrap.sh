@@ -6,7 +6,7 @@
 set -eu
 cd "$(dirname "$0")"
 
-PKGS="build-essential autoconf automake libtool pkg-config libyaml-dev libuv1-dev libjansson-dev check libvolk2-dev libfftw3-dev libsndfile1-dev libzmq3-dev"
+PKGS="build-essential autoconf automake libtool pkg-config libyaml-dev libuv1-dev libjansson-dev check libvolk2-dev libfftw3-dev libsndfile1-dev libzmq3-dev python3-dev python3-numpy"
 # What only the tests use: tmux drives `mqgraph top` in a terminal; GNU Radio is
 # the peer of the ZeroMQ interop tests and of bench/vs_gnuradio (never built against).
 [ "${1:-}" = check ] && PKGS="$PKGS tmux gnuradio"

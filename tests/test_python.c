@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctlutil.h"
 #include "runutil.h"
 #include "suite.h"
 
@@ -589,6 +590,47 @@ START_TEST(test_a_block_that_keeps_a_view_fails)
 }
 END_TEST
 
+/* A parameter is live when the class has its setter: `mqgraph set` calls
+ * Gain.set_k between two work calls, from a buffer boundary on (as
+ * multiply_const's k changes in test_live). */
+START_TEST(test_set_calls_the_setter_of_a_live_argument)
+{
+    char yaml[1024];
+    size_t len;
+
+    own_ctldir();
+    snprintf(yaml, sizeof yaml,
+             "blocks:\n"
+             "  src: {type: sig_source, params: {waveform: constant, amplitude: 1,"
+             " items_per_buffer: 1000}}\n"
+             "  head: {type: head, params: {items: 60000}}\n"
+             "  thr: {type: throttle, params: {rate: 100000}}\n"
+             "  amp: {type: python, params: {path: %s/python/gain.py, class: Gain,"
+             " args: {k: 2}}}\n"
+             "  out: {type: file_sink, params: {path: out.f32}}\n"
+             "connections:\n"
+             "  - [src.out, head.in]\n  - [head.out, thr.in]\n  - [thr.out, amp.in]\n"
+             "  - [amp.out, out.in]\n",
+             GRAPHS);
+    pid_t pid = start_graph("k", yaml, 5);
+    wait_items("k" SFX, "amp", 5000);
+    json_t *r = set_applied("k" SFX, "amp.k=0.5");
+    long long at = field(r, "item");
+    ck_assert_str_eq(sfield(r, "value"), "0.5");
+    json_decref(r);
+    ck_assert_int_eq(finish(pid), 0);
+    float *x = (float *)read_file("out.f32", &len);
+    ck_assert_uint_eq(len, 60000 * sizeof *x);
+    ck_assert_int_eq(at % 1000, 0);
+    ck_assert_int_ge(at, 5000);
+    ck_assert_int_lt(at, 60000);
+    for (size_t i = 0; i < len / sizeof *x; i++)
+        ck_assert_msg(x[i] == ((long long)i < at ? 2.0f : 0.5f), "item %zu: %g (changed at %lld)",
+                      i, x[i], at);
+    free(x);
+}
+END_TEST
+
 Suite *python_suite(void);
 Suite *python_suite(void)
 {
@@ -610,6 +652,7 @@ Suite *python_suite(void)
     tcase_add_test(tc, test_timestamps_read_and_set_from_python);
     tcase_add_test(tc, test_message_ports_from_python);
     tcase_add_test(tc, test_a_block_that_keeps_a_view_fails);
+    tcase_add_test(tc, test_set_calls_the_setter_of_a_live_argument);
     suite_add_tcase(s, tc);
     return s;
 }
