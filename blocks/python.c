@@ -521,7 +521,7 @@ static size_t call_items(struct py_block *b, size_t *n_in)
     else if (b->sync)
         n = lo;
     else
-        n = (size_t)((hi * b->interp + b->decim - 1) / b->decim) + 1;
+        n = (size_t)((hi * b->interp + b->decim - 1) / b->decim);
     if (!b->sync && max && n > max)
         n = max;
     for (int o = 0; o < b->n_out; o++)
@@ -661,13 +661,13 @@ static int call_work(struct py_block *b)
     for (int i = 0; i < b->n_in; i++)
         if (py_window_open(b, i) < 0)
             return MQ_WORK_ERROR;
-    b->nout = call_items(b, &n_in);
-    if (b->n_in && (b->sync ? n_in : b->in[0].win_n) == 0)
-        return finish_call(b) < 0 ? MQ_WORK_ERROR : MQ_WORK_OK; /* nothing to call with */
     memset(b->consumed, 0, sizeof b->consumed);
     memset(b->produced, 0, sizeof b->produced);
     memset(b->ts_set, 0, sizeof b->ts_set);
     b->produce_called = 0;
+    b->nout = call_items(b, &n_in);
+    if (b->n_in && (b->sync ? n_in : b->nout) == 0)
+        return finish_call(b) < 0 ? MQ_WORK_ERROR : MQ_WORK_OK; /* nothing to call with */
     if (make_lists(b, n_in, &ins, &outs) < 0) {
         if (!mq_block_graph_failed(b->c))
             py_error(err, sizeof err, "the arrays for work cannot be made:");
