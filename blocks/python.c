@@ -16,9 +16,12 @@
  * GNU Radio issues #3435, #5133).
  */
 #include <complex.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "python_block.h"
 
@@ -454,27 +457,61 @@ static int call_hook(struct py_block *b, const char *name, char *err, size_t len
     return no ? -1 : 0;
 }
 
+/* The heartbeat while the interpreter starts and the class's imports run: numpy
+ * alone takes 0.15 s and scipy or torch seconds, more than the supervisor's
+ * timeout (2 s by default) allows a block without a beat. For MQ_PYTHON_START_MAX_S
+ * at most: an __init__ that hangs longer is killed as hung, as any block is. */
+struct beat {
+    mq_arena *a;
+    pthread_t thread;
+    atomic_int stop;
+};
+
+static void *beating(void *arg)
+{
+    struct beat *bt = arg;
+    struct timespec tick = {0, 50000000};
+
+    for (int i = 0; i < MQ_PYTHON_START_MAX_S * 20 && !atomic_load(&bt->stop); i++) {
+        mq_arena_heartbeat(bt->a);
+        nanosleep(&tick, NULL);
+    }
+    return NULL;
+}
+
+/* The interpreter, the instance and the class's start(), while a thread beats. */
+static int start_block(struct py_block *b, mq_block_ctx *c, char *err, size_t len)
+{
+    int rc;
+
+    if (py_start(err, len) < 0)
+        return -1;
+    b->started = 1;
+    py_enter(b, c);
+    rc = make_instance(b, c, err, len);
+    if (rc == 0)
+        rc = call_hook(b, "start", err, len);
+    py_leave(b);
+    return rc;
+}
+
 static int init(mq_block_ctx *c, void **state)
 {
     struct py_block *b = calloc(1, sizeof *b);
+    struct beat bt = {.a = mq_block_arena(c)};
     char err[MQ_BLOCK_ERROR_MAX];
-    int rc;
+    int rc, beats;
 
     if (!(*state = b))
         return -1;
     b->interp = b->decim = 1;
-    if (py_start(err, sizeof err) < 0) {
-        mq_block_error(c, "%s", err);
-        return -1;
-    }
-    b->started = 1;
-    py_enter(b, c);
-    rc = make_instance(b, c, err, sizeof err);
-    if (rc == 0)
-        rc = call_hook(b, "start", err, sizeof err);
+    beats = pthread_create(&bt.thread, NULL, beating, &bt) == 0;
+    rc = start_block(b, c, err, sizeof err);
+    atomic_store(&bt.stop, 1);
+    if (beats)
+        pthread_join(bt.thread, NULL);
     if (rc < 0)
         mq_block_error(c, "%s", err);
-    py_leave(b);
     return rc;
 }
 

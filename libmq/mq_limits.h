@@ -62,6 +62,10 @@
  * until later calls use it (blocks/python_window.c). */
 #define MQ_PYTHON_MAX_STAGE (64 << 20)
 
+/* How long a Python block's process may take to start its interpreter and make
+ * the instance (imports included) before it counts as hung. */
+#define MQ_PYTHON_START_MAX_S 60
+
 /* A specialized declaration (block.h, MQ_BLOCK_SPECIALIZE) as its helper process
  * sends it: doc, parameters and ports together. */
 #define MQ_SPECIALIZED_MAX (1 << 20)

@@ -592,7 +592,9 @@ END_TEST
 
 /* A parameter is live when the class has its setter: `mqgraph set` calls
  * Gain.set_k between two work calls, from a buffer boundary on (as
- * multiply_const's k changes in test_live). */
+ * multiply_const's k changes in test_live). 150000 items at 100000/s: more than
+ * the 64 buffers of 1000 the queue after head holds, so every block is still
+ * there when the test looks. */
 START_TEST(test_set_calls_the_setter_of_a_live_argument)
 {
     char yaml[1024];
@@ -603,7 +605,7 @@ START_TEST(test_set_calls_the_setter_of_a_live_argument)
              "blocks:\n"
              "  src: {type: sig_source, params: {waveform: constant, amplitude: 1,"
              " items_per_buffer: 1000}}\n"
-             "  head: {type: head, params: {items: 60000}}\n"
+             "  head: {type: head, params: {items: 150000}}\n"
              "  thr: {type: throttle, params: {rate: 100000}}\n"
              "  amp: {type: python, params: {path: %s/python/gain.py, class: Gain,"
              " args: {k: 2}}}\n"
@@ -620,14 +622,48 @@ START_TEST(test_set_calls_the_setter_of_a_live_argument)
     json_decref(r);
     ck_assert_int_eq(finish(pid), 0);
     float *x = (float *)read_file("out.f32", &len);
-    ck_assert_uint_eq(len, 60000 * sizeof *x);
+    ck_assert_uint_eq(len, 150000 * sizeof *x);
     ck_assert_int_eq(at % 1000, 0);
     ck_assert_int_ge(at, 5000);
-    ck_assert_int_lt(at, 60000);
+    ck_assert_int_lt(at, 150000);
     for (size_t i = 0; i < len / sizeof *x; i++)
         ck_assert_msg(x[i] == ((long long)i < at ? 2.0f : 0.5f), "item %zu: %g (changed at %lld)",
                       i, x[i], at);
     free(x);
+}
+END_TEST
+
+/* Imports can take seconds (scipy, torch): the block beats its heartbeat while its
+ * interpreter starts and its class starts, so a start() of 0.6 s is not a hang
+ * with a timeout of 0.2 s. */
+START_TEST(test_a_slow_start_is_not_a_hang)
+{
+    enter_tmpdir();
+    write_file("slow.py", "import time\n"
+                          "import numpy as np\n"
+                          "import mq\n"
+                          "\n"
+                          "class Slow(mq.sync_block):\n"
+                          "    def __init__(self):\n"
+                          "        mq.sync_block.__init__(self, in_sig=[np.float32],\n"
+                          "                               out_sig=[np.float32])\n"
+                          "\n"
+                          "    def start(self):\n"
+                          "        time.sleep(0.6)  # a heavy import\n"
+                          "        return True\n"
+                          "\n"
+                          "    def work(self, input_items, output_items):\n"
+                          "        output_items[0][:] = input_items[0]\n"
+                          "        return len(output_items[0])\n");
+    run_yaml_ok("p",
+                "arena: {heartbeat_timeout_ms: 200}\n"
+                "blocks:\n"
+                "  src: {type: vector_source, params: {values: [1, 2, 3]}}\n"
+                "  s: {type: python, params: {path: slow.py, class: Slow}}\n"
+                "  out: {type: vector_sink, params: {path: y.txt}}\n"
+                "connections:\n  - [src.out, s.in]\n  - [s.out, out.in]\n",
+                1);
+    file_is("y.txt", "1\n2\n3\n");
 }
 END_TEST
 
@@ -653,6 +689,7 @@ Suite *python_suite(void)
     tcase_add_test(tc, test_message_ports_from_python);
     tcase_add_test(tc, test_a_block_that_keeps_a_view_fails);
     tcase_add_test(tc, test_set_calls_the_setter_of_a_live_argument);
+    tcase_add_test(tc, test_a_slow_start_is_not_a_hang);
     suite_add_tcase(s, tc);
     return s;
 }
