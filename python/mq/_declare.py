@@ -10,7 +10,8 @@ import sys
 import traceback
 import typing
 
-from .block import DeclarationError, TPP_ALL_TO_ALL, TPP_DONT, TPP_ONE_TO_ONE, basic_block
+from .block import (DeclarationError, TPP_ALL_TO_ALL, TPP_DONT, TPP_ONE_TO_ONE, basic_block,
+                    sync_block)
 
 # The python block's own parameters, before the class's.
 OWN = ("path", "class")
@@ -100,6 +101,9 @@ def params_of(cls):
     """The class's parameters: its __init__'s named arguments, each a tuple
     (name, kind, default text or None, enum choices or None, live). A parameter
     is live (mqgraph set) if the class has a setter set_NAME of its own."""
+    if cls.__init__ in (basic_block.__init__, sync_block.__init__):
+        raise DeclarationError("%s has no __init__ of its own: it declares the block's ports "
+                               "there" % cls.__name__)
     try:
         sig = inspect.signature(cls.__init__)
         hints = typing.get_type_hints(cls.__init__)
@@ -157,4 +161,5 @@ def ports_of(obj):
         if len(ports) > 16:
             raise DeclarationError("%s has %d %s with its message ports; a block has at most 16"
                                    % (type(obj).__name__, len(ports), where))
-    return ins, outs, _MQ_TPP[obj._mq_tpp], inspect.getdoc(type(obj)) or ""
+    doc = vars(type(obj)).get("__doc__")  # the class's own, not its base's
+    return ins, outs, _MQ_TPP[obj._mq_tpp], inspect.cleandoc(doc) if doc else ""

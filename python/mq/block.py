@@ -227,7 +227,9 @@ class basic_block:
     def declare_sample_delay(self, which, delay=None):
         """GNU Radio's declare_sample_delay(delay) or (which, delay): the delay is
         the block's, for every input."""
-        _running().declare_sample_delay(int(which if delay is None else delay))
+        self._mq_delay = int(which if delay is None else delay)
+        if _mq is not None and _mq.running():
+            _mq.declare_sample_delay(self._mq_delay)
 
     def start(self):
         """Called once in the block's process before the first work call."""
@@ -289,8 +291,9 @@ class basic_block:
 
     def restarts(self):
         """How often the block's process was restarted before this one (0 the
-        first time): a restarted block starts again from __init__."""
-        return _running().restarts()
+        first time, and while the graph is validated): a restarted block starts
+        again from __init__."""
+        return _mq.restarts() if _mq is not None and _mq.running() else 0
 
     def general_work(self, input_items, output_items):
         raise NotImplementedError("%s has no general_work" % type(self).__name__)
