@@ -4,12 +4,11 @@
  *   gain: {type: python, params: {path: gain.py, class: Gain, args: {k: 2.0}}}
  *
  * The class declares its parameters (its __init__'s arguments) and its ports (in
- * __init__), so this module's declaration is made per block from the file: its
- * specializer (block.h) runs in the validator's helper process, imports the class,
- * gives the parameters it names for the validator to check, then makes an instance
- * with their values and gives the ports it declared. The block's own process does
- * the same in init, checks that the ports are still those, and then calls work or
- * general_work with numpy arrays that are views of the arena's buffers.
+ * __init__), so this module's declaration is made per block from the file, by its
+ * specializer in the validator's helper process (python_declare.c). This file is
+ * the block in its own process: init imports the class, makes the instance and
+ * checks that its ports are still those the graph was checked with; work calls
+ * work or general_work with numpy arrays that are views of the arena's buffers.
  *
  * Each block is its own process and so has its own interpreter: no GIL is shared
  * with any other block (GNU Radio runs all its Python blocks in one interpreter:
@@ -25,13 +24,6 @@
 
 #include "python_block.h"
 
-enum { P_PATH, P_CLASS, P_OWN };
-static const mq_param_decl own[] = {
-    [P_PATH] = {"path", MQ_PARAM_STRING, NULL, 0, 0, NULL, "the Python file", 0},
-    [P_CLASS] = {"class", MQ_PARAM_STRING, NULL, 0, 0, NULL,
-                 "the block's class in it (an mq.sync_block or mq.basic_block)", 0},
-};
-
 static const int npy_of[] = {
     [MQ_ITEM_U8] = NPY_UINT8,     [MQ_ITEM_I16] = NPY_INT16,   [MQ_ITEM_I32] = NPY_INT32,
     [MQ_ITEM_F32] = NPY_FLOAT32,  [MQ_ITEM_F64] = NPY_FLOAT64, [MQ_ITEM_C32] = NPY_COMPLEX64,
@@ -39,312 +31,6 @@ static const int npy_of[] = {
 
 /* The items of a source's output arrays, unless the class says (max_noutput_items). */
 #define DEFAULT_ITEMS 1024
-
-/* ---- the class, its parameters and its ports ------------------------------------- */
-
-static const struct {
-    const char *kind;
-    mq_param_type type;
-} kinds[] = {
-    {"bool", MQ_PARAM_BOOL},     {"int", MQ_PARAM_INT},       {"float", MQ_PARAM_FLOAT},
-    {"complex", MQ_PARAM_COMPLEX}, {"string", MQ_PARAM_STRING}, {"enum", MQ_PARAM_ENUM},
-    {"floats", MQ_PARAM_FLOATS},
-};
-
-static int kind_type(const char *kind)
-{
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-        if (!strcmp(kind, kinds[i].kind))
-            return (int)kinds[i].type;
-    return -1;
-}
-
-/* Calls mq._declare.fn(args...) (a new reference), or NULL with the reason in err
- * and *param what the graph file gives that is at fault ("path", "class", NULL). */
-static PyObject *declare(const char *fn, PyObject *args, char *err, size_t len,
-                         const char **param)
-{
-    PyObject *d = py_declare(err, len), *f, *r = NULL;
-
-    *param = NULL;
-    if (!d)
-        return NULL;
-    if ((f = PyObject_GetAttrString(d, fn)))
-        r = PyObject_CallObject(f, args);
-    Py_XDECREF(f);
-    if (!r && py_declaration_error(err, len, param) < 0)
-        py_error(err, len, "the python block's own code failed (a bug of mq's):");
-    return r;
-}
-
-/* The class named by the file's parameters. */
-static PyObject *load_class(const char *path, const char *cls, char *err, size_t len,
-                            const char **param)
-{
-    PyObject *a = Py_BuildValue("(ss)", path, cls), *c = a ? declare("load_class", a, err, len,
-                                                                   param) : NULL;
-    Py_XDECREF(a);
-    return c;
-}
-
-static PyObject *call1(const char *fn, PyObject *x, char *err, size_t len, const char **param)
-{
-    PyObject *a = PyTuple_Pack(1, x), *r = a ? declare(fn, a, err, len, param) : NULL;
-    Py_XDECREF(a);
-    return r;
-}
-
-/* A parameter's value, by its index in the declaration, as Python's. */
-static PyObject *arg_value(mq_block_ctx *c, int k, mq_param_type t)
-{
-    switch (t) {
-    case MQ_PARAM_BOOL: return PyBool_FromLong((long)mq_param_i(c, k));
-    case MQ_PARAM_INT: return PyLong_FromLongLong(mq_param_i(c, k));
-    case MQ_PARAM_FLOAT: return PyFloat_FromDouble(mq_param_f(c, k));
-    case MQ_PARAM_COMPLEX: {
-        _Complex double z = mq_param_c(c, k);
-        return PyComplex_FromDoubles(creal(z), cimag(z));
-    }
-    case MQ_PARAM_FLOATS: {
-        size_t n;
-        const double *v = mq_param_v(c, k, &n);
-        PyObject *l = PyList_New((Py_ssize_t)n);
-        for (size_t i = 0; l && i < n; i++)
-            PyList_SET_ITEM(l, (Py_ssize_t)i, PyFloat_FromDouble(v[i]));
-        return l;
-    }
-    default: return PyUnicode_FromString(mq_param_s(c, k));
-    }
-}
-
-/* The class's arguments, {name: value}, from the block's parameters: plist's j-th
- * is the declaration's P_OWN + j-th. */
-static PyObject *args_of(mq_block_ctx *c, PyObject *plist)
-{
-    PyObject *kw = PyDict_New();
-
-    for (Py_ssize_t j = 0; kw && j < PyList_GET_SIZE(plist); j++) {
-        PyObject *p = PyList_GET_ITEM(plist, j);
-        const char *kind = PyUnicode_AsUTF8(PyTuple_GET_ITEM(p, 1));
-        int t = kind ? kind_type(kind) : -1;
-        PyObject *v = t >= 0 ? arg_value(c, P_OWN + (int)j, (mq_param_type)t) : NULL;
-        if (!v || PyDict_SetItem(kw, PyTuple_GET_ITEM(p, 0), v) < 0) {
-            Py_XDECREF(v);
-            Py_DECREF(kw);
-            return NULL;
-        }
-        Py_DECREF(v);
-    }
-    return kw;
-}
-
-/* ---- the specializer (in the validator's helper process) ---------------------------- */
-
-static struct {
-    PyObject *cls, *plist;
-    PyObject *keep;       /* the strs the declaration points into */
-    mq_param_decl *params;
-    mq_port_decl ports[2][MQ_MAX_PORTS];
-    PyObject *kwargs;     /* capture_args' */
-} sp;
-
-static const char *kv_value(int n, char *const *kv, const char *name, int *idx)
-{
-    size_t l = strlen(name);
-
-    for (int i = 0; i < n; i++)
-        if (!strncmp(kv[i], name, l) && kv[i][l] == '=') {
-            *idx = i;
-            return kv[i] + l + 1;
-        }
-    *idx = -1;
-    return NULL;
-}
-
-/* The UTF-8 of a str kept alive with the declaration; NULL for None. */
-static const char *kept(PyObject *s)
-{
-    if (s == Py_None || !s || PyList_Append(sp.keep, s) < 0)
-        return NULL;
-    return PyUnicode_AsUTF8(s);
-}
-
-static int bad_of(const char *param, int path_at, int class_at)
-{
-    return param && !strcmp(param, "path") ? path_at : param && !strcmp(param, "class")
-                                                           ? class_at : -1;
-}
-
-/* The parameters: the block's own, then the class's, then `extra` more (room). */
-static int params_decl(mq_block_decl *d, int extra, char *err, size_t len)
-{
-    Py_ssize_t n = PyList_GET_SIZE(sp.plist);
-    mq_param_decl *p = calloc((size_t)(P_OWN + n + extra), sizeof *p);
-
-    if (!p) {
-        snprintf(err, len, "out of memory");
-        return -1;
-    }
-    memcpy(p, own, sizeof own);
-    for (Py_ssize_t j = 0; j < n; j++) {
-        PyObject *t = PyList_GET_ITEM(sp.plist, j);
-        const char *kind = PyUnicode_AsUTF8(PyTuple_GET_ITEM(t, 1));
-        p[P_OWN + j] = (mq_param_decl){
-            .name = kept(PyTuple_GET_ITEM(t, 0)),
-            .type = (mq_param_type)kind_type(kind ? kind : ""),
-            .def = kept(PyTuple_GET_ITEM(t, 2)),
-            .choices = kept(PyTuple_GET_ITEM(t, 3)),
-            .doc = "an argument of the class",
-            .flags = PyObject_IsTrue(PyTuple_GET_ITEM(t, 4)) ? MQ_PARAM_LIVE : 0,
-        };
-    }
-    free(sp.params);
-    sp.params = p;
-    d->params = p;
-    d->n_params = P_OWN + (int)n;
-    return 0;
-}
-
-static int specialize_params(int n, char *const *kv, mq_block_decl *d, int *bad, char *err,
-                             size_t len)
-{
-    int path_at, class_at;
-    const char *path = kv_value(n, kv, "path", &path_at), *cls = kv_value(n, kv, "class",
-                                                                            &class_at);
-    const char *param;
-
-    if (!path || !cls) {
-        const mq_param_decl *p = &own[path ? P_CLASS : P_PATH];
-        snprintf(err, len, "missing parameter '%s' (%s)", p->name, p->doc);
-        return -1;
-    }
-    if (py_start(err, len) < 0)
-        return -1;
-    if (!(sp.keep = PyList_New(0)) || !(sp.cls = load_class(path, cls, err, len, &param)) ||
-        !(sp.plist = call1("params_of", sp.cls, err, len, &param))) {
-        *bad = bad_of(param, path_at, class_at);
-        return -1;
-    }
-    return params_decl(d, 0, err, len);
-}
-
-/* mq_params_check's check in the helper: the class's arguments, from the checked
- * parameters, read with the getters as the block's process reads them. */
-static int capture_args(mq_block_ctx *c)
-{
-    Py_XDECREF(sp.kwargs);
-    sp.kwargs = args_of(c, sp.plist);
-    return sp.kwargs ? 0 : -1;
-}
-
-/* The ports of the instance: (name, type, vlen) tuples into d's ports of one
- * direction, each vlen over 1 as a parameter "NAME.vlen" appended at *np. */
-static int ports_decl(PyObject *list, mq_port_decl *ports, int *n, mq_block_decl *d, int *np,
-                      char *err, size_t len)
-{
-    mq_param_decl *p = (mq_param_decl *)d->params;
-
-    *n = (int)PyList_GET_SIZE(list);
-    for (int i = 0; i < *n; i++) {
-        PyObject *t = PyList_GET_ITEM(list, i);
-        const char *type = PyUnicode_AsUTF8(PyTuple_GET_ITEM(t, 1));
-        long vlen = PyLong_AsLong(PyTuple_GET_ITEM(t, 2));
-        int it = type && !strcmp(type, "msg") ? MQ_ITEM_MSG : mq_item_parse(type ? type : "");
-        ports[i] = (mq_port_decl){kept(PyTuple_GET_ITEM(t, 0)), (mq_item_type)it, NULL, NULL};
-        if (it < 0 || !ports[i].name) {
-            snprintf(err, len, "port %d of the class has no name or type", i);
-            return -1;
-        }
-        if (vlen <= 1)
-            continue;
-        PyObject *name = PyUnicode_FromFormat("%s.vlen", ports[i].name);
-        PyObject *def = PyUnicode_FromFormat("%ld", vlen);
-        ports[i].vlen_param = kept(name);
-        p[*np] = (mq_param_decl){kept(name), MQ_PARAM_INT, kept(def), (double)vlen,
-                                 (double)vlen, NULL, "the vector length the class declares", 0};
-        Py_XDECREF(name);
-        Py_XDECREF(def);
-        if (!p[(*np)++].def) {
-            snprintf(err, len, "out of memory");
-            return -1;
-        }
-    }
-    return 0;
-}
-
-/* A block of message inputs only has no work function: it runs until they end. */
-static int message_only(const mq_block_decl *d)
-{
-    int msg = 0;
-
-    for (int i = 0; i < d->n_in; i++)
-        if (d->in[i].type != MQ_ITEM_MSG)
-            return 0;
-        else
-            msg = 1;
-    for (int o = 0; o < d->n_out; o++)
-        if (d->out[o].type != MQ_ITEM_MSG)
-            return 0;
-    return msg;
-}
-
-static int specialize_ports(int n, char *const *kv, mq_block_decl *d, int *bad, char *err,
-                            size_t len)
-{
-    int at, np = d->n_params, rc = -1;
-    mq_block_decl probe = *d;
-    const char *param;
-    PyObject *obj = NULL, *ports = NULL;
-    char why[512];
-
-    param = NULL;
-    kv_value(n, kv, "class", &at);
-    probe.n_in = probe.n_out = 0;
-    probe.check = capture_args;
-    if (mq_params_check(&probe, n, kv, bad, why, sizeof why) < 0) {
-        snprintf(err, len, "%s", PyErr_Occurred() ? "its arguments cannot be made" : why);
-        PyErr_Clear();
-        return -1;
-    }
-    PyObject *a = PyTuple_Pack(2, sp.cls, sp.kwargs);
-    obj = a ? declare("make", a, err, len, &param) : NULL;
-    Py_XDECREF(a);
-    if (!obj || !(ports = call1("ports_of", obj, err, len, &param)))
-        goto out;
-    PyObject *ins = PyTuple_GET_ITEM(ports, 0), *outs = PyTuple_GET_ITEM(ports, 1);
-    if (params_decl(d, (int)(PyList_GET_SIZE(ins) + PyList_GET_SIZE(outs)), err, len) < 0 ||
-        ports_decl(ins, sp.ports[0], &d->n_in, d, &np, err, len) < 0 ||
-        ports_decl(outs, sp.ports[1], &d->n_out, d, &np, err, len) < 0)
-        goto out;
-    d->n_params = np;
-    d->in = sp.ports[0];
-    d->out = sp.ports[1];
-    d->tag_policy = (uint32_t)PyLong_AsLong(PyTuple_GET_ITEM(ports, 2));
-    d->doc = kept(PyTuple_GET_ITEM(ports, 3));
-    if (message_only(d))
-        d->work = NULL;
-    rc = 0;
-out:
-    if (rc < 0)
-        *bad = bad_of(param, -1, at);
-    Py_XDECREF(obj);
-    Py_XDECREF(ports);
-    return rc;
-}
-
-int mq_block_specialize(int stage, int n, char *const *kv, mq_block_decl *d, int *bad,
-                        char *err, size_t len);
-int mq_block_specialize(int stage, int n, char *const *kv, mq_block_decl *d, int *bad,
-                        char *err, size_t len)
-{
-    *bad = -1;
-    if (stage == MQ_SPECIALIZE_PARAMS)
-        return specialize_params(n, kv, d, bad, err, len);
-    if (stage == MQ_SPECIALIZE_PORTS && sp.cls)
-        return specialize_ports(n, kv, d, bad, err, len);
-    snprintf(err, len, "no specializer stage %d", stage);
-    return -1;
-}
 
 /* ---- the block's process: the instance ---------------------------------------------- */
 
@@ -401,22 +87,22 @@ static int take_ports(struct py_block *b, mq_block_ctx *c, PyObject *ports, char
  * ports. */
 static int make_instance(struct py_block *b, mq_block_ctx *c, char *err, size_t len)
 {
-    const char *param;
-    PyObject *cls = load_class(mq_param_s(c, P_PATH), mq_param_s(c, P_CLASS), err, len, &param);
+    const char *param, *path = mq_param_s(c, PY_P_PATH), *name = mq_param_s(c, PY_P_CLASS);
+    PyObject *cls = py_load_class(path, name, err, len, &param);
     PyObject *kw = NULL, *a = NULL, *ports = NULL, *mq = NULL, *sync = NULL;
     int rc = -1;
 
     if (!cls)
         return -1;
-    snprintf(b->cls_name, sizeof b->cls_name, "%s", mq_param_s(c, P_CLASS));
-    if (!(b->plist = call1("params_of", cls, err, len, &param)))
+    snprintf(b->cls_name, sizeof b->cls_name, "%s", name);
+    if (!(b->plist = py_call1("params_of", cls, err, len, &param)))
         goto out;
-    if (!(kw = args_of(c, b->plist)) || !(a = PyTuple_Pack(2, cls, kw))) {
+    if (!(kw = py_args_of(c, b->plist)) || !(a = PyTuple_Pack(2, cls, kw))) {
         py_error(err, len, "the class's arguments cannot be made:");
         goto out;
     }
-    if (!(b->obj = declare("make", a, err, len, &param)) ||
-        !(ports = call1("ports_of", b->obj, err, len, &param)) ||
+    if (!(b->obj = py_call_declare("make", a, err, len, &param)) ||
+        !(ports = py_call1("ports_of", b->obj, err, len, &param)) ||
         take_ports(b, c, ports, err, len) < 0)
         goto out;
     if (!(mq = PyImport_ImportModule("mq")) || !(sync = PyObject_GetAttrString(mq, "sync_block"))) {
@@ -614,15 +300,18 @@ static int kept_views(struct py_block *b, PyObject *list, const char *name)
     return -1;
 }
 
-/* What the call returned, as produced and consumed items; 1 for WORK_DONE. */
-static int account(struct py_block *b, PyObject *r, size_t n_in)
+/* What the call returned (an int, or numpy's), as produced and consumed items; 1
+ * for WORK_DONE. */
+static int account(struct py_block *b, PyObject *r)
 {
     const char *fn = b->sync ? "work" : "general_work";
-    long long k = PyLong_Check(r) ? PyLong_AsLongLong(r) : -3;
+    PyObject *n = PyNumber_Index(r);
+    long long k = n ? PyLong_AsLongLong(n) : -3;
 
-    if (PyErr_Occurred() || !PyLong_Check(r)) {
+    Py_XDECREF(n);
+    if (PyErr_Occurred()) {
         PyErr_Clear();
-        mq_block_error(b->c, "%s.%s returned %s, not a number of items", b->cls_name, fn,
+        mq_block_error(b->c, "%s.%s returned %.40s, not a number of items", b->cls_name, fn,
                        Py_TYPE(r)->tp_name);
         return -1;
     }
@@ -640,7 +329,6 @@ static int account(struct py_block *b, PyObject *r, size_t n_in)
         b->produced[o] = (size_t)k;
     for (int i = 0; b->sync && i < b->n_in; i++)
         b->consumed[i] = (size_t)k;
-    (void)n_in;
     return 0;
 }
 
@@ -706,8 +394,10 @@ static int call_work(struct py_block *b)
     if (b->n_in && (b->sync ? n_in : b->nout) == 0)
         return finish_call(b) < 0 ? MQ_WORK_ERROR : MQ_WORK_OK; /* nothing to call with */
     if (make_lists(b, n_in, &ins, &outs) < 0) {
-        if (!mq_block_graph_failed(b->c))
+        if (PyErr_Occurred()) { /* else the buffer that could not be had said why */
             py_error(err, sizeof err, "the arrays for work cannot be made:");
+            mq_block_error(b->c, "%s", err);
+        }
         goto out;
     }
     b->in_call = 1;
@@ -720,7 +410,7 @@ static int call_work(struct py_block *b)
         mq_block_error(b->c, "%s", err);
         goto out;
     }
-    done = account(b, r, n_in);
+    done = account(b, r);
     Py_DECREF(r);
     if (done < 0 || kept_views(b, ins, "input_items") < 0 ||
         kept_views(b, outs, "output_items") < 0)
@@ -793,10 +483,10 @@ static int param_changed(mq_block_ctx *c, void *state, int k)
     int rc = -1;
 
     py_enter(b, c);
-    PyObject *p = PyList_GET_ITEM(b->plist, k - P_OWN);
+    PyObject *p = PyList_GET_ITEM(b->plist, k - PY_P_OWN);
     const char *name = PyUnicode_AsUTF8(PyTuple_GET_ITEM(p, 0));
     const char *kind = PyUnicode_AsUTF8(PyTuple_GET_ITEM(p, 1));
-    PyObject *v = arg_value(c, k, (mq_param_type)kind_type(kind)), *r;
+    PyObject *v = py_arg_value(c, k, (mq_param_type)py_kind_type(kind)), *r;
     char set_name[96];
 
     snprintf(set_name, sizeof set_name, "set_%.80s", name);
@@ -847,7 +537,7 @@ static const mq_block_decl decl = {
            "its parameters are __init__'s arguments; work gets numpy views of the arena's\n"
            "buffers, no copies. Each block has its own process and interpreter, so no GIL\n"
            "is shared (GNU Radio shares one: #3435, #5133). doc/python.md has the rest.",
-    MQ_PARAMS(own),
+    MQ_PARAMS(py_own_params),
     .init = init, .work = work, .fini = fini, .message = message,
     .param_changed = param_changed,
 };

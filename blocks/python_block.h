@@ -1,7 +1,8 @@
-/* python_block.h - the parts of the python block (doc/python.md): the block and its
- * specializer (python.c), the windows its work calls see (python_window.c), the
- * interpreter and the _mq module the mq package calls (python_embed.c), and message
- * values as Python values (python_pmt.c).
+/* python_block.h - the parts of the python block (doc/python.md): the block in its
+ * process (python.c), its class and specializer (python_declare.c), the windows its
+ * work calls see (python_window.c), the interpreter and the _mq module the mq
+ * package calls (python_embed.c), and message values as Python values
+ * (python_pmt.c).
  *
  * One block runs in one process, so one interpreter serves it and nothing else:
  * py_now is that block, and its ctx is set while Python runs for it (init, work, a
@@ -96,6 +97,26 @@ int py_declaration_error(char *err, size_t len, const char **param);
 /* Takes the GIL for b and its ctx c / gives it back. */
 void py_enter(struct py_block *b, mq_block_ctx *c);
 void py_leave(struct py_block *b);
+
+/* ---- python_declare.c ---- */
+/* The block's own parameters, before the class's. */
+enum { PY_P_PATH, PY_P_CLASS, PY_P_OWN };
+extern const mq_param_decl py_own_params[PY_P_OWN];
+/* mq's parameter type of a kind as mq._declare.params_of names it, or -1. */
+int py_kind_type(const char *kind);
+/* mq._declare.fn(*args), a new reference; NULL with the reason in err and *param
+ * what the graph file gives that is at fault ("path", "class" or NULL). */
+PyObject *py_call_declare(const char *fn, PyObject *args, char *err, size_t len,
+                          const char **param);
+PyObject *py_call1(const char *fn, PyObject *x, char *err, size_t len, const char **param);
+/* The class named by the file's parameters. */
+PyObject *py_load_class(const char *path, const char *cls, char *err, size_t len,
+                        const char **param);
+/* Parameter k's value, of type t, as Python's; NULL with an exception set. */
+PyObject *py_arg_value(mq_block_ctx *c, int k, mq_param_type t);
+/* The class's arguments {name: value} from the block's parameters: plist's j-th
+ * (mq._declare.params_of) is the declaration's PY_P_OWN + j-th. */
+PyObject *py_args_of(mq_block_ctx *c, PyObject *plist);
 
 /* ---- python_pmt.c ---- */
 /* A message value as a Python value (doc/python.md has the table); NULL with a
