@@ -14,6 +14,8 @@
 #include "runutil.h"
 #include "suite.h"
 
+/* Graphs here are named py*: the suites run at once, and look arenas up by name. */
+
 /* The file's text is exactly `want`. */
 static void file_is(const char *path, const char *want)
 {
@@ -49,7 +51,7 @@ START_TEST(test_example_gain_matches_multiply_const_byte_for_byte)
     const char *args[] = {"run", copy_example("python_gain"), "--quiet", "--set", set, NULL};
     ck_assert_int_eq(run(args), 0);
     ck_assert_int_eq(rename("gain.f32", "py.f32"), 0);
-    run_yaml_ok("c",
+    run_yaml_ok("pyc",
                 "blocks:\n"
                 "  src:  {type: sig_source, params: {waveform: sine, frequency: 440,"
                 " sample_rate: 48000, amplitude: 0.5}}\n"
@@ -86,7 +88,7 @@ START_TEST(test_sync_block_f32_over_buffers_and_partial_work)
                          "        n = min(2, len(input_items[0]))\n"
                          "        output_items[0][:n] = input_items[0][:n] + 1\n"
                          "        return n\n");
-    run_yaml_ok("p",
+    run_yaml_ok("py",
                 "blocks:\n"
                 "  src: {type: vector_source, params: {values: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],"
                 " items_per_buffer: 3}}\n"
@@ -116,7 +118,7 @@ START_TEST(test_sync_block_c32)
                         "        assert input_items[0].dtype == np.complex64\n"
                         "        output_items[0][:] = np.conj(input_items[0]) * self.w\n"
                         "        return len(output_items[0])\n");
-    run_yaml_ok("p",
+    run_yaml_ok("py",
                 "blocks:\n"
                 "  src: {type: vector_source, params: {values: [1, 2, 3, -4, 0.5, 0.25],"
                 " type: c32, items_per_buffer: 2}}\n"
@@ -144,7 +146,7 @@ START_TEST(test_sync_block_vlen)
                          "        assert input_items[0].shape[1] == 4\n"
                          "        output_items[0][:] = input_items[0][:, ::-1]\n"
                          "        return len(output_items[0])\n");
-    run_yaml_ok("p",
+    run_yaml_ok("py",
                 "blocks:\n"
                 "  src: {type: vector_source, params: {values: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9,"
                 " 10, 11], items_per_buffer: 8}}\n"
@@ -157,7 +159,7 @@ START_TEST(test_sync_block_vlen)
                 1);
     file_is("y.txt", "3\n2\n1\n0\n7\n6\n5\n4\n11\n10\n9\n8\n");
     /* a vlen the connection does not have is refused as a C block's is */
-    ck_assert_int_eq(run_yaml("q",
+    ck_assert_int_eq(run_yaml("pyq",
                               "blocks:\n"
                               "  src: {type: vector_source, params: {values: [0, 1]}}\n"
                               "  r: {type: python, params: {path: rev.py, class: Reverse}}\n"
@@ -165,7 +167,7 @@ START_TEST(test_sync_block_vlen)
                               "connections:\n  - [src.out, r.in]\n  - [r.out, out.in]\n",
                               1),
                      2);
-    file_is("err.txt", "q.yaml:6:15: vector lengths differ: src.out has vlen 1 but r.in has "
+    file_is("err.txt", "pyq.yaml:6:15: vector lengths differ: src.out has vlen 1 but r.in has "
                        "vlen 4\n");
 }
 END_TEST
@@ -186,7 +188,7 @@ START_TEST(test_sync_block_two_inputs_of_uneven_buffers)
                          "        assert len(input_items[0]) == len(input_items[1])\n"
                          "        output_items[0][:] = input_items[0] + input_items[1]\n"
                          "        return len(output_items[0])\n");
-    run_yaml_ok("p",
+    run_yaml_ok("py",
                 "blocks:\n"
                 "  a: {type: vector_source, params: {values: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],"
                 " items_per_buffer: 3}}\n"
@@ -225,7 +227,7 @@ START_TEST(test_basic_block_decimates_with_consume)
 {
     enter_tmpdir();
     write_file("mean.py", mean_py);
-    run_yaml_ok("p",
+    run_yaml_ok("py",
                 "blocks:\n"
                 "  src: {type: vector_source, params: {values: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9,"
                 " 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25],"
@@ -246,31 +248,31 @@ static const struct {
     const char *block, *err;
 } refused[] = {
     {"  p: {type: python, params: {path: nope.py, class: Gain}}\n",
-     "v.yaml:3:36: block 'p': cannot read 'nope.py': No such file or directory\n"},
+     "pyv.yaml:3:36: block 'p': cannot read 'nope.py': No such file or directory\n"},
     {"  p: {type: python, params: {path: gain.py, class: Gian}}\n",
-     "v.yaml:3:52: block 'p': gain.py has no class 'Gian' (its blocks: Gain)\n"},
+     "pyv.yaml:3:52: block 'p': gain.py has no class 'Gian' (its blocks: Gain)\n"},
     {"  p: {type: python, params: {path: gain.py, class: np}}\n",
-     "v.yaml:3:52: block 'p': np in gain.py is no mq.sync_block or mq.basic_block\n"},
+     "pyv.yaml:3:52: block 'p': np in gain.py is no mq.sync_block or mq.basic_block\n"},
     {"  p: {type: python, params: {path: bad.py, class: Bad}}\n",
-     "v.yaml:3:51: block 'p': Bad: in_sig[0]: numpy type int64 is no item type of mq "
+     "pyv.yaml:3:51: block 'p': Bad: in_sig[0]: numpy type int64 is no item type of mq "
      "(uint8, int16, int32, float32, float64, complex64)\n"},
     {"  p: {type: python, params: {path: gain.py, class: Gain, args: {kk: 2}}}\n",
-     "v.yaml:3:69: block 'p': block type 'python' has no parameter 'kk' (did you mean "
+     "pyv.yaml:3:69: block 'p': block type 'python' has no parameter 'kk' (did you mean "
      "'k'?)\n"},
     {"  p: {type: python, params: {path: gain.py, class: Gain, args: {k: fast}}}\n",
-     "v.yaml:3:68: block 'p': parameter 'k': 'fast' is not a number\n"},
+     "pyv.yaml:3:68: block 'p': parameter 'k': 'fast' is not a number\n"},
     {"  p: {type: python, params: {path: need.py, class: Need}}\n",
-     "v.yaml:3:3: block 'p': missing parameter 'k' (an argument of the class)\n"},
+     "pyv.yaml:3:3: block 'p': missing parameter 'k' (an argument of the class)\n"},
     {"  p: {type: python, params: {class: Gain}}\n",
-     "v.yaml:3:3: block 'p': missing parameter 'path' (the Python file)\n"},
+     "pyv.yaml:3:3: block 'p': missing parameter 'path' (the Python file)\n"},
     {"  p: {type: python, params: {path: broken.py, class: Gain}}\n",
-     "v.yaml:3:36: block 'p': importing broken.py failed:\n"
+     "pyv.yaml:3:36: block 'p': importing broken.py failed:\n"
      "  File \"broken.py\", line 3\n"
      "    def Gain(:\n"
      "             ^\n"
      "SyntaxError: invalid syntax\n"},
     {"  p: {type: python, params: {path: raiser.py, class: Raiser, args: {k: 2}}}\n",
-     "v.yaml:3:54: block 'p': Raiser(k=2.0) raised an exception:\n"
+     "pyv.yaml:3:54: block 'p': Raiser(k=2.0) raised an exception:\n"
      "Traceback (most recent call last):\n"
      "  File \"raiser.py\", line 6, in __init__\n"
      "    raise ValueError('k must be below 1, not %g' % k)\n"
@@ -312,13 +314,14 @@ START_TEST(test_validate_refuses_with_line_and_column)
                  "  out: {type: vector_sink, params: {path: y.txt}}\n"
                  "connections:\n  - [src.out, p.in]\n  - [p.out, out.in]\n",
                  refused[i].block);
-        write_file("v.yaml", yaml);
-        const char *validate[] = {"validate", "v.yaml", NULL}, *run_[] = {"run", "v.yaml", NULL};
+        write_file("pyv.yaml", yaml);
+        const char *validate[] = {"validate", "pyv.yaml", NULL};
+        const char *run_[] = {"run", "pyv.yaml", NULL};
         ck_assert_msg(run(validate) == 2, "case %zu", i);
         file_is("err.txt", refused[i].err);
         ck_assert_msg(run(run_) == 2, "case %zu", i);
         file_is("err.txt", refused[i].err);
-        ck_assert_int_eq(shm_count("v"), 0);
+        ck_assert_int_eq(shm_count("pyv"), 0);
     }
 }
 END_TEST
@@ -340,7 +343,7 @@ START_TEST(test_exception_in_work_fails_the_graph_with_its_traceback)
                           "            raise ValueError('boom at item %d' % self.nitems_read(0))\n"
                           "        output_items[0][:] = input_items[0]\n"
                           "        return len(output_items[0])\n");
-    run_yaml_fails("p",
+    run_yaml_fails("py",
                    "blocks:\n"
                    "  src: {type: vector_source, params: {values: [0, 1, 2, 3, 4, 5, 6, 7, 8],"
                    " items_per_buffer: 3}}\n"
@@ -381,7 +384,7 @@ START_TEST(test_restart_on_failure_restarts_a_python_block)
                            "            raise RuntimeError('first life ends')\n"
                            "        output_items[0][:] = input_items[0] * 10\n"
                            "        return len(output_items[0])\n");
-    ck_assert_int_eq(run_yaml("p",
+    ck_assert_int_eq(run_yaml("py",
                               "blocks:\n"
                               "  src: {type: vector_source, params: {values: [0, 1, 2, 3, 4, 5,"
                               " 6, 7, 8, 9, 10, 11], items_per_buffer: 3}}\n"
@@ -402,7 +405,7 @@ START_TEST(test_restart_on_failure_restarts_a_python_block)
     ck_assert_msg(strstr(err, "lost 1 buffer, 3 items on src.out -> f.in"), "stderr: %s", err);
     ck_assert_msg(!strstr(err, "did not come back"), "stderr: %s", err); /* pools full */
     free(err);
-    ck_assert_int_eq(shm_count("p"), 0);
+    ck_assert_int_eq(shm_count("py"), 0);
 }
 END_TEST
 
@@ -442,7 +445,7 @@ START_TEST(test_tags_read_and_added_from_python)
                "            self.add_item_tag(0, off, 'every', {'at': off, 'x': x})\n"
                "        output_items[0][:] = input_items[0]\n"
                "        return n\n");
-    run_yaml_ok("p",
+    run_yaml_ok("py",
                 "blocks:\n"
                 "  src: {type: file_source, params: {path: in.f32, repeat: true, begin_tag: begin,"
                 " items_per_buffer: 4}}\n"
@@ -484,7 +487,7 @@ START_TEST(test_timestamps_read_and_set_from_python)
                "        self.set_output_timestamp(0, at)\n"
                "        output_items[0][:] = input_items[0]\n"
                "        return len(output_items[0])\n");
-    run_yaml_ok("p",
+    run_yaml_ok("py",
                 "blocks:\n"
                 "  src: {type: vector_source, params: {values: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],"
                 " items_per_buffer: 4, sample_rate: 1000, timestamps: relative}}\n"
@@ -542,7 +545,7 @@ START_TEST(test_message_ports_from_python)
                "        self.n += 1\n"
                "        rest = (msg['items'], msg['items'].dtype.name, 2j, None, True)\n"
                "        self.message_port_pub('out', mq.pair(self.tag, [self.n, msg['first'], rest]))\n");
-    run_yaml_ok("p",
+    run_yaml_ok("py",
                 "blocks:\n"
                 "  src: {type: python, params: {path: msgs.py, class: Counter}}\n"
                 "  sink: {type: vector_sink, params: {path: y.txt}}\n"
@@ -579,7 +582,7 @@ START_TEST(test_a_block_that_keeps_a_view_fails)
                           "        self.last = input_items[0][1:]\n"
                           "        output_items[0][:] = input_items[0]\n"
                           "        return len(output_items[0])\n");
-    run_yaml_fails("p",
+    run_yaml_fails("py",
                    "blocks:\n"
                    "  src: {type: vector_source, params: {values: [0, 1, 2]}}\n"
                    "  k: {type: python, params: {path: keep.py, class: Keep}}\n"
@@ -616,9 +619,9 @@ START_TEST(test_set_calls_the_setter_of_a_live_argument)
              "  - [src.out, head.in]\n  - [head.out, thr.in]\n  - [thr.out, amp.in]\n"
              "  - [amp.out, out.in]\n",
              GRAPHS);
-    pid_t pid = start_graph("k", yaml, 5);
-    wait_items("k" SFX, "amp", 5000);
-    json_t *r = set_applied("k" SFX, "amp.k=0.5");
+    pid_t pid = start_graph("pyk", yaml, 5);
+    wait_items("pyk" SFX, "amp", 5000);
+    json_t *r = set_applied("pyk" SFX, "amp.k=0.5");
     long long at = field(r, "item");
     ck_assert_str_eq(sfield(r, "value"), "0.5");
     json_decref(r);
@@ -657,7 +660,7 @@ START_TEST(test_a_slow_start_is_not_a_hang)
                           "    def work(self, input_items, output_items):\n"
                           "        output_items[0][:] = input_items[0]\n"
                           "        return len(output_items[0])\n");
-    run_yaml_ok("p",
+    run_yaml_ok("py",
                 "arena: {heartbeat_timeout_ms: 200}\n"
                 "blocks:\n"
                 "  src: {type: vector_source, params: {values: [1, 2, 3]}}\n"
