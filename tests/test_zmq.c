@@ -15,7 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -71,6 +74,13 @@ static void endpoint(char *buf, size_t len, int tcp)
         snprintf(buf, len, "tcp://127.0.0.1:%d", free_port());
     else
         snprintf(buf, len, "ipc://%s/z.sock", dir_now());
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 static void validate_says(const char *yaml, const char *want)
@@ -502,6 +512,53 @@ START_TEST(test_a_peer_gone_without_end_is_reported_and_peer_lost_decides)
 }
 END_TEST
 
+/* A peer that vanishes without closing (SIGSTOP: its kernel keeps the connection
+ * up, but nothing answers ZeroMQ's heartbeats, as with a host cut off) is found
+ * by the heartbeats, within their 3 s timeout plus an interval; the test allows
+ * 15 s so that a loaded machine cannot fail it, and prints what it took. */
+START_TEST(test_a_vanished_peer_is_found_by_the_heartbeats)
+{
+    char addr[256], rx[1024], want[512];
+    int ready[2];
+
+    own_ctldir();
+    endpoint(addr, sizeof addr, 1);
+    snprintf(rx, sizeof rx,
+             "blocks:\n"
+             "  s: {type: zmq_pull_source, params: {address: \"%s\", type: f32, bind: true,"
+             " peer_lost: end}}\n"
+             "  o: {type: vector_sink, params: {path: rx.txt, type: f32}}\n"
+             "connections:\n  - [s.out, o.in]\n",
+             addr);
+    pid_t pid = start_graph("zrx", rx, 2);
+    ck_assert_int_eq(pipe(ready), 0);
+    pid_t peer = fork();
+    ck_assert_int_ge(peer, 0);
+    if (peer == 0) { /* the peer: sends 2 items, says so, and stops */
+        void *c = zmq_ctx_new(), *s = zmq_socket(c, ZMQ_PUSH);
+        float v[2] = {8, 9};
+        if (zmq_connect(s, addr) < 0 || zmq_send(s, v, sizeof v, 0) < 0)
+            _exit(1);
+        _exit(write(ready[1], "x", 1) == 1 && raise(SIGSTOP) == 0 ? 0 : 1);
+    }
+    close(ready[1]);
+    char x;
+    ck_assert_int_eq(read(ready[0], &x, 1), 1);
+    wait_items_in("zrx" SFX, "o", 2);
+    int64_t t0 = now_ms();
+    ck_assert_int_eq(finish(pid), 0); /* peer_lost: end */
+    int64_t took = now_ms() - t0;
+    kill(peer, SIGKILL);
+    waitpid(peer, NULL, 0);
+    printf("a stopped peer was found gone after %lld ms\n", (long long)took);
+    ck_assert_msg(took < 15000, "%lld ms", (long long)took);
+    file_is("rx.txt", "8\n9\n");
+    snprintf(want, sizeof want,
+             "s: the peer on %s went without end of stream after 2 items received\n", addr);
+    file_has("run.err", want);
+}
+END_TEST
+
 /* The end of a sending graph that failed fails the receiving graph, with why (and
  * its vector_sink, as every sink of a failed graph, keeps no partial file). */
 START_TEST(test_a_failed_sender_fails_the_receiver)
@@ -760,6 +817,7 @@ int main(void)
     tcase_add_test(tc, test_sub_source_counts_the_items_a_publisher_dropped);
     tcase_add_test(tc, test_a_publishers_drops_are_all_counted);
     tcase_add_test(tc, test_a_peer_gone_without_end_is_reported_and_peer_lost_decides);
+    tcase_add_test(tc, test_a_vanished_peer_is_found_by_the_heartbeats);
     tcase_add_test(tc, test_a_failed_sender_fails_the_receiver);
     tcase_add_test(tc, test_messages_of_the_wrong_form_fail_with_why);
     tcase_add_test(tc, test_messages_cross_both_ways_in_gnu_radios_form);
