@@ -531,9 +531,10 @@ static int plain_name(const char *s)
     return 1;
 }
 
-/* A restart field's text with its ${variables} expanded; NULL if the node is no
- * scalar, or with the reason in L->err if the expansion failed (*failed set). */
-static char *restart_text(struct loader *L, const mqy_node *n, int *failed)
+/* A field's text (restart's, a host's) with its ${variables} expanded; NULL if
+ * the node is no scalar, or with the reason in L->err if the expansion failed
+ * (*failed set). */
+static char *field_text(struct loader *L, const mqy_node *n, int *failed)
 {
     char *s = scalar(L, n) ? expand(L, n, scalar(L, n)) : NULL;
 
@@ -541,11 +542,12 @@ static char *restart_text(struct loader *L, const mqy_node *n, int *failed)
     return s;
 }
 
-static int restart_int(struct loader *L, const mqy_node *n, const char *what, int64_t max,
-                       int64_t *out)
+/* An integer field in [min, max]: a number, a ${variable} or an expression. */
+static int field_int(struct loader *L, const mqy_node *n, const char *what, int64_t min,
+                     int64_t max, int64_t *out)
 {
     int failed;
-    char *s = restart_text(L, n, &failed), why[512], num[64];
+    char *s = field_text(L, n, &failed), why[512], num[64];
     int rc = failed ? -1 : 0;
     mqg_value v;
     mqg_mark at;
@@ -557,9 +559,9 @@ static int restart_int(struct loader *L, const mqy_node *n, const char *what, in
                                sizeof why) < 0)
             rc = fail(L, n, "%s: %s", what, why);
         else
-            rc = parse_int(L, n, num, what, 0, max, out);
+            rc = parse_int(L, n, num, what, min, max, out);
     } else if (rc == 0) {
-        rc = parse_int(L, n, s, what, 0, max, out);
+        rc = parse_int(L, n, s, what, min, max, out);
     }
     free(s);
     return rc;
@@ -569,7 +571,7 @@ static int restart_policy(struct loader *L, const mqy_node *p, mqg_block *b)
 {
     static const char *const names[] = {"never", "on-failure", "always"};
     int failed;
-    char *s = restart_text(L, p, &failed);
+    char *s = field_text(L, p, &failed);
 
     for (int i = 0; s && i < 3; i++)
         if (!strcmp(s, names[i])) {
@@ -596,15 +598,15 @@ static int load_restart(struct loader *L, const mqy_node *n, mqg_block *b)
     if (known_keys(L, n, keys, "restart") < 0)
         return -1;
     if ((x = get(L, n, "max_restarts"))) {
-        if (restart_int(L, x, "max_restarts", 1000000, &v) < 0)
+        if (field_int(L, x, "max_restarts", 0, 1000000, &v) < 0)
             return -1;
         b->max_restarts = (int)v;
     }
     if ((x = get(L, n, "backoff_ms")) &&
-        restart_int(L, x, "backoff_ms", 3600000, &b->backoff_ms) < 0)
+        field_int(L, x, "backoff_ms", 0, 3600000, &b->backoff_ms) < 0)
         return -1;
     if ((cap = get(L, n, "max_backoff_ms")) &&
-        restart_int(L, cap, "max_backoff_ms", 3600000, &b->max_backoff_ms) < 0)
+        field_int(L, cap, "max_backoff_ms", 0, 3600000, &b->max_backoff_ms) < 0)
         return -1;
     if (cap && b->max_backoff_ms < b->backoff_ms)
         return fail(L, cap, "max_backoff_ms %lld is less than backoff_ms %lld",
