@@ -615,9 +615,17 @@ int split_save(const mqg_graph *g, const mqg_split *s, int only, const char *dir
 {
     char **paths = calloc((size_t)g->n_hosts, sizeof *paths);
     int rc = paths ? 0 : -1;
+    struct stat st;
 
-    if (!paths)
+    if (!paths) {
         snprintf(err, len, "%s: out of memory", dir);
+    } else if (stat(dir, &st) < 0) {
+        snprintf(err, len, "%s: %s", dir, strerror(errno));
+        rc = -1;
+    } else if (!S_ISDIR(st.st_mode)) {
+        snprintf(err, len, "%s: %s", dir, strerror(ENOTDIR));
+        rc = -1;
+    }
     /* every file checked before any is written */
     for (int h = 0; rc == 0 && h < g->n_hosts; h++) {
         if (only >= 0 && h != only)
