@@ -60,7 +60,9 @@ static int link_for(const mqg_graph *g, mqg_split *s, int k, int *head, int *cha
     return i;
 }
 
-/* A connection between hosts must carry a stream: the links are stream blocks. */
+/* A connection between hosts must carry a stream. ZeroMQ's message blocks carry
+ * no end of stream (a message port has none), so a part fed by one would never
+ * end by itself. */
 static int check_stream(const mqg_graph *g, int k, char *err, size_t len)
 {
     const mqg_conn *c = &g->conns[k];
@@ -69,7 +71,8 @@ static int check_stream(const mqg_graph *g, int k, char *err, size_t len)
         return 0;
     graph_error(g, c->src.mark, err, len,
                 "connection %s.%s -> %s.%s goes from host %s to host %s, but a message "
-                "connection cannot cross hosts (the links between hosts carry streams)",
+                "connection cannot cross hosts (a link of messages carries no end of "
+                "stream, so the part it feeds would never end)",
                 c->src.block, c->src.port, c->dst.block, c->dst.port,
                 g->hosts[g->blocks[c->src.b].host].name, g->hosts[g->blocks[c->dst.b].host].name);
     return -1;
