@@ -36,8 +36,8 @@ static mq_item_type out_type(const mqg_graph *g, const mqg_end *e)
 }
 
 /* The link that carries connection k's output to its consumer's host, made if
- * it is the first of them; -1 if out of memory. `head` chains the links of each
- * output (at most MQ_MAX_FANOUT). */
+ * it is the first of them. head[output] and chain[] list the links of each
+ * output (at most MQ_MAX_FANOUT), so finding one stays linear in the graph. */
 static int link_for(const mqg_graph *g, mqg_split *s, int k, int *head, int *chain)
 {
     const mqg_conn *c = &g->conns[k];
@@ -122,7 +122,8 @@ static int check_links(const mqg_graph *g, const mqg_split *s, char *err, size_t
 int split_make(const mqg_graph *g, mqg_split *s, char *err, size_t len)
 {
     size_t outs = ((size_t)g->n_blocks + 1) * MQ_MAX_PORTS;
-    int *head = malloc(outs * sizeof *head), *chain = malloc(((size_t)g->n_conns + 1) * sizeof *chain);
+    int *head = malloc(outs * sizeof *head);
+    int *chain = malloc(((size_t)g->n_conns + 1) * sizeof *chain);
     int rc = 0;
 
     *s = (mqg_split){0};
@@ -169,30 +170,26 @@ int split_check(const mqg_graph *g, char *err, size_t len)
 
 /* ---- the part as a graph file ---------------------------------------------------- */
 
-/* Whether s reads back as itself written plain: a word of characters YAML gives
- * no meaning, not a lone "-" (a list entry). */
-static int plain_ok(const char *s)
+/* Whether s[0..n) reads back as itself written plain: a word of characters YAML
+ * gives no meaning, not a lone "-" (a list entry). */
+static int plain_ok(const char *s, size_t n)
 {
-    if (!*s || !strcmp(s, "-"))
+    if (n == 0 || (n == 1 && s[0] == '-'))
         return 0;
-    for (const char *p = s; *p; p++)
-        if (!isalnum((unsigned char)*p) && !strchr("_.+-/", *p))
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && !strchr("_.+-/", s[i]))
             return 0;
     return 1;
 }
 
-/* s as a YAML scalar that reads back as the same text: plain, or double-quoted
- * with escapes. */
+/* s[0..n) as a YAML scalar that reads back as the same text: plain, or
+ * double-quoted with escapes. */
 static void put_scalar(FILE *f, const char *s, size_t n)
 {
-    char *t = strndup(s, n);
-
-    if (t && plain_ok(t)) {
-        fputs(t, f);
-        free(t);
+    if (plain_ok(s, n)) {
+        fwrite(s, 1, n, f);
         return;
     }
-    free(t);
     fputc('"', f);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
