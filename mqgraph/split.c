@@ -478,6 +478,21 @@ static int part_text(const mqg_graph *g, const mqg_split *s, int h, char **text,
     return rc;
 }
 
+/* The link blocks, when host h's part has links: they are built only where
+ * configure found libzmq, and a part without them would be refused at a line of
+ * a text nobody sees. */
+static int have_link_blocks(const mqg_graph *g, const mqg_split *s, int h,
+                            const mqg_catalog *cat, char *err, size_t len)
+{
+    if (!has_links(s, h) ||
+        (catalog_find(cat, "zmq_push_sink") && catalog_find(cat, "zmq_pull_source")))
+        return 1;
+    snprintf(err, len, "%s: host %s's part needs the blocks zmq_push_sink and "
+             "zmq_pull_source for its links, and they are not found (built only where "
+             "configure finds libzmq)", g->file, g->hosts[h].name);
+    return 0;
+}
+
 mqg_graph *split_part(const mqg_graph *g, const mqg_split *s, int h, const mqg_catalog *cat,
                       char *err, size_t len)
 {
@@ -486,6 +501,8 @@ mqg_graph *split_part(const mqg_graph *g, const mqg_split *s, int h, const mqg_c
     FILE *in = NULL;
     mqg_graph *part = NULL;
 
+    if (!have_link_blocks(g, s, h, cat, err, len))
+        return NULL;
     if (part_text(g, s, h, &text, &n, err, len) < 0) {
         free(text);
         return NULL;
