@@ -47,8 +47,11 @@ pid_t start_graph(const char *name, const char *body, int blocks)
     pid_t pid = start_to(args, "run.out", "run.err");
     for (int i = 0; i < 5000 && access(sock_path(graph, pid), F_OK) != 0; i++)
         nap_ms(1);
-    ck_assert_msg(access(sock_path(graph, pid), F_OK) == 0, "no control socket %s",
-                  sock_path(graph, pid));
+    if (access(sock_path(graph, pid), F_OK) != 0) {
+        char *err = read_file("run.err", NULL);
+        ck_abort_msg("no control socket %s; the run said: %s", sock_path(graph, pid),
+                     err ? err : "(nothing)");
+    }
     ck_assert_msg(!blocks || wait_running(graph, blocks), "graph %s did not start", graph);
     return pid;
 }

@@ -1,0 +1,25 @@
+/* zmq_pull_msg_source - posts each message from ZeroMQ PUSH peers on its output
+ * (GNU Radio 3.10's zeromq.pull_msg_source, wire-compatible: zmq_msg.h). */
+#include "zmq_msg.h"
+
+static const mq_param_decl params[] = {ZM_PARAMS("false")};
+static const mq_port_decl out[] = {{"out", MQ_ITEM_MSG, NULL, NULL}};
+
+static int init(mq_block_ctx *c, void **state)
+{
+    return zm_init(c, state, ZMQ_PULL);
+}
+
+static const mq_block_decl decl = {
+    .abi = MQ_BLOCK_ABI,
+    .name = "zmq_pull_msg_source",
+    .doc = "Posts each message from ZeroMQ PUSH peers at address on its output, one\n"
+           "ZeroMQ message a PMT in GNU Radio's serialised form (GNU Radio's\n"
+           "zeromq.pull_msg_source). It connects unless bind is true. A message\n"
+           "that is no PMT is reported on stderr and skipped. It runs until the graph\n"
+           "stops. doc/network.md says more.",
+    MQ_OUTPUTS(out),
+    MQ_PARAMS(params),
+    .init = init, .work = zm_work, .fini = zm_fini,
+};
+MQ_BLOCK_EXPORT(decl)

@@ -1,0 +1,214 @@
+/* zmq_sink.h - what zmq_push_sink, zmq_pub_sink and zmq_rep_sink share: turning the
+ * current input items into a message of gr-zeromq's form (zmq_link.h), with the tag
+ * header when pass_tags asks, and the end of stream at the end.
+ *
+ * Each message is one input buffer's items (or, for rep, as many as a request
+ * asks), copied once into a ZeroMQ message: libzmq owns what it queues, and an
+ * arena buffer must not outlive the process that holds its reference. */
+#ifndef MQ_BLOCKS_ZMQ_SINK_H
+#define MQ_BLOCKS_ZMQ_SINK_H
+
+#include "zmq_link.h"
+
+struct zsink {
+    struct zl z;
+    int pass_tags, policy;
+    size_t isz;
+    const char *key; /* pub: the key frame before each message, "" for none */
+    struct zl_bytes hdr;
+    mq_pmt *rx_key, *ts_srcid;
+    double rate_sent; /* the last rx_rate sent */
+};
+
+static inline int zs_init(mq_block_ctx *c, void **state, int type, const char *key)
+{
+    struct zsink *s = calloc(1, sizeof *s);
+
+    if (!s)
+        return -1;
+    *state = s;
+    s->pass_tags = (int)mq_param_i(c, ZL_P_PASS_TAGS);
+    s->policy = mq_param_choice(c, ZL_P_PEER_LOST);
+    s->isz = mq_block_in_item_size(c, 0);
+    s->key = key;
+    if (!(s->rx_key = mq_pmt_symbol("rx_time")) || !(s->ts_srcid = mq_pmt_symbol(ZL_TS_SRCID))) {
+        mq_block_error(c, "out of memory");
+        return -1;
+    }
+    return zl_open(c, &s->z, type, mq_param_s(c, ZL_P_ADDRESS), (int)mq_param_i(c, ZL_P_BIND),
+                   (int)mq_param_i(c, ZL_P_HWM), ZL_LINGER_MS);
+}
+
+/* A buffer's item rate from its time range, 0 if it has none. */
+static inline double zs_rate(const mq_timestamp *ts, size_t n)
+{
+    if (!(ts->flags & MQ_TS_HAS_RANGE) || n < 2 || ts->end <= ts->start)
+        return 0;
+    return (double)(n - 1) * 1e9 / (double)(ts->end - ts->start);
+}
+
+/* The tag header for items [start, start + n) of the input: the tags on them, and
+ * for a buffer with an absolute timestamp an rx_time on the first (unless it has
+ * one there already) and an rx_rate when its range gives a rate not sent before. */
+static inline int zs_header(mq_block_ctx *c, struct zsink *s, uint64_t start, size_t n)
+{
+    const mq_tag *t = NULL;
+    mq_timestamp ts;
+    int k = n ? mq_in_tags(c, 0, start, start + n, &t) : 0, stamp = 0;
+    double rate = 0;
+
+    if (k < 0)
+        return k;
+    if (n && mq_in_timestamp(c, 0, &ts) == 0 && ts.type == MQ_TS_ABSOLUTE) {
+        stamp = 1;
+        for (int i = 0; i < k && stamp; i++)
+            stamp = !(t[i].offset == start && zl_is_symbol(t[i].key, "rx_time"));
+        if ((rate = zs_rate(&ts, n)) == s->rate_sent)
+            rate = 0;
+    }
+    int rc = zl_header_begin(&s->hdr, start, (uint64_t)k + (uint64_t)stamp + (rate > 0));
+    if (rc == 0 && stamp) {
+        mq_pmt *v = zl_rx_time(ts.value);
+        rc = v ? zl_header_tag(&s->hdr, start, s->rx_key, v, s->ts_srcid) : MQ_ENOMEM;
+        mq_pmt_free(v);
+    }
+    if (rc == 0 && rate > 0) {
+        mq_pmt *key = mq_pmt_symbol("rx_rate"), *v = mq_pmt_double(rate);
+        rc = key && v ? zl_header_tag(&s->hdr, start, key, v, s->ts_srcid) : MQ_ENOMEM;
+        mq_pmt_free(key);
+        mq_pmt_free(v);
+        s->rate_sent = rate;
+    }
+    for (int i = 0; i < k && rc == 0; i++)
+        rc = zl_header_tag(&s->hdr, t[i].offset, t[i].key, t[i].value, t[i].srcid);
+    return rc;
+}
+
+/* Sends the key frame (pub) and one message: the header in s->hdr when pass_tags,
+ * then `n` items from d. It does not wait: MQ_EAGAIN (no error recorded) if the
+ * socket cannot take it now, so a stopping graph's end of stream is queued or
+ * given up at once; a caller that waited for room (zs_wait) treats that as one. */
+static inline int zs_send(mq_block_ctx *c, struct zsink *s, const void *d, size_t n)
+{
+    size_t h = s->pass_tags ? s->hdr.len : 0, bytes = n * s->isz;
+    zmq_msg_t m;
+
+    if (*s->key && zmq_send(s->z.sock, s->key, strlen(s->key), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        return zmq_errno() == EAGAIN ? MQ_EAGAIN : zl_fail(c, "zmq send");
+    if (zmq_msg_init_size(&m, h + bytes) < 0)
+        return zl_fail(c, "zmq message");
+    if (h)
+        memcpy(zmq_msg_data(&m), s->hdr.p, h);
+    if (bytes)
+        memcpy((unsigned char *)zmq_msg_data(&m) + h, d, bytes);
+    if (zmq_msg_send(&m, s->z.sock, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&m);
+        return zmq_errno() == EAGAIN ? MQ_EAGAIN : zl_fail(c, "zmq send");
+    }
+    return 0;
+}
+
+/* Sends items [0, n) of the current input buffer as one message. */
+static inline int zs_send_items(mq_block_ctx *c, struct zsink *s, const unsigned char *d,
+                                size_t n)
+{
+    if (s->pass_tags && zs_header(c, s, mq_in_nitems_read(c, 0), n) < 0) {
+        mq_block_error(c, "cannot make the tag header: %s", mq_strerror(MQ_ENOMEM));
+        return -1;
+    }
+    int rc = zs_send(c, s, d, n);
+    if (rc == MQ_EAGAIN)
+        mq_block_error(c, "zmq send: %s", zmq_strerror(EAGAIN));
+    return rc;
+}
+
+/* Waits until the socket has `events` (ZMQ_POLLOUT: it can send; ZMQ_POLLIN: a
+ * request waits), handling a peer that went. 1: ready; 0: the block ends
+ * (stopping, or peer_lost end); -1: it fails. */
+static inline int zs_wait(mq_block_ctx *c, struct zsink *s, short events)
+{
+    for (;;) {
+        int r = zl_wait(c, &s->z, events);
+        if (r == 1)
+            return 1;
+        if (r == -1)
+            return 0;
+        if (r < -1)
+            return -1;
+        int p = zl_peer_gone(c, &s->z, s->policy, mq_in_nitems_read(c, 0), "sent");
+        if (p != ZL_LOST_WAIT)
+            return p == ZL_LOST_END ? 0 : -1;
+    }
+}
+
+/* push and pub: each input buffer goes as one message, once the socket can take it
+ * (a PUSH waits at its high-water mark; a PUB with drop_on_hwm never waits). */
+static inline int zs_work(mq_block_ctx *c, void *state)
+{
+    struct zsink *s = state;
+    size_t n;
+    const unsigned char *d = mq_in_items(c, 0, &n);
+
+    if (!n)
+        return MQ_WORK_OK;
+    int r = zs_wait(c, s, ZMQ_POLLOUT);
+    if (r <= 0)
+        return r == 0 ? MQ_WORK_DONE : MQ_WORK_ERROR;
+    return zs_send_items(c, s, d, n) < 0 ? MQ_WORK_ERROR : MQ_WORK_OK;
+}
+
+/* The end of stream (zmq_link.h): a message with no items; with pass_tags, its
+ * header's tag says how the stream ended and how many items it had. */
+static inline int zs_send_end(mq_block_ctx *c, struct zsink *s)
+{
+    uint64_t items = mq_in_nitems_read(c, 0);
+    int failed = mq_block_graph_failed(c), rc = 0;
+
+    if (s->pass_tags) {
+        mq_pmt *k = mq_pmt_symbol(ZL_END_KEY), *v = mq_pmt_dict();
+        rc = k && v ? 0 : MQ_ENOMEM;
+        if (rc == 0)
+            rc = mq_pmt_dict_set(v, mq_pmt_symbol("status"),
+                                 mq_pmt_symbol(failed ? "failed" : "done"));
+        if (rc == 0)
+            rc = mq_pmt_dict_set(v, mq_pmt_symbol("items"), mq_pmt_uint64(items));
+        if (rc == 0 && (rc = zl_header_begin(&s->hdr, items, 1)) == 0)
+            rc = zl_header_tag(&s->hdr, items, k, v, NULL);
+        mq_pmt_free(k);
+        mq_pmt_free(v);
+    } else if (failed) {
+        return 0; /* no way to say so: the receiver sees its peer go */
+    }
+    if (rc < 0)
+        return rc;
+    return zs_send(c, s, NULL, 0);
+}
+
+static inline void zs_free(mq_block_ctx *c, struct zsink *s)
+{
+    if (zl_close(c, &s->z, ZL_LINGER_MS))
+        fprintf(stderr, "%s: the peer on %s had not taken every message after %d s; the "
+                "rest is lost\n", mq_block_name(c), mq_param_s(c, ZL_P_ADDRESS),
+                ZL_LINGER_MS / 1000);
+    mq_pmt_free(s->rx_key);
+    mq_pmt_free(s->ts_srcid);
+    free(s->hdr.p);
+    free(s);
+}
+
+/* push and pub: the end of stream once the socket takes it, then close. */
+static inline void zs_fini(mq_block_ctx *c, void *state)
+{
+    struct zsink *s = state;
+
+    if (!s)
+        return;
+    /* Stopping, it is queued if it can be, and the linger gives it its chance;
+     * with no peer to take it there is no one to tell. */
+    if (s->z.sock && (mq_block_stopping(c) || zs_wait(c, s, ZMQ_POLLOUT) == 1) &&
+        zs_send_end(c, s) == MQ_EAGAIN && !mq_block_stopping(c))
+        mq_block_error(c, "zmq send: %s", zmq_strerror(EAGAIN));
+    zs_free(c, s);
+}
+
+#endif
