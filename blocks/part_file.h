@@ -272,9 +272,11 @@ static int part_file_error(mq_block_ctx *c, struct part_file *p)
 
 /* A device or FIFO: what is written is gone there, so nothing is discarded; the last
  * flush and the close are checked (/dev/full fails here). No fsync: pipes and most
- * devices cannot be synced. */
-static void part_file_finish_in_place(mq_block_ctx *c, struct part_file *p)
+ * devices cannot be synced. 0 when all of it went out, else -1. */
+static int part_file_finish_in_place(mq_block_ctx *c, struct part_file *p)
 {
+    int rc = -1;
+
     if (p->failed || mq_block_graph_failed(c)) {
         fclose(p->f);
     } else if (fflush(p->f) != 0) {
@@ -282,8 +284,11 @@ static void part_file_finish_in_place(mq_block_ctx *c, struct part_file *p)
         fclose(p->f);
     } else if (fclose(p->f) != 0) {
         mq_block_error(c, "cannot close '%s': %s", p->path, strerror(errno));
+    } else {
+        rc = 0;
     }
     p->f = NULL;
+    return rc;
 }
 
 /* After the rename: the directory's entry goes to disk too, or a crash could bring
@@ -311,16 +316,24 @@ static void part_file_kept(mq_block_ctx *c, const struct part_file *p, const cha
     mq_block_error(c, "cannot %s '%s': %s; data kept in '%s'", step, name, strerror(e), p->tmp);
 }
 
+/* What became of an output when it was closed (part_file_close). */
+enum {
+    PART_FILE_DONE = 0,  /* it has its name (or went into its device or FIFO) */
+    PART_FILE_KEPT = 1,  /* complete, but a last step failed: it stays in the part file */
+    PART_FILE_GONE = -1, /* incomplete, or the graph failed: removed */
+};
+
 /* The stream ended and the graph did not fail: the data goes to disk, then takes the
  * target's name. Once it is all written, nothing deletes it: a later step that
- * fails leaves it in the part file, and the error says where. */
-static void part_file_replace(mq_block_ctx *c, struct part_file *p)
+ * fails leaves it in the part file, and the error says where. A failed sync of the
+ * directory after the rename is an error too, but the data has its name: DONE. */
+static int part_file_replace(mq_block_ctx *c, struct part_file *p)
 {
     if (fflush(p->f) != 0) { /* incomplete, as after a failed write */
         part_file_error(c, p);
         fclose(p->f);
         unlink(p->tmp);
-        return;
+        return PART_FILE_GONE;
     }
     /* EINVAL: this file system cannot sync; there is nothing more to do */
     if (fsync(p->fd) != 0 && errno != EINVAL) {
@@ -332,23 +345,30 @@ static void part_file_replace(mq_block_ctx *c, struct part_file *p)
         part_file_kept(c, p, "rename to", p->target, errno);
     } else {
         part_file_sync_dir(c, p->target);
+        return PART_FILE_DONE;
     }
+    return PART_FILE_KEPT;
 }
 
-static void part_file_close(mq_block_ctx *c, struct part_file *p)
+/* Finishes the output (above) and frees what p holds. PART_FILE_DONE, _KEPT or
+ * _GONE (also for an output never opened). */
+static int part_file_close(mq_block_ctx *c, struct part_file *p)
 {
+    int rc = PART_FILE_GONE;
+
     if (p->f && !p->tmp) {
-        part_file_finish_in_place(c, p);
+        rc = part_file_finish_in_place(c, p) == 0 ? PART_FILE_DONE : PART_FILE_GONE;
     } else if (p->f && (p->failed || mq_block_graph_failed(c))) {
         fclose(p->f);
         unlink(p->tmp);
     } else if (p->f) {
-        part_file_replace(c, p);
+        rc = part_file_replace(c, p);
     }
     p->f = NULL;
     free(p->tmp);
     free(p->target);
     free(p->path);
+    return rc;
 }
 
 /* ---- restarts (block.h, "checkpoint") -------------------------------------------------
@@ -360,12 +380,16 @@ struct part_file_at {
     int64_t len;
     int32_t part, pad; /* part: written through a part file */
     uint64_t dev, ino; /* the part file's: it keeps them when it takes its name */
+    /* A second length the sink keeps in step with len: file_sink's SigMF records
+     * (its records file is cut back to it as the output is to len); 0 for others. */
+    int64_t aux;
 };
 
 struct part_sink {
     struct part_file p;
     struct part_file_at at;
-    int done; /* an earlier life renamed the output already: nothing is left to do */
+    int done;    /* an earlier life renamed the output already: nothing is left to do */
+    int resumed; /* this life goes on from an earlier one's checkpoint */
 };
 
 /* Whether the last life finished: `path` is now the file its part file was (it was
@@ -388,6 +412,7 @@ static int part_sink_init(mq_block_ctx *c, void **state)
     *state = k;
     if (mq_checkpoint_load(c, &k->at, sizeof k->at) == sizeof k->at && k->at.len >= 0 &&
         k->at.part) {
+        k->resumed = 1;
         if (part_file_was_renamed(&k->at, path)) {
             k->done = 1;
             return 0;
@@ -396,7 +421,7 @@ static int part_sink_init(mq_block_ctx *c, void **state)
     }
     if (part_file_open(c, &k->p, path, -1) < 0)
         return -1;
-    k->at = (struct part_file_at){0, k->p.tmp != NULL, 0, 0, 0};
+    k->at = (struct part_file_at){0, k->p.tmp != NULL, 0, 0, 0, 0};
     if (k->p.tmp && fstat(k->p.fd, &st) == 0) {
         k->at.dev = (uint64_t)st.st_dev;
         k->at.ino = (uint64_t)st.st_ino;

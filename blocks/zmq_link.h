@@ -69,6 +69,8 @@
 #define ZL_HEADER 19 /* magic, version, offset, ntags */
 /* zmq_poll's wait between heartbeats: well under the runtime's default of 100 ms. */
 #define ZL_WAIT_MS 20
+/* How often a block that never has to wait reads its monitor's events anyway. */
+#define ZL_EVENTS_EVERY 64
 #define ZL_HEARTBEAT_IVL_MS 1000
 #define ZL_HEARTBEAT_TIMEOUT_MS 3000
 /* How long a sink's last messages may take to leave when it closes. */

@@ -44,7 +44,10 @@ static int work(mq_block_ctx *c, void *state)
     if (r != 1)
         return r == 0 ? MQ_WORK_DONE : MQ_WORK_ERROR;
     size_t k = want < n ? want : n;
-    if (zs_send_items(c, s, d, k) < 0)
+    int rc = zs_send_items(c, s, d, k); /* a REP that has a request can answer it */
+    if (rc == MQ_EAGAIN)
+        mq_block_error(c, "zmq send: %s", zmq_strerror(EAGAIN));
+    if (rc < 0)
         return MQ_WORK_ERROR;
     return k < n && mq_in_consume_items(c, 0, k) < 0 ? MQ_WORK_ERROR : MQ_WORK_OK;
 }

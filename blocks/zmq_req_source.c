@@ -32,8 +32,9 @@ static int work(mq_block_ctx *c, void *state)
         }
         int r = zl_wait(c, &s->z, ZMQ_POLLIN);
         if (r == 1) {
-            s->req_pending = 0;
-            return zr_receive(c, s);
+            int rc = zr_receive(c, s);
+            s->req_pending = rc == ZR_NOTHING;
+            return rc == ZR_NOTHING ? MQ_WORK_OK : rc;
         }
         if (r == -1)
             return MQ_WORK_DONE;

@@ -18,6 +18,8 @@ struct zsink {
     struct zl_bytes hdr;
     mq_pmt *rx_key, *ts_srcid;
     double rate_sent; /* the last rx_rate sent */
+    int type;         /* ZMQ_PUSH, ZMQ_PUB, ZMQ_REP */
+    uint64_t sends;
 };
 
 static inline int zs_init(mq_block_ctx *c, void **state, int type, const char *key)
@@ -31,6 +33,7 @@ static inline int zs_init(mq_block_ctx *c, void **state, int type, const char *k
     s->policy = mq_param_choice(c, ZL_P_PEER_LOST);
     s->isz = mq_block_in_item_size(c, 0);
     s->key = key;
+    s->type = type;
     if (!(s->rx_key = mq_pmt_symbol("rx_time")) || !(s->ts_srcid = mq_pmt_symbol(ZL_TS_SRCID))) {
         mq_block_error(c, "out of memory");
         return -1;
@@ -108,7 +111,8 @@ static inline int zs_send(mq_block_ctx *c, struct zsink *s, const void *d, size_
     return 0;
 }
 
-/* Sends items [0, n) of the current input buffer as one message. */
+/* Sends items [0, n) of the current input buffer as one message; MQ_EAGAIN (no
+ * error recorded) if the socket cannot take it now. */
 static inline int zs_send_items(mq_block_ctx *c, struct zsink *s, const unsigned char *d,
                                 size_t n)
 {
@@ -116,10 +120,7 @@ static inline int zs_send_items(mq_block_ctx *c, struct zsink *s, const unsigned
         mq_block_error(c, "cannot make the tag header: %s", mq_strerror(MQ_ENOMEM));
         return -1;
     }
-    int rc = zs_send(c, s, d, n);
-    if (rc == MQ_EAGAIN)
-        mq_block_error(c, "zmq send: %s", zmq_strerror(EAGAIN));
-    return rc;
+    return zs_send(c, s, d, n);
 }
 
 /* Waits until the socket has `events` (ZMQ_POLLOUT: it can send; ZMQ_POLLIN: a
@@ -142,7 +143,10 @@ static inline int zs_wait(mq_block_ctx *c, struct zsink *s, short events)
 }
 
 /* push and pub: each input buffer goes as one message, once the socket can take it
- * (a PUSH waits at its high-water mark; a PUB with drop_on_hwm never waits). */
+ * (a PUSH waits at its high-water mark; a PUB with drop_on_hwm never waits). It
+ * is tried first and waited for only when it cannot go: a zmq_poll per message
+ * cost a third of the link's rate. The peers' comings and goings are read every
+ * ZL_EVENTS_EVERY messages meanwhile, so the monitor's queue never fills. */
 static inline int zs_work(mq_block_ctx *c, void *state)
 {
     struct zsink *s = state;
@@ -151,10 +155,16 @@ static inline int zs_work(mq_block_ctx *c, void *state)
 
     if (!n)
         return MQ_WORK_OK;
-    int r = zs_wait(c, s, ZMQ_POLLOUT);
-    if (r <= 0)
-        return r == 0 ? MQ_WORK_DONE : MQ_WORK_ERROR;
-    return zs_send_items(c, s, d, n) < 0 ? MQ_WORK_ERROR : MQ_WORK_OK;
+    if (++s->sends % ZL_EVENTS_EVERY == 0)
+        zl_events(&s->z);
+    int rc = zs_send_items(c, s, d, n);
+    while (rc == MQ_EAGAIN) {
+        int r = zs_wait(c, s, ZMQ_POLLOUT);
+        if (r <= 0)
+            return r == 0 ? MQ_WORK_DONE : MQ_WORK_ERROR;
+        rc = zs_send_items(c, s, d, n);
+    }
+    return rc < 0 ? MQ_WORK_ERROR : MQ_WORK_OK;
 }
 
 /* The end of stream (zmq_link.h): a message with no items; with pass_tags, its
@@ -196,18 +206,52 @@ static inline void zs_free(mq_block_ctx *c, struct zsink *s)
     free(s);
 }
 
-/* push and pub: the end of stream once the socket takes it, then close. */
+/* A PUB's end of stream may be dropped like any message: by its own queue at the
+ * high-water mark, and by a subscriber's full queue (seen here: libzmq's SUB drops
+ * too). So it is sent again every ZL_WAIT_MS, without dropping at this end
+ * (XPUB_NODROP: the send fails while a queue is full), until every subscriber has
+ * taken it and gone (an mq subscriber ends at the first), for up to ZL_LINGER_MS
+ * (a GNU Radio subscriber stays, and sees only messages of no items). */
+static inline int zs_pub_end(mq_block_ctx *c, struct zsink *s)
+{
+    static const int on = 1;
+    int64_t until = mq_block_now_ns() + (int64_t)ZL_LINGER_MS * 1000000;
+    int sent = 0;
+
+    zmq_setsockopt(s->z.sock, ZMQ_XPUB_NODROP, &on, sizeof on);
+    for (;;) {
+        int rc = zs_send_end(c, s);
+        if (rc < 0 && rc != MQ_EAGAIN)
+            return rc;
+        sent |= rc == 0;
+        zl_events(&s->z);
+        if (sent && s->z.peers == 0) { /* what is still queued is copies of it */
+            static const int zero = 0;
+            zmq_setsockopt(s->z.sock, ZMQ_LINGER, &zero, sizeof zero);
+            return 0;
+        }
+        if (mq_block_now_ns() >= until ||
+            mq_block_sleep_until(c, mq_block_now_ns() + ZL_WAIT_MS * 1000000LL))
+            return sent ? 0 : MQ_EAGAIN;
+    }
+}
+
+/* push and pub: the end of stream once the socket takes it, then close. Stopping,
+ * it is queued if it can be; with no peer to take it there is no one to tell. */
 static inline void zs_fini(mq_block_ctx *c, void *state)
 {
     struct zsink *s = state;
+    int rc = 0;
 
     if (!s)
         return;
-    /* Stopping, it is queued if it can be, and the linger gives it its chance;
-     * with no peer to take it there is no one to tell. */
-    if (s->z.sock && (mq_block_stopping(c) || zs_wait(c, s, ZMQ_POLLOUT) == 1) &&
-        zs_send_end(c, s) == MQ_EAGAIN && !mq_block_stopping(c))
-        mq_block_error(c, "zmq send: %s", zmq_strerror(EAGAIN));
+    if (s->z.sock && mq_block_stopping(c))
+        zs_send_end(c, s);
+    else if (s->z.sock && zs_wait(c, s, ZMQ_POLLOUT) == 1)
+        rc = s->type == ZMQ_PUB ? zs_pub_end(c, s) : zs_send_end(c, s);
+    if (rc == MQ_EAGAIN && s->z.peers > 0)
+        fprintf(stderr, "%s: a peer on %s had no room for the end of stream; it was not "
+                "sent\n", mq_block_name(c), mq_param_s(c, ZL_P_ADDRESS));
     zs_free(c, s);
 }
 

@@ -28,6 +28,7 @@ struct zsrc {
     uint64_t rx_at;
     int req_pending;  /* req: a request is out */
     double tag_rate;  /* the last rx_rate tag's, 0 before one */
+    uint64_t receives;
     int seen;         /* messages numbered so far, up to 2; the first's offset, items */
     uint64_t first;
     size_t first_n;
@@ -153,6 +154,10 @@ static inline int zr_count(mq_block_ctx *c, struct zsrc *s, uint64_t offset, siz
     }
     if (s->have_next && offset > s->next)
         zr_report_lost(c, s, offset - s->next, "(the sender's numbering skipped them)");
+    if (!s->seen && offset > 0)
+        fprintf(stderr, "%s: the stream started at item %" PRIu64 " here (a subscriber "
+                "misses what went before it came; a restarted block counts anew)\n",
+                mq_block_name(c), offset);
     if (!s->seen)
         s->first = offset, s->first_n = n;
     s->seen += s->seen < 2;
@@ -228,8 +233,11 @@ static inline int zr_message(mq_block_ctx *c, struct zsrc *s, const unsigned cha
     return rc;
 }
 
-/* Receives one message (after the key frame, for sub) and hands it to zr_message.
- * The socket must have one waiting. */
+/* What zr_receive returns when no message waits. */
+#define ZR_NOTHING 10
+
+/* Receives one message (after the key frame, for sub), if one waits, and hands it
+ * to zr_message: its work result, or ZR_NOTHING. */
 static inline int zr_receive(mq_block_ctx *c, struct zsrc *s)
 {
     zmq_msg_t m;
@@ -238,7 +246,7 @@ static inline int zr_receive(mq_block_ctx *c, struct zsrc *s)
     zmq_msg_init(&m);
     if (zmq_msg_recv(&m, s->z.sock, ZMQ_DONTWAIT) < 0) {
         zmq_msg_close(&m);
-        return zmq_errno() == EAGAIN || zmq_errno() == EINTR ? MQ_WORK_OK
+        return zmq_errno() == EAGAIN || zmq_errno() == EINTR ? ZR_NOTHING
                                                               : (zl_fail(c, "zmq recv"), -1);
     }
     if (*s->key) { /* the key frame: the data follow it, as GNU Radio's sub_source */
@@ -274,13 +282,20 @@ static inline int zr_wait(mq_block_ctx *c, struct zsrc *s, int *res)
     }
 }
 
-/* pull and sub: one message per work call. */
+/* pull and sub: one message per work call, waited for only when none is there
+ * (as zs_work, for the rate). */
 static inline int zr_work(mq_block_ctx *c, void *state)
 {
     struct zsrc *s = state;
-    int res;
+    int res, rc;
 
-    return zr_wait(c, s, &res) ? zr_receive(c, s) : res;
+    if (++s->receives % ZL_EVENTS_EVERY == 0)
+        zl_events(&s->z);
+    if ((rc = zr_receive(c, s)) != ZR_NOTHING)
+        return rc;
+    if (!zr_wait(c, s, &res))
+        return res;
+    return (rc = zr_receive(c, s)) == ZR_NOTHING ? MQ_WORK_OK : rc;
 }
 
 static inline void zr_fini(mq_block_ctx *c, void *state)
