@@ -458,6 +458,47 @@ START_TEST(test_a_publishers_drops_are_all_counted)
 }
 END_TEST
 
+/* The same with PUSH: a sender far faster than its receiver, high-water marks of
+ * 4 messages, waits instead of dropping: all 500,000 items arrive, in order, and
+ * nothing is reported lost. */
+START_TEST(test_a_push_waits_at_its_high_water_mark_and_loses_nothing)
+{
+    char addr[256], rx[1024], tx[1024];
+
+    own_ctldir();
+    endpoint(addr, sizeof addr, 0);
+    snprintf(rx, sizeof rx,
+             "blocks:\n"
+             "  s: {type: zmq_pull_source, params: {address: \"%s\", type: f32, pass_tags: true,"
+             " hwm: 4, bind: true}}\n"
+             "  t: {type: throttle, params: {type: f32, rate: 1000000}}\n"
+             "  o: {type: vector_sink, params: {path: rx.txt, type: f32}}\n"
+             "connections:\n  - [s.out, t.in]\n  - [t.out, o.in]\n",
+             addr);
+    snprintf(tx, sizeof tx,
+             "blocks:\n"
+             "  v: {type: vector_source, params: {values: [1, 2, 3, 4, 5], type: f32, repeat: true,"
+             " items_per_buffer: 4096}}\n"
+             "  h: {type: head, params: {type: f32, items: 500000}}\n"
+             "  k: {type: zmq_push_sink, params: {address: \"%s\", type: f32, pass_tags: true,"
+             " hwm: 4, bind: false}}\n"
+             "connections:\n  - [v.out, h.in]\n  - [h.out, k.in]\n",
+             addr);
+    pid_t pid = start_graph("zrx", rx, 3);
+    run_yaml_ok("ztx", tx, 1);
+    ck_assert_int_eq(finish(pid), 0);
+    size_t n;
+    double *v = read_numbers("rx.txt", &n);
+    ck_assert_uint_eq(n, 500000);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(v[i] == (double)(i % 5 + 1), "item %zu is %g", i, v[i]);
+    free(v);
+    char *e = read_file("run.err", NULL);
+    ck_assert_msg(!strstr(e, "lost"), "%s", e);
+    free(e);
+}
+END_TEST
+
 /* A sender gone without end of stream, for each peer_lost: wait reports it and
  * waits on (the graph is stopped by the test), end ends the graph well, fail
  * fails it; in each the items before are all passed on. */
@@ -818,6 +859,7 @@ int main(void)
     tcase_add_test(tc, test_the_sink_writes_gnu_radios_tag_header_and_the_end);
     tcase_add_test(tc, test_sub_source_counts_the_items_a_publisher_dropped);
     tcase_add_test(tc, test_a_publishers_drops_are_all_counted);
+    tcase_add_test(tc, test_a_push_waits_at_its_high_water_mark_and_loses_nothing);
     tcase_add_test(tc, test_a_peer_gone_without_end_is_reported_and_peer_lost_decides);
     tcase_add_test(tc, test_a_vanished_peer_is_found_by_the_heartbeats);
     tcase_add_test(tc, test_a_failed_sender_fails_the_receiver);
