@@ -107,6 +107,7 @@ struct zl {
     int had_peer;   /* one was up at some time */
     int gone;       /* the last one went without end of stream: not acted on yet */
     uint64_t peers_lost;
+    int linger;     /* what the close sets */
 };
 
 static inline int zl_fail(mq_block_ctx *c, const char *what)
@@ -116,11 +117,17 @@ static inline int zl_fail(mq_block_ctx *c, const char *what)
 }
 
 /* The socket of `type`, bound to or connected to `address`, with the high-water
- * mark (-1: libzmq's), heartbeats, and a monitor for its peers. */
+ * mark (-1: libzmq's), heartbeats, and a monitor for its peers. Its linger is
+ * ZL_LINGER_MS while it runs, for every end: libzmq copies the socket's options
+ * into each connection as it is made, and a connection that ends with a linger of
+ * 0 throws away what it received and the block has not read yet (seen here: a
+ * slow PULL that bound lost the last 4384 items and the end of stream of a PUSH
+ * that had closed). zl_close sets the linger the close itself wants. */
 static inline int zl_open(mq_block_ctx *c, struct zl *z, int type, const char *address,
-                          int bind, int hwm, int linger_ms)
+                          int bind, int hwm)
 {
     static const int ivl = ZL_HEARTBEAT_IVL_MS, hb = ZL_HEARTBEAT_TIMEOUT_MS;
+    static const int linger_ms = ZL_LINGER_MS;
     char mon[64];
 
     if (!(z->ctx = zmq_ctx_new()) || !(z->sock = zmq_socket(z->ctx, type)))
@@ -154,8 +161,10 @@ static inline void *zl_term(void *arg)
     struct zl *z = arg;
     static const int zero = 0;
 
-    if (z->sock)
+    if (z->sock) {
+        zmq_setsockopt(z->sock, ZMQ_LINGER, &z->linger, sizeof z->linger);
         zmq_socket_monitor(z->sock, NULL, 0);
+    }
     if (z->mon) {
         zmq_setsockopt(z->mon, ZMQ_LINGER, &zero, sizeof zero);
         zmq_close(z->mon);
@@ -167,7 +176,7 @@ static inline void *zl_term(void *arg)
     return NULL;
 }
 
-/* Closes the socket and ends the context: in a thread of its own (a socket may be
+/* Closes the socket, with a linger of linger_ms, and ends the context: in a thread of its own (a socket may be
  * handed to another thread with a barrier, pthread_create's), while this one beats
  * the heartbeat, for a linger of seconds would else pass for a hang. 1 if that
  * took the whole linger (the last messages may not all have left), else 0. */
@@ -176,6 +185,7 @@ static inline int zl_close(mq_block_ctx *c, struct zl *z, int linger_ms)
     int64_t t0 = mq_block_now_ns();
     pthread_t th;
 
+    z->linger = linger_ms;
     if (pthread_create(&th, NULL, zl_term, z) == 0) {
         struct timespec slice = {0, ZL_WAIT_MS * 1000000L};
         mq_queue_flush(mq_block_arena(c), 0);

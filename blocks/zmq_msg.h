@@ -22,6 +22,7 @@ struct zmsg {
     struct zl z;
     unsigned char *buf;
     size_t cap;
+    int sink; /* its last messages get the stream sinks' linger to leave */
 };
 
 static inline int zm_init(mq_block_ctx *c, void **state, int type)
@@ -31,10 +32,9 @@ static inline int zm_init(mq_block_ctx *c, void **state, int type)
     if (!s)
         return -1;
     *state = s;
-    /* A sink's messages get the linger of the stream sinks to leave at the end. */
-    int sink = type == ZMQ_PUB || type == ZMQ_PUSH;
+    s->sink = type == ZMQ_PUB || type == ZMQ_PUSH;
     return zl_open(c, &s->z, type, mq_param_s(c, ZM_P_ADDRESS), (int)mq_param_i(c, ZM_P_BIND),
-                   -1, sink ? ZL_LINGER_MS : 0);
+                   -1);
 }
 
 /* pub and push: message m as one ZeroMQ message, once the socket can take it. */
@@ -114,7 +114,7 @@ static inline void zm_fini(mq_block_ctx *c, void *state)
 
     if (!s)
         return;
-    zl_close(c, &s->z, 0);
+    zl_close(c, &s->z, s->sink ? ZL_LINGER_MS : 0);
     free(s->buf);
     free(s);
 }

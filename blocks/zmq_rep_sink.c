@@ -61,7 +61,7 @@ static void fini(mq_block_ctx *c, void *state)
     if (!s)
         return;
     if (s->z.sock && !mq_block_stopping(c) && next_request(c, s, &want) == 1)
-        zs_send_end(c, s);
+        zs_end(c, s, 0);
     zs_free(c, s);
 }
 

@@ -20,6 +20,7 @@ struct zsink {
     double rate_sent; /* the last rx_rate sent */
     int type;         /* ZMQ_PUSH, ZMQ_PUB, ZMQ_REP */
     uint64_t sends;
+    int linger;       /* the close's: ZL_LINGER_MS, 0 once nothing of worth waits */
 };
 
 static inline int zs_init(mq_block_ctx *c, void **state, int type, const char *key)
@@ -34,12 +35,13 @@ static inline int zs_init(mq_block_ctx *c, void **state, int type, const char *k
     s->isz = mq_block_in_item_size(c, 0);
     s->key = key;
     s->type = type;
+    s->linger = ZL_LINGER_MS;
     if (!(s->rx_key = mq_pmt_symbol("rx_time")) || !(s->ts_srcid = mq_pmt_symbol(ZL_TS_SRCID))) {
         mq_block_error(c, "out of memory");
         return -1;
     }
     return zl_open(c, &s->z, type, mq_param_s(c, ZL_P_ADDRESS), (int)mq_param_i(c, ZL_P_BIND),
-                   (int)mq_param_i(c, ZL_P_HWM), ZL_LINGER_MS);
+                   (int)mq_param_i(c, ZL_P_HWM));
 }
 
 /* A buffer's item rate from its time range, 0 if it has none. */
@@ -196,7 +198,7 @@ static inline int zs_send_end(mq_block_ctx *c, struct zsink *s)
 
 static inline void zs_free(mq_block_ctx *c, struct zsink *s)
 {
-    if (zl_close(c, &s->z, ZL_LINGER_MS))
+    if (zl_close(c, &s->z, s->linger))
         fprintf(stderr, "%s: the peer on %s had not taken every message after %d s; the "
                 "rest is lost\n", mq_block_name(c), mq_param_s(c, ZL_P_ADDRESS),
                 ZL_LINGER_MS / 1000);
@@ -206,28 +208,37 @@ static inline void zs_free(mq_block_ctx *c, struct zsink *s)
     free(s);
 }
 
-/* A PUB's end of stream may be dropped like any message: by its own queue at the
- * high-water mark, and by a subscriber's full queue (seen here: libzmq's SUB drops
- * too). So it is sent again every ZL_WAIT_MS, without dropping at this end
- * (XPUB_NODROP: the send fails while a queue is full), until every subscriber has
- * taken it and gone (an mq subscriber ends at the first), for up to ZL_LINGER_MS
- * (a GNU Radio subscriber stays, and sees only messages of no items). */
-static inline int zs_pub_end(mq_block_ctx *c, struct zsink *s)
+/* The end of stream, and then the socket held open until every peer has taken it
+ * and gone (an mq receiver leaves at it), for up to ZL_LINGER_MS: libzmq's linger
+ * does not keep what its connection had taken from the queue but not yet written
+ * (seen here, with a slow PULL: the last message and the end were lost by a PUSH
+ * that lingered 3 s, and arrived from one that waited before closing). A GNU
+ * Radio receiver stays, so a graph that sends to one ends up to ZL_LINGER_MS
+ * later. A PUB's end may be dropped like any of its messages, by its own queue at
+ * the high-water mark and by a subscriber's (libzmq's SUB drops at its hwm too),
+ * so it is sent without dropping at this end (XPUB_NODROP: the send fails while a
+ * queue is full) and again every ZL_WAIT_MS (`again`); the copies are messages of
+ * no items, which GNU Radio's sub_source passes over. Once the peers have gone the
+ * close lingers no more: what is left is copies. */
+static inline int zs_end(mq_block_ctx *c, struct zsink *s, int again)
 {
     static const int on = 1;
     int64_t until = mq_block_now_ns() + (int64_t)ZL_LINGER_MS * 1000000;
     int sent = 0;
 
-    zmq_setsockopt(s->z.sock, ZMQ_XPUB_NODROP, &on, sizeof on);
+    if (s->type == ZMQ_PUB)
+        zmq_setsockopt(s->z.sock, ZMQ_XPUB_NODROP, &on, sizeof on);
     for (;;) {
-        int rc = zs_send_end(c, s);
-        if (rc < 0 && rc != MQ_EAGAIN)
-            return rc;
-        sent |= rc == 0;
+        if (!sent || again) {
+            int rc = zs_send_end(c, s);
+            if (rc < 0 && rc != MQ_EAGAIN)
+                return rc;
+            sent |= rc == 0;
+        }
         zl_events(&s->z);
-        if (sent && s->z.peers == 0) { /* what is still queued is copies of it */
-            static const int zero = 0;
-            zmq_setsockopt(s->z.sock, ZMQ_LINGER, &zero, sizeof zero);
+        /* (With no peer ever, what is queued waits for one: the linger's.) */
+        if (sent && s->z.had_peer && s->z.peers == 0) {
+            s->linger = 0;
             return 0;
         }
         if (mq_block_now_ns() >= until ||
@@ -248,7 +259,7 @@ static inline void zs_fini(mq_block_ctx *c, void *state)
     if (s->z.sock && mq_block_stopping(c))
         zs_send_end(c, s);
     else if (s->z.sock && zs_wait(c, s, ZMQ_POLLOUT) == 1)
-        rc = s->type == ZMQ_PUB ? zs_pub_end(c, s) : zs_send_end(c, s);
+        rc = zs_end(c, s, s->type == ZMQ_PUB);
     if (rc == MQ_EAGAIN && s->z.peers > 0)
         fprintf(stderr, "%s: a peer on %s had no room for the end of stream; it was not "
                 "sent\n", mq_block_name(c), mq_param_s(c, ZL_P_ADDRESS));

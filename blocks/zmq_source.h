@@ -53,7 +53,7 @@ static inline int zr_init(mq_block_ctx *c, void **state, int type, const char *k
         return -1;
     }
     return zl_open(c, &s->z, type, mq_param_s(c, ZL_P_ADDRESS), (int)mq_param_i(c, ZL_P_BIND),
-                   (int)mq_param_i(c, ZL_P_HWM), 0);
+                   (int)mq_param_i(c, ZL_P_HWM));
 }
 
 static inline void zr_report_lost(mq_block_ctx *c, struct zsrc *s, uint64_t n, const char *why)

@@ -86,6 +86,10 @@
 #define MQ_GRAPH_MAX_DEPTH 64
 /* YAML's own limit on an implicit key, in characters: libyaml refuses a longer one. */
 #define MQ_YAML_KEY_MAX 1024
+/* A graph's host names (`hosts:`), with the NUL: the link blocks of a graph across
+ * hosts are named after them ("link16383_from_NAME", mqgraph/split.c), and those
+ * are block names (MQ_NAME_MAX). */
+#define MQ_HOST_NAME_MAX 33
 
 /* Message values (pmt.h): the deepest nesting read, written or parsed, and the
  * longest symbol in bytes (the wire form's u16 length). */

@@ -531,9 +531,10 @@ static int plain_name(const char *s)
     return 1;
 }
 
-/* A restart field's text with its ${variables} expanded; NULL if the node is no
- * scalar, or with the reason in L->err if the expansion failed (*failed set). */
-static char *restart_text(struct loader *L, const mqy_node *n, int *failed)
+/* A field's text (restart's, a host's) with its ${variables} expanded; NULL if
+ * the node is no scalar, or with the reason in L->err if the expansion failed
+ * (*failed set). */
+static char *field_text(struct loader *L, const mqy_node *n, int *failed)
 {
     char *s = scalar(L, n) ? expand(L, n, scalar(L, n)) : NULL;
 
@@ -541,11 +542,12 @@ static char *restart_text(struct loader *L, const mqy_node *n, int *failed)
     return s;
 }
 
-static int restart_int(struct loader *L, const mqy_node *n, const char *what, int64_t max,
-                       int64_t *out)
+/* An integer field in [min, max]: a number, a ${variable} or an expression. */
+static int field_int(struct loader *L, const mqy_node *n, const char *what, int64_t min,
+                     int64_t max, int64_t *out)
 {
     int failed;
-    char *s = restart_text(L, n, &failed), why[512], num[64];
+    char *s = field_text(L, n, &failed), why[512], num[64];
     int rc = failed ? -1 : 0;
     mqg_value v;
     mqg_mark at;
@@ -557,9 +559,9 @@ static int restart_int(struct loader *L, const mqy_node *n, const char *what, in
                                sizeof why) < 0)
             rc = fail(L, n, "%s: %s", what, why);
         else
-            rc = parse_int(L, n, num, what, 0, max, out);
+            rc = parse_int(L, n, num, what, min, max, out);
     } else if (rc == 0) {
-        rc = parse_int(L, n, s, what, 0, max, out);
+        rc = parse_int(L, n, s, what, min, max, out);
     }
     free(s);
     return rc;
@@ -569,7 +571,7 @@ static int restart_policy(struct loader *L, const mqy_node *p, mqg_block *b)
 {
     static const char *const names[] = {"never", "on-failure", "always"};
     int failed;
-    char *s = restart_text(L, p, &failed);
+    char *s = field_text(L, p, &failed);
 
     for (int i = 0; s && i < 3; i++)
         if (!strcmp(s, names[i])) {
@@ -596,15 +598,15 @@ static int load_restart(struct loader *L, const mqy_node *n, mqg_block *b)
     if (known_keys(L, n, keys, "restart") < 0)
         return -1;
     if ((x = get(L, n, "max_restarts"))) {
-        if (restart_int(L, x, "max_restarts", 1000000, &v) < 0)
+        if (field_int(L, x, "max_restarts", 0, 1000000, &v) < 0)
             return -1;
         b->max_restarts = (int)v;
     }
     if ((x = get(L, n, "backoff_ms")) &&
-        restart_int(L, x, "backoff_ms", 3600000, &b->backoff_ms) < 0)
+        field_int(L, x, "backoff_ms", 0, 3600000, &b->backoff_ms) < 0)
         return -1;
     if ((cap = get(L, n, "max_backoff_ms")) &&
-        restart_int(L, cap, "max_backoff_ms", 3600000, &b->max_backoff_ms) < 0)
+        field_int(L, cap, "max_backoff_ms", 0, 3600000, &b->max_backoff_ms) < 0)
         return -1;
     if (cap && b->max_backoff_ms < b->backoff_ms)
         return fail(L, cap, "max_backoff_ms %lld is less than backoff_ms %lld",
@@ -707,11 +709,47 @@ static int load_params(struct loader *L, const mqy_node *params, mqg_block *b)
     return rc;
 }
 
+/* "rx, dsp": the graph's host names, for messages. */
+void graph_host_names(const mqg_graph *g, char *buf, size_t len)
+{
+    buf[0] = 0;
+    for (int i = 0; i < g->n_hosts && strlen(buf) + 1 < len; i++)
+        snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? ", " : "", g->hosts[i].name);
+}
+
+/* `host: NAME` of a block: one of the graph's hosts, which are loaded first. */
+static int load_block_host(struct loader *L, const mqy_node *n, mqg_block *b)
+{
+    const mqg_graph *g = L->g;
+    int failed, near;
+    char *s = field_text(L, n, &failed), names[512];
+
+    b->host_mark = mark_of(n);
+    if (failed)
+        return -1;
+    if (!s)
+        return fail(L, n, "the host of block '%s' must be a name", b->name);
+    if (!g->n_hosts) {
+        fail(L, n, "block '%s' names host '%s', but the graph names no hosts (hosts: {%s: "
+             "ADDRESS} at the top)", b->name, s, s);
+    } else if ((b->host = graph_find_host(g, s)) < 0) {
+        near = mqg_names_nearest(&g->host_names, s, strlen(s), 3);
+        graph_host_names(g, names, sizeof names);
+        if (near >= 0)
+            fail(L, n, "block '%s': no host '%s' (did you mean '%s'?)", b->name, s,
+                 g->hosts[near].name);
+        else
+            fail(L, n, "block '%s': no host '%s' (the graph's hosts: %s)", b->name, s, names);
+    }
+    free(s);
+    return b->host < 0 ? -1 : 0;
+}
+
 /* The block under key k (its name already in b->name). */
 static int load_block(struct loader *L, const mqy_node *k, const mqy_node *v, mqg_block *b)
 {
-    static const char *const keys[] = {"type", "params", "restart", NULL};
-    const mqy_node *t, *params, *restart;
+    static const char *const keys[] = {"type", "params", "restart", "host", NULL};
+    const mqy_node *t, *params, *restart, *host;
 
     b->mark = mark_of(k);
     if (want(L, v, MQY_MAP, "a block") < 0 ||
@@ -727,6 +765,9 @@ static int load_block(struct loader *L, const mqy_node *k, const mqy_node *v, mq
     b->backoff_ms = 100;
     b->max_backoff_ms = MQG_MAX_BACKOFF_MS;
     if ((restart = get(L, v, "restart")) && load_restart(L, restart, b) < 0)
+        return -1;
+    b->host = -1;
+    if ((host = get(L, v, "host")) && load_block_host(L, host, b) < 0)
         return -1;
     if (!(params = get(L, v, "params")))
         return 0;
@@ -864,10 +905,120 @@ static int load_arena(struct loader *L, const mqy_node *n)
     return 0;
 }
 
+/* An address a ZeroMQ tcp:// endpoint takes as it is: a host name or an IPv4
+ * address (an IPv6 one would need brackets, and the sockets ZMQ_IPV6). */
+static int address_ok(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n > 253 || s[0] == '-' || s[0] == '.')
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && !strchr("-._", s[i]))
+            return 0;
+    return 1;
+}
+
+/* NAME: ADDRESS, host i of `hosts:`. */
+static int load_host(struct loader *L, const mqy_node *k, const mqy_node *v, int i)
+{
+    mqg_graph *g = L->g;
+    mqg_host *h = &g->hosts[i];
+    const char *name = scalar(L, k);
+    int first, rc, failed;
+
+    if (!plain_name(name) || strlen(name) >= MQ_HOST_NAME_MAX)
+        return fail(L, k, "a host name is 1 to %d letters, digits, '_' or '-'%s%.40s%s",
+                    MQ_HOST_NAME_MAX - 1, name ? ", not '" : "", name ? name : "",
+                    name && strlen(name) > 40 ? "...'" : name ? "'" : "");
+    h->mark = mark_of(k);
+    h->address_mark = mark_of(v);
+    h->name = strdup(name);
+    g->n_hosts = i + 1; /* graph_free frees it from here on */
+    if (!h->name || (rc = mqg_names_add(&g->host_names, h->name, strlen(name), i, &first)) < 0)
+        return fail(L, k, "out of memory");
+    if (rc)
+        return fail(L, k, "duplicate host name '%s' (first at line %d)", name,
+                    g->hosts[first].mark.line);
+    if (!scalar(L, v))
+        return fail(L, v, "host '%s': the address must be a host name or an IPv4 address, "
+                    "not a %s", name, v->type == MQY_SEQ ? "list" : "mapping");
+    if (!(h->address = field_text(L, v, &failed)))
+        return failed ? -1 : fail(L, v, "out of memory");
+    if (!address_ok(h->address))
+        return fail(L, v, "host '%s': address '%.64s' is not a host name or an IPv4 address "
+                    "(a ZeroMQ tcp:// endpoint takes it as it is)", name, h->address);
+    return 0;
+}
+
+/* hosts: {NAME: ADDRESS, ...}, the machines a graph runs across. */
+static int load_hosts(struct loader *L, const mqy_node *v)
+{
+    mqg_graph *g = L->g;
+    int i = 0;
+
+    if (want(L, v, MQY_MAP, "hosts") < 0)
+        return -1;
+    if (v->n == 0)
+        return fail(L, v, "hosts names no host (hosts: {NAME: ADDRESS, ...}, or leave it out)");
+    g->hosts_mark = mark_of(v);
+    if (!(g->hosts = calloc((size_t)v->n, sizeof *g->hosts)))
+        return fail(L, v, "out of memory");
+    for (uint32_t p = v->first; p; p = next_key(L, p), i++)
+        if (load_host(L, node(L, p), node(L, next(L, p)), i) < 0)
+            return -1;
+    return 0;
+}
+
+/* In a graph with hosts, every block says which runs it (a block on the wrong
+ * machine would open the wrong device or file, so none is guessed), and every
+ * host runs one. */
+static int check_hosts(struct loader *L)
+{
+    mqg_graph *g = L->g;
+    char names[512];
+    int *runs;
+
+    if (!g->n_hosts)
+        return 0;
+    graph_host_names(g, names, sizeof names);
+    for (int i = 0; i < g->n_blocks; i++)
+        if (g->blocks[i].host < 0)
+            return fail_at(L, g->blocks[i].mark, "block '%s' has no host (the graph runs "
+                           "across hosts %s: say which runs it, host: NAME)",
+                           g->blocks[i].name, names);
+    if (!(runs = calloc((size_t)g->n_hosts, sizeof *runs)))
+        return fail_at(L, g->hosts_mark, "out of memory");
+    for (int i = 0; i < g->n_blocks; i++)
+        runs[g->blocks[i].host] = 1;
+    for (int h = 0; h < g->n_hosts; h++)
+        if (!runs[h]) {
+            free(runs);
+            return fail_at(L, g->hosts[h].mark, "host '%s' runs no block (give a block "
+                           "host: %s, or remove it from hosts)", g->hosts[h].name,
+                           g->hosts[h].name);
+        }
+    free(runs);
+    return 0;
+}
+
+/* link_port: N, the port of the first link between hosts. */
+static int load_link_port(struct loader *L, const mqy_node *v)
+{
+    mqg_graph *g = L->g;
+
+    if (!g->n_hosts)
+        return fail(L, v, "link_port is the first port of the links between hosts, but the "
+                    "graph names no hosts");
+    g->link_port_mark = mark_of(v);
+    g->link_port_given = 1;
+    return field_int(L, v, "link_port", 1, 65535, &g->link_port);
+}
+
 static int load_root(struct loader *L, const mqy_node *root)
 {
-    static const char *const keys[] = {"name",   "variables",   "arena",
-                                       "finish", "blocks", "connections", NULL};
+    static const char *const keys[] = {"name",   "variables", "arena",       "finish",
+                                       "hosts",  "link_port", "blocks", "connections", NULL};
     mqg_graph *g = L->g;
     const mqy_node *v;
 
@@ -904,6 +1055,10 @@ static int load_root(struct loader *L, const mqy_node *root)
                               "while any consumer reads)");
         g->finish_all = !strcmp(f, "all");
     }
+    if ((v = get(L, root, "hosts")) && load_hosts(L, v) < 0)
+        return -1;
+    if ((v = get(L, root, "link_port")) && load_link_port(L, v) < 0)
+        return -1;
     if (!(v = get(L, root, "blocks")))
         return fail(L, root, "the graph has no blocks");
     if (want(L, v, MQY_MAP, "blocks") < 0)
@@ -952,7 +1107,7 @@ static int load_root(struct loader *L, const mqy_node *root)
             if (load_conn(L, node(L, it), &g->conns[i]) < 0)
                 return -1;
     }
-    return 0;
+    return check_hosts(L);
 }
 
 mqg_graph *graph_load(const char *path, const mqg_vars *set, char *err, size_t errlen)
@@ -977,10 +1132,11 @@ mqg_graph *graph_load(const char *path, const mqg_vars *set, char *err, size_t e
 /* What the tree stops at, before reading further: the first block or connection
  * past what an arena holds (a graph file of a million blocks took 1.2 GB and
  * 7 s to load, to be refused for its size at the end). */
-enum { CAP_BLOCKS, CAP_CONNS };
+enum { CAP_BLOCKS, CAP_CONNS, CAP_HOSTS };
 static const mqy_cap caps[] = {
     [CAP_BLOCKS] = {"blocks", MQ_MAX_BLOCKS_IN_GRAPH},
     [CAP_CONNS] = {"connections", MQ_MAX_CONNS - MQ_MAX_TAPS},
+    [CAP_HOSTS] = {"hosts", MQ_MAX_BLOCKS_IN_GRAPH}, /* each runs a block */
     {NULL, 0},
 };
 
@@ -993,6 +1149,10 @@ static void cap_error(struct loader *L, const mqy_error *e)
         graph_error(L->g, m, L->err, L->errlen,
                     "block '%.47s' is one too many: at most %d blocks fit in an arena",
                     name ? name : "?", MQ_MAX_BLOCKS_IN_GRAPH);
+    else if (e->cap == CAP_HOSTS)
+        graph_error(L->g, m, L->err, L->errlen,
+                    "host '%.47s' is one too many: each host runs a block, and at most %d "
+                    "blocks fit in an arena", name ? name : "?", MQ_MAX_BLOCKS_IN_GRAPH);
     else
         graph_error(L->g, m, L->err, L->errlen,
                     "connection %d is one too many: an arena holds %d connections, %d of "
@@ -1050,6 +1210,7 @@ mqg_graph *graph_load_stream(FILE *f, const char *path, const mqg_vars *set, cha
     g->file = strdup(path);
     g->heartbeat_ms = 100;
     g->heartbeat_timeout_ms = 2000;
+    g->link_port = MQG_LINK_PORT;
     if (mqy_load(f, &opts, &L.t, &e) < 0)
         tree_error(&L, &e);
     else if (!L.t.root)
@@ -1099,6 +1260,11 @@ int graph_find_block(const mqg_graph *g, const char *name)
     return mqg_names_find(&g->names, name, strlen(name));
 }
 
+int graph_find_host(const mqg_graph *g, const char *name)
+{
+    return mqg_names_find(&g->host_names, name, strlen(name));
+}
+
 void graph_free(mqg_graph *g)
 {
     if (!g)
@@ -1125,6 +1291,12 @@ void graph_free(mqg_graph *g)
         free(g->conns[i].dst.block);
         free(g->conns[i].dst.port);
     }
+    for (int i = 0; i < g->n_hosts; i++) {
+        free(g->hosts[i].name);
+        free(g->hosts[i].address);
+    }
+    mqg_names_free(&g->host_names);
+    free(g->hosts);
     mqg_names_free(&g->names);
     free(g->blocks);
     free(g->conns);

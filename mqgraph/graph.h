@@ -36,6 +36,9 @@ enum { MQG_RESTART_NEVER = 0, MQG_RESTART_ON_FAILURE, MQG_RESTART_ALWAYS };
 /* The back-off's cap unless `restart: {max_backoff_ms}` says (or backoff_ms is more). */
 #define MQG_MAX_BACKOFF_MS 60000
 
+/* The first port of the links between hosts unless `link_port:` says (split.h). */
+#define MQG_LINK_PORT 5600
+
 /* What became of a parameter's text beyond substitution. */
 enum {
     MQG_EVAL_NONE = 0, /* the text is the value */
@@ -66,6 +69,8 @@ typedef struct mqg_block {
     int max_restarts;   /* default 3 */
     int64_t backoff_ms; /* before the first restart, doubled for each next one */
     int64_t max_backoff_ms; /* ... up to this (default MQG_MAX_BACKOFF_MS) */
+    int host;           /* its index in the graph's hosts, -1 in a graph of none */
+    mqg_mark host_mark;
     const mq_block_decl *decl; /* set by validation */
     mq_block_decl *own_decl;   /* decl, when its module made it for this block (special.h) */
     /* validation: the block's own check refused a combination while its item type
@@ -85,6 +90,13 @@ typedef struct mqg_conn {
     int policy;
 } mqg_conn;
 
+/* A machine a graph runs across (`hosts: {NAME: ADDRESS}`, split.h). */
+typedef struct mqg_host {
+    char *name;
+    char *address; /* a host name or an IPv4 address, ${variables} expanded */
+    mqg_mark mark, address_mark;
+} mqg_host;
+
 typedef struct mqg_graph {
     char *file;
     char *name;
@@ -99,6 +111,13 @@ typedef struct mqg_graph {
     mqg_block *blocks;
     mqg_conn *conns;
     mqg_names names; /* block name -> index */
+    int n_hosts;     /* 0: the graph runs on one machine */
+    mqg_host *hosts;
+    mqg_names host_names; /* host name -> index */
+    mqg_mark hosts_mark;
+    int64_t link_port;    /* the first link's port (MQG_LINK_PORT unless given) */
+    mqg_mark link_port_mark;
+    int link_port_given;
 } mqg_graph;
 
 /* "name=value" overrides for variables (mqgraph run --set). */
@@ -122,6 +141,12 @@ int graph_block_grow(mqg_block *b, int n);
 
 /* The index of the block named `name`, or -1. */
 int graph_find_block(const mqg_graph *g, const char *name);
+
+/* The index of the host named `name`, or -1. */
+int graph_find_host(const mqg_graph *g, const char *name);
+
+/* "rx, dsp": the host names, as far as they fit in buf. */
+void graph_host_names(const mqg_graph *g, char *buf, size_t len);
 
 /* Formats "FILE:LINE:COL: " + message into err. */
 void graph_error(const mqg_graph *g, mqg_mark m, char *err, size_t len, const char *fmt, ...)

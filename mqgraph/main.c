@@ -1,5 +1,5 @@
-/* main.c - the mqgraph command line: run, validate, blocks, dot, and the commands
- * that talk to running graphs (client.c). */
+/* main.c - the mqgraph command line: run, validate, split, blocks, dot, and the
+ * commands that talk to running graphs (client.c). */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 #include "client.h"
 #include "graph.h"
 #include "proctitle.h"
+#include "split.h"
 #include "supervise.h"
 #include "validate.h"
 
@@ -19,10 +20,12 @@ static const char *usage_main =
     "usage: mqgraph [--help] [--version] COMMAND [ARGS]\n"
     "\n"
     "commands:\n"
-    "  run FILE [--set VAR=VALUE]... [--quiet] [--stats FILE]\n"
+    "  run FILE [--set VAR=VALUE]... [--host NAME] [--quiet] [--stats FILE]\n"
     "                                            run a graph, one process per block\n"
     "  validate FILE [--set VAR=VALUE]... [--verbose]\n"
     "                                            check a graph without running it\n"
+    "  split FILE [--set VAR=VALUE]... [--host NAME] [-o DIR]\n"
+    "                                            each host's part of a graph across hosts\n"
     "  blocks [NAME]                             list block types, or show one\n"
     "  dot FILE                                  print the graph as Graphviz\n"
     "\n"
@@ -41,10 +44,13 @@ static const char *usage_main =
     "block directory. 'mqgraph COMMAND --help' describes a command.\n";
 
 static const char *usage_run =
-    "usage: mqgraph run FILE [--set VAR=VALUE]... [--quiet] [--stats FILE]\n"
+    "usage: mqgraph run FILE [--set VAR=VALUE]... [--host NAME] [--quiet] [--stats FILE]\n"
     "Runs the graph: one process per block in a shared-memory arena. Prints a summary\n"
     "per block and per connection at the end (not with --quiet). While it runs, the\n"
     "graph answers mqgraph list, status, top, get, set, send, events, tap and stop.\n"
+    "--host NAME runs only host NAME's part of a graph across hosts, its connections\n"
+    "to the other hosts' parts as zmq links (the part mqgraph split prints); without\n"
+    "it the whole graph runs here.\n"
     "--stats FILE writes the status as one JSON line a second (doc/control.md).\n"
     "Exit status: 0 when every block finished (also after mqgraph stop), 1 when one\n"
     "failed or the graph could not start (the arena, the --stats file), 2 for a bad\n"
@@ -56,6 +62,15 @@ static const char *usage_validate =
     "unconnected inputs, cycles) and prints FILE:LINE:COL: message for a problem.\n"
     "--verbose also prints the parameter values the file does not say as they are:\n"
     "those worked out of expressions, and item types taken from upstream.\n";
+static const char *usage_split =
+    "usage: mqgraph split FILE [--set VAR=VALUE]... [--host NAME] [-o DIR]\n"
+    "Prints each host's part of a graph across hosts (hosts: {NAME: ADDRESS} at the\n"
+    "top, host: NAME on every block) as a graph file: the host's blocks, and a zmq\n"
+    "link for each output that feeds another host, on port link_port (default 5600)\n"
+    "plus the link's number, at the consuming host's address. The parts are YAML\n"
+    "documents separated by '---'; --host NAME prints one. -o DIR writes each to\n"
+    "DIR/BASE.HOST.yaml instead, replacing only files that mqgraph split made.\n"
+    "mqgraph run FILE --host NAME runs the same part.\n";
 static const char *usage_blocks =
     "usage: mqgraph blocks [NAME]\n"
     "Lists the block types found, or shows one: ports, item types, params, docs.\n";
@@ -70,16 +85,52 @@ static int wants_help(int argc, char **argv)
     return 0;
 }
 
-/* Parses FILE [--set V=X]... [--quiet] [--stats FILE] [--verbose] (run's options
- * only with `run` non-NULL, validate's with `verbose`); returns the loaded,
+/* What a command line says after the command, and the options it may say. */
+struct cmdline {
+    int takes_run, takes_verbose, takes_host, takes_outdir; /* the command's options */
+    struct run_opts run;
+    int verbose;
+    const char *host, *outdir;
+};
+
+/* One option of a command other than --set: 1 taken (*i moved past its value),
+ * 0 not an option of this command, -1 its value missing (said on stderr). */
+static int take_option(int argc, char **argv, int *i, struct cmdline *c, const char *usage)
+{
+    const char *a = argv[*i], **value = NULL;
+
+    if (c->takes_verbose && !strcmp(a, "--verbose"))
+        return c->verbose = 1;
+    if (c->takes_run && !strcmp(a, "--quiet"))
+        return c->run.quiet = 1;
+    if (c->takes_run && !strcmp(a, "--stats"))
+        value = &c->run.stats;
+    else if (c->takes_host && !strcmp(a, "--host"))
+        value = &c->host;
+    else if (c->takes_outdir && !strcmp(a, "-o"))
+        value = &c->outdir;
+    if (!value)
+        return 0;
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "mqgraph: %s needs %s\n%s", a,
+                !strcmp(a, "--host") ? "a host name" : !strcmp(a, "-o") ? "a directory" : "a file",
+                usage);
+        return -1;
+    }
+    *value = argv[++*i];
+    return 1;
+}
+
+/* Parses FILE [--set V=X]... and the command's options into c; returns the loaded,
  * validated graph. */
 static mqg_graph *load(int argc, char **argv, const char *usage, mqg_catalog *cat,
-                       struct run_opts *run, int *verbose, int *status)
+                       struct cmdline *c, int *status)
 {
     const char *file = NULL;
     mqg_vars vars = {0, calloc((size_t)argc + 1, sizeof(char *))};
     char err[MQ_BLOCK_ERROR_MAX + 1024]; /* a Python block's traceback, and where */
     mqg_graph *g = NULL;
+    int rc;
 
     *status = EXIT_USAGE;
     for (int i = 0; i < argc; i++) {
@@ -89,20 +140,12 @@ static mqg_graph *load(int argc, char **argv, const char *usage, mqg_catalog *ca
                 goto out;
             }
             vars.kv[vars.n++] = argv[++i];
-        } else if (verbose && !strcmp(argv[i], "--verbose")) {
-            *verbose = 1;
-        } else if (run && !strcmp(argv[i], "--quiet")) {
-            run->quiet = 1;
-        } else if (run && !strcmp(argv[i], "--stats")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "mqgraph: --stats needs a file\n%s", usage);
-                goto out;
-            }
-            run->stats = argv[++i];
-        } else if (argv[i][0] == '-' || file) {
+        } else if ((rc = take_option(argc, argv, &i, c, usage)) < 0) {
+            goto out;
+        } else if (rc == 0 && (argv[i][0] == '-' || file)) {
             fprintf(stderr, "mqgraph: unexpected argument '%s'\n%s", argv[i], usage);
             goto out;
-        } else {
+        } else if (rc == 0) {
             file = argv[i];
         }
     }
@@ -291,6 +334,15 @@ static int cmd_dot(mqg_graph *g)
     for (int i = 0; i < g->n_blocks; i++)
         printf("  \"%s\" [shape=box, label=\"%s\\n%s\"];\n", g->blocks[i].name,
                g->blocks[i].name, g->blocks[i].type);
+    /* a graph across hosts: a box around each host's blocks */
+    for (int h = 0; h < g->n_hosts; h++) {
+        printf("  subgraph \"cluster_%s\" {\n    label=\"%s (%s)\";\n", g->hosts[h].name,
+               g->hosts[h].name, g->hosts[h].address);
+        for (int i = 0; i < g->n_blocks; i++)
+            if (g->blocks[i].host == h)
+                printf("    \"%s\";\n", g->blocks[i].name);
+        printf("  }\n");
+    }
     for (int k = 0; k < g->n_conns; k++) {
         mqg_conn *c = &g->conns[k];
         printf("  \"%s\" -> \"%s\" [label=\"%s -> %s\"];\n", c->src.block, c->dst.block,
@@ -300,11 +352,118 @@ static int cmd_dot(mqg_graph *g)
     return 0;
 }
 
+/* Every host's part of g, or host `only`'s, loaded and validated (what run --host
+ * would run): 0, or EXIT_USAGE with the reason on stderr. */
+static int check_parts(const mqg_graph *g, const mqg_split *s, int only, const mqg_catalog *cat)
+{
+    char err[2048];
+
+    for (int h = 0; h < g->n_hosts; h++) {
+        mqg_graph *part = only < 0 || h == only ? split_part(g, s, h, cat, err, sizeof err) : NULL;
+        if (!part && (only < 0 || h == only)) {
+            fprintf(stderr, "%s\n", err);
+            return EXIT_USAGE;
+        }
+        graph_free(part);
+    }
+    return 0;
+}
+
+/* validate: a graph across hosts also has each part checked, the link blocks
+ * and each part's arena, so that run --host never refuses a part validate passed. */
+static int cmd_validate(mqg_graph *g, const mqg_catalog *cat, int verbose)
+{
+    mqg_split s = {0};
+    char err[2048];
+    int rc = 0;
+
+    if (g->n_hosts && split_make(g, &s, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        rc = EXIT_USAGE;
+    }
+    if (rc == 0 && g->n_hosts)
+        rc = check_parts(g, &s, -1, cat);
+    if (rc == 0) {
+        printf("%s: ok (%d block%s, %d connection%s", g->file, g->n_blocks,
+               g->n_blocks == 1 ? "" : "s", g->n_conns, g->n_conns == 1 ? "" : "s");
+        if (g->n_hosts)
+            printf(", %d hosts, %d link%s", g->n_hosts, s.n_links, s.n_links == 1 ? "" : "s");
+        printf(")\n");
+    }
+    if (rc == 0 && verbose) {
+        show_derived(g);
+        split_print_links(stdout, g, &s, -1, "  ");
+    }
+    split_free(&s);
+    return rc;
+}
+
+/* split: every part checked before any is printed or written. */
+static int cmd_split(mqg_graph *g, const mqg_catalog *cat, const struct cmdline *c)
+{
+    mqg_split s = {0};
+    char err[2048];
+    int only = -1, rc = 0;
+
+    if (!g->n_hosts) {
+        fprintf(stderr, "%s: the graph names no hosts (hosts: {NAME: ADDRESS} at the top, and "
+                "host: NAME on every block), so it has no parts\n", g->file);
+        return EXIT_USAGE;
+    }
+    if (c->host && (only = split_find_host(g, c->host, err, sizeof err)) < 0) {
+        fprintf(stderr, "%s\n", err);
+        return EXIT_USAGE;
+    }
+    if (split_make(g, &s, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        split_free(&s);
+        return EXIT_USAGE;
+    }
+    if ((rc = check_parts(g, &s, only, cat)) == 0 && c->outdir) {
+        if (split_save(g, &s, only, c->outdir, err, sizeof err) < 0) {
+            fprintf(stderr, "mqgraph: %s\n", err);
+            rc = 1;
+        }
+    }
+    for (int h = 0, n = 0; rc == 0 && !c->outdir && h < g->n_hosts; h++) {
+        if (only >= 0 && h != only)
+            continue;
+        if (n++)
+            fputs("---\n", stdout);
+        if (split_write(stdout, g, &s, h, err, sizeof err) < 0) {
+            fprintf(stderr, "mqgraph: %s\n", err);
+            rc = 1;
+        }
+    }
+    split_free(&s);
+    return rc;
+}
+
+/* run --host NAME: g is replaced by NAME's part. */
+static int take_part(mqg_graph **g, const mqg_catalog *cat, const char *host)
+{
+    mqg_split s;
+    char err[2048];
+    int h = split_find_host(*g, host, err, sizeof err);
+    mqg_graph *part = NULL;
+
+    if (h >= 0 && split_make(*g, &s, err, sizeof err) == 0)
+        part = split_part(*g, &s, h, cat, err, sizeof err);
+    if (h >= 0)
+        split_free(&s);
+    if (!part) {
+        fprintf(stderr, "%s\n", err);
+        return EXIT_USAGE;
+    }
+    graph_free(*g);
+    *g = part;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     mqg_catalog cat = {0};
-    struct run_opts run = {0, NULL};
-    int status, verbose = 0;
+    int status;
     mqg_graph *g;
 
     proctitle_init(argc, argv);
@@ -330,8 +489,10 @@ int main(int argc, char **argv)
         }
         return client_main(cmd, argc - 2, argv + 2);
     }
-    const char *usage = !strcmp(cmd, "run")        ? usage_run
+    int run = !strcmp(cmd, "run"), split = !strcmp(cmd, "split");
+    const char *usage = run                        ? usage_run
                         : !strcmp(cmd, "validate") ? usage_validate
+                        : split                    ? usage_split
                         : !strcmp(cmd, "dot")      ? usage_dot
                                                    : NULL;
     if (!usage) {
@@ -342,25 +503,26 @@ int main(int argc, char **argv)
         fputs(usage, stdout);
         return 0;
     }
-    if (!strcmp(cmd, "run"))
+    struct cmdline c = {.takes_run = run, .takes_verbose = !strcmp(cmd, "validate"),
+                        .takes_host = run || split, .takes_outdir = split};
+    if (run)
         supervise_hold_stops();
-    g = load(argc - 2, argv + 2, usage, &cat, !strcmp(cmd, "run") ? &run : NULL,
-             !strcmp(cmd, "validate") ? &verbose : NULL, &status);
-    if (!g) {
+    g = load(argc - 2, argv + 2, usage, &cat, &c, &status);
+    if (g && run && c.host)
+        status = take_part(&g, &cat, c.host);
+    if (!g || status) {
+        graph_free(g);
         catalog_free(&cat);
         return status;
     }
-    if (!strcmp(cmd, "validate")) {
-        printf("%s: ok (%d block%s, %d connection%s)\n", g->file, g->n_blocks,
-               g->n_blocks == 1 ? "" : "s", g->n_conns, g->n_conns == 1 ? "" : "s");
-        if (verbose)
-            show_derived(g);
-        status = 0;
-    } else if (!strcmp(cmd, "dot")) {
+    if (c.takes_verbose)
+        status = cmd_validate(g, &cat, c.verbose);
+    else if (split)
+        status = cmd_split(g, &cat, &c);
+    else if (!strcmp(cmd, "dot"))
         status = cmd_dot(g);
-    } else {
-        status = supervise_run(g, &cat, &run);
-    }
+    else
+        status = supervise_run(g, &cat, &c.run);
     graph_free(g);
     catalog_free(&cat);
     return status;

@@ -8,6 +8,7 @@
 #include "arena.h"
 #include "error.h"
 #include "special.h"
+#include "split.h"
 #include "validate.h"
 
 /* runtime.c keeps a message input's upstreams, and the supervisor's connection,
@@ -915,7 +916,9 @@ int graph_validate(mqg_graph *g, const mqg_catalog *cat, char *err, size_t len)
     free(p.fan_out);
     free(p.fan_in);
     free(p.upstream);
-    return rc < 0 ? -1 : check_cycles(g, err, len);
+    if (rc < 0 || check_cycles(g, err, len) < 0)
+        return -1;
+    return split_check(g, err, len);
 }
 
 uint32_t graph_queue_cap(const mqg_graph *g)

@@ -15,7 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -71,6 +74,13 @@ static void endpoint(char *buf, size_t len, int tcp)
         snprintf(buf, len, "tcp://127.0.0.1:%d", free_port());
     else
         snprintf(buf, len, "ipc://%s/z.sock", dir_now());
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 static void validate_says(const char *yaml, const char *want)
@@ -448,6 +458,47 @@ START_TEST(test_a_publishers_drops_are_all_counted)
 }
 END_TEST
 
+/* The same with PUSH: a sender far faster than its receiver, high-water marks of
+ * 4 messages, waits instead of dropping: all 500,000 items arrive, in order, and
+ * nothing is reported lost. */
+START_TEST(test_a_push_waits_at_its_high_water_mark_and_loses_nothing)
+{
+    char addr[256], rx[1024], tx[1024];
+
+    own_ctldir();
+    endpoint(addr, sizeof addr, 0);
+    snprintf(rx, sizeof rx,
+             "blocks:\n"
+             "  s: {type: zmq_pull_source, params: {address: \"%s\", type: f32, pass_tags: true,"
+             " hwm: 4, bind: true}}\n"
+             "  t: {type: throttle, params: {type: f32, rate: 1000000}}\n"
+             "  o: {type: vector_sink, params: {path: rx.txt, type: f32}}\n"
+             "connections:\n  - [s.out, t.in]\n  - [t.out, o.in]\n",
+             addr);
+    snprintf(tx, sizeof tx,
+             "blocks:\n"
+             "  v: {type: vector_source, params: {values: [1, 2, 3, 4, 5], type: f32, repeat: true,"
+             " items_per_buffer: 4096}}\n"
+             "  h: {type: head, params: {type: f32, items: 500000}}\n"
+             "  k: {type: zmq_push_sink, params: {address: \"%s\", type: f32, pass_tags: true,"
+             " hwm: 4, bind: false}}\n"
+             "connections:\n  - [v.out, h.in]\n  - [h.out, k.in]\n",
+             addr);
+    pid_t pid = start_graph("zrx", rx, 3);
+    run_yaml_ok("ztx", tx, 1);
+    ck_assert_int_eq(finish(pid), 0);
+    size_t n;
+    double *v = read_numbers("rx.txt", &n);
+    ck_assert_uint_eq(n, 500000);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(v[i] == (double)(i % 5 + 1), "item %zu is %g", i, v[i]);
+    free(v);
+    char *e = read_file("run.err", NULL);
+    ck_assert_msg(!strstr(e, "lost"), "%s", e);
+    free(e);
+}
+END_TEST
+
 /* A sender gone without end of stream, for each peer_lost: wait reports it and
  * waits on (the graph is stopped by the test), end ends the graph well, fail
  * fails it; in each the items before are all passed on. */
@@ -499,6 +550,55 @@ START_TEST(test_a_peer_gone_without_end_is_reported_and_peer_lost_decides)
         if (p == 2)
             file_has("run.err", "(zmq_pull_source): the peer on ");
     }
+}
+END_TEST
+
+/* A peer that vanishes without closing (SIGSTOP: its kernel keeps the connection
+ * up, but nothing answers ZeroMQ's heartbeats, as with a host cut off) is found
+ * by the heartbeats, within their 3 s timeout plus an interval; the test allows
+ * 15 s so that a loaded machine cannot fail it, and prints what it took. */
+START_TEST(test_a_vanished_peer_is_found_by_the_heartbeats)
+{
+    char addr[256], rx[1024], want[512];
+    int ready[2];
+
+    own_ctldir();
+    endpoint(addr, sizeof addr, 1);
+    snprintf(rx, sizeof rx,
+             "blocks:\n"
+             "  s: {type: zmq_pull_source, params: {address: \"%s\", type: f32, bind: true,"
+             " peer_lost: end}}\n"
+             "  o: {type: vector_sink, params: {path: rx.txt, type: f32}}\n"
+             "connections:\n  - [s.out, o.in]\n",
+             addr);
+    pid_t pid = start_graph("zrx", rx, 2);
+    ck_assert_int_eq(pipe(ready), 0);
+    pid_t peer = fork();
+    ck_assert_int_ge(peer, 0);
+    if (peer == 0) { /* the peer: sends 2 items and waits, to be stopped */
+        void *c = zmq_ctx_new(), *s = zmq_socket(c, ZMQ_PUSH);
+        float v[2] = {8, 9};
+        char x;
+        close(ready[1]);
+        if (zmq_connect(s, addr) < 0 || zmq_send(s, v, sizeof v, 0) < 0)
+            _exit(1);
+        _exit(read(ready[0], &x, 1) == 0 ? 0 : 1); /* the test never writes */
+    }
+    close(ready[0]);
+    wait_items_in("zrx" SFX, "o", 2); /* they came: the peer is connected */
+    kill(peer, SIGSTOP);
+    int64_t t0 = now_ms();
+    ck_assert_int_eq(finish(pid), 0); /* peer_lost: end */
+    int64_t took = now_ms() - t0;
+    kill(peer, SIGKILL);
+    waitpid(peer, NULL, 0);
+    close(ready[1]);
+    printf("a stopped peer was found gone after %lld ms\n", (long long)took);
+    ck_assert_msg(took < 15000, "%lld ms", (long long)took);
+    file_is("rx.txt", "8\n9\n");
+    snprintf(want, sizeof want,
+             "s: the peer on %s went without end of stream after 2 items received\n", addr);
+    file_has("run.err", want);
 }
 END_TEST
 
@@ -759,7 +859,9 @@ int main(void)
     tcase_add_test(tc, test_the_sink_writes_gnu_radios_tag_header_and_the_end);
     tcase_add_test(tc, test_sub_source_counts_the_items_a_publisher_dropped);
     tcase_add_test(tc, test_a_publishers_drops_are_all_counted);
+    tcase_add_test(tc, test_a_push_waits_at_its_high_water_mark_and_loses_nothing);
     tcase_add_test(tc, test_a_peer_gone_without_end_is_reported_and_peer_lost_decides);
+    tcase_add_test(tc, test_a_vanished_peer_is_found_by_the_heartbeats);
     tcase_add_test(tc, test_a_failed_sender_fails_the_receiver);
     tcase_add_test(tc, test_messages_of_the_wrong_form_fail_with_why);
     tcase_add_test(tc, test_messages_cross_both_ways_in_gnu_radios_form);

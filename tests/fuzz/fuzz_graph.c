@@ -1,13 +1,15 @@
 /* fuzz_graph.c - the YAML loader and the validator on arbitrary bytes: the libFuzzer
  * target (tests/fuzz/run.sh) and, through replay.c, a check that every input of the
- * corpus still loads or fails cleanly (make check, under ASan+UBSan). The block
- * catalog is loaded once, from MQ_BLOCK_PATH and the build tree. */
+ * corpus still loads or fails cleanly (make check, under ASan+UBSan). A graph
+ * across hosts that validates is split, and each part loaded back (split.c). The
+ * block catalog is loaded once, from MQ_BLOCK_PATH and the build tree. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "catalog.h"
 #include "graph.h"
+#include "split.h"
 #include "validate.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -35,9 +37,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     g = graph_load_stream(f, "fuzz.yaml", &set, err, sizeof err);
     fclose(f);
-    if (g) {
-        graph_validate(g, catalog(), err, sizeof err);
-        graph_free(g);
+    if (g && graph_validate(g, catalog(), err, sizeof err) == 0 && g->n_hosts) {
+        mqg_split s;
+        if (split_make(g, &s, err, sizeof err) == 0)
+            for (int h = 0; h < g->n_hosts; h++)
+                graph_free(split_part(g, &s, h, catalog(), err, sizeof err));
+        split_free(&s);
     }
+    graph_free(g);
     return 0;
 }
