@@ -266,6 +266,25 @@ static inline int zl_peer_gone(mq_block_ctx *c, struct zl *z, int policy, uint64
     return policy;
 }
 
+/* zl_wait for a stream block, a peer that went handled as `policy` (peer_lost)
+ * says, `items` moved so far (`what`: "sent", "received") named in the report. 0:
+ * the socket is ready; else the work call's result: MQ_WORK_DONE (stopping, or
+ * peer_lost end) or MQ_WORK_ERROR. (0 for ready, not 1, which is MQ_WORK_DONE.) */
+static inline int zl_wait_peer(mq_block_ctx *c, struct zl *z, short events, int policy,
+                               uint64_t items, const char *what)
+{
+    for (;;) {
+        int r = zl_wait(c, z, events);
+        if (r == 1)
+            return 0;
+        if (r < 0)
+            return r == -1 ? MQ_WORK_DONE : MQ_WORK_ERROR;
+        int p = zl_peer_gone(c, z, policy, items, what);
+        if (p != ZL_LOST_WAIT)
+            return p == ZL_LOST_END ? MQ_WORK_DONE : MQ_WORK_ERROR;
+    }
+}
+
 /* The most bytes of items one output buffer takes: the largest pool's size. */
 static inline size_t zl_max_buffer(mq_block_ctx *c)
 {

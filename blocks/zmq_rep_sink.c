@@ -12,13 +12,14 @@ static int init(mq_block_ctx *c, void **state)
 }
 
 /* Waits for a request and reads it: the most items it asks for (a request shorter
- * than a u32 asks for any number, as in GNU Radio). 1, or what zs_wait says. */
+ * than a u32 asks for any number, as in GNU Radio). 0, or what zs_wait says: the
+ * work call's result. */
 static int next_request(mq_block_ctx *c, struct zsink *s, size_t *want)
 {
     unsigned char req[8];
     int r = zs_wait(c, s, ZMQ_POLLIN);
 
-    if (r != 1)
+    if (r != 0)
         return r;
     int len = zmq_recv(s->z.sock, req, sizeof req, ZMQ_DONTWAIT);
     if (len < 0)
@@ -29,7 +30,7 @@ static int next_request(mq_block_ctx *c, struct zsink *s, size_t *want)
         memcpy(&n, req, 4);
         *want = n;
     }
-    return 1;
+    return 0;
 }
 
 static int work(mq_block_ctx *c, void *state)
@@ -37,14 +38,19 @@ static int work(mq_block_ctx *c, void *state)
     struct zsink *s = state;
     size_t n, want;
     const unsigned char *d = mq_in_items(c, 0, &n);
+    zmq_msg_t m;
 
     if (!n)
         return MQ_WORK_OK;
     int r = next_request(c, s, &want);
-    if (r != 1)
-        return r == 0 ? MQ_WORK_DONE : MQ_WORK_ERROR;
+    if (r != 0)
+        return r < 0 ? MQ_WORK_ERROR : r;
     size_t k = want < n ? want : n;
-    int rc = zs_send_items(c, s, d, k); /* a REP that has a request can answer it */
+    if (zs_msg_items(c, s, d, k, &m) < 0)
+        return MQ_WORK_ERROR;
+    int rc = zs_msg_send(c, s, &m); /* a REP that has a request can answer it */
+    if (rc < 0)
+        zmq_msg_close(&m);
     if (rc == MQ_EAGAIN)
         mq_block_error(c, "zmq send: %s", zmq_strerror(EAGAIN));
     if (rc < 0)
@@ -60,7 +66,7 @@ static void fini(mq_block_ctx *c, void *state)
 
     if (!s)
         return;
-    if (s->z.sock && !mq_block_stopping(c) && next_request(c, s, &want) == 1)
+    if (s->z.sock && !mq_block_stopping(c) && next_request(c, s, &want) == 0)
         zs_end(c, s, 0);
     zs_free(c, s);
 }

@@ -89,84 +89,89 @@ static inline int zs_header(mq_block_ctx *c, struct zsink *s, uint64_t start, si
     return rc;
 }
 
-/* Sends the key frame (pub) and one message: the header in s->hdr when pass_tags,
- * then `n` items from d. It does not wait: MQ_EAGAIN (no error recorded) if the
- * socket cannot take it now, so a stopping graph's end of stream is queued or
- * given up at once; a caller that waited for room (zs_wait) treats that as one. */
-static inline int zs_send(mq_block_ctx *c, struct zsink *s, const void *d, size_t n)
+/* One message: the header in s->hdr when pass_tags, then `n` items from d. */
+static inline int zs_msg_make(mq_block_ctx *c, struct zsink *s, const void *d, size_t n,
+                              zmq_msg_t *m)
 {
     size_t h = s->pass_tags ? s->hdr.len : 0, bytes = n * s->isz;
-    zmq_msg_t m;
 
-    if (*s->key && zmq_send(s->z.sock, s->key, strlen(s->key), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
-        return zmq_errno() == EAGAIN ? MQ_EAGAIN : zl_fail(c, "zmq send");
-    if (zmq_msg_init_size(&m, h + bytes) < 0)
+    if (zmq_msg_init_size(m, h + bytes) < 0)
         return zl_fail(c, "zmq message");
     if (h)
-        memcpy(zmq_msg_data(&m), s->hdr.p, h);
+        memcpy(zmq_msg_data(m), s->hdr.p, h);
     if (bytes)
-        memcpy((unsigned char *)zmq_msg_data(&m) + h, d, bytes);
-    if (zmq_msg_send(&m, s->z.sock, ZMQ_DONTWAIT) < 0) {
-        zmq_msg_close(&m);
-        return zmq_errno() == EAGAIN ? MQ_EAGAIN : zl_fail(c, "zmq send");
-    }
+        memcpy((unsigned char *)zmq_msg_data(m) + h, d, bytes);
     return 0;
 }
 
-/* Sends items [0, n) of the current input buffer as one message; MQ_EAGAIN (no
- * error recorded) if the socket cannot take it now. */
-static inline int zs_send_items(mq_block_ctx *c, struct zsink *s, const unsigned char *d,
-                                size_t n)
+/* Sends the key frame (pub) and message m, which it takes, without waiting:
+ * MQ_EAGAIN (no error recorded) if the socket cannot take it now, and m is left
+ * as it was, to be sent again. (Only the first frame can be refused so, which a
+ * key makes the key's: the message never goes without its key.) */
+static inline int zs_msg_send(mq_block_ctx *c, struct zsink *s, zmq_msg_t *m)
+{
+    if (*s->key && zmq_send(s->z.sock, s->key, strlen(s->key), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        return zmq_errno() == EAGAIN ? MQ_EAGAIN : zl_fail(c, "zmq send");
+    if (zmq_msg_send(m, s->z.sock, ZMQ_DONTWAIT) < 0)
+        return zmq_errno() == EAGAIN ? MQ_EAGAIN : zl_fail(c, "zmq send");
+    return 0;
+}
+
+/* zs_msg_make and zs_msg_send at once: a stopping graph's end of stream is queued
+ * or given up at once (MQ_EAGAIN). */
+static inline int zs_send(mq_block_ctx *c, struct zsink *s, const void *d, size_t n)
+{
+    zmq_msg_t m;
+    int rc = zs_msg_make(c, s, d, n, &m);
+
+    if (rc == 0 && (rc = zs_msg_send(c, s, &m)) < 0)
+        zmq_msg_close(&m);
+    return rc;
+}
+
+/* Items [0, n) of the current input buffer as message m: the tag header, then the
+ * items. */
+static inline int zs_msg_items(mq_block_ctx *c, struct zsink *s, const unsigned char *d,
+                               size_t n, zmq_msg_t *m)
 {
     if (s->pass_tags && zs_header(c, s, mq_in_nitems_read(c, 0), n) < 0) {
         mq_block_error(c, "cannot make the tag header: %s", mq_strerror(MQ_ENOMEM));
         return -1;
     }
-    return zs_send(c, s, d, n);
+    return zs_msg_make(c, s, d, n, m);
 }
 
-/* Waits until the socket has `events` (ZMQ_POLLOUT: it can send; ZMQ_POLLIN: a
- * request waits), handling a peer that went. 1: ready; 0: the block ends
- * (stopping, or peer_lost end); -1: it fails. */
+/* zl_wait_peer for a sink: 0 ready, else the work call's result. */
 static inline int zs_wait(mq_block_ctx *c, struct zsink *s, short events)
 {
-    for (;;) {
-        int r = zl_wait(c, &s->z, events);
-        if (r == 1)
-            return 1;
-        if (r == -1)
-            return 0;
-        if (r < -1)
-            return -1;
-        int p = zl_peer_gone(c, &s->z, s->policy, mq_in_nitems_read(c, 0), "sent");
-        if (p != ZL_LOST_WAIT)
-            return p == ZL_LOST_END ? 0 : -1;
-    }
+    return zl_wait_peer(c, &s->z, events, s->policy, mq_in_nitems_read(c, 0), "sent");
 }
 
 /* push and pub: each input buffer goes as one message, once the socket can take it
  * (a PUSH waits at its high-water mark; a PUB with drop_on_hwm never waits). It
  * is tried first and waited for only when it cannot go: a zmq_poll per message
- * cost a third of the link's rate. The peers' comings and goings are read every
- * ZL_EVENTS_EVERY messages meanwhile, so the monitor's queue never fills. */
+ * cost a third of the link's rate. The message is made once, however often it
+ * must wait. The peers' comings and goings are read every ZL_EVENTS_EVERY
+ * messages meanwhile, so the monitor's queue never fills. */
 static inline int zs_work(mq_block_ctx *c, void *state)
 {
     struct zsink *s = state;
     size_t n;
     const unsigned char *d = mq_in_items(c, 0, &n);
+    zmq_msg_t m;
+    int rc;
 
     if (!n)
         return MQ_WORK_OK;
     if (++s->sends % ZL_EVENTS_EVERY == 0)
         zl_events(&s->z);
-    int rc = zs_send_items(c, s, d, n);
-    while (rc == MQ_EAGAIN) {
-        int r = zs_wait(c, s, ZMQ_POLLOUT);
-        if (r <= 0)
-            return r == 0 ? MQ_WORK_DONE : MQ_WORK_ERROR;
-        rc = zs_send_items(c, s, d, n);
-    }
-    return rc < 0 ? MQ_WORK_ERROR : MQ_WORK_OK;
+    if (zs_msg_items(c, s, d, n, &m) < 0)
+        return MQ_WORK_ERROR;
+    while ((rc = zs_msg_send(c, s, &m)) == MQ_EAGAIN && (rc = zs_wait(c, s, ZMQ_POLLOUT)) == 0)
+        ;
+    if (rc != 0) /* failed, or the block ends while it waited: m was not sent */
+        zmq_msg_close(&m);
+    return rc < 0 ? MQ_WORK_ERROR : rc;
 }
 
 /* The end of stream (zmq_link.h): a message with no items; with pass_tags, its
@@ -258,7 +263,7 @@ static inline void zs_fini(mq_block_ctx *c, void *state)
         return;
     if (s->z.sock && mq_block_stopping(c))
         zs_send_end(c, s);
-    else if (s->z.sock && zs_wait(c, s, ZMQ_POLLOUT) == 1)
+    else if (s->z.sock && zs_wait(c, s, ZMQ_POLLOUT) == 0)
         rc = zs_end(c, s, s->type == ZMQ_PUB);
     if (rc == MQ_EAGAIN && s->z.peers > 0)
         fprintf(stderr, "%s: a peer on %s had no room for the end of stream; it was not "

@@ -263,25 +263,6 @@ static inline int zr_receive(mq_block_ctx *c, struct zsrc *s)
     return rc;
 }
 
-/* Waits for a message, handling a peer that went: 1 when one waits, else 0 with
- * the work call's result in *res. */
-static inline int zr_wait(mq_block_ctx *c, struct zsrc *s, int *res)
-{
-    for (;;) {
-        int r = zl_wait(c, &s->z, ZMQ_POLLIN);
-        if (r == 1)
-            return 1;
-        *res = r == -1 ? MQ_WORK_DONE : MQ_WORK_ERROR;
-        if (r < 0)
-            return 0;
-        int p = zl_peer_gone(c, &s->z, s->policy, s->got, "received");
-        if (p != ZL_LOST_WAIT) {
-            *res = p == ZL_LOST_END ? MQ_WORK_DONE : MQ_WORK_ERROR;
-            return 0;
-        }
-    }
-}
-
 /* pull and sub: one message per work call, waited for only when none is there
  * (as zs_work, for the rate). */
 static inline int zr_work(mq_block_ctx *c, void *state)
@@ -293,7 +274,7 @@ static inline int zr_work(mq_block_ctx *c, void *state)
         zl_events(&s->z);
     if ((rc = zr_receive(c, s)) != ZR_NOTHING)
         return rc;
-    if (!zr_wait(c, s, &res))
+    if ((res = zl_wait_peer(c, &s->z, ZMQ_POLLIN, s->policy, s->got, "received")) != 0)
         return res;
     return (rc = zr_receive(c, s)) == ZR_NOTHING ? MQ_WORK_OK : rc;
 }
