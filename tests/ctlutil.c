@@ -1,9 +1,12 @@
 /* ctlutil.c - driving a running graph from tests (see ctlutil.h). */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <check.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -14,6 +17,19 @@ void nap_ms(int ms)
 {
     struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&t, NULL); /* between polls of a condition, each with a deadline */
+}
+
+void tcp_endpoint(char *buf, size_t len)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t alen = sizeof a;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
+    close(fd);
+    snprintf(buf, len, "tcp://127.0.0.1:%d", ntohs(a.sin_port));
 }
 
 void own_ctldir(void)

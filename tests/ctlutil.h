@@ -8,6 +8,9 @@
 #include <sys/types.h>
 
 void nap_ms(int ms); /* between polls of a condition, each with a deadline */
+/* "tcp://127.0.0.1:PORT" with a port free now: bound by the kernel's choice and
+ * let go, for a ZeroMQ endpoint. */
+void tcp_endpoint(char *buf, size_t len);
 
 /* A fresh temporary directory that is also this test's control directory
  * (XDG_RUNTIME_DIR), so no other test's graph is seen. */

@@ -8,15 +8,12 @@
  * answers; a sending graph's failure failing the receiver; messages both ways; bad
  * input refused with its reason. GNU Radio itself is the peer in test_zmq_gr. */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <check.h>
-#include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,25 +50,11 @@ static void files_same(const char *a, const char *b)
     free(y);
 }
 
-/* A TCP port free now on 127.0.0.1: bound by the kernel's choice and let go. */
-static int free_port(void)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
 /* An endpoint: ipc in the test's directory, or tcp on a free port. */
 static void endpoint(char *buf, size_t len, int tcp)
 {
     if (tcp)
-        snprintf(buf, len, "tcp://127.0.0.1:%d", free_port());
+        tcp_endpoint(buf, len);
     else
         snprintf(buf, len, "ipc://%s/z.sock", dir_now());
 }
@@ -754,7 +737,7 @@ START_TEST(test_the_readme_example_sends_one_second_of_tone)
     char set[128], addr[64];
 
     own_ctldir();
-    snprintf(addr, sizeof addr, "tcp://127.0.0.1:%d", free_port());
+    tcp_endpoint(addr, sizeof addr);
     snprintf(set, sizeof set, "address=%s", addr);
     const char *rx[] = {"run", "--quiet", copy_example("zmq_rx"), "--set", set, NULL};
     pid_t pid = start_to(rx, "rx.out", "rx.err");

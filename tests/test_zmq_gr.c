@@ -7,16 +7,13 @@
  * suite is skipped, saying why, when GNU Radio's Python package cannot be imported
  * (bootstrap.sh check installs it). */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <check.h>
 #include <math.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,24 +29,6 @@ static void file_is(const char *path, const char *want)
     ck_assert_msg(got != NULL, "%s is missing", path);
     ck_assert_msg(!strcmp(got, want), "%s:\n%s\nwant:\n%s", path, got, want);
     free(got);
-}
-
-static int free_port(void)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
-static void tcp(char *buf, size_t len)
-{
-    snprintf(buf, len, "tcp://127.0.0.1:%d", free_port());
 }
 
 /* tests/zmq_gr.py with args (NULL-terminated), its output in gr.out and gr.err.
@@ -121,7 +100,7 @@ START_TEST(test_gnu_radio_push_to_mq_pull_item_for_item)
     for (int t = 0; t < 2; t++) {
         char addr[64], rx[1024];
         own_ctldir();
-        tcp(addr, sizeof addr);
+        tcp_endpoint(addr, sizeof addr);
         snprintf(rx, sizeof rx,
                  "blocks:\n"
                  "  s: {type: zmq_pull_source, params: {address: \"%s\", type: %s,"
@@ -149,7 +128,7 @@ START_TEST(test_mq_push_to_gnu_radio_pull_item_for_item)
     for (int t = 0; t < 2; t++) {
         char addr[64], tx[1024];
         own_ctldir();
-        tcp(addr, sizeof addr);
+        tcp_endpoint(addr, sizeof addr);
         snprintf(tx, sizeof tx,
                  "blocks:\n"
                  "  v: {type: vector_source, params: {values: [1.5, -2.25, 3.0, 0.125], type: %s,"
@@ -190,7 +169,7 @@ START_TEST(test_pub_sub_both_ways_without_a_gap)
     int in;
 
     own_ctldir();
-    tcp(addr, sizeof addr);
+    tcp_endpoint(addr, sizeof addr);
     const char *pub[] = {"pub", "f32", addr, NULL};
     pid_t gpid = gr_start(pub, &in);
     snprintf(rx, sizeof rx,
@@ -212,7 +191,7 @@ START_TEST(test_pub_sub_both_ways_without_a_gap)
     free(v);
 
     own_ctldir();
-    tcp(addr, sizeof addr);
+    tcp_endpoint(addr, sizeof addr);
     snprintf(tx, sizeof tx,
              "blocks:\n"
              "  v: {type: vector_source, params: {values: [0, 1, 2, 3, 4, 5, 6], type: f32,"
@@ -242,7 +221,7 @@ START_TEST(test_gnu_radio_tags_and_rx_time_reach_mq)
     char addr[64], rx[1024];
 
     own_ctldir();
-    tcp(addr, sizeof addr);
+    tcp_endpoint(addr, sizeof addr);
     snprintf(rx, sizeof rx,
              "blocks:\n"
              "  s: {type: zmq_pull_source, params: {address: \"%s\", type: f32, pass_tags: true,"
@@ -274,7 +253,7 @@ START_TEST(test_mq_timestamps_reach_gnu_radio_as_rx_time)
     char addr[64], tx[1024];
 
     own_ctldir();
-    tcp(addr, sizeof addr);
+    tcp_endpoint(addr, sizeof addr);
     snprintf(tx, sizeof tx,
              "blocks:\n"
              "  v: {type: sig_source, params: {type: f32, frequency: 10, sample_rate: 1000,"
@@ -327,7 +306,7 @@ START_TEST(test_messages_cross_between_gnu_radio_and_mq)
     int in;
 
     own_ctldir();
-    tcp(addr, sizeof addr);
+    tcp_endpoint(addr, sizeof addr);
     const char *pub[] = {"msgpub", addr, NULL};
     pid_t gpid = gr_start(pub, &in);
     snprintf(rx, sizeof rx,
@@ -352,7 +331,7 @@ START_TEST(test_messages_cross_between_gnu_radio_and_mq)
     free(got);
 
     own_ctldir();
-    tcp(addr, sizeof addr);
+    tcp_endpoint(addr, sizeof addr);
     snprintf(tx, sizeof tx,
              "blocks:\n"
              "  t: {type: message_strobe, params: {msg: '{\"gain\": 2, \"mode\": \"fm\"}',"
