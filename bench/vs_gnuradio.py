@@ -4,7 +4,7 @@
 Run with Debian's /usr/bin/python3 (GNU Radio's modules are installed for it):
 
     /usr/bin/python3 bench/vs_gnuradio.py [--mqgraph PATH] [--rounds R]
-                                          [--scale S] [--timeout T] [--only NAME]
+                                          [--scale S] [--timeout T] [--only NAME] [--workers N|auto]
 
 or `make bench-vs-gnuradio`. For every graph below it runs GNU Radio and mq in
 turn (GR, mq, GR, mq, ..., `--rounds` times each, default 3) and keeps the best
@@ -27,6 +27,10 @@ wall clock from building the top_block to the end of tb.wait(), in this process
 some 0.3 s to every GNU Radio run). The mq graph files are written as a user
 writes them: no items_per_buffer, no pool settings, only the item type where it
 is not the default f32.
+
+`--workers N|auto` adds a third side, interleaved with the others: the same mq
+graph files run with `mqgraph run --workers N` (blocks in N worker processes),
+with its rate and ratio in two more columns; the goal line stays the defaults'.
 
 Each run has a timeout (`--timeout`, default 120 s): an mq run past it gets
 SIGINT (then SIGKILL), a GNU Radio one tb.stop(); the run is listed as odd and
@@ -127,10 +131,10 @@ def mq_yaml(name, kind, p, n):
     return "\n".join(lines) + "\n"
 
 
-def run_mq(mqgraph, path, timeout):
-    """Wall-clock seconds of `mqgraph run path --quiet`, or (None, why)."""
+def run_mq(mqgraph, path, timeout, extra=()):
+    """Wall-clock seconds of `mqgraph run path --quiet [extra]`, or (None, why)."""
     t0 = time.monotonic()
-    p = subprocess.Popen([mqgraph, "run", path, "--quiet"],
+    p = subprocess.Popen([mqgraph, "run", path, "--quiet"] + list(extra),
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          start_new_session=True)
     try:
@@ -216,6 +220,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds per run")
     ap.add_argument("--only", action="append", help="this graph only (repeatable)")
     ap.add_argument("--verbose", action="store_true", help="every run's time")
+    ap.add_argument("--workers", metavar="N|auto",
+                    help="also run mq with --workers N|auto (a third side, interleaved)")
     a = ap.parse_args()
     if a.rounds < 1 or a.scale <= 0 or a.timeout <= 0:
         ap.error("--rounds, --scale and --timeout must be positive")
@@ -245,14 +251,16 @@ def main():
             path = os.path.join(tmp, name + ".yaml")
             with open(path, "w") as fh:
                 fh.write(mq_yaml(name, kind, p, n))
-            best = {"gr": None, "mq": None}
+            best = {"gr": None, "mq": None, "mqw": None}
             for r in range(a.rounds):
-                sides = (("gr", "mq") if HAVE_GR else ("mq",))
+                sides = (("gr",) if HAVE_GR else ()) + ("mq",) + (("mqw",) if a.workers else ())
                 for side in sides:
                     if side == "gr":
                         dt, why = run_gr(kind, p, n, a.timeout)
-                    else:
+                    elif side == "mq":
                         dt, why = run_mq(a.mqgraph, path, a.timeout)
+                    else:
+                        dt, why = run_mq(a.mqgraph, path, a.timeout, ["--workers", a.workers])
                     if why:
                         odd.append("%s %s round %d: %s" % (name, side, r + 1, why))
                     if a.verbose:
@@ -263,17 +271,23 @@ def main():
             g = n / best["gr"] / 1e6 if best["gr"] else None
             m = n / best["mq"] / 1e6 if best["mq"] else None
             ratio = m / g if (g and m) else None
-            rows.append((name, n, best["gr"], g, best["mq"], m, ratio))
+            w = n / best["mqw"] / 1e6 if best["mqw"] else None
+            rows.append((name, n, best["gr"], g, best["mq"], m, ratio, w,
+                         w / g if (g and w) else None))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
     print()
-    print("%-9s %11s %9s %11s %9s %11s %8s" % ("graph", "items", "GR s", "GR M/s",
-                                              "mq s", "mq M/s", "mq/GR"))
-    for name, n, gs, g, ms, m, ratio in rows:
-        print("%-9s %11d %9s %11s %9s %11s %8s" % (
+    wcols = ("  %11s %8s" % ("workers M/s", "wk/GR")) if a.workers else ""
+    print("%-9s %11s %9s %11s %9s %11s %8s%s" % ("graph", "items", "GR s", "GR M/s",
+                                                "mq s", "mq M/s", "mq/GR", wcols))
+    for name, n, gs, g, ms, m, ratio, w, wr in rows:
+        print("%-9s %11d %9s %11s %9s %11s %8s%s" % (
             name, n, fmt(gs, "%.3f"), fmt(g, "%.1f"), fmt(ms, "%.3f"),
-            fmt(m, "%.1f"), fmt(ratio, "%.2fx")))
+            fmt(m, "%.1f"), fmt(ratio, "%.2fx"),
+            ("  %11s %8s" % (fmt(w, "%.1f"), fmt(wr, "%.2fx"))) if a.workers else ""))
+    if a.workers:
+        print("workers: mq run --workers %s (the goal below is of the defaults)" % a.workers)
     for o in odd:
         print("odd: " + o)
     if HAVE_GR:

@@ -642,10 +642,10 @@ int mq_arena_wait_start(mq_arena *a, int64_t timeout_ns)
     while (!mq_arena_started(a)) {
         uint32_t seq = mq__doorbell_arm(a, bell);
         if (mq_arena_started(a)) {
-            mq__doorbell_disarm(bell);
+            mq__doorbell_disarm(a, bell);
             break;
         }
-        if (mq__doorbell_wait(bell, seq, deadline) == MQ_ETIMEDOUT)
+        if (mq__doorbell_wait(a, bell, seq, deadline) == MQ_ETIMEDOUT)
             return mq_arena_started(a) ? 0 : MQ_ETIMEDOUT;
     }
     return 0;

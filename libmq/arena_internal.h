@@ -313,6 +313,17 @@ struct mq_arena {
     uint32_t n_owed;
     int64_t owed_since;
     int batch_wakeups; /* mq_queue_batch_wakeups */
+    /* While tasks of a scheduler (sched.h) run on this handle: where a doorbell
+     * wait goes instead of the futex, or NULL. */
+    struct mq__coop *coop;
+    /* Work calls and message deliveries through this handle: a scheduler's
+     * measure of whether a round of its tasks got anywhere. */
+    uint64_t progress;
+};
+
+/* A scheduler's hook: the wait of a task, which gives the thread up. */
+struct mq__coop {
+    int (*wait)(struct mq__coop *co, struct mq__doorbell *d, uint32_t seq, int64_t deadline_ns);
 };
 
 /* Section accessors: indices must have been checked by the caller. */
@@ -462,8 +473,11 @@ struct mq__seen_ref {
 };
 struct mq__loss {
     uint32_t refs;
-    uint32_t block;
-    const mq_ckpt *k;
+    /* The records of the blocks the slot ran (one, or a worker process's several):
+     * block[i]'s is k[i]. */
+    uint32_t slot, n_k;
+    uint32_t *block;
+    mq_ckpt *k;
     mq_conn_loss lost;
     mq_conn_loss *per_conn;
     uint32_t n_conn;
@@ -486,8 +500,8 @@ void mq__doorbell_ring(struct mq__doorbell *d);
 int mq__doorbell_sleeping(struct mq__doorbell *d);
 void mq__doorbell_wake(struct mq__doorbell *d);
 uint32_t mq__doorbell_arm(mq_arena *a, struct mq__doorbell *d);
-int mq__doorbell_wait(struct mq__doorbell *d, uint32_t seq, int64_t deadline_ns);
-void mq__doorbell_disarm(struct mq__doorbell *d);
+int mq__doorbell_wait(mq_arena *a, struct mq__doorbell *d, uint32_t seq, int64_t deadline_ns);
+void mq__doorbell_disarm(mq_arena *a, struct mq__doorbell *d);
 
 #pragma GCC visibility pop
 

@@ -474,6 +474,10 @@ typedef struct mq_run_opts {
      * other consumers see end of stream; 1 (a graph's `finish: all`), it goes on
      * while any consumer reads. */
     int finish_all;
+    /* A restartable block that finishes (returns 0) ends its streams itself: one of
+     * several blocks of a worker process, whose process, and so the supervisor's
+     * view of it, does not end with the block. */
+    int end_when_done;
 } mq_run_opts;
 
 /* Runs block `block` of the registry in this process, which must hold its slot:

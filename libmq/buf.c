@@ -237,14 +237,14 @@ static inline __attribute__((always_inline)) int mq__alloc(mq_arena *a, size_t s
         }
         uint32_t seq = mq__doorbell_arm(a, &pool->bell);
         if (mq__pool_claim(a, (uint32_t)p, &idx) == 0) {
-            mq__doorbell_disarm(&pool->bell);
+            mq__doorbell_disarm(a, &pool->bell);
             if (mq__alloc_at(a, idx, e, flags, out) == 0) {
                 atomic_fetch_add_explicit(&pool->allocs, 1, memory_order_relaxed);
                 return 0;
             }
             continue;
         }
-        mq__doorbell_wait(&pool->bell, seq, deadline);
+        mq__doorbell_wait(a, &pool->bell, seq, deadline);
     }
 }
 

@@ -46,6 +46,13 @@ void mq__doorbell_ring(struct mq__doorbell *d)
 
 uint32_t mq__doorbell_arm(mq_arena *a, struct mq__doorbell *d)
 {
+    /* A task of a scheduler (sched.c) does not count itself as a sleeper: its
+     * process's scheduler does, for all its tasks, only when it really sleeps.
+     * What the process holds back is handed on then too. */
+    if (a->coop) {
+        mq__fence();
+        return atomic_load_explicit(&d->seq, memory_order_relaxed);
+    }
     /* What this process holds back from others goes before it can sleep: buffers it
      * claimed but did not use, and the rings it deferred. Someone may be waiting
      * for exactly those, perhaps for this process in turn. */
@@ -56,22 +63,25 @@ uint32_t mq__doorbell_arm(mq_arena *a, struct mq__doorbell *d)
     return atomic_load_explicit(&d->seq, memory_order_relaxed);
 }
 
-void mq__doorbell_disarm(struct mq__doorbell *d)
+void mq__doorbell_disarm(mq_arena *a, struct mq__doorbell *d)
 {
-    atomic_fetch_sub_explicit(&d->sleepers, 1, memory_order_relaxed);
+    if (!a->coop)
+        atomic_fetch_sub_explicit(&d->sleepers, 1, memory_order_relaxed);
 }
 
 /* Sleeps while seq == `seq`, at most until deadline_ns (< 0: no deadline), then
  * disarms. Returns 0 when woken or the word moved, MQ_ETIMEDOUT at the deadline. */
-int mq__doorbell_wait(struct mq__doorbell *d, uint32_t seq, int64_t deadline_ns)
+int mq__doorbell_wait(mq_arena *a, struct mq__doorbell *d, uint32_t seq, int64_t deadline_ns)
 {
     struct timespec ts, *tp = NULL;
     int rc = 0;
 
+    if (a->coop)
+        return a->coop->wait(a->coop, d, seq, deadline_ns);
     if (deadline_ns >= 0) {
         int64_t left = deadline_ns - mq_now_ns();
         if (left <= 0) {
-            mq__doorbell_disarm(d);
+            mq__doorbell_disarm(a, d);
             return MQ_ETIMEDOUT;
         }
         ts.tv_sec = left / 1000000000;
@@ -80,6 +90,6 @@ int mq__doorbell_wait(struct mq__doorbell *d, uint32_t seq, int64_t deadline_ns)
     }
     if (syscall(SYS_futex, &d->seq, FUTEX_WAIT, seq, tp, NULL, 0) < 0 && errno == ETIMEDOUT)
         rc = MQ_ETIMEDOUT;
-    mq__doorbell_disarm(d);
+    mq__doorbell_disarm(a, d);
     return rc;
 }

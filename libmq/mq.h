@@ -17,6 +17,7 @@
 #include "pool.h"
 #include "queue.h"
 #include "registry.h"
+#include "sched.h"
 #include "tags.h"
 #include "ts.h"
 

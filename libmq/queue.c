@@ -118,6 +118,7 @@ static void mq__notify(mq_arena *a, uint32_t conn, const struct mq__qview *v, in
 {
     struct mq__doorbell *bell = mq__bell(v, side);
 
+    a->progress++; /* something moved: a scheduler's round was not idle */
     if (!bell || !mq__doorbell_sleeping(bell))
         return;
     uint32_t want = atomic_load_explicit(mq__want(v, side), memory_order_relaxed);
@@ -280,7 +281,9 @@ static int mq__wait(mq_arena *a, const struct mq__qview *v, int side, int64_t de
     int rc = 0;
 
     mq__queue_flush_owed(a); /* the peer may be asleep, waiting for what this one owes */
-    for (int i = 0; i < MQ__SPINS; i++) {
+    /* A task of a scheduler does not spin: its peer is likely a task of the same
+     * thread, which cannot move while it does. */
+    for (int i = 0; i < (a->coop ? 1 : MQ__SPINS); i++) {
         if (mq__ready(v, side))
             return 0;
         mq__relax();
@@ -290,9 +293,9 @@ static int mq__wait(mq_arena *a, const struct mq__qview *v, int side, int64_t de
     atomic_store_explicit(want, mq__level(a, v), memory_order_relaxed);
     uint32_t seq = mq__doorbell_arm(a, bell);
     if (mq__ready(v, side))
-        mq__doorbell_disarm(bell);
+        mq__doorbell_disarm(a, bell);
     else
-        rc = mq__doorbell_wait(bell, seq, deadline);
+        rc = mq__doorbell_wait(a, bell, seq, deadline);
     atomic_store_explicit(want, 0, memory_order_relaxed);
     return rc;
 }
@@ -609,14 +612,14 @@ int mq_block_wait(mq_arena *a, uint32_t block, uint32_t seq, int64_t timeout_ns)
 {
     if (block >= a->layout.n_blocks)
         return MQ_EINVAL;
-    return mq__doorbell_wait(&mq__block(a, block)->bell, seq,
+    return mq__doorbell_wait(a, &mq__block(a, block)->bell, seq,
                              timeout_ns >= 0 ? mq_now_ns() + timeout_ns : -1);
 }
 
 void mq_block_cancel(mq_arena *a, uint32_t block)
 {
     if (block < a->layout.n_blocks)
-        mq__doorbell_disarm(&mq__block(a, block)->bell);
+        mq__doorbell_disarm(a, &mq__block(a, block)->bell);
 }
 
 int mq_block_wake(mq_arena *a, uint32_t block)

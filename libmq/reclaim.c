@@ -21,13 +21,27 @@
 static int mq__lost(mq_arena *a, const struct mq__loss *loss, uint64_t id, uint32_t from,
                     uint32_t to, uint64_t len, uint64_t *bytes, uint32_t *conn)
 {
-    const mq_ckpt *k = loss->k;
+    const mq_ckpt *k = NULL;
     uint64_t end = 0;
+    uint32_t holder = UINT32_MAX; /* the block the reference was in: */
 
     *bytes = len;
     *conn = from != MQ__NO_CONN ? from : to;
-    if (!k)
+    if (from != MQ__NO_CONN && from < a->layout.n_conns)
+        holder = mq__conn(a, from)->dst_block; /* taken from its input, */
+    else if (from == MQ__NO_CONN && to != MQ__NO_CONN && to < a->layout.n_conns)
+        holder = mq__conn(a, to)->src_block; /* or made to send */
+    for (uint32_t i = 0; i < loss->n_k && !k; i++)
+        if (loss->block[i] == holder)
+            k = &loss->k[i];
+    if (!loss->n_k)
         return 1;
+    if (!k && loss->n_k == 1 && from == MQ__NO_CONN)
+        k = &loss->k[0]; /* made by the slot's one block */
+    if (!k) /* a block of the slot without a record loses what it held; what came
+               from an input of no block of the slot is not the slot's loss */
+        return holder < a->layout.n_blocks &&
+               atomic_load(&mq__block(a, holder)->slot) == (int32_t)loss->slot;
     if (to != MQ__NO_CONN && k->fly != MQ_ID_NONE && MQ__ID_IDX(k->fly) == MQ__ID_IDX(id) &&
         MQ__ID_GEN(k->fly) == MQ__ID_GEN(id)) {
         *conn = to;
@@ -40,8 +54,6 @@ static int mq__lost(mq_arena *a, const struct mq__loss *loss, uint64_t id, uint3
         *conn = to;
         return (k->flags & MQ_CKPT_SENDING) && to != MQ__NO_CONN;
     }
-    if (from >= a->layout.n_conns || mq__conn(a, from)->dst_block != loss->block)
-        return 0;
     for (uint32_t i = 0; i < k->n_cur; i++)
         if (MQ__ID_IDX(k->cur[i].id) == MQ__ID_IDX(id) && MQ__ID_GEN(k->cur[i].id) == MQ__ID_GEN(id))
             end = k->cur[i].end;
@@ -132,22 +144,23 @@ int mq_arena_reclaim_report(mq_arena *a, uint32_t slot, mq_conn_loss *per_conn,
                             uint32_t n_conn, mq_conn_loss *lost)
 {
     struct mq__slot *s;
-    struct mq__loss loss = {.per_conn = per_conn, .n_conn = n_conn};
+    struct mq__loss loss = {.per_conn = per_conn, .n_conn = n_conn, .slot = slot};
     /* every reference the slot can hold, and the tokens of a share in flight */
     loss.cap_seen = a->layout.held_cap + MQ__TOKENS;
     loss.seen = calloc(loss.cap_seen, sizeof *loss.seen);
-    mq_ckpt rec;
     int corrupt = 0;
 
     if (slot >= a->layout.n_slots)
         return MQ_EINVAL;
     s = mq__slot(a, slot);
-    int32_t block = atomic_load(&s->block);
-    if (block >= 0 && (uint32_t)block < a->layout.n_blocks &&
-        mq_ckpt_load(a, (uint32_t)block, &rec) == 0) {
-        loss.k = &rec;
-        loss.block = (uint32_t)block;
-    }
+    loss.block = calloc(a->layout.n_blocks ? a->layout.n_blocks : 1, sizeof *loss.block);
+    loss.k = calloc(a->layout.n_blocks ? a->layout.n_blocks : 1, sizeof *loss.k);
+    /* The blocks bound to the slot (registry.h); a block's binding is written by
+     * the supervisor before it starts, but re-checked like all arena data. */
+    for (uint32_t b = 0; loss.block && loss.k && b < a->layout.n_blocks; b++)
+        if (atomic_load(&mq__block(a, b)->slot) == (int32_t)slot &&
+            mq_ckpt_load(a, b, &loss.k[loss.n_k]) == 0)
+            loss.block[loss.n_k++] = b;
     for (uint32_t i = 0; i < a->layout.held_cap; i++) {
         struct mq__held *e = mq__held(a, slot, i);
         switch (atomic_load(&e->state)) {
@@ -172,22 +185,25 @@ int mq_arena_reclaim_report(mq_arena *a, uint32_t slot, mq_conn_loss *per_conn,
         }
         atomic_store(&e->state, MQ__H_EMPTY);
     }
-    /* What the record said was in hand is settled now: the next life starts with
+    /* What the records said was in hand is settled now: the next life starts with
      * the block's part of it only (and the dead process writes no more). */
-    if (loss.k) {
-        rec.fly = MQ_ID_NONE;
-        rec.n_cur = 0;
-        rec.flags = 0;
-        mq_ckpt_commit(a, (uint32_t)block, &rec);
+    for (uint32_t i = 0; i < loss.n_k; i++) {
+        loss.k[i].fly = MQ_ID_NONE;
+        loss.k[i].n_cur = 0;
+        loss.k[i].flags = 0;
+        mq_ckpt_commit(a, loss.block[i], &loss.k[i]);
     }
     mq__queue_repair_heads(a, slot);
     mq__pool_repair(a);
-    if (block >= 0 && (uint32_t)block < a->layout.n_blocks)
-        atomic_store(&mq__block(a, (uint32_t)block)->bell.sleepers, 0);
+    for (uint32_t b = 0; b < a->layout.n_blocks; b++)
+        if (atomic_load(&mq__block(a, b)->slot) == (int32_t)slot)
+            atomic_store(&mq__block(a, b)->bell.sleepers, 0);
     atomic_store(&s->pid, 0);
     atomic_store(&s->state, MQ_SLOT_FREE);
     if (lost)
         *lost = loss.lost;
     free(loss.seen);
+    free(loss.block);
+    free(loss.k);
     return corrupt ? MQ_ECORRUPT : (int)loss.refs;
 }

@@ -27,6 +27,7 @@
 #include "ckpt.h"
 #include "clock.h"
 #include "error.h"
+#include "sched.h"
 #include "live.h"
 #include "msg.h"
 #include "params.h"
@@ -2052,6 +2053,7 @@ static int mq__loop(mq_block_ctx *c, void *state)
         c->total_in += c->items_in;
         c->total_out += c->items_out;
         mq_queue_flush(c->a, MQ__FLUSH_AGE_NS);
+        mq_sched_yield(c->a); /* in a worker process: the next block's turn */
         need_more = 0;
         switch (rc) {
         case MQ_WORK_OK:
@@ -2146,7 +2148,7 @@ int mq_block_run(const mq_block_decl *d, mq_arena *a, uint32_t block, int n_para
         rc = mq__loop(c, state);
     if (rc < 0 && !c->ckpt)
         mq_arena_fail(a); /* before the outputs end: see mq_arena_fail */
-    mq__shutdown(c, !c->ckpt, rc < 0);
+    mq__shutdown(c, !c->ckpt || (rc >= 0 && opts && opts->end_when_done), rc < 0);
     rc = mq__fini(c, state, rc, c->ckpt);
 out:
     for (int i = 0; i < MQ_MAX_PORTS; i++)

@@ -748,8 +748,8 @@ static int load_block_host(struct loader *L, const mqy_node *n, mqg_block *b)
 /* The block under key k (its name already in b->name). */
 static int load_block(struct loader *L, const mqy_node *k, const mqy_node *v, mqg_block *b)
 {
-    static const char *const keys[] = {"type", "params", "restart", "host", NULL};
-    const mqy_node *t, *params, *restart, *host;
+    static const char *const keys[] = {"type", "params", "restart", "host", "process", NULL};
+    const mqy_node *t, *params, *restart, *host, *proc;
 
     b->mark = mark_of(k);
     if (want(L, v, MQY_MAP, "a block") < 0 ||
@@ -769,6 +769,14 @@ static int load_block(struct loader *L, const mqy_node *k, const mqy_node *v, mq
     b->host = -1;
     if ((host = get(L, v, "host")) && load_block_host(L, host, b) < 0)
         return -1;
+    if ((proc = get(L, v, "process"))) {
+        int failed;
+        b->process_mark = mark_of(proc);
+        if (!(b->process = field_text(L, proc, &failed)) && !failed)
+            return fail(L, proc, "the process of block '%s' must be a name", b->name);
+        if (failed)
+            return -1;
+    }
     if (!(params = get(L, v, "params")))
         return 0;
     return load_params(L, params, b);
@@ -1095,6 +1103,7 @@ static int load_root(struct loader *L, const mqy_node *root)
         if (load_block(L, k, node(L, next(L, p)), &g->blocks[i]) < 0)
             return -1;
     }
+    graph_set_leaders(g);
     if ((v = get(L, root, "connections"))) {
         if (want(L, v, MQY_SEQ, "connections") < 0)
             return -1;
@@ -1265,6 +1274,17 @@ int graph_find_host(const mqg_graph *g, const char *name)
     return mqg_names_find(&g->host_names, name, strlen(name));
 }
 
+void graph_set_leaders(mqg_graph *g)
+{
+    for (int i = 0; i < g->n_blocks; i++) {
+        mqg_block *b = &g->blocks[i];
+        b->leader = i;
+        for (int j = 0; j < i && b->process && b->leader == i; j++)
+            if (g->blocks[j].process && !strcmp(g->blocks[j].process, b->process))
+                b->leader = j;
+    }
+}
+
 void graph_free(mqg_graph *g)
 {
     if (!g)
@@ -1284,6 +1304,7 @@ void graph_free(mqg_graph *g)
         free(b->own_decl);
         free(b->name);
         free(b->type);
+        free(b->process);
     }
     for (int i = 0; g->conns && i < g->n_conns; i++) {
         free(g->conns[i].src.block);

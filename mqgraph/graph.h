@@ -71,6 +71,12 @@ typedef struct mqg_block {
     int64_t max_backoff_ms; /* ... up to this (default MQG_MAX_BACKOFF_MS) */
     int host;           /* its index in the graph's hosts, -1 in a graph of none */
     mqg_mark host_mark;
+    /* `process: NAME`: the worker process it shares with the graph's other blocks
+     * of that name (NULL: one of its own). leader: the first block of its process,
+     * whose slot and restart policy the process has (itself when alone). */
+    char *process;
+    mqg_mark process_mark;
+    int leader;
     const mq_block_decl *decl; /* set by validation */
     mq_block_decl *own_decl;   /* decl, when its module made it for this block (special.h) */
     /* validation: the block's own check refused a combination while its item type
@@ -133,6 +139,9 @@ mqg_graph *graph_load(const char *path, const mqg_vars *set, char *err, size_t e
 mqg_graph *graph_load_stream(FILE *f, const char *path, const mqg_vars *set, char *err,
                              size_t errlen);
 void graph_free(mqg_graph *g);
+
+/* Sets every block's leader: the first block, in file order, of its process. */
+void graph_set_leaders(mqg_graph *g);
 
 /* Makes room in b's parameter tables (kv, kv_mark, eval) for n + 1 entries: the
  * new ones are placed at the block (a value from no place in the file) and have

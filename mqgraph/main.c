@@ -4,12 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mq.h"
 #include "catalog.h"
 #include "client.h"
 #include "graph.h"
 #include "proctitle.h"
+#include "placement.h"
 #include "split.h"
 #include "supervise.h"
 #include "validate.h"
@@ -20,7 +22,7 @@ static const char *usage_main =
     "usage: mqgraph [--help] [--version] COMMAND [ARGS]\n"
     "\n"
     "commands:\n"
-    "  run FILE [--set VAR=VALUE]... [--host NAME] [--quiet] [--stats FILE]\n"
+    "  run FILE [--set VAR=VALUE]... [--host NAME] [--quiet] [--stats FILE] [--workers N]\n"
     "                                            run a graph, one process per block\n"
     "  validate FILE [--set VAR=VALUE]... [--verbose]\n"
     "                                            check a graph without running it\n"
@@ -45,6 +47,7 @@ static const char *usage_main =
 
 static const char *usage_run =
     "usage: mqgraph run FILE [--set VAR=VALUE]... [--host NAME] [--quiet] [--stats FILE]\n"
+    "                        [--workers N|auto]\n"
     "Runs the graph: one process per block in a shared-memory arena. Prints a summary\n"
     "per block and per connection at the end (not with --quiet). While it runs, the\n"
     "graph answers mqgraph list, status, top, get, set, send, events, tap and stop.\n"
@@ -52,6 +55,9 @@ static const char *usage_run =
     "to the other hosts' parts as zmq links (the part mqgraph split prints); without\n"
     "it the whole graph runs here.\n"
     "--stats FILE writes the status as one JSON line a second (doc/control.md).\n"
+    "--workers N runs the blocks the file gives no process: in N worker processes\n"
+    "(auto: one per CPU), each a run of the graph in its order, so a buffer passes\n"
+    "several blocks without a wake-up; a crash restarts the block's whole process.\n"
     "Exit status: 0 when every block finished (also after mqgraph stop), 1 when one\n"
     "failed or the graph could not start (the arena, the --stats file), 2 for a bad\n"
     "graph or arguments, 130/143 when stopped by SIGINT/SIGTERM (the graph drains\n"
@@ -90,7 +96,7 @@ struct cmdline {
     int takes_run, takes_verbose, takes_host, takes_outdir; /* the command's options */
     struct run_opts run;
     int verbose;
-    const char *host, *outdir;
+    const char *host, *outdir, *workers;
 };
 
 /* One option of a command other than --set: 1 taken (*i moved past its value),
@@ -105,6 +111,8 @@ static int take_option(int argc, char **argv, int *i, struct cmdline *c, const c
         return c->run.quiet = 1;
     if (c->takes_run && !strcmp(a, "--stats"))
         value = &c->run.stats;
+    else if (c->takes_run && !strcmp(a, "--workers"))
+        value = &c->workers;
     else if (c->takes_host && !strcmp(a, "--host"))
         value = &c->host;
     else if (c->takes_outdir && !strcmp(a, "-o"))
@@ -113,7 +121,10 @@ static int take_option(int argc, char **argv, int *i, struct cmdline *c, const c
         return 0;
     if (*i + 1 >= argc) {
         fprintf(stderr, "mqgraph: %s needs %s\n%s", a,
-                !strcmp(a, "--host") ? "a host name" : !strcmp(a, "-o") ? "a directory" : "a file",
+                !strcmp(a, "--host")      ? "a host name"
+                : !strcmp(a, "-o")        ? "a directory"
+                : !strcmp(a, "--workers") ? "a number of processes or 'auto'"
+                                          : "a file",
                 usage);
         return -1;
     }
@@ -439,6 +450,24 @@ static int cmd_split(mqg_graph *g, const mqg_catalog *cat, const struct cmdline 
     return rc;
 }
 
+/* run --workers N|auto: 0, or EXIT_USAGE after saying why. */
+static int place_workers(mqg_graph *g, const char *arg)
+{
+    char *end;
+    long n = !strcmp(arg, "auto") ? sysconf(_SC_NPROCESSORS_ONLN) : strtol(arg, &end, 10);
+
+    if (strcmp(arg, "auto") && (end == arg || *end || n < 1 || n > MQ_MAX_BLOCKS_IN_GRAPH)) {
+        fprintf(stderr, "mqgraph: --workers wants a number of processes from 1 to %d or "
+                        "'auto', not '%s'\n", MQ_MAX_BLOCKS_IN_GRAPH, arg);
+        return EXIT_USAGE;
+    }
+    if (placement_workers(g, (int)n) < 0) {
+        fprintf(stderr, "mqgraph: out of memory\n");
+        return EXIT_FAILURE;
+    }
+    return 0;
+}
+
 /* run --host NAME: g is replaced by NAME's part. */
 static int take_part(mqg_graph **g, const mqg_catalog *cat, const char *host)
 {
@@ -511,6 +540,11 @@ int main(int argc, char **argv)
     if (g && run && c.host)
         status = take_part(&g, &cat, c.host);
     if (!g || status) {
+        graph_free(g);
+        catalog_free(&cat);
+        return status;
+    }
+    if (run && c.workers && (status = place_workers(g, c.workers)) != 0) {
         graph_free(g);
         catalog_free(&cat);
         return status;

@@ -209,7 +209,7 @@ static json_t *block_json(struct sup *s, int i, int64_t now)
 
     if (mq_registry_block_info(s->a, (uint32_t)i, &bi) < 0)
         memset(&bi, 0, sizeof bi);
-    if (c->running && mq_arena_slot_info(s->a, (uint32_t)i, &si) == 0 &&
+    if (c->running && mq_arena_slot_info(s->a, (uint32_t)s->g->blocks[i].leader, &si) == 0 &&
         si.state == MQ_SLOT_ACTIVE && si.pid == c->pid)
         hb = json_real((double)(now - si.heartbeat_ns) / 1e6);
     double busy = dt > 0 && s->cur.busy_ns[i] >= s->prev.busy_ns[i]

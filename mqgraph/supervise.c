@@ -124,6 +124,30 @@ static void fail_block(struct sup *s, int b)
 
 static void on_close(uv_handle_t *h) { (void)h; }
 
+/* "block 'f' (fault, pid 7)", or for a worker process of several blocks (led by
+ * block l) "process 'w' (blocks src, f; pid 7)". */
+static const char *who(const struct sup *s, int l, char *buf, size_t len)
+{
+    const mqg_block *b = &s->g->blocks[l];
+    size_t at;
+    int n = 0;
+
+    for (int i = 0; i < s->g->n_blocks; i++)
+        n += s->g->blocks[i].leader == l;
+    if (n == 1) {
+        snprintf(buf, len, "block '%s' (%s, pid %d)", b->name, b->type, (int)s->kids[l].pid);
+        return buf;
+    }
+    at = (size_t)snprintf(buf, len, "process '%s' (blocks", b->process);
+    for (int i = l, k = 0; i < s->g->n_blocks && at < len; i++)
+        if (s->g->blocks[i].leader == l)
+            at += (size_t)snprintf(buf + at, len - at, "%s %s", k++ ? "," : "",
+                                   s->g->blocks[i].name);
+    if (at < len)
+        snprintf(buf + at, len - at, "; pid %d)", (int)s->kids[l].pid);
+    return buf;
+}
+
 static void summary(struct sup *s);
 static unsigned drain(struct sup *s);
 
@@ -279,9 +303,9 @@ static void schedule_restart(struct sup *s, struct child *c, const char *why, co
     ms = ms < b->max_backoff_ms ? ms : b->max_backoff_ms;
     c->backoff_step++;
     c->restarts++;
-    fprintf(stderr, "mqgraph: block '%s' (%s, pid %d) %s; restarting it in %lld ms "
-                    "(restart %d of %d)",
-            b->name, b->type, (int)c->pid, why, (long long)ms, c->restarts, b->max_restarts);
+    char name[512];
+    fprintf(stderr, "mqgraph: %s %s; restarting it in %lld ms (restart %d of %d)",
+            who(s, c->idx, name, sizeof name), why, (long long)ms, c->restarts, b->max_restarts);
     fprintf(stderr, "%s\n", lost);
     c->waiting = 1;
     s->pending++;
@@ -364,9 +388,38 @@ static void note_runs_on(struct sup *s, int idx)
     }
 }
 
+/* A block of a worker process that another block leads: the process is gone, and
+ * its first block (reaped before it) said why and restarts it, or not. */
+static void member_exited(struct sup *s, struct child *c, int64_t status, int term_signal)
+{
+    mqg_block *b = &s->g->blocks[c->idx];
+
+    c->running = 0;
+    c->status = status;
+    c->term_signal = term_signal;
+    s->running--;
+    if (s->kids[b->leader].waiting)
+        return; /* it restarts with its process */
+    if (status == 0 && term_signal == 0) {
+        ev_block(s, "finished", c->idx, NULL);
+        note_runs_on(s, c->idx);
+        if (b->restart != MQG_RESTART_NEVER)
+            cut_block(s, c->idx);
+    } else {
+        ev_block(s, "died", c->idx, json_pack("{s:s}", "with", s->g->blocks[b->leader].name));
+        cut_block(s, c->idx);
+    }
+    maybe_finish(s);
+}
+
 static void child_exited(struct sup *s, struct child *c, int64_t status, int term_signal)
 {
     mqg_block *b = &s->g->blocks[c->idx];
+
+    if (b->leader != c->idx) {
+        member_exited(s, c, status, term_signal);
+        return;
+    }
     char why[160];
     int failed = status != 0 || term_signal != 0;
     int may_restart = !stopping(s) && c->restarts < b->max_restarts &&
@@ -404,8 +457,8 @@ static void child_exited(struct sup *s, struct child *c, int64_t status, int ter
         }
         if (!s->forced) {
             s->failed = 1;
-            fprintf(stderr, "mqgraph: block '%s' (%s, pid %d) %s", b->name, b->type,
-                    (int)c->pid, why);
+            char name[512];
+            fprintf(stderr, "mqgraph: %s %s", who(s, c->idx, name, sizeof name), why);
             if (c->restarts)
                 fprintf(stderr, " (after %d restart%s)", c->restarts, c->restarts == 1 ? "" : "s");
             fputc('\n', stderr);
@@ -453,9 +506,9 @@ static void on_beat(uv_timer_t *t)
             si.state != MQ_SLOT_ACTIVE || si.pid != s->kids[i].pid)
             continue;
         if (now - si.heartbeat_ns > limit) {
-            fprintf(stderr, "mqgraph: block '%s' (pid %d) missed its heartbeat for %lld ms: "
-                            "killing it as hung\n",
-                    s->g->blocks[i].name, (int)s->kids[i].pid,
+            char name[512];
+            fprintf(stderr, "mqgraph: %s missed its heartbeat for %lld ms: killing it as hung\n",
+                    who(s, s->g->blocks[i].leader, name, sizeof name),
                     (long long)((now - si.heartbeat_ns) / 1000000));
             ev_block(s, "hung", i,
                      json_pack("{s:I}", "heartbeat_age_ms",
@@ -547,23 +600,50 @@ static void kick(void *arg)
     (void)n; /* a full pipe already says it */
 }
 
-/* The child: runs block i in this process and never returns. It inherited the
- * supervisor's memory, so it leaves by _exit (no atexit handlers, no second flush
- * of the supervisor's stdio buffers) and drops what belongs to the supervisor:
- * libuv's signal handlers and descriptors. */
-static void child_main(struct sup *s, int i, pid_t parent)
+/* One block of a child: runs it, and says why it failed. A failure that may be
+ * restarted ends the process at once, leaving the slot as a crash would, for the
+ * supervisor to reclaim: it counts what the blocks held and had not used (and a
+ * process of several blocks restarts as a whole). */
+struct member {
+    struct sup *s;
+    int i;
+    mq_arena *a;
+    mq_run_opts opts;
+    int rc;
+};
+
+static void member_run(void *arg)
 {
-    mqg_block *b = &s->g->blocks[i];
-    const mq_block_decl *d = b->decl; /* the module's, or the one made for b */
+    struct member *m = arg;
+    mqg_block *b = &m->s->g->blocks[m->i];
+    char err[MQ_BLOCK_ERROR_MAX];
+
+    m->rc = mq_block_run(b->decl, m->a, (uint32_t)m->i, b->n_params, b->kv, &m->opts, err,
+                         sizeof err);
+    if (m->rc < 0)
+        fprintf(stderr, "mqgraph: block '%s' (%s): %s\n", b->name, b->type,
+                err[0] ? err : mq_strerror(m->rc));
+    if (m->rc < 0 && m->opts.restartable)
+        _exit(2);
+}
+
+/* The child: runs the blocks of process l (block l and those that name l's
+ * process; sched.h) and never returns. It inherited the supervisor's memory, so
+ * it leaves by _exit (no atexit handlers, no second flush of the supervisor's
+ * stdio buffers) and drops what belongs to the supervisor: libuv's signal
+ * handlers and descriptors. */
+static void child_main(struct sup *s, int l, pid_t parent)
+{
+    mqg_block *b = &s->g->blocks[l];
+    struct member *m;
     sigset_t none;
     mq_arena *a;
-    char err[MQ_BLOCK_ERROR_MAX];
-    int rc;
+    int rc, n = 0, failed = 0;
 
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)
         _exit(3); /* the supervisor died before the prctl */
-    proctitle_block(s->g->name, b->name);
+    proctitle_block(s->g->name, b->process ? b->process : b->name);
     setpriority(PRIO_PROCESS, 0, s->nice_base); /* a higher nice value is always allowed */
     /* The supervisor handles SIGINT, SIGTERM and SIGHUP (a terminal sends them to the
      * whole process group); the block stops through the graph's stop flag and end
@@ -585,30 +665,49 @@ static void child_main(struct sup *s, int i, pid_t parent)
         close_range(3, ~0u, 0);
     }
     if ((rc = mq_arena_attach(mq_arena_shm_name(s->a), &a)) < 0 ||
-        (rc = mq_arena_slot_claim(a, (uint32_t)i)) < 0) {
+        (rc = mq_arena_slot_claim(a, (uint32_t)l)) < 0) {
         fprintf(stderr, "mqgraph: block '%s': cannot join the arena: %s\n", b->name,
                 mq_strerror(rc));
         _exit(2);
     }
-    mq_run_opts opts = {.heartbeat_ns = s->g->heartbeat_ms * 1000000LL,
-                        .restarts = s->kids[i].restarts,
-                        .restartable = b->restart != MQG_RESTART_NEVER,
-                        .kick = kfd >= 3 ? kick : NULL,
-                        .kick_arg = (void *)(intptr_t)kfd,
-                        .finish_all = s->g->finish_all};
-    while (mq_arena_wait_start(a, opts.heartbeat_ns) == MQ_ETIMEDOUT)
-        mq_arena_heartbeat(a);
-    rc = mq_block_run(d, a, (uint32_t)i, b->n_params, b->kv, &opts, err, sizeof err);
-    if (rc < 0)
-        fprintf(stderr, "mqgraph: block '%s' (%s): %s\n", b->name, b->type,
-                err[0] ? err : mq_strerror(rc));
-    /* A failure that may be restarted leaves the slot as a crash would, for the
-     * supervisor to reclaim: it counts what the block held and had not used. */
-    if (rc < 0 && opts.restartable)
+    if (!(m = calloc((size_t)s->g->n_blocks, sizeof *m)))
         _exit(2);
+    for (int i = l; i < s->g->n_blocks; i++) {
+        mqg_block *bi = &s->g->blocks[i];
+        if (bi->leader != l)
+            continue;
+        m[n] = (struct member){.s = s, .i = i, .a = a,
+                               .opts = {.heartbeat_ns = s->g->heartbeat_ms * 1000000LL,
+                                        .restarts = s->kids[i].restarts,
+                                        .restartable = bi->restart != MQG_RESTART_NEVER,
+                                        .kick = kfd >= 3 ? kick : NULL,
+                                        .kick_arg = (void *)(intptr_t)kfd,
+                                        .finish_all = s->g->finish_all}};
+        n++;
+    }
+    for (int k = 0; k < n && n > 1; k++)
+        m[k].opts.end_when_done = 1;
+    while (mq_arena_wait_start(a, m[0].opts.heartbeat_ns) == MQ_ETIMEDOUT)
+        mq_arena_heartbeat(a);
+    if (n == 1) {
+        member_run(&m[0]);
+    } else {
+        mq_sched *sc;
+        if ((rc = mq_sched_new(a, &sc)) < 0)
+            _exit(2);
+        for (int k = 0; k < n; k++)
+            if ((rc = mq_sched_add(sc, member_run, &m[k], 0)) < 0) {
+                fprintf(stderr, "mqgraph: process '%s': %s\n", b->process, mq_strerror(rc));
+                _exit(2);
+            }
+        mq_sched_run(sc);
+        mq_sched_free(sc);
+    }
+    for (int k = 0; k < n; k++)
+        failed |= m[k].rc < 0;
     mq_arena_slot_leave(a);
     mq_arena_detach(a);
-    _exit(rc < 0 ? 2 : 0);
+    _exit(failed ? 2 : 0);
 }
 
 static int spawn(struct sup *s, int i)
@@ -617,6 +716,8 @@ static int spawn(struct sup *s, int i)
     pid_t parent = getpid(), pid;
     sigset_t all, old;
 
+    if (s->g->blocks[i].leader != i)
+        return 0; /* started with the first block of its process */
     fflush(NULL);
     /* Every signal is held across the fork: a child must not run the handlers it
      * inherits from libuv before it has set its own, or a Ctrl-C to the process
@@ -632,18 +733,25 @@ static int spawn(struct sup *s, int i)
     sigprocmask(SIG_SETMASK, &old, NULL);
     if (pid < 0)
         return -e;
-    mq_block_info bi;
-    c->calls_at_start = mq_registry_block_info(s->a, (uint32_t)i, &bi) == 0 ? bi.work_calls : 0;
-    c->pid = pid;
-    c->started_ns = mq_now_ns();
-    c->idx = i;
-    c->running = 1;
-    s->running++;
-    if (c->ever_started)
-        ev_block(s, "restarted", i, json_pack("{s:i}", "restarts", c->restarts));
-    else
-        ev_block(s, "started", i, NULL);
-    c->ever_started = 1;
+    for (int m = i; m < s->g->n_blocks; m++) {
+        mq_block_info bi;
+        if (s->g->blocks[m].leader != i)
+            continue;
+        c = &s->kids[m];
+        c->calls_at_start =
+            mq_registry_block_info(s->a, (uint32_t)m, &bi) == 0 ? bi.work_calls : 0;
+        c->pid = pid;
+        c->started_ns = mq_now_ns();
+        c->idx = m;
+        c->running = 1;
+        c->restarts = s->kids[i].restarts;
+        s->running++;
+        if (c->ever_started)
+            ev_block(s, "restarted", m, json_pack("{s:i}", "restarts", c->restarts));
+        else
+            ev_block(s, "started", m, NULL);
+        c->ever_started = 1;
+    }
     return 0;
 }
 
@@ -673,12 +781,13 @@ const char *sup_block_state(const struct sup *s, int b)
 {
     const struct child *c = &s->kids[b];
     mq_slot_info si;
+    uint32_t slot = (uint32_t)s->g->blocks[b].leader;
 
     if (c->waiting)
         return "restarting";
     if (c->running) {
         mq_block_info bi;
-        if (mq_arena_slot_info(s->a, (uint32_t)b, &si) == 0 && si.state == MQ_SLOT_ACTIVE &&
+        if (mq_arena_slot_info(s->a, slot, &si) == 0 && si.state == MQ_SLOT_ACTIVE &&
             si.pid == c->pid && mq_arena_started(s->a))
             return "running";
         /* Out of its slot but not reaped yet: it worked in this life and left, or
@@ -822,9 +931,13 @@ static int build_arena(struct sup *s, char *err, size_t errlen)
         return rc;
     for (int i = 0; i < g->n_blocks; i++) {
         if ((rc = mq_registry_add_block(s->a, g->blocks[i].name, g->blocks[i].type)) < 0 ||
-            (rc = mq_registry_bind(s->a, (uint32_t)i, (uint32_t)i)) < 0)
+            (rc = mq_registry_bind(s->a, (uint32_t)i, (uint32_t)g->blocks[i].leader)) < 0)
             return rc;
     }
+    /* A worker process's slot names its first block (the blocks name their slot). */
+    for (int i = 0; i < g->n_blocks; i++)
+        if (g->blocks[i].leader == i && (rc = mq_registry_bind(s->a, (uint32_t)i, (uint32_t)i)) < 0)
+            return rc;
     for (int k = 0; k < g->n_conns; k++) {
         mqg_conn *c = &g->conns[k];
         rc = mq_registry_add_conn(s->a, (uint32_t)c->src.b, (uint32_t)c->src.p,
@@ -846,6 +959,29 @@ static const char *policy_name(uint32_t p)
                                         : "block";
 }
 
+/* "2 processes: p0 (9 blocks), p1 (9 blocks)": the worker processes of several
+ * blocks (nothing when every block has its own). */
+static void summary_processes(const mqg_graph *g)
+{
+    int n = 0;
+
+    for (int i = 0; i < g->n_blocks; i++)
+        n += g->blocks[i].process && g->blocks[i].leader == i;
+    if (!n)
+        return;
+    printf("%d process%s:", n, n == 1 ? "" : "es");
+    for (int i = 0, k = 0; i < g->n_blocks; i++) {
+        int members = 0;
+        if (!g->blocks[i].process || g->blocks[i].leader != i)
+            continue;
+        for (int j = i; j < g->n_blocks; j++)
+            members += g->blocks[j].leader == i;
+        printf("%s %s (%d block%s)", k++ ? "," : "", g->blocks[i].process, members,
+               members == 1 ? "" : "s");
+    }
+    putchar('\n');
+}
+
 static void summary(struct sup *s)
 {
     mqg_graph *g = s->g;
@@ -859,6 +995,7 @@ static void summary(struct sup *s)
     }
     printf("graph %s: %d block%s, %d connection%s, %.3f s\n", g->name, g->n_blocks,
            g->n_blocks == 1 ? "" : "s", g->n_conns, g->n_conns == 1 ? "" : "s", secs);
+    summary_processes(g);
     printf("%-*s %-*s %8s %12s %12s %10s  %s\n", wn, "block", wt, "type", "work", "items in",
            "items out", "busy ms", "status");
     for (int i = 0; i < g->n_blocks; i++) {

@@ -879,11 +879,59 @@ static int check_arena_size(const mqg_graph *g, char *err, size_t len)
 
 /* Each check visits every block and connection a bounded number of times: names
  * through the graph's index, ports through per-port tables, cycles by one search. */
+/* Blocks that share a process (`process:`) live and die together: one host, one
+ * restart policy (the process restarts as a whole), and no Python block among
+ * them (each has an interpreter of its own, whose GIL it would share). */
+static int check_processes(const mqg_graph *g, char *err, size_t len)
+{
+    for (int i = 0; i < g->n_blocks; i++) {
+        const mqg_block *b = &g->blocks[i], *l = &g->blocks[b->leader];
+        int alone = 1;
+        for (int j = 0; j < g->n_blocks && alone; j++)
+            alone = j == i || g->blocks[j].leader != b->leader;
+        if (!b->process || alone)
+            continue;
+        if (!strcmp(b->type, "python")) {
+            graph_error(g, b->process_mark, err, len,
+                        "block '%s': a Python block runs in a process of its own (its "
+                        "interpreter's GIL would hold up process '%s'); leave out its "
+                        "process:", b->name, b->process);
+            return -1;
+        }
+        if (b->restart == MQG_RESTART_ALWAYS) {
+            graph_error(g, b->process_mark, err, len,
+                        "block '%s': restart: always starts a block again when it finishes, "
+                        "but a process of several blocks runs on when one of them finishes; "
+                        "leave out its process: or give it restart: on-failure", b->name);
+            return -1;
+        }
+        if (b == l)
+            continue;
+        if (b->host != l->host) {
+            graph_error(g, b->process_mark, err, len,
+                        "block '%s' is on another host than '%s', the first block of process "
+                        "'%s': a process runs on one machine", b->name, l->name, b->process);
+            return -1;
+        }
+        if (b->restart != l->restart || b->max_restarts != l->max_restarts ||
+            b->backoff_ms != l->backoff_ms || b->max_backoff_ms != l->max_backoff_ms) {
+            graph_error(g, b->process_mark, err, len,
+                        "block '%s' has another restart policy than '%s', the first block of "
+                        "process '%s': a process restarts as a whole, so give its blocks the "
+                        "same restart:", b->name, l->name, b->process);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int graph_validate(mqg_graph *g, const mqg_catalog *cat, char *err, size_t len)
 {
     struct ports p;
     int rc = 0;
 
+    if (check_processes(g, err, len) < 0) /* before a Python block starts its interpreter */
+        return -1;
     for (int i = 0; i < g->n_blocks; i++)
         if (check_block(g, &g->blocks[i], cat, err, len) < 0)
             return -1;

@@ -127,7 +127,7 @@ START_TEST(test_hung_block_is_killed_and_restarted)
                            "arena: {heartbeat_ms: 20, heartbeat_timeout_ms: 200}"),
                      3);
     char *err = err_text();
-    ck_assert_msg(strstr(err, "mqgraph: block 'f' (pid ") &&
+    ck_assert_msg(strstr(err, "mqgraph: block 'f' (fault, pid ") &&
                       strstr(err, "killing it as hung\n") &&
                       strstr(err, "was killed by signal 9 (Killed); restarting it in 10 ms "
                                   "(restart 1 of 3)" LOST_ONE LOST_SUM),
