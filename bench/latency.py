@@ -32,7 +32,7 @@ def pct(v, p):
     return v[min(len(v) - 1, int(p / 100.0 * len(v)))]
 
 
-def mq_run(mqgraph, blockdir, work, k, count):
+def mq_run(mqgraph, blockdir, work, k, count, extra=()):
     lines = ["name: lat%d" % k, "blocks:",
              "  src: {type: stamp_source, params: {period_us: 2000, count: %d}}" % count]
     prev = "src"
@@ -49,7 +49,8 @@ def mq_run(mqgraph, blockdir, work, k, count):
         f.write("\n".join(lines) + "\n")
     env = dict(os.environ, MQ_BLOCK_PATH="%s:%s" % (blockdir, os.path.join(
         os.path.dirname(mqgraph), "..", "blocks", ".libs")))
-    subprocess.run([mqgraph, "run", "--quiet", path], check=True, cwd=work, env=env)
+    subprocess.run([mqgraph, "run", "--quiet", path] + list(extra), check=True, cwd=work,
+                   env=env)
     with open(os.path.join(work, "lat.txt")) as f:
         return [int(x) for x in f.read().split()][WARMUP:]
 
@@ -108,6 +109,8 @@ def main():
     ap.add_argument("--blocks", default=os.path.join(HERE, "blocks", ".libs"),
                     help="where stamp_source and latency_sink are built")
     ap.add_argument("--count", type=int, default=1050)
+    ap.add_argument("--workers", metavar="N|auto",
+                    help="also run mq with --workers N|auto (blocks in worker processes)")
     a = ap.parse_args()
     mqgraph = os.path.abspath(a.mqgraph)
     try:
@@ -122,21 +125,29 @@ def main():
     rows = []
     for k in KS:
         m = mq_run(mqgraph, os.path.abspath(a.blocks), work, k, a.count)
+        w = mq_run(mqgraph, os.path.abspath(a.blocks), work, k, a.count,
+                   ["--workers", a.workers]) if a.workers else None
         g = gr_run(k, a.count) if have_gr else None
-        rows.append((k, m, g))
+        rows.append((k, m, g, w))
     print("load: %s" % open("/proc/loadavg").read().strip())
     print("one f32 item every 2 ms, %d items a run, the first %d left out; us"
           % (a.count, WARMUP))
-    print("%3s %10s %10s %10s %10s" % ("K", "mq p50", "mq p99", "GR p50", "GR p99"))
-    for k, m, g in rows:
+    print("%3s %10s %10s %10s %10s%s" % ("K", "mq p50", "mq p99", "GR p50", "GR p99",
+                                         " %10s %10s" % ("wk p50", "wk p99") if a.workers
+                                         else ""))
+    for k, m, g, w in rows:
         gp = ("%10.1f %10.1f" % (pct(g, 50) / 1e3, pct(g, 99) / 1e3)) if g else "%10s %10s" % (
             "-", "-")
-        print("%3d %10.1f %10.1f %s" % (k, pct(m, 50) / 1e3, pct(m, 99) / 1e3, gp))
+        wp = (" %10.1f %10.1f" % (pct(w, 50) / 1e3, pct(w, 99) / 1e3)) if w else ""
+        print("%3d %10.1f %10.1f %s%s" % (k, pct(m, 50) / 1e3, pct(m, 99) / 1e3, gp, wp))
     hop_m = (pct(rows[-1][1], 50) - pct(rows[0][1], 50)) / 8 / 1e3
     line = "per hop p50: mq %.1f us" % hop_m
     if have_gr:
         hop_g = (pct(rows[-1][2], 50) - pct(rows[0][2], 50)) / 8 / 1e3
         line += ", GNU Radio %.1f us" % hop_g
+    if a.workers:
+        line += ", mq --workers %s %.1f us" % (
+            a.workers, (pct(rows[-1][3], 50) - pct(rows[0][3], 50)) / 8 / 1e3)
     print(line)
     return 0
 
