@@ -270,6 +270,11 @@ static int put_block(FILE *f, const mqg_graph *g, const mqg_block *b, char *err,
         fprintf(f, "    restart: {policy: %s, max_restarts: %d, backoff_ms: %lld, "
                 "max_backoff_ms: %lld}\n", policies[b->restart], b->max_restarts,
                 (long long)b->backoff_ms, (long long)b->max_backoff_ms);
+    if (b->process) { /* one host's blocks, so its process is whole on that host */
+        fputs("    process: ", f);
+        put_text(f, b->process);
+        fputc('\n', f);
+    }
     return 0;
 }
 
