@@ -373,7 +373,7 @@ START_TEST(test_help_names_split_and_host)
     ck_assert_int_eq(run(help), 0);
     char *out = read_file("out.txt", NULL);
     ck_assert_ptr_nonnull(strstr(out, "  run FILE [--set VAR=VALUE]... [--host NAME] [--quiet] "
-                                      "[--stats FILE]\n"));
+                                      "[--stats FILE] [--workers N]\n"));
     ck_assert_ptr_nonnull(strstr(out, "  split FILE [--set VAR=VALUE]... [--host NAME] [-o DIR]\n"
                                       "                                            each host's "
                                       "part of a graph across hosts\n"));
