@@ -64,22 +64,7 @@ static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type", NULL}};
 
 static int check(mq_block_ctx *c)
 {
-    size_t n;
-    int ctaps = (int)mq_param_i(c, P_CTAPS);
-
-    if (taps_given(c, P_TAPS, "taps") < 0)
-        return -1;
-    mq_param_v(c, P_TAPS, &n);
-    if (ctaps && strcmp(mq_param_s(c, P_TYPE), "c32")) {
-        mq_block_error(c, "parameter 'complex_taps': complex taps need c32 items (type: c32)");
-        return -1;
-    }
-    if (ctaps && n % 2) {
-        mq_block_error(c, "parameter 'taps': complex taps are re, im pairs, but %zu numbers "
-                          "were given", n);
-        return -1;
-    }
-    return 0;
+    return taps_check_complex(c, P_TAPS, P_CTAPS, P_TYPE);
 }
 
 static void free_plans(struct fftf *f)

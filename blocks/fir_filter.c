@@ -1,10 +1,11 @@
-/* fir_filter - a finite impulse response filter with real taps (GNU Radio's
- * fir_filter_fff / fir_filter_ccf), with optional decimation.
+/* fir_filter - a finite impulse response filter (GNU Radio's fir_filter_fff,
+ * fir_filter_ccf, and fir_filter_ccc with complex_taps), with optional decimation.
  *
  * y[n] = sum_k taps[k] * x[n - k], with x before the first item taken as zero, and
  * every `decimation`-th y kept starting with y[0]. The runtime keeps the ntaps - 1
  * items before each buffer (mq_in_set_history), so the loop reads x[n - k] for
- * every n of the buffer from one array.
+ * every n of the buffer from one array. The loop is fir_kernel.c's: several
+ * outputs a pass with AVX2, else GNU Radio's VOLK dot product per output.
  *
  * Timestamps: a sample index counts output items. A time stamps each output item
  * y[n] with the time of x[n] less the group delay of a linear-phase filter,
@@ -13,53 +14,51 @@
  * output item round(x / decimation), as GNU Radio's decimators move them (the
  * group delay is not taken off: GNU Radio's filter does not either). */
 #include <stdlib.h>
-#include <volk/volk.h>
 
 #include "block.h"
+#include "fir_kernel.h"
 #include "taps.h"
 
 struct fir {
-    float *rtaps;  /* taps reversed: y[n] = sum_j rtaps[j] * x[n + j], x with history */
-    size_t ntaps, lanes, dec, phase;
+    struct fir_kernel k;
+    size_t dec, phase;
     int64_t out_sent;
 };
 
-enum { P_TAPS, P_DEC, P_TYPE };
+enum { P_TAPS, P_DEC, P_TYPE, P_CTAPS };
 static const mq_param_decl params[] = {
     [P_TAPS] = {"taps", MQ_PARAM_FLOATS, NULL, -1e30, 1e30, NULL,
-                "the filter taps, taps[0] first", MQ_PARAM_LIVE},
+                "the filter taps, taps[0] first (re, im pairs with complex_taps)",
+                MQ_PARAM_LIVE},
     [P_DEC] = {"decimation", MQ_PARAM_INT, "1", 1, 1 << 20, NULL, "keep every n-th output", 0},
     [P_TYPE] = {"type", MQ_PARAM_ENUM, "f32", 0, 0, "f32|c32", "item type of input and output",
                 0},
+    [P_CTAPS] = {"complex_taps", MQ_PARAM_BOOL, "false", 0, 0, NULL,
+                 "taps are complex, as re, im pairs (fir_filter_ccc; needs c32)", 0},
 };
 static const mq_port_decl in[] = {{"in", MQ_ITEM_F32, "type", NULL}};
 static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type", NULL}};
 
 static int check(mq_block_ctx *c)
 {
-    return taps_given(c, P_TAPS, "taps");
+    return taps_check_complex(c, P_TAPS, P_CTAPS, P_TYPE);
 }
 
-/* Takes the taps parameter (reversed, as the loop wants them) and asks for a
- * history of as many items: a longer filter sees zeros before the oldest items
- * the shorter one kept. */
+/* Takes the taps parameter into the kernel and asks for a history of as many
+ * items: a longer filter sees zeros before the oldest items the shorter one kept. */
 static int set_taps(mq_block_ctx *c, struct fir *f)
 {
     size_t n;
     const double *taps = mq_param_v(c, P_TAPS, &n);
-    /* aligned as VOLK's kernels want their real operand */
-    float *r = volk_malloc(n * sizeof *r, volk_get_alignment());
+    enum fir_kind kind = mq_block_in_type(c, 0) == MQ_ITEM_F32 ? FIR_FFF
+                         : mq_param_i(c, P_CTAPS)              ? FIR_CCC
+                                                               : FIR_CCF;
+    size_t ntaps = kind == FIR_CCC ? n / 2 : n;
 
-    if (!r || mq_in_set_history(c, 0, n) < 0) {
-        volk_free(r);
+    if (mq_in_set_history(c, 0, ntaps) < 0 || fir_kernel_init(&f->k, kind, taps, ntaps) < 0) {
         mq_block_error(c, "out of memory");
         return -1;
     }
-    for (size_t j = 0; j < n; j++)
-        r[j] = (float)taps[n - 1 - j];
-    volk_free(f->rtaps);
-    f->rtaps = r;
-    f->ntaps = n;
     return 0;
 }
 
@@ -75,7 +74,6 @@ static int init(mq_block_ctx *c, void **state)
     if (!f)
         return -1;
     *state = f;
-    f->lanes = mq_block_in_type(c, 0) == MQ_ITEM_C32 ? 2 : 1;
     f->dec = (size_t)mq_param_i(c, P_DEC);
     mq_block_set_relative_rate(c, 1, f->dec); /* tags: input item x -> round(x / d) */
     return set_taps(c, f);
@@ -95,18 +93,9 @@ static int work(mq_block_ctx *c, void *state)
     if (outs > 0) {
         if (!(o = mq_out_alloc_items(c, 0, outs)))
             return MQ_WORK_ERROR;
-        /* GNU Radio's dot products: y[m] = sum_j rtaps[j] x[p + j] */
-        unsigned nt = (unsigned)f->ntaps;
-        for (size_t m = 0; m < outs; m++) {
-            size_t p = f->phase + m * f->dec;
-            if (f->lanes == 1)
-                volk_32f_x2_dot_prod_32f(o + m, x + p, f->rtaps, nt);
-            else
-                volk_32fc_32f_dot_prod_32fc((lv_32fc_t *)o + m, (const lv_32fc_t *)x + p,
-                                            f->rtaps, nt);
-        }
+        fir_kernel_run(&f->k, x, f->phase, f->dec, outs, o);
         mq_in_timestamp(c, 0, &in_ts);
-        mq_ts_outputs(&in_ts, n, (double)f->phase - (double)(f->ntaps - 1) / 2,
+        mq_ts_outputs(&in_ts, n, (double)f->phase - (double)(f->k.ntaps - 1) / 2,
                       (double)f->dec, outs, f->out_sent, &ts);
         if (mq_out_push_items(c, 0, outs, &ts) < 0)
             return MQ_WORK_ERROR;
@@ -120,17 +109,18 @@ static void fini(mq_block_ctx *c, void *state)
 {
     struct fir *f = state;
     if (f)
-        volk_free(f->rtaps);
+        fir_kernel_free(&f->k);
     free(f);
 }
 
 static const mq_block_decl decl = {
     .abi = MQ_BLOCK_ABI,
     .name = "fir_filter",
-    .doc = "FIR filter with real taps: y[n] = sum_k taps[k] x[n-k] (x before the\n"
-           "first item is 0), keeping y[0], y[d], y[2d].. for decimation d. f32, or c32\n"
-           "filtered per part. A sample index counts output items; a time stamps y[n]\n"
-           "with the time of x[n] less the group delay, (len(taps) - 1) / 2 items.\n"
+    .doc = "FIR filter: y[n] = sum_k taps[k] x[n-k] (x before the first item is 0),\n"
+           "keeping y[0], y[d], y[2d].. for decimation d. f32, or c32 with real taps\n"
+           "(filtered per part) or complex_taps (re, im pairs). A sample index counts\n"
+           "output items; a time stamps y[n] with the time of x[n] less the group\n"
+           "delay, (ntaps - 1) / 2 items.\n"
            "A stream tag on x[n] goes to output item round(n / d).\n"
            "taps are live: new taps filter from the next buffer on; a longer filter\n"
            "sees zeros for the items before the change the old one did not keep.",
