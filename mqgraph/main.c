@@ -12,6 +12,7 @@
 #include "proctitle.h"
 #include "split.h"
 #include "supervise.h"
+#include "sizing.h"
 #include "validate.h"
 
 #define EXIT_USAGE 2
@@ -391,7 +392,10 @@ static int cmd_validate(mqg_graph *g, const mqg_catalog *cat, int verbose)
         printf(")\n");
     }
     if (rc == 0 && verbose) {
+        mq_layout l;
         show_derived(g);
+        graph_layout(g, &l);
+        sizing_print(stdout, g, &l, "  ");
         split_print_links(stdout, g, &s, -1, "  ");
     }
     split_free(&s);

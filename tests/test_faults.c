@@ -193,7 +193,7 @@ START_TEST(test_a_restart_keeps_its_place)
     const uint64_t n = 1024 * 200;
     char yaml[8192];
     int k = snprintf(yaml, sizeof yaml, "name: rk\nblocks:\n  src: {type: vector_source, params: "
-                                        "{repeat: true, values: [");
+                                        "{repeat: true, items_per_buffer: 1024, values: [");
     k = append_count(yaml, sizeof yaml, k, 1024);
     snprintf(yaml + k, sizeof yaml - (size_t)k,
              "]}, restart: {policy: on-failure, backoff_ms: 1}}\n"
@@ -391,7 +391,7 @@ static int gone(pid_t pid)
  * 0 if the test is skipped (no mount namespace). */
 static int own_shm(void)
 {
-    if (!private_tmpfs("/dev/shm", 256u << 20)) /* the default arena takes 164 MiB */
+    if (!private_tmpfs("/dev/shm", 256u << 20))
         return 0;
     setenv("XDG_RUNTIME_DIR", dir_now(), 1);
     return 1;
@@ -1094,9 +1094,9 @@ static int run_with_fill(const char *graph, int fill_mib)
     return finish(start(args));
 }
 
-/* A 4 GiB pool on a 256 MiB /dev/shm, and the default 164 MiB arena on one with 100 MiB
- * free: refused before anything starts, the pools and both sizes named; no SIGBUS, no
- * arena, no block run. */
+/* A 4 GiB pool on a 256 MiB /dev/shm, and the 4.8 MiB arena sized for a 2-block graph
+ * on one with 4 MiB free: refused before anything starts, the pools and both sizes
+ * named; no SIGBUS, no arena, no block run. */
 START_TEST(test_arena_larger_than_dev_shm_is_refused)
 {
     enter_tmpdir();
@@ -1120,15 +1120,15 @@ START_TEST(test_arena_larger_than_dev_shm_is_refused)
                             "blocks:\n  src: {type: vector_source, params: {values: [1, 2]}}\n"
                             "  out: {type: vector_sink, params: {path: v.txt}}\n"
                             "connections:\n  - [src.out, out.in]\n");
-    ck_assert_int_eq(run_with_fill("dflt.yaml", 156), 1);
+    ck_assert_int_eq(run_with_fill("dflt.yaml", 252), 1);
     err = err_text();
-    ck_assert_str_eq(err, "mqgraph: dflt.yaml: the arena needs 164 MiB (pools: 1024 x 4 KiB, "
-                          "512 x 64 KiB, 128 x 1 MiB; queues and tables 328 KiB) but /dev/shm "
-                          "has 100 MiB free (fewer or smaller buffers with `arena: {pools: [...]}`, "
+    ck_assert_str_eq(err, "mqgraph: dflt.yaml: the arena needs 4.8 MiB (pools: 84 x 4 KiB, "
+                          "36 x 64 KiB, 2 x 1 MiB; queues and tables 232 KiB) but /dev/shm "
+                          "has 4 MiB free (fewer or smaller buffers with `arena: {pools: [...]}`, "
                           "or a larger /dev/shm)\n");
     free(err);
     ck_assert_int_eq(system("test \"$(ls -A /dev/shm)\" = fill"), 0);
-    ck_assert_int_eq(run_with_fill("dflt.yaml", 80), 0); /* 176 MiB free: it runs */
+    ck_assert_int_eq(run_with_fill("dflt.yaml", 240), 0); /* 16 MiB free: it runs */
     char *v = read_file("v.txt", NULL);
     ck_assert_str_eq(v, "1\n2\n");
     free(v);
