@@ -280,7 +280,9 @@ static int cmd_blocks(int argc, char **argv)
     for (int k = 0; k < d->n_params; k++) {
         const mq_param_decl *p = &d->params[k];
         printf("  %-14s %-6s", p->name, mq_param_type_name(p->type));
-        if (p->def)
+        if (p->flags & MQ_PARAM_SIZED) /* sizing.h; the default is for runs without mqgraph */
+            printf(" default auto (64 KiB of items, or latency_ms of the rate)");
+        else if (p->def)
             printf(" default %s", *p->def ? p->def : p->type == MQ_PARAM_FLOATS ? "[]" : "\"\"");
         else
             printf(" required");
