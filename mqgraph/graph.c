@@ -745,7 +745,6 @@ static int load_block_host(struct loader *L, const mqy_node *n, mqg_block *b)
     return b->host < 0 ? -1 : 0;
 }
 
-/* The block under key k (its name already in b->name). */
 /* latency_ms (on the arena, a block or a connection; sizing.h): whole ms. */
 static int load_latency(struct loader *L, const mqy_node *n, int64_t *ms, mqg_mark *at)
 {
@@ -755,6 +754,7 @@ static int load_latency(struct loader *L, const mqy_node *n, int64_t *ms, mqg_ma
     return to_int(L, n, "latency_ms", 1, MQ_MAX_LATENCY_MS, ms);
 }
 
+/* The block under key k (its name already in b->name). */
 static int load_block(struct loader *L, const mqy_node *k, const mqy_node *v, mqg_block *b)
 {
     static const char *const keys[] = {"type", "params", "restart", "host", "latency_ms",

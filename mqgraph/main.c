@@ -10,9 +10,9 @@
 #include "client.h"
 #include "graph.h"
 #include "proctitle.h"
+#include "sizing.h"
 #include "split.h"
 #include "supervise.h"
-#include "sizing.h"
 #include "validate.h"
 
 #define EXIT_USAGE 2

@@ -50,19 +50,18 @@ static double param_num(const mqg_block *b, const char *name)
     return 0;
 }
 
-int sizing_take_auto(mqg_block *b)
+void sizing_take_auto(mqg_block *b)
 {
     int p = sized_param(b), k;
 
     if (p < 0 || (k = given(b, b->decl->params[p].name)) < 0 ||
         strcmp(strchr(b->kv[k], '=') + 1, "auto") || b->eval[k].kind != MQG_EVAL_NONE)
-        return 0;
+        return;
     free(b->kv[k]);
     b->n_params--;
     memmove(&b->kv[k], &b->kv[k + 1], sizeof *b->kv * (size_t)(b->n_params - k));
     memmove(&b->kv_mark[k], &b->kv_mark[k + 1], sizeof *b->kv_mark * (size_t)(b->n_params - k));
     memmove(&b->eval[k], &b->eval[k + 1], sizeof *b->eval * (size_t)(b->n_params - k));
-    return 0;
 }
 
 /* Port p's item size in bytes, its vlen included. */

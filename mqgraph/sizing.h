@@ -12,6 +12,9 @@
  * rate is the pacing throttle's rate, else the source's sample_rate. An explicit
  * items_per_buffer is never changed. (doc/architecture.md, "Buffer sizes".)
  *
+ * A connection the file gives no depth (on it, or `arena: {queue_depth}`) holds at
+ * most MQ_QUEUE_BYTES of its buffers, MQ_MIN_DEPTH to MQ_DEFAULT_DEPTH of them.
+ *
  * The arena's pools, unless `arena: {pools}` gives them, hold what the graph's
  * queues and blocks can hold at once, so that no queue waits for a buffer another
  * holds: per connection its depth plus 4 (the consumer's current buffer and its
@@ -29,8 +32,8 @@
 #include "graph.h"
 
 /* Before b's parameters are checked: an "items_per_buffer: auto" of a sized
- * parameter is taken out, to be chosen. 0, or -1 (out of memory). */
-int sizing_take_auto(mqg_block *b);
+ * parameter is taken out, to be chosen. */
+void sizing_take_auto(mqg_block *b);
 
 /* After the item types are known: chooses the items per buffer of every sized
  * source the file leaves it to (b->sized says what decided). 0, or -1 with

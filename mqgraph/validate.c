@@ -317,10 +317,7 @@ static int check_params(mqg_graph *g, mqg_block *b, char *err, size_t len)
 
     if (list_for_one_value(g, b, err, len) < 0 || give_values(g, b, err, len) < 0)
         return -1;
-    if (sizing_take_auto(b) < 0) {
-        graph_error(g, b->mark, err, len, "out of memory");
-        return -1;
-    }
+    sizing_take_auto(b);
     if (mq_params_check(b->decl, b->n_params, b->kv, &bad, why, sizeof why) == 0)
         return 0;
     if (bad < 0 && strncmp(why, "missing parameter", 17) && type_open(b)) {

@@ -38,8 +38,9 @@ static int append_count(char *buf, size_t cap, int at, int n)
 static int chain(const char *fault, const char *restart, const char *arena)
 {
     static char yaml[16384];
-    int n = snprintf(yaml, sizeof yaml, "%s\nblocks:\n  src: {type: vector_source, params: {values: [",
-                     arena);
+    /* named apart from the c.yaml graphs of test_graphs, which may run beside it */
+    int n = snprintf(yaml, sizeof yaml, "name: fchain\n%s\nblocks:\n  src: {type: vector_source, "
+                     "params: {values: [", arena);
     n = append_count(yaml, sizeof yaml, n, 1000);
     snprintf(yaml + n, sizeof yaml - (size_t)n,
              "], items_per_buffer: 100}}\n"
@@ -113,7 +114,7 @@ START_TEST(test_crash_is_restarted_on_failure)
     char *summary = read_file("out.txt", NULL); /* mqgraph's stdout */
     ck_assert_msg(strstr(summary, "done, 1 restart\n"), "summary: %s", summary);
     free(summary);
-    ck_assert_int_eq(shm_count("c"), 0);
+    ck_assert_int_eq(shm_count("fchain"), 0);
 }
 END_TEST
 
@@ -134,7 +135,7 @@ START_TEST(test_hung_block_is_killed_and_restarted)
                   "stderr: %s", err);
     free(err);
     assert_lost_one_buffer();
-    ck_assert_int_eq(shm_count("c"), 0);
+    ck_assert_int_eq(shm_count("fchain"), 0);
 }
 END_TEST
 
@@ -320,7 +321,7 @@ START_TEST(test_never_restart_fails_the_graph)
                   "stderr: %s", err);
     free(err);
     ck_assert_int_ne(access("data.txt", F_OK), 0); /* the sink discarded its part */
-    ck_assert_int_eq(shm_count("c"), 0);
+    ck_assert_int_eq(shm_count("fchain"), 0);
 }
 END_TEST
 
@@ -337,7 +338,7 @@ START_TEST(test_restarts_run_out)
                   "stderr: %s", err);
     free(err);
     ck_assert_int_ne(access("data.txt", F_OK), 0);
-    ck_assert_int_eq(shm_count("c"), 0);
+    ck_assert_int_eq(shm_count("fchain"), 0);
 }
 END_TEST
 
