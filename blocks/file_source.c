@@ -73,7 +73,7 @@ static const mq_param_decl params[] = {
     [P_REPEAT] = {"repeat", MQ_PARAM_BOOL, "false", 0, 0, NULL,
                   "start again at the end of the file", 0},
     [P_IPB] = {"items_per_buffer", MQ_PARAM_INT, "4096", 1, 1048576, NULL,
-               "items per output buffer", 0},
+               "items per output buffer", MQ_PARAM_SIZED},
     [P_BEGIN] = {"begin_tag", MQ_PARAM_STRING, "", 0, 0, NULL,
                  "the key of a stream tag on the file's first item, each repeat's too (empty: "
                  "none)",

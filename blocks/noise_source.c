@@ -31,7 +31,7 @@ static const mq_param_decl params[] = {
     [P_SEED] = {"seed", MQ_PARAM_INT, "0", 0, 9.007199254740992e15, NULL,
                 "seed of the generator", 0},
     [P_PER_BUF] = {"items_per_buffer", MQ_PARAM_INT, "1024", 1, 1048576, NULL,
-                   "items per output buffer", 0},
+                   "items per output buffer", MQ_PARAM_SIZED},
     [P_RATE] = MQ_PARAM_SAMPLE_RATE,
     [P_TS] = MQ_PARAM_TIMESTAMPS,
 };

@@ -7,7 +7,8 @@
 
 static const mq_param_decl params[] = {
     {"type", MQ_PARAM_ENUM, "f32", 0, 0, "u8|i16|i32|f32|f64|c32|bytes", "item type", 0},
-    {"items_per_buffer", MQ_PARAM_INT, "1024", 1, 1048576, NULL, "items per output buffer", 0},
+    {"items_per_buffer", MQ_PARAM_INT, "1024", 1, 1048576, NULL, "items per output buffer",
+     MQ_PARAM_SIZED},
     MQ_PARAM_SAMPLE_RATE,
     MQ_PARAM_TIMESTAMPS,
 };

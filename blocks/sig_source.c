@@ -41,7 +41,7 @@ static const mq_param_decl params[] = {
     [P_PHASE] = {"phase", MQ_PARAM_FLOAT, "0", -1e6, 1e6, NULL,
                  "phase in radians of item 0 (when set live: of the next item)", MQ_PARAM_LIVE},
     [P_PER_BUF] = {"items_per_buffer", MQ_PARAM_INT, "1024", 1, 1048576, NULL,
-                   "items per output buffer", 0},
+                   "items per output buffer", MQ_PARAM_SIZED},
     [P_TS] = MQ_PARAM_TIMESTAMPS,
 };
 static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, "type", NULL}};

@@ -19,7 +19,8 @@ static const mq_param_decl params[] = {
     {"values", MQ_PARAM_FLOATS, NULL, 0, 0, NULL, "the items (c32: re, im pairs)", 0},
     {"type", MQ_PARAM_ENUM, "f32", 0, 0, "u8|i16|i32|f32|f64|c32", "item type", 0},
     {"repeat", MQ_PARAM_BOOL, "false", 0, 0, NULL, "start again after the last value", 0},
-    {"items_per_buffer", MQ_PARAM_INT, "1024", 1, 1048576, NULL, "items per output buffer", 0},
+    {"items_per_buffer", MQ_PARAM_INT, "1024", 1, 1048576, NULL, "items per output buffer",
+     MQ_PARAM_SIZED},
     MQ_PARAM_SAMPLE_RATE,
     MQ_PARAM_TIMESTAMPS,
 };

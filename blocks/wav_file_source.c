@@ -21,7 +21,7 @@ static const mq_param_decl params[] = {
     [P_CHANNELS] = {"channels", MQ_PARAM_INT, "1", 1, MQ_MAX_PORTS, NULL,
                     "the file's channels: one output each (checked at the start)", 0},
     [P_ITEMS_PER_BUFFER] = {"items_per_buffer", MQ_PARAM_INT, "4096", 1, 1048576, NULL,
-                            "items per output buffer", 0},
+                            "items per output buffer", MQ_PARAM_SIZED},
     [P_TIMESTAMPS] = MQ_PARAM_TIMESTAMPS,
 };
 static const mq_port_decl out[] = {{"out", MQ_ITEM_F32, NULL, NULL}};

@@ -108,6 +108,11 @@ enum {
     /* May change while the graph runs (GNU Radio's setter callbacks). Not for a
      * parameter that decides the ports or their item types. */
     MQ_PARAM_LIVE = 1,
+    /* An INT items-per-buffer parameter the graph may choose (a source's): when the
+     * graph file does not give it, or gives "auto", mqgraph sets it from the item
+     * size, the rate and the graph's latency budget (doc/architecture.md, "Buffer
+     * sizes"). The default applies where nothing chooses (a block run directly). */
+    MQ_PARAM_SIZED = 2,
 };
 
 typedef struct mq_param_decl {
@@ -117,7 +122,7 @@ typedef struct mq_param_decl {
     double min, max;     /* allowed range of INT, FLOAT and list elements, if min < max */
     const char *choices; /* ENUM only */
     const char *doc;
-    uint32_t flags;      /* MQ_PARAM_LIVE */
+    uint32_t flags;      /* MQ_PARAM_LIVE, MQ_PARAM_SIZED */
 } mq_param_decl;
 
 typedef struct mq_port_decl {

@@ -54,6 +54,27 @@
 /* The default depth of a connection's queue (`arena: {queue_depth}`). */
 #define MQ_DEFAULT_DEPTH 64
 
+/* Buffer sizing (mqgraph/sizing.c, doc/architecture.md "Buffer sizes"): a source
+ * whose items_per_buffer mqgraph chooses fills buffers of MQ_BUFFER_BYTES (GNU
+ * Radio's 64 KiB) unless a latency budget asks for fewer items; a graph paced in
+ * real time (a throttle downstream) that states no budget gets MQ_PACED_LATENCY_MS.
+ * latency_ms is at most MQ_MAX_LATENCY_MS. */
+#define MQ_BUFFER_BYTES 65536
+#define MQ_PACED_LATENCY_MS 10
+#define MQ_MAX_LATENCY_MS 60000
+/* The depth of a connection the file gives none (on it, or `arena: {queue_depth}`):
+ * as many of its producer's buffers as fit in MQ_QUEUE_BYTES, from MQ_MIN_DEPTH to
+ * MQ_DEFAULT_DEPTH (64 KiB buffers: 16). */
+#define MQ_QUEUE_BYTES (1 << 20)
+#define MQ_MIN_DEPTH 8
+/* The arena's pools when mqgraph sizes them: MQ_SPARE_BUFS buffers of
+ * MQ_SPARE_BUF_SIZE besides what the graph's queues and blocks can hold, for
+ * buffers larger than the graph predicts (a delay's zeros, a Python block's). */
+#define MQ_SPARE_BUF_SIZE (1 << 20)
+#define MQ_SPARE_BUFS 2
+/* The depth of a tap's connection unless `mqgraph tap --depth` says. */
+#define MQ_TAP_DEPTH 16
+
 /* A block's reason for failing (mq_block_error), with the NUL: enough for a Python
  * block's traceback of a dozen frames. */
 #define MQ_BLOCK_ERROR_MAX 8192

@@ -552,8 +552,15 @@ static int mq__param_decl_check(const mq_block_decl *d, int k, char *errbuf, siz
         snprintf(errbuf, errlen, "parameter '%s' is declared twice", p->name);
         return MQ_EINVAL;
     }
-    if ((unsigned)p->type > MQ_PARAM_COMPLEX || (p->flags & ~(uint32_t)MQ_PARAM_LIVE)) {
+    if ((unsigned)p->type > MQ_PARAM_COMPLEX ||
+        (p->flags & ~(uint32_t)(MQ_PARAM_LIVE | MQ_PARAM_SIZED))) {
         snprintf(errbuf, errlen, "parameter '%s' has an unknown type or flag", p->name);
+        return MQ_EINVAL;
+    }
+    if ((p->flags & MQ_PARAM_SIZED) && (p->type != MQ_PARAM_INT || (p->flags & MQ_PARAM_LIVE) ||
+                                        !(p->min >= 1))) {
+        snprintf(errbuf, errlen, "parameter '%s' is flagged sized but is not a fixed int "
+                 "parameter of at least 1", p->name);
         return MQ_EINVAL;
     }
     if (p->type == MQ_PARAM_ENUM && (!p->choices || !*p->choices)) {

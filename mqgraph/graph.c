@@ -745,10 +745,20 @@ static int load_block_host(struct loader *L, const mqy_node *n, mqg_block *b)
     return b->host < 0 ? -1 : 0;
 }
 
+/* latency_ms (on the arena, a block or a connection; sizing.h): whole ms. */
+static int load_latency(struct loader *L, const mqy_node *n, int64_t *ms, mqg_mark *at)
+{
+    if (!n)
+        return 0;
+    *at = mark_of(n);
+    return to_int(L, n, "latency_ms", 1, MQ_MAX_LATENCY_MS, ms);
+}
+
 /* The block under key k (its name already in b->name). */
 static int load_block(struct loader *L, const mqy_node *k, const mqy_node *v, mqg_block *b)
 {
-    static const char *const keys[] = {"type", "params", "restart", "host", "process", NULL};
+    static const char *const keys[] = {"type", "params", "restart", "host", "latency_ms",
+                                       "process", NULL};
     const mqy_node *t, *params, *restart, *host, *proc;
 
     b->mark = mark_of(k);
@@ -768,6 +778,8 @@ static int load_block(struct loader *L, const mqy_node *k, const mqy_node *v, mq
         return -1;
     b->host = -1;
     if ((host = get(L, v, "host")) && load_block_host(L, host, b) < 0)
+        return -1;
+    if (load_latency(L, get(L, v, "latency_ms"), &b->latency_ms, &b->latency_mark) < 0)
         return -1;
     if ((proc = get(L, v, "process"))) {
         int failed;
@@ -798,7 +810,7 @@ static int load_end(struct loader *L, const mqy_node *n, mqg_end *e)
 
 static int load_conn(struct loader *L, const mqy_node *n, mqg_conn *c)
 {
-    static const char *const keys[] = {"from", "to", "depth", "policy", NULL};
+    static const char *const keys[] = {"from", "to", "depth", "policy", "latency_ms", NULL};
 
     c->policy = MQ_POLICY_BLOCK;
     if (n->type == MQY_SEQ) {
@@ -836,7 +848,7 @@ static int load_conn(struct loader *L, const mqy_node *n, mqg_conn *c)
             return fail(L, p, "policy must be block, drop_oldest or drop_newest, not '%s'",
                         s ? s : "?");
     }
-    return 0;
+    return load_latency(L, get(L, n, "latency_ms"), &c->latency_ms, &c->latency_mark);
 }
 
 /* {size, count}: the arena's limits on one pool and on all of them (arena.c's
@@ -878,7 +890,7 @@ static int load_pool(struct loader *L, const mqy_node *p)
 static int load_arena(struct loader *L, const mqy_node *n)
 {
     static const char *const keys[] = {"pools", "queue_depth", "heartbeat_ms",
-                                       "heartbeat_timeout_ms", NULL};
+                                       "heartbeat_timeout_ms", "latency_ms", NULL};
     mqg_graph *g = L->g;
     const mqy_node *v;
     int64_t x;
@@ -902,6 +914,8 @@ static int load_arena(struct loader *L, const mqy_node *n)
             return -1;
         g->heartbeat_timeout_ms = x;
     }
+    if (load_latency(L, get(L, n, "latency_ms"), &g->latency_ms, &g->latency_mark) < 0)
+        return -1;
     if ((v = get(L, n, "pools"))) {
         if (want(L, v, MQY_SEQ, "pools") < 0)
             return -1;

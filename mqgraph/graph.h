@@ -46,6 +46,7 @@ enum {
     MQG_EVAL_FAILED,   /* an expression that has no value: an error if the parameter is
                           a number (a list's elements are) */
     MQG_EVAL_INFERRED, /* not in the file: an item type the validator took from upstream */
+    MQG_EVAL_SIZED,    /* not in the file: items per buffer chosen by sizing.h */
 };
 
 typedef struct mqg_eval {
@@ -56,6 +57,16 @@ typedef struct mqg_eval {
     mqg_mark at;    /* FAILED: where (the value, or the variable at fault) */
     int from;       /* INFERRED: the connection the type came through */
 } mqg_eval;
+
+/* What buffer sizing (sizing.h) chose for a source whose items_per_buffer the file
+ * left to it: the items, and what decided them. */
+typedef struct mqg_sized {
+    int64_t items;      /* 0: nothing chosen (given, or not a sized source) */
+    size_t item_size;   /* bytes per item */
+    int64_t latency_ms; /* the budget that decided, 0: throughput alone */
+    double rate;        /* the rate the budget was taken at */
+    char why[128];      /* where the budget or the rate came from */
+} mqg_sized;
 
 typedef struct mqg_block {
     char *name;
@@ -82,6 +93,9 @@ typedef struct mqg_block {
     /* validation: the block's own check refused a combination while its item type
      * was still to follow its upstream; checked again once the types are known */
     int check_after_types;
+    int64_t latency_ms; /* `latency_ms:` on the block, 0 if none (sizing.h) */
+    mqg_mark latency_mark;
+    mqg_sized sized;    /* the items per buffer chosen for it, if any (sizing.h) */
 } mqg_block;
 
 typedef struct mqg_end {
@@ -94,6 +108,10 @@ typedef struct mqg_conn {
     mqg_end src, dst;
     uint32_t depth;
     int policy;
+    int64_t latency_ms; /* `latency_ms:` on the long form, 0 if none (sizing.h) */
+    mqg_mark latency_mark;
+    uint64_t buf_bytes; /* the bytes of its producer's buffers, as sizing.h estimates */
+    int depth_sized;    /* its depth was chosen by sizing.h, not given */
 } mqg_conn;
 
 /* A machine a graph runs across (`hosts: {NAME: ADDRESS}`, split.h). */
@@ -109,6 +127,8 @@ typedef struct mqg_graph {
     uint32_t queue_depth;
     int finish_all; /* `finish: all`: a producer runs on while any consumer reads */
     int64_t heartbeat_ms, heartbeat_timeout_ms;
+    int64_t latency_ms; /* `arena: {latency_ms}`, 0 if none (sizing.h) */
+    mqg_mark latency_mark;
     uint32_t n_pools;
     uint64_t pool_size[MQ_MAX_POOLS];
     uint32_t pool_count[MQ_MAX_POOLS];

@@ -12,6 +12,7 @@
 #include "graph.h"
 #include "proctitle.h"
 #include "placement.h"
+#include "sizing.h"
 #include "split.h"
 #include "supervise.h"
 #include "validate.h"
@@ -290,7 +291,9 @@ static int cmd_blocks(int argc, char **argv)
     for (int k = 0; k < d->n_params; k++) {
         const mq_param_decl *p = &d->params[k];
         printf("  %-14s %-6s", p->name, mq_param_type_name(p->type));
-        if (p->def)
+        if (p->flags & MQ_PARAM_SIZED) /* sizing.h; the default is for runs without mqgraph */
+            printf(" default auto (64 KiB of items, or latency_ms of the rate)");
+        else if (p->def)
             printf(" default %s", *p->def ? p->def : p->type == MQ_PARAM_FLOATS ? "[]" : "\"\"");
         else
             printf(" required");
@@ -402,7 +405,10 @@ static int cmd_validate(mqg_graph *g, const mqg_catalog *cat, int verbose)
         printf(")\n");
     }
     if (rc == 0 && verbose) {
+        mq_layout l;
         show_derived(g);
+        graph_layout(g, &l);
+        sizing_print(stdout, g, &l, "  ");
         split_print_links(stdout, g, &s, -1, "  ");
     }
     split_free(&s);

@@ -232,7 +232,9 @@ static const char *policy_name(int policy)
 }
 
 /* The parameters the file gave block b (not those the validator inferred), in
- * its order. -1 for a value that would read back as a ${variable}. */
+ * its order, and the items per buffer sizing chose for it: a part does not see the
+ * latency budgets downstream of it on other hosts, so it is given the whole
+ * graph's choice. -1 for a value that would read back as a ${variable}. */
 static int put_params(FILE *f, const mqg_graph *g, const mqg_block *b, char *err, size_t len)
 {
     int any = 0;

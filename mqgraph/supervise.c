@@ -44,6 +44,7 @@
 #include "steer.h"
 #include "sup.h"
 #include "pool.h"
+#include "sizing.h"
 #include "supervise.h"
 #include "tap.h"
 #include "validate.h"
@@ -982,6 +983,12 @@ static void summary_processes(const mqg_graph *g)
     putchar('\n');
 }
 
+/* The buffer sizes mqgraph chose and the arena they made (sizing.h). */
+static void summary_sizes(struct sup *s)
+{
+    sizing_print(stdout, s->g, mq_arena_layout(s->a), "  ");
+}
+
 static void summary(struct sup *s)
 {
     mqg_graph *g = s->g;
@@ -996,6 +1003,7 @@ static void summary(struct sup *s)
     printf("graph %s: %d block%s, %d connection%s, %.3f s\n", g->name, g->n_blocks,
            g->n_blocks == 1 ? "" : "s", g->n_conns, g->n_conns == 1 ? "" : "s", secs);
     summary_processes(g);
+    summary_sizes(s);
     printf("%-*s %-*s %8s %12s %12s %10s  %s\n", wn, "block", wt, "type", "work", "items in",
            "items out", "busy ms", "status");
     for (int i = 0; i < g->n_blocks; i++) {

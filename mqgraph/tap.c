@@ -29,8 +29,6 @@
 #include "sup.h"
 #include "tap.h"
 
-#define TAP_DEPTH 16
-
 static void tap_reset(struct sup *s, struct tap *t)
 {
     mq_registry_tap_point(s->a, (uint32_t)t->conn, (uint32_t)t->reg_block, 0, 0);
@@ -55,7 +53,8 @@ int tap_add(struct sup *s)
         if (rc < 0)
             return rc;
         t->conn = mq_registry_add_conn(s->a, (uint32_t)b, 0, (uint32_t)b, 0,
-                                       TAP_DEPTH < cap ? TAP_DEPTH : cap, MQ_POLICY_DROP_OLDEST);
+                                       MQ_TAP_DEPTH < cap ? MQ_TAP_DEPTH : cap,
+                                       MQ_POLICY_DROP_OLDEST);
         if (t->conn < 0)
             return t->conn;
         mq_registry_conn_set_kind(s->a, (uint32_t)t->conn, MQ_CONN_TAP);

@@ -7,6 +7,7 @@
 
 #include "arena.h"
 #include "error.h"
+#include "sizing.h"
 #include "special.h"
 #include "split.h"
 #include "validate.h"
@@ -316,6 +317,7 @@ static int check_params(mqg_graph *g, mqg_block *b, char *err, size_t len)
 
     if (list_for_one_value(g, b, err, len) < 0 || give_values(g, b, err, len) < 0)
         return -1;
+    sizing_take_auto(b);
     if (mq_params_check(b->decl, b->n_params, b->kv, &bad, why, sizeof why) == 0)
         return 0;
     if (bad < 0 && strncmp(why, "missing parameter", 17) && type_open(b)) {
@@ -820,6 +822,8 @@ void graph_layout(const mqg_graph *g, mq_layout *l)
         l->n_pools = g->n_pools;
         for (uint32_t i = 0; i < g->n_pools; i++)
             l->pools[i] = (mq_pool_class){g->pool_size[i], g->pool_count[i]};
+    } else {
+        sizing_pools(g, graph_queue_cap(g), control_conns(g), l);
     }
     l->n_slots = (uint32_t)g->n_blocks + 1 + MQ_MAX_TAPS;
     l->n_blocks = l->n_slots;
@@ -935,7 +939,7 @@ int graph_validate(mqg_graph *g, const mqg_catalog *cat, char *err, size_t len)
     for (int i = 0; i < g->n_blocks; i++)
         if (check_block(g, &g->blocks[i], cat, err, len) < 0)
             return -1;
-    if (check_conn_count(g, err, len) < 0 || check_arena_size(g, err, len) < 0)
+    if (check_conn_count(g, err, len) < 0)
         return -1;
     if (ports_make(g, &p) < 0) {
         graph_error(g, (mqg_mark){1, 1, 0}, err, len, "out of memory");
@@ -965,6 +969,9 @@ int graph_validate(mqg_graph *g, const mqg_catalog *cat, char *err, size_t len)
     free(p.fan_in);
     free(p.upstream);
     if (rc < 0 || check_cycles(g, err, len) < 0)
+        return -1;
+    /* the arena's size follows from the buffer sizes, chosen once the types are known */
+    if (sizing_choose(g, err, len) < 0 || check_arena_size(g, err, len) < 0)
         return -1;
     return split_check(g, err, len);
 }

@@ -38,8 +38,9 @@ static int append_count(char *buf, size_t cap, int at, int n)
 static int chain(const char *fault, const char *restart, const char *arena)
 {
     static char yaml[16384];
-    int n = snprintf(yaml, sizeof yaml, "%s\nblocks:\n  src: {type: vector_source, params: {values: [",
-                     arena);
+    /* named apart from the c.yaml graphs of test_graphs, which may run beside it */
+    int n = snprintf(yaml, sizeof yaml, "name: fchain\n%s\nblocks:\n  src: {type: vector_source, "
+                     "params: {values: [", arena);
     n = append_count(yaml, sizeof yaml, n, 1000);
     snprintf(yaml + n, sizeof yaml - (size_t)n,
              "], items_per_buffer: 100}}\n"
@@ -113,7 +114,7 @@ START_TEST(test_crash_is_restarted_on_failure)
     char *summary = read_file("out.txt", NULL); /* mqgraph's stdout */
     ck_assert_msg(strstr(summary, "done, 1 restart\n"), "summary: %s", summary);
     free(summary);
-    ck_assert_int_eq(shm_count("c"), 0);
+    ck_assert_int_eq(shm_count("fchain"), 0);
 }
 END_TEST
 
@@ -134,7 +135,7 @@ START_TEST(test_hung_block_is_killed_and_restarted)
                   "stderr: %s", err);
     free(err);
     assert_lost_one_buffer();
-    ck_assert_int_eq(shm_count("c"), 0);
+    ck_assert_int_eq(shm_count("fchain"), 0);
 }
 END_TEST
 
@@ -193,7 +194,7 @@ START_TEST(test_a_restart_keeps_its_place)
     const uint64_t n = 1024 * 200;
     char yaml[8192];
     int k = snprintf(yaml, sizeof yaml, "name: rk\nblocks:\n  src: {type: vector_source, params: "
-                                        "{repeat: true, values: [");
+                                        "{repeat: true, items_per_buffer: 1024, values: [");
     k = append_count(yaml, sizeof yaml, k, 1024);
     snprintf(yaml + k, sizeof yaml - (size_t)k,
              "]}, restart: {policy: on-failure, backoff_ms: 1}}\n"
@@ -320,7 +321,7 @@ START_TEST(test_never_restart_fails_the_graph)
                   "stderr: %s", err);
     free(err);
     ck_assert_int_ne(access("data.txt", F_OK), 0); /* the sink discarded its part */
-    ck_assert_int_eq(shm_count("c"), 0);
+    ck_assert_int_eq(shm_count("fchain"), 0);
 }
 END_TEST
 
@@ -337,7 +338,7 @@ START_TEST(test_restarts_run_out)
                   "stderr: %s", err);
     free(err);
     ck_assert_int_ne(access("data.txt", F_OK), 0);
-    ck_assert_int_eq(shm_count("c"), 0);
+    ck_assert_int_eq(shm_count("fchain"), 0);
 }
 END_TEST
 
@@ -391,7 +392,7 @@ static int gone(pid_t pid)
  * 0 if the test is skipped (no mount namespace). */
 static int own_shm(void)
 {
-    if (!private_tmpfs("/dev/shm", 256u << 20)) /* the default arena takes 164 MiB */
+    if (!private_tmpfs("/dev/shm", 256u << 20))
         return 0;
     setenv("XDG_RUNTIME_DIR", dir_now(), 1);
     return 1;
@@ -1094,9 +1095,9 @@ static int run_with_fill(const char *graph, int fill_mib)
     return finish(start(args));
 }
 
-/* A 4 GiB pool on a 256 MiB /dev/shm, and the default 164 MiB arena on one with 100 MiB
- * free: refused before anything starts, the pools and both sizes named; no SIGBUS, no
- * arena, no block run. */
+/* A 4 GiB pool on a 256 MiB /dev/shm, and the 4.8 MiB arena sized for a 2-block graph
+ * on one with 4 MiB free: refused before anything starts, the pools and both sizes
+ * named; no SIGBUS, no arena, no block run. */
 START_TEST(test_arena_larger_than_dev_shm_is_refused)
 {
     enter_tmpdir();
@@ -1120,15 +1121,15 @@ START_TEST(test_arena_larger_than_dev_shm_is_refused)
                             "blocks:\n  src: {type: vector_source, params: {values: [1, 2]}}\n"
                             "  out: {type: vector_sink, params: {path: v.txt}}\n"
                             "connections:\n  - [src.out, out.in]\n");
-    ck_assert_int_eq(run_with_fill("dflt.yaml", 156), 1);
+    ck_assert_int_eq(run_with_fill("dflt.yaml", 252), 1);
     err = err_text();
-    ck_assert_str_eq(err, "mqgraph: dflt.yaml: the arena needs 164 MiB (pools: 1024 x 4 KiB, "
-                          "512 x 64 KiB, 128 x 1 MiB; queues and tables 328 KiB) but /dev/shm "
-                          "has 100 MiB free (fewer or smaller buffers with `arena: {pools: [...]}`, "
+    ck_assert_str_eq(err, "mqgraph: dflt.yaml: the arena needs 4.8 MiB (pools: 84 x 4 KiB, "
+                          "36 x 64 KiB, 2 x 1 MiB; queues and tables 232 KiB) but /dev/shm "
+                          "has 4 MiB free (fewer or smaller buffers with `arena: {pools: [...]}`, "
                           "or a larger /dev/shm)\n");
     free(err);
     ck_assert_int_eq(system("test \"$(ls -A /dev/shm)\" = fill"), 0);
-    ck_assert_int_eq(run_with_fill("dflt.yaml", 80), 0); /* 176 MiB free: it runs */
+    ck_assert_int_eq(run_with_fill("dflt.yaml", 240), 0); /* 16 MiB free: it runs */
     char *v = read_file("v.txt", NULL);
     ck_assert_str_eq(v, "1\n2\n");
     free(v);

@@ -301,6 +301,9 @@ static void write_chain(const char *path, int n)
     fprintf(f, "  b%d: {type: null_sink}\nconnections:\n", n - 1);
     for (int i = 0; i < n - 1; i++)
         fprintf(f, "  - [b%d.out, b%d.in]\n", i, i + 1);
+    /* one buffer of 3 items flows: 2048 small buffers are plenty (the pools sized
+     * for 1017 queues of 64 KiB buffers would take 1.3 GiB) */
+    fprintf(f, "arena: {pools: [{size: 4096, count: 2048}]}\n");
     ck_assert_int_eq(fclose(f), 0);
 }
 
@@ -496,7 +499,8 @@ START_TEST(test_item_types_follow_the_stream)
                           "  plus.type = c32 (from fir.out)\n"
                           "  fir.type = c32 (from amp.out)\n"
                           "  amp.k = 2 (from '2*${one}')\n"
-                          "  amp.type = c32 (from src.out)\n");
+                          "  amp.type = c32 (from src.out)\n"
+                          "  arena: 5.4 MiB (772 x 4 KiB, 2 x 1 MiB)\n");
     free(out);
     /* bytes connect to any type, and so decide none: head stays f32 */
     write_file("b.yaml", "blocks:\n  s: {type: null_source, params: {type: bytes}}\n"
@@ -529,7 +533,9 @@ START_TEST(test_item_types_follow_the_stream)
                           "  h.type = c32 (from s.out)\n"
                           "  v.type = c32 (from h.out)\n"
                           "  m.vlen = 8 (from f.out)\n"
-                          "  o.vlen = 8 (from m.out)\n");
+                          "  o.vlen = 8 (from m.out)\n"
+                          "  s.items_per_buffer = 8192 (64 KiB of 8-byte items)\n"
+                          "  arena: 10 MiB (168 x 4 KiB, 116 x 64 KiB, 2 x 1 MiB)\n");
     free(out);
     const char *vr[] = {"run", "v.yaml", "--quiet", NULL};
     ck_assert_int_eq(run(vr), 0);
@@ -708,15 +714,192 @@ START_TEST(test_finish_all_runs_the_other_branch_to_its_end)
 }
 END_TEST
 
+/* ---- buffer sizes and the arena, chosen from the graph (mqgraph/sizing.h) ----------- */
+
+/* A source's items per buffer when the file leaves them: 64 KiB of its items, or
+ * rate x latency_ms / 1000 when a budget covers it (the arena's, the source's own, a
+ * block's or a connection's downstream; the smallest), or a throttle's 10 ms; an
+ * explicit value stays, "auto" is the same as none. */
+START_TEST(test_buffer_sizes_follow_the_rule)
+{
+    enter_tmpdir();
+    write_file("sz.yaml",
+               "arena: {latency_ms: 20}\n"
+               "blocks:\n"
+               "  f: {type: null_source}\n"
+               "  c: {type: null_source, params: {type: c32}}\n"
+               "  u: {type: null_source, params: {type: u8}}\n"
+               "  a: {type: sig_source, params: {sample_rate: 48000}}\n"
+               "  b: {type: sig_source, params: {type: c32, sample_rate: 48000}, latency_ms: 5}\n"
+               "  d: {type: noise_source, params: {sample_rate: 1e6}}\n"
+               "  e: {type: sig_source, params: {sample_rate: 1e9}}\n"
+               "  x: {type: sig_source, params: {items_per_buffer: 100, sample_rate: 48000}}\n"
+               "  y: {type: null_source, params: {items_per_buffer: auto, type: u8}}\n"
+               "  h: {type: head, params: {items: 10}}\n"
+               "  of: {type: null_sink}\n  oc: {type: null_sink}\n  ou: {type: null_sink}\n"
+               "  oa: {type: null_sink}\n  ob: {type: null_sink}\n  od: {type: null_sink}\n"
+               "  oe: {type: null_sink}\n  ox: {type: null_sink}\n  oy: {type: null_sink}\n"
+               "connections:\n"
+               "  - [f.out, of.in]\n  - [c.out, oc.in]\n  - [u.out, ou.in]\n  - [a.out, oa.in]\n"
+               "  - [b.out, ob.in]\n  - [d.out, h.in]\n"
+               "  - {from: h.out, to: od.in, latency_ms: 2}\n"
+               "  - [e.out, oe.in]\n  - [x.out, ox.in]\n  - [y.out, oy.in]\n");
+    const char *v[] = {"validate", "sz.yaml", "--verbose", NULL};
+    ck_assert_int_eq(run(v), 0);
+    char *out = read_file("out.txt", NULL);
+    /* The pools: 5 connections of 64 KiB buffers, each 16 deep (1 MiB) + 4, and a
+     * tap's 16; d's 8000-byte buffers (8 KiB class) on 2 connections 64 + 4 deep and
+     * a tap's 16; the 4 KiB class: a's, b's and x's 3 connections (64 + 4, a tap's
+     * 16), a tag list for each of the 10 connections' buffers (5 x 20 + 5 x 68), 5
+     * control queues x 4 and 64 for the supervisor's messages; 2 spare MiB. */
+    ck_assert_str_eq(out, "sz.yaml: ok (19 blocks, 10 connections)\n"
+                          "  oc.type = c32 (from c.out)\n"
+                          "  ou.type = u8 (from u.out)\n"
+                          "  ob.type = c32 (from b.out)\n"
+                          "  oy.type = u8 (from y.out)\n"
+                          "  f.items_per_buffer = 16384 (64 KiB of 4-byte items)\n"
+                          "  c.items_per_buffer = 8192 (64 KiB of 8-byte items)\n"
+                          "  u.items_per_buffer = 65536 (64 KiB of 1-byte items)\n"
+                          "  a.items_per_buffer = 960 (3.8 KiB: 48000 Hz x 20 ms, arena "
+                          "latency_ms)\n"
+                          "  b.items_per_buffer = 240 (1.9 KiB: 48000 Hz x 5 ms, latency_ms of "
+                          "block 'b')\n"
+                          "  d.items_per_buffer = 2000 (7.8 KiB: 1e+06 Hz x 2 ms, latency_ms of "
+                          "h.out -> od.in)\n"
+                          "  e.items_per_buffer = 16384 (64 KiB of 4-byte items)\n"
+                          "  y.items_per_buffer = 65536 (64 KiB of 1-byte items)\n"
+                          "  arena: 14 MiB (744 x 4 KiB, 152 x 8 KiB, 116 x 64 KiB, 2 x 1 MiB)\n");
+    free(out);
+    /* A throttle paces its sources at its rate: 10 ms of it. Without a budget or a
+     * throttle, a 48 kHz source fills 64 KiB buffers. */
+    write_file("thr.yaml", "blocks:\n"
+                           "  t: {type: null_source}\n"
+                           "  thr: {type: throttle, params: {rate: 8000}}\n"
+                           "  s: {type: sig_source, params: {sample_rate: 48000}}\n"
+                           "  ot: {type: null_sink}\n  os: {type: null_sink}\n"
+                           "connections:\n  - [t.out, thr.in]\n  - [thr.out, ot.in]\n"
+                           "  - [s.out, os.in]\n");
+    const char *t[] = {"validate", "thr.yaml", "--verbose", NULL};
+    ck_assert_int_eq(run(t), 0);
+    out = read_file("out.txt", NULL);
+    ck_assert_str_eq(out, "thr.yaml: ok (5 blocks, 3 connections)\n"
+                          "  t.items_per_buffer = 80 (320 bytes: 8000 Hz x 10 ms, paced by "
+                          "throttle 'thr')\n"
+                          "  s.items_per_buffer = 16384 (64 KiB of 4-byte items)\n"
+                          "  arena: 6.1 MiB (380 x 4 KiB, 36 x 64 KiB, 2 x 1 MiB)\n");
+    free(out);
+}
+END_TEST
+
+/* The run uses what was chosen: 4800 items of a 48 kHz source under a 20 ms budget
+ * come in 5 buffers of 960, and the summary says the size and the arena. */
+START_TEST(test_a_latency_budget_makes_the_buffers)
+{
+    enter_tmpdir();
+    write_file("lat" SFX ".yaml",
+               "arena: {latency_ms: 20}\n"
+               "blocks:\n  s: {type: sig_source, params: {sample_rate: 48000}}\n"
+               "  h: {type: head, params: {items: 4800}}\n  o: {type: null_sink}\n"
+               "connections:\n  - [s.out, h.in]\n  - [h.out, o.in]\n");
+    const char *args[] = {"run", "lat" SFX ".yaml", NULL};
+    ck_assert_int_eq(run(args), 0);
+    char *out = read_file("out.txt", NULL);
+    ck_assert_msg(strstr(out, " 2 connections, ") &&
+                      strstr(strchr(out, '\n'), "\n  s.items_per_buffer = 960 (3.8 KiB: 48000 Hz "
+                                                "x 20 ms, arena latency_ms)\n  arena: "),
+                  "%s", out);
+    const char *row = strstr(out, "\nh.out -> o.in ");
+    ck_assert_msg(row != NULL, "%s", out);
+    unsigned long long bufs = 0, bytes = 0;
+    ck_assert_int_eq(sscanf(row + 15, " %llu %llu", &bufs, &bytes), 2);
+    ck_assert_uint_eq(bufs, 5);
+    ck_assert_uint_eq(bytes, 4800 * 4);
+    free(out);
+    ck_assert_int_eq(shm_count("lat" SFX), 0);
+}
+END_TEST
+
+/* hello.yaml's arena, exactly: 3 connections of 64 KiB buffers, 16 deep (1 MiB of
+ * them) + 4 each, and a tap's 16 = 76 x 64 KiB; 60 tag lists, 2 control queues x 4
+ * and 64 supervisor messages = 132 x 4 KiB; 2 spare 1 MiB buffers (it was 164 MiB of
+ * fixed pools). validate --verbose and the run's summary say the same. */
+START_TEST(test_the_arena_is_sized_from_the_graph)
+{
+    static const char *sized = "  src.items_per_buffer = 16384 (64 KiB of 4-byte items)\n"
+                               "  arena: 7.6 MiB (132 x 4 KiB, 76 x 64 KiB, 2 x 1 MiB)\n";
+    char want[512];
+    enter_tmpdir();
+    const char *file = copy_example("hello");
+    const char *v[] = {"validate", file, "--verbose", NULL};
+    ck_assert_int_eq(run(v), 0);
+    snprintf(want, sizeof want, "%s: ok (4 blocks, 3 connections)\n%s", file, sized);
+    char *out = read_file("out.txt", NULL);
+    ck_assert_str_eq(out, want);
+    free(out);
+    const char *r[] = {"run", file, NULL};
+    ck_assert_int_eq(run(r), 0);
+    out = read_file("out.txt", NULL);
+    const char *second = strchr(out, '\n');
+    ck_assert_msg(second && !strncmp(second + 1, sized, strlen(sized)), "%s", out);
+    /* the first row after them: each connection 16 deep */
+    ck_assert_msg(strstr(out, "\nsrc.out -> head.in "), "%s", out);
+    ck_assert_msg(strstr(strstr(out, "\nsrc.out -> head.in "), "    16  block "), "%s", out);
+    free(out);
+}
+END_TEST
+
+/* A fan-out of 16 (the most), each branch a copy (multiply_const writes into a
+ * shared buffer's copy) and a sink: it runs to its end in the pools sized for it
+ * (33 connections x 20 + 16 = 676 x 64 KiB), every sink gets every item, nothing
+ * stands still, and every buffer is back in its pool at the end (else the run
+ * says "did not come back" and fails). */
+START_TEST(test_a_wide_fan_out_runs_in_its_sized_arena)
+{
+    char yaml[4096];
+    int n = snprintf(yaml, sizeof yaml, "name: fan" SFX "\nblocks:\n"
+                     "  src: {type: null_source}\n  h: {type: head, params: {items: 1000000}}\n");
+    for (int i = 0; i < 16; i++)
+        n += snprintf(yaml + n, sizeof yaml - (size_t)n, "  m%d: {type: multiply_const, params: "
+                      "{k: 2}}\n  o%d: {type: null_sink}\n", i, i);
+    n += snprintf(yaml + n, sizeof yaml - (size_t)n, "connections:\n  - [src.out, h.in]\n");
+    for (int i = 0; i < 16; i++)
+        n += snprintf(yaml + n, sizeof yaml - (size_t)n, "  - [h.out, m%d.in]\n"
+                      "  - [m%d.out, o%d.in]\n", i, i, i);
+    enter_tmpdir();
+    write_file("fan.yaml", yaml);
+    const char *args[] = {"run", "fan.yaml", NULL};
+    ck_assert_int_eq(run(args), 0);
+    char *out = read_file("out.txt", NULL), *err = read_file("err.txt", NULL);
+    ck_assert_str_eq(err, "");
+    ck_assert_msg(strstr(out, "\n  arena: 49 MiB (788 x 4 KiB, 676 x 64 KiB, 2 x 1 MiB)\n"), "%s",
+                  out);
+    for (int i = 0; i < 16; i++) {
+        char row[32];
+        unsigned long long calls, in;
+        snprintf(row, sizeof row, "\no%d ", i);
+        const char *at = strstr(out, row);
+        ck_assert_ptr_nonnull(at);
+        ck_assert_int_eq(sscanf(at + strlen(row), " null_sink %llu %llu", &calls, &in), 2);
+        ck_assert_uint_eq(in, 1000000);
+    }
+    free(out);
+    free(err);
+    ck_assert_int_eq(shm_count("fan" SFX), 0);
+}
+END_TEST
+
 /* A graph whose queues hold every buffer of a pool stands still: the supervisor
  * says so (once, after 3 s of no movement), with the queues that hold them and
- * what to change. c32 buffers of 16384 items (128 KiB) come from the 128 1-MiB
+ * what to change. Pools sized from the graph hold every queue full, so this needs
+ * pools and depths of the file's own: c32 buffers of 16384 items (128 KiB) come from 128 1-MiB
  * buffers; the sink waits for a reader of its FIFO that never comes, so its queue
  * fills (64) and the source's fills with the rest, whatever the blocks' speeds. */
 START_TEST(test_a_pool_taken_whole_by_the_queues_is_named)
 {
     enter_tmpdir();
     write_file("dl" SFX ".yaml",
+               "arena: {queue_depth: 64, pools: [{size: 4096, count: 1024}, "
+               "{size: 1048576, count: 128}]}\n"
                "blocks:\n  s: {type: null_source, params: {type: c32, items_per_buffer: 16384}}\n"
                "  f: {type: fir_filter, params: {taps: [1, 2, 3]}}\n"
                "  o: {type: file_sink, params: {path: fifo}}\n"
@@ -991,6 +1174,10 @@ int main(void)
     tcase_add_test(tc, test_restart_backoff_stops_at_max_backoff_ms);
     tcase_add_test(tc, test_head_on_one_branch_ends_the_graph_as_gnu_radio);
     tcase_add_test(tc, test_finish_all_runs_the_other_branch_to_its_end);
+    tcase_add_test(tc, test_buffer_sizes_follow_the_rule);
+    tcase_add_test(tc, test_a_latency_budget_makes_the_buffers);
+    tcase_add_test(tc, test_the_arena_is_sized_from_the_graph);
+    tcase_add_test(tc, test_a_wide_fan_out_runs_in_its_sized_arena);
     tcase_add_test(tc, test_a_pool_taken_whole_by_the_queues_is_named);
     tcase_add_loop_test(tc, test_bad_command_line, 0, (int)(sizeof bad_cli / sizeof bad_cli[0]));
     suite_add_tcase(s, tc);

@@ -75,6 +75,7 @@ static const char *part_rx =
     "      frequency: 12000\n"
     "      sample_rate: 48000\n"
     "      type: c32\n"
+    "      items_per_buffer: 8192\n"
     "  head:\n"
     "    type: head\n"
     "    params:\n"
@@ -224,6 +225,8 @@ START_TEST(test_validate_and_dot_of_a_graph_across_hosts)
                 "  amp.k = 0.5+0.5j (from '0.5+0.5j')\n"
                 "  amp.type = c32 (from head.out)\n"
                 "  also.type = c32 (from head.out)\n"
+                "  src.items_per_buffer = 8192 (64 KiB of 8-byte items)\n"
+                "  arena: 1.7 MiB (64 x 4 KiB, 16 x 64 KiB)\n"
                 "  link 0 from rx to dsp: head.out, c32, on tcp://dsp-box:7000\n"
                 "  link 1 from dsp to rx: mag.0, f32, on tcp://10.0.0.1:7001\n"
                 "  link 2 from rx to dsp: vec.out, f32 x 4, on tcp://dsp-box:7002\n");

@@ -24,7 +24,8 @@ graph)
     corpus=$src/tests/fuzz/corpus
     extra="$src/mqgraph/graph.c $src/mqgraph/validate.c $src/mqgraph/catalog.c
            $src/mqgraph/yaml_tree.c $src/mqgraph/names.c $src/mqgraph/firdes.c
-           $src/mqgraph/design.c $src/mqgraph/expr.c $src/mqgraph/split.c" ;;
+           $src/mqgraph/design.c $src/mqgraph/expr.c $src/mqgraph/split.c
+           $src/mqgraph/sizing.c" ;;
 pmt)
     corpus=$src/tests/fuzz/corpus_pmt
     extra= ;;
