@@ -378,6 +378,33 @@ class Steer(InTmpDir):
                                           "(mqgraph list shows them)"))
 
 
+class PlotScript(InTmpDir):
+    """doc/python_plot.py, the README's example: it runs, and says when it cannot plot."""
+
+    script = os.path.join(SRC, "doc", "python_plot.py")
+
+    def test_plot_script_writes_its_png(self):
+        p = subprocess.run([PYTHON, self.script, "-o", "p.png"], capture_output=True, text=True)
+        self.assertEqual((p.returncode, p.stderr), (0, ""))
+        self.assertRegex(p.stdout, r"^ran python_plot in [0-9.]+ s: 4800 items in, 4800 out of "
+                                   r"lpf\nwrote p.png\n$")
+        with open("p.png", "rb") as f:
+            self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
+        self.assertEqual(sorted(os.listdir(".")), ["p.png"])  # the sinks' files are gone
+
+    def test_plot_script_says_matplotlib_is_missing(self):
+        os.mkdir("nompl")
+        with open("nompl/matplotlib.py", "w") as f:
+            f.write("raise ImportError('no matplotlib here')\n")
+        env = dict(os.environ, PYTHONPATH=os.path.abspath("nompl"))
+        p = subprocess.run([PYTHON, self.script, "-o", "p.png"], capture_output=True, text=True,
+                           env=env)
+        self.assertEqual((p.returncode, p.stdout), (1, ""))
+        self.assertEqual(p.stderr, "python_plot.py: matplotlib is missing (Debian: apt-get install "
+                                   "python3-matplotlib): the graph can run, but not be plotted\n")
+        self.assertFalse(os.path.exists("p.png"))
+
+
 class NothingLeft(InTmpDir):
     def test_stop_leaves_no_socket_and_no_arena(self):
         r = steered("pyapi_stop").start()
