@@ -10,7 +10,6 @@ apart from the other suites that run at once.
 """
 
 import gc
-import json
 import os
 import shutil
 import signal
@@ -20,7 +19,8 @@ import tempfile
 import time
 import unittest
 
-SRC = os.environ.get("abs_top_srcdir") or os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SRC = os.environ.get("abs_top_srcdir") or \
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("abs_top_builddir") or SRC
 sys.path.insert(0, os.path.join(SRC, "python"))
 os.environ["MQGRAPH"] = os.path.join(BUILD, "mqgraph", "mqgraph")
@@ -343,7 +343,8 @@ class Steer(InTmpDir):
     def test_status_shows_the_blocks_and_connections(self):
         with steered("pyapi_status").start() as r:
             st = r.status()
-            self.assertEqual((st["name"], st["pid"], st["state"]), ("pyapi_status", r.pid, "running"))
+            self.assertEqual((st["name"], st["pid"], st["state"]),
+                             ("pyapi_status", r.pid, "running"))
             self.assertEqual([(b["name"], b["type"]) for b in st["blocks"]],
                              [("src", "vector_source"), ("thr", "throttle"),
                               ("amp", "multiply_const"), ("snk", "vector_sink"),

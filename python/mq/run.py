@@ -26,7 +26,7 @@ import weakref
 from . import _mqgraph
 from .graph import GraphError, _sets
 
-EXIT_FAILED, EXIT_USAGE, EXIT_LOST = 1, 2, 3  # mqgraph run's exit statuses
+EXIT_USAGE, EXIT_LOST = 2, 3  # mqgraph run's: a bad graph, a run completed with losses
 
 
 class RunError(Exception):
@@ -154,6 +154,7 @@ class Running:
         self.socket = socket_path(name, pid) if name is not None else None
         self._proc, self._graph, self._cwd, self._variables = proc, graph, cwd, variables
         self._keep = keep  # the graph file (a memfd) while the run may read it
+        self._keep_error = GraphError  # what makes a refusal's GraphError, once ended
         self._conn = None
         self._lock = threading.Lock()
         self._result = None
