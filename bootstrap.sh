@@ -9,8 +9,9 @@ cd "$(dirname "$0")"
 PKGS="build-essential autoconf automake libtool pkg-config libyaml-dev libuv1-dev libjansson-dev check libvolk2-dev libfftw3-dev libsndfile1-dev libzmq3-dev python3-dev python3-numpy"
 # What only the tests use: tmux drives `mqgraph top` in a terminal; GNU Radio is
 # the peer of the ZeroMQ interop tests and of bench/vs_gnuradio (never built against);
-# ip (iproute2) makes the network namespaces of tests/test_netns.sh.
-[ "${1:-}" = check ] && PKGS="$PKGS tmux gnuradio iproute2"
+# ip (iproute2) makes the network namespaces of tests/test_netns.sh;
+# tests/test_pyapi.py runs doc/python_plot.py, which plots with matplotlib.
+[ "${1:-}" = check ] && PKGS="$PKGS tmux gnuradio iproute2 python3-matplotlib"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

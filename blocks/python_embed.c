@@ -478,8 +478,11 @@ int py_start(char *err, size_t len)
         return -1;
     }
     started = 1;
+    /* First on sys.path, unless it is there already: installed, it is a
+     * dist-packages directory (configure's mqpythondir), which must stay behind
+     * the standard library. */
     PyObject *path = PySys_GetObject("path"), *dir = PyUnicode_FromString(package_dir());
-    if (!path || !dir || PyList_Insert(path, 0, dir) < 0) {
+    if (!path || !dir || (PySequence_Contains(path, dir) != 1 && PyList_Insert(path, 0, dir) < 0)) {
         Py_XDECREF(dir);
         py_error(err, len, "cannot put the mq package on sys.path:");
         return -1;

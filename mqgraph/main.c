@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "mq.h"
 #include "catalog.h"
 #include "client.h"
@@ -25,7 +27,7 @@ static const char *usage_main =
     "commands:\n"
     "  run FILE [--set VAR=VALUE]... [--host NAME] [--quiet] [--stats FILE] [--workers N]\n"
     "                                            run a graph, one process per block\n"
-    "  validate FILE [--set VAR=VALUE]... [--verbose]\n"
+    "  validate FILE [--set VAR=VALUE]... [--verbose] [--json]\n"
     "                                            check a graph without running it\n"
     "  split FILE [--set VAR=VALUE]... [--host NAME] [-o DIR]\n"
     "                                            each host's part of a graph across hosts\n"
@@ -64,11 +66,13 @@ static const char *usage_run =
     "graph or arguments, 130/143 when stopped by SIGINT/SIGTERM (the graph drains\n"
     "first; a second signal forces).\n";
 static const char *usage_validate =
-    "usage: mqgraph validate FILE [--set VAR=VALUE]... [--verbose]\n"
+    "usage: mqgraph validate FILE [--set VAR=VALUE]... [--verbose] [--json]\n"
     "Checks the graph (syntax, block types, params, ports, item types, fan-in,\n"
     "unconnected inputs, cycles) and prints FILE:LINE:COL: message for a problem.\n"
     "--verbose also prints the parameter values the file does not say as they are:\n"
-    "those worked out of expressions, and item types taken from upstream.\n";
+    "those worked out of expressions, and item types taken from upstream.\n"
+    "--json prints, for a valid graph, one JSON object instead: its name, and every\n"
+    "block's type and parameters as the blocks will get them (text, as get's).\n";
 static const char *usage_split =
     "usage: mqgraph split FILE [--set VAR=VALUE]... [--host NAME] [-o DIR]\n"
     "Prints each host's part of a graph across hosts (hosts: {NAME: ADDRESS} at the\n"
@@ -96,7 +100,7 @@ static int wants_help(int argc, char **argv)
 struct cmdline {
     int takes_run, takes_verbose, takes_host, takes_outdir; /* the command's options */
     struct run_opts run;
-    int verbose;
+    int verbose, json;
     const char *host, *outdir, *workers;
 };
 
@@ -108,6 +112,8 @@ static int take_option(int argc, char **argv, int *i, struct cmdline *c, const c
 
     if (c->takes_verbose && !strcmp(a, "--verbose"))
         return c->verbose = 1;
+    if (c->takes_verbose && !strcmp(a, "--json"))
+        return c->json = 1;
     if (c->takes_run && !strcmp(a, "--quiet"))
         return c->run.quiet = 1;
     if (c->takes_run && !strcmp(a, "--stats"))
@@ -342,6 +348,44 @@ static void show_derived(const mqg_graph *g)
     }
 }
 
+/* A block's value of parameter p as its process gets it: the file's (substituted,
+ * worked out, or inferred from upstream), else the declaration's default. */
+static const char *param_value(const mqg_block *b, const mq_param_decl *p)
+{
+    size_t n = strlen(p->name);
+
+    for (int k = 0; k < b->n_params; k++)
+        if (!strncmp(b->kv[k], p->name, n) && b->kv[k][n] == '=')
+            return b->kv[k] + n + 1;
+    return p->def;
+}
+
+/* validate --json: what a program (the Python API, python/mq/graph.py) needs of a
+ * valid graph without parsing YAML and working out types again: every block's
+ * parameters as the blocks get them. */
+static void show_json(const mqg_graph *g)
+{
+    json_t *blocks = json_array();
+
+    for (int i = 0; i < g->n_blocks; i++) {
+        const mqg_block *b = &g->blocks[i];
+        json_t *params = json_object();
+        for (int j = 0; j < b->decl->n_params; j++) {
+            const char *v = param_value(b, &b->decl->params[j]);
+            if (v)
+                json_object_set_new(params, b->decl->params[j].name, json_string(v));
+        }
+        json_array_append_new(blocks, json_pack("{s:s, s:s, s:o}", "name", b->name, "type",
+                                                b->type, "params", params));
+    }
+    json_t *doc = json_pack("{s:s, s:s, s:o}", "file", g->file, "name", g->name, "blocks", blocks);
+    char *text = json_dumps(doc, JSON_COMPACT);
+    if (text)
+        puts(text);
+    free(text);
+    json_decref(doc);
+}
+
 static int cmd_dot(mqg_graph *g)
 {
     printf("digraph \"%s\" {\n  rankdir=LR;\n", g->name);
@@ -385,7 +429,7 @@ static int check_parts(const mqg_graph *g, const mqg_split *s, int only, const m
 
 /* validate: a graph across hosts also has each part checked, the link blocks
  * and each part's arena, so that run --host never refuses a part validate passed. */
-static int cmd_validate(mqg_graph *g, const mqg_catalog *cat, int verbose)
+static int cmd_validate(mqg_graph *g, const mqg_catalog *cat, int verbose, int json)
 {
     mqg_split s = {0};
     char err[2048];
@@ -397,14 +441,16 @@ static int cmd_validate(mqg_graph *g, const mqg_catalog *cat, int verbose)
     }
     if (rc == 0 && g->n_hosts)
         rc = check_parts(g, &s, -1, cat);
-    if (rc == 0) {
+    if (rc == 0 && json)
+        show_json(g);
+    else if (rc == 0) {
         printf("%s: ok (%d block%s, %d connection%s", g->file, g->n_blocks,
                g->n_blocks == 1 ? "" : "s", g->n_conns, g->n_conns == 1 ? "" : "s");
         if (g->n_hosts)
             printf(", %d hosts, %d link%s", g->n_hosts, s.n_links, s.n_links == 1 ? "" : "s");
         printf(")\n");
     }
-    if (rc == 0 && verbose) {
+    if (rc == 0 && verbose && !json) {
         mq_layout l;
         show_derived(g);
         graph_layout(g, &l);
@@ -556,7 +602,7 @@ int main(int argc, char **argv)
         return status;
     }
     if (c.takes_verbose)
-        status = cmd_validate(g, &cat, c.verbose);
+        status = cmd_validate(g, &cat, c.verbose, c.json);
     else if (split)
         status = cmd_split(g, &cat, &c);
     else if (!strcmp(cmd, "dot"))
