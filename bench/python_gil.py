@@ -31,7 +31,8 @@ import a Python block: some 0.3 s each, a second and more on a loaded
 machine) and the tear-down; the whole `mqgraph run` is printed beside. mq's
 CPU is sampled from /proc (utime + stime of every process of mqgraph's
 process group: the supervisor and all blocks) every 0.2 s, and its cores are
-the CPU over the samples' time inside that window. GNU Radio's figures are of
+the CPU over the samples' time inside that window (a scan of /proc takes some
+4 ms of this process's CPU, about 2% of a core, not counted in mq's). GNU Radio's figures are of
 its whole run, from building the top_block to the end of tb.wait() (a few ms
 more than its stream), in this process, and its cores its process time (all
 its threads) over that. Every figure is the best (fastest) of R rounds,
