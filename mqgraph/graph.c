@@ -1288,6 +1288,12 @@ int graph_find_host(const mqg_graph *g, const char *name)
     return mqg_names_find(&g->host_names, name, strlen(name));
 }
 
+int graph_same_restart(const mqg_block *a, const mqg_block *b)
+{
+    return a->restart == b->restart && a->max_restarts == b->max_restarts &&
+           a->backoff_ms == b->backoff_ms && a->max_backoff_ms == b->max_backoff_ms;
+}
+
 void graph_set_leaders(mqg_graph *g)
 {
     for (int i = 0; i < g->n_blocks; i++) {

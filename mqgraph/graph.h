@@ -160,6 +160,10 @@ mqg_graph *graph_load_stream(FILE *f, const char *path, const mqg_vars *set, cha
                              size_t errlen);
 void graph_free(mqg_graph *g);
 
+/* Whether two blocks restart alike (policy, max_restarts, back-off): the blocks of
+ * one process must. */
+int graph_same_restart(const mqg_block *a, const mqg_block *b);
+
 /* Sets every block's leader: the first block, in file order, of its process. */
 void graph_set_leaders(mqg_graph *g);
 

@@ -12,12 +12,6 @@ static int waits_outside(const mqg_block *b)
            !strncmp(b->type, "udp_", 4);
 }
 
-static int same_restart(const mqg_block *a, const mqg_block *b)
-{
-    return a->restart == b->restart && a->max_restarts == b->max_restarts &&
-           a->backoff_ms == b->backoff_ms && a->max_backoff_ms == b->max_backoff_ms;
-}
-
 /* The blocks in an order where each comes after its upstreams (Kahn's; the graph
  * was validated, so it has no cycle); order[] gets n_blocks entries. */
 static int graph_order(const mqg_graph *g, int *order)
@@ -88,7 +82,7 @@ int placement_workers(mqg_graph *g, int n)
         if (b->process || waits_outside(b) || b->restart == MQG_RESTART_ALWAYS)
             continue;
         int w = (int)((long long)rank++ * n / m);
-        if (first[w] >= 0 && !same_restart(b, &g->blocks[first[w]]))
+        if (first[w] >= 0 && !graph_same_restart(b, &g->blocks[first[w]]))
             continue;
         if (first[w] < 0)
             first[w] = order[k];

@@ -361,8 +361,7 @@ void sizing_pools(const mqg_graph *g, uint32_t queue_cap, int ctrl_conns, mq_lay
 
 /* ---- saying it ---------------------------------------------------------------- */
 
-/* A size in the unit that suits it: "4.2 GiB", "256 MiB", "12 KiB". */
-static void size_text(char *out, size_t len, uint64_t bytes)
+void sizing_size_text(char *out, size_t len, uint64_t bytes)
 {
     static const char *units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
     double v = (double)bytes;
@@ -380,10 +379,10 @@ void sizing_arena_text(const mq_layout *l, char *out, size_t len)
     size_t n;
 
     mq_layout_size(l, &total);
-    size_text(sz, sizeof sz, total);
+    sizing_size_text(sz, sizeof sz, total);
     n = (size_t)snprintf(out, len, "%s (", sz);
     for (uint32_t i = 0; i < l->n_pools && n < len; i++) {
-        size_text(sz, sizeof sz, l->pools[i].size);
+        sizing_size_text(sz, sizeof sz, l->pools[i].size);
         n += (size_t)snprintf(out + n, len - n, "%s%u x %s", i ? ", " : "", l->pools[i].count, sz);
     }
     if (n < len)
@@ -399,7 +398,7 @@ void sizing_print(FILE *f, const mqg_graph *g, const mq_layout *l, const char *i
         const mqg_sized *z = &b->sized;
         if (!z->items)
             continue;
-        size_text(text, sizeof text, (uint64_t)z->items * z->item_size);
+        sizing_size_text(text, sizeof text, (uint64_t)z->items * z->item_size);
         fprintf(f, "%s%s.items_per_buffer = %lld (%s", indent, b->name, (long long)z->items,
                 text);
         if (z->latency_ms)

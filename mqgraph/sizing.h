@@ -50,4 +50,7 @@ void sizing_print(FILE *f, const mqg_graph *g, const mq_layout *l, const char *i
 /* "12.3 MiB (156 x 64 KiB, 322 x 4 KiB, 2 x 1 MiB)": an arena's size and pools. */
 void sizing_arena_text(const mq_layout *l, char *out, size_t len);
 
+/* A size in the unit that suits it: "4.2 GiB", "256 MiB", "12 KiB". */
+void sizing_size_text(char *out, size_t len, uint64_t bytes);
+
 #endif

@@ -861,18 +861,6 @@ static int add_control(struct sup *s)
     return 0;
 }
 
-/* A size in the unit that suits it: "4.2 GiB", "256 MiB", "12 KiB". */
-static void size_text(char *out, size_t len, uint64_t bytes)
-{
-    static const char *units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
-    double v = (double)bytes;
-    int u = 0;
-
-    while (v >= 1024 && u < 4)
-        v /= 1024, u++;
-    snprintf(out, len, u && v < 10 && v != (double)(int)v ? "%.1f %s" : "%.0f %s", v, units[u]);
-}
-
 /* What an arena of layout l needs, said with its pools, and what /dev/shm has free. */
 static void no_room(const mq_layout *l, char *err, size_t len)
 {
@@ -882,17 +870,17 @@ static void no_room(const mq_layout *l, char *err, size_t len)
     size_t n;
 
     mq_layout_size(l, &total);
-    size_text(need, sizeof need, total);
+    sizing_size_text(need, sizeof need, total);
     n = (size_t)snprintf(err, len, "the arena needs %s (pools:", need);
     for (uint32_t i = 0; i < l->n_pools && n < len; i++) {
-        size_text(pool, sizeof pool, l->pools[i].size);
+        sizing_size_text(pool, sizeof pool, l->pools[i].size);
         n += (size_t)snprintf(err + n, len - n, "%s %u x %s", i ? "," : "", l->pools[i].count,
                               pool);
         pools += l->pools[i].size * l->pools[i].count;
     }
-    size_text(need, sizeof need, total - pools);
+    sizing_size_text(need, sizeof need, total - pools);
     if (statvfs("/dev/shm", &vfs) == 0)
-        size_text(room, sizeof room, (uint64_t)vfs.f_bavail * vfs.f_frsize);
+        sizing_size_text(room, sizeof room, (uint64_t)vfs.f_bavail * vfs.f_frsize);
     else
         snprintf(room, sizeof room, "? (%s)", strerror(errno));
     if (n < len)

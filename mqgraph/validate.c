@@ -917,8 +917,7 @@ static int check_processes(const mqg_graph *g, char *err, size_t len)
                         "'%s': a process runs on one machine", b->name, l->name, b->process);
             return -1;
         }
-        if (b->restart != l->restart || b->max_restarts != l->max_restarts ||
-            b->backoff_ms != l->backoff_ms || b->max_backoff_ms != l->max_backoff_ms) {
+        if (!graph_same_restart(b, l)) {
             graph_error(g, b->process_mark, err, len,
                         "block '%s' has another restart policy than '%s', the first block of "
                         "process '%s': a process restarts as a whole, so give its blocks the "
