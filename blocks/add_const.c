@@ -11,6 +11,7 @@
 #include <volk/volk.h>
 
 #include "const_k.h"
+#include "volk_setup.h"
 
 enum { P_K, P_TYPE };
 static const mq_param_decl params[] = {
@@ -91,5 +92,6 @@ static const mq_block_decl decl = {
     MQ_INPUTS(in), MQ_OUTPUTS(out),
     MQ_PARAMS(params),
     .work = work, .check = check,
+    .before_fork = volk_before_fork,
 };
 MQ_BLOCK_EXPORT(decl)

@@ -5,6 +5,7 @@
  * data would go nowhere), so both are required here, and a graph that wants one
  * part uses complex_to_real or complex_to_imag. */
 #include "convert.h"
+#include "volk_setup.h"
 
 static const mq_param_decl params[] = {CONVERT_VLEN};
 static const mq_port_decl in[] = {{"in", MQ_ITEM_C32, NULL, "vlen"}};
@@ -42,5 +43,6 @@ static const mq_block_decl decl = {
     MQ_INPUTS(in), MQ_OUTPUTS(out),
     MQ_PARAMS(params),
     .work = work,
+    .before_fork = volk_before_fork,
 };
 MQ_BLOCK_EXPORT(decl)

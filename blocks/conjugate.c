@@ -4,6 +4,7 @@
 #include <volk/volk.h>
 
 #include "block.h"
+#include "volk_setup.h"
 
 static const mq_port_decl in[] = {{"in", MQ_ITEM_C32, NULL, NULL}};
 static const mq_port_decl out[] = {{"out", MQ_ITEM_C32, NULL, NULL}};
@@ -29,5 +30,6 @@ static const mq_block_decl decl = {
            "take the input's timestamp.",
     MQ_INPUTS(in), MQ_OUTPUTS(out),
     .work = work,
+    .before_fork = volk_before_fork,
 };
 MQ_BLOCK_EXPORT(decl)

@@ -15,6 +15,7 @@
 #include <volk/volk.h>
 
 #include "block.h"
+#include "volk_setup.h"
 
 /* The parameters every converter with a vlen has, at these indices. */
 enum { CONVERT_P_VLEN, CONVERT_P_SCALE };
@@ -83,7 +84,7 @@ static inline int convert_work(mq_block_ctx *c, convert_kernel *kernel)
     static const mq_block_decl decl = {                                                  \
         .abi = MQ_BLOCK_ABI, .name = block_name, __VA_ARGS__,                            \
         MQ_INPUTS(in_port), MQ_OUTPUTS(out_port),                                        \
-        MQ_PARAMS(params), .work = work,                                                 \
+        MQ_PARAMS(params), .work = work, .before_fork = volk_before_fork,                \
     };                                                                                   \
     MQ_BLOCK_EXPORT(decl)
 

@@ -12,6 +12,7 @@
 #include <volk/volk.h>
 
 #include "nway.h"
+#include "volk_setup.h"
 
 static const mq_param_decl params[] = {NWAY_PARAMS("f32|c32|i16|i32")};
 static const mq_port_decl in[] = {NWAY_PORT};
@@ -67,5 +68,6 @@ static const mq_block_decl decl = {
     MQ_OUTPUTS(out),
     MQ_PARAMS(params),
     .work = work,
+    .before_fork = volk_before_fork,
 };
 MQ_BLOCK_EXPORT(decl)

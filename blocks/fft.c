@@ -23,6 +23,7 @@
 #include <volk/volk.h>
 
 #include "block.h"
+#include "volk_setup.h"
 
 struct fft {
     size_t n;
@@ -212,5 +213,6 @@ static const mq_block_decl decl = {
     .in = in, .n_in = 1, .out = out, .n_out = 1,
     .params = params, .n_params = MQ_COUNTOF(params),
     .init = init, .work = work, .fini = fini, .check = check, .param_changed = changed,
+    .before_fork = volk_before_fork,
 };
 MQ_BLOCK_EXPORT(decl)

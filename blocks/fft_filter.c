@@ -36,6 +36,7 @@
 
 #include "block.h"
 #include "taps.h"
+#include "volk_setup.h"
 
 struct fftf {
     size_t ntaps, n, s, dec, phase;
@@ -247,5 +248,6 @@ static const mq_block_decl decl = {
     .in = in, .n_in = 1, .out = out, .n_out = 1,
     .params = params, .n_params = MQ_COUNTOF(params),
     .init = init, .work = work, .fini = fini, .check = check, .param_changed = changed,
+    .before_fork = volk_before_fork,
 };
 MQ_BLOCK_EXPORT(decl)

@@ -18,6 +18,7 @@
 #include "block.h"
 #include "fir_kernel.h"
 #include "taps.h"
+#include "volk_setup.h"
 
 struct fir {
     struct fir_kernel k;
@@ -127,5 +128,6 @@ static const mq_block_decl decl = {
     .in = in, .n_in = 1, .out = out, .n_out = 1,
     .params = params, .n_params = MQ_COUNTOF(params),
     .init = init, .work = work, .fini = fini, .check = check, .param_changed = taps_changed,
+    .before_fork = volk_before_fork,
 };
 MQ_BLOCK_EXPORT(decl)

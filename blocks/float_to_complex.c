@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "convert.h"
+#include "volk_setup.h"
 
 enum { P_INPUTS = CONVERT_P_VLEN + 1 };
 static const mq_param_decl params[] = {
@@ -59,5 +60,6 @@ static const mq_block_decl decl = {
     MQ_OUTPUTS(out),
     MQ_PARAMS(params),
     .work = work,
+    .before_fork = volk_before_fork,
 };
 MQ_BLOCK_EXPORT(decl)

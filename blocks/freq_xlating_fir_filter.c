@@ -31,6 +31,7 @@
 #include "block.h"
 #include "taps.h"
 #include "phase_ramp.h"
+#include "volk_setup.h"
 
 struct xlate {
     /* h reversed, r[j] = h[ntaps - 1 - j], so y[m] = sum_j r[j] x[mD - (ntaps - 1) + j]:
@@ -204,5 +205,6 @@ static const mq_block_decl decl = {
     MQ_INPUTS(in), MQ_OUTPUTS(out),
     MQ_PARAMS(params),
     .init = init, .work = work, .fini = fini, .check = check, .param_changed = changed,
+    .before_fork = volk_before_fork,
 };
 MQ_BLOCK_EXPORT(decl)

@@ -19,6 +19,7 @@
 #include <volk/volk.h>
 
 #include "block.h"
+#include "volk_setup.h"
 
 struct mavg {
     mq_item_type type;
@@ -239,5 +240,6 @@ static const mq_block_decl decl = {
     MQ_INPUTS(in), MQ_OUTPUTS(out),
     MQ_PARAMS(params),
     .init = init, .work = work, .fini = fini, .check = check, .param_changed = changed,
+    .before_fork = volk_before_fork,
 };
 MQ_BLOCK_EXPORT(decl)

@@ -4,6 +4,7 @@
 #include <volk/volk.h>
 
 #include "nway.h"
+#include "volk_setup.h"
 
 enum { P_VLEN };
 static const mq_param_decl params[] = {
@@ -35,5 +36,6 @@ static const mq_block_decl decl = {
     MQ_INPUTS(in), MQ_OUTPUTS(out),
     MQ_PARAMS(params),
     .work = work,
+    .before_fork = volk_before_fork,
 };
 MQ_BLOCK_EXPORT(decl)

@@ -12,6 +12,7 @@
 #include <volk/volk.h>
 
 #include "const_k.h"
+#include "volk_setup.h"
 
 enum { P_K, P_TYPE };
 static const mq_param_decl params[] = {
@@ -85,5 +86,6 @@ static const mq_block_decl decl = {
     MQ_INPUTS(in), MQ_OUTPUTS(out),
     MQ_PARAMS(params),
     .work = work, .check = check,
+    .before_fork = volk_before_fork,
 };
 MQ_BLOCK_EXPORT(decl)

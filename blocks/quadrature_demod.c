@@ -17,6 +17,7 @@
 #include <volk/volk.h>
 
 #include "block.h"
+#include "volk_setup.h"
 
 struct qd {
     lv_32fc_t *prod; /* in[n] conj(in[n-1]) of the current buffer */
@@ -116,5 +117,6 @@ static const mq_block_decl decl = {
     MQ_INPUTS(in), MQ_OUTPUTS(out),
     MQ_PARAMS(params),
     .init = init, .work = work, .fini = fini,
+    .before_fork = volk_before_fork,
 };
 MQ_BLOCK_EXPORT(decl)

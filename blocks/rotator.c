@@ -9,6 +9,7 @@
 
 #include "block.h"
 #include "phase_ramp.h"
+#include "volk_setup.h"
 
 struct rot {
     struct phase_ramp q;
@@ -79,5 +80,6 @@ static const mq_block_decl decl = {
     MQ_INPUTS(in), MQ_OUTPUTS(out),
     MQ_PARAMS(params),
     .init = init, .work = work, .fini = fini, .param_changed = inc_changed,
+    .before_fork = volk_before_fork,
 };
 MQ_BLOCK_EXPORT(decl)

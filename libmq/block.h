@@ -48,8 +48,9 @@
  * a block reads them with mq_in_tags and adds its own with mq_out_add_tag.
  *
  * ABI 3 added the parameter flags, param_changed and message; ABI 4 a port's vlen,
- * the COMPLEX parameter type and stream tags. Modules built for ABI 2 and 3 still
- * load: mqgraph converts their declarations (doc/blocks.md says what changed).
+ * the COMPLEX parameter type and stream tags; ABI 5 before_fork. Modules built for
+ * ABI 2 to 4 still load: mqgraph converts their declarations (doc/blocks.md says
+ * what changed).
  */
 #ifndef MQ_BLOCK_H
 #define MQ_BLOCK_H
@@ -64,7 +65,7 @@
 #include "tags.h"
 #include "ts.h"
 
-#define MQ_BLOCK_ABI 4
+#define MQ_BLOCK_ABI 5
 
 /* The number of entries of a declaration table, and a declaration's tables with
  * their counts, so a table and its count cannot disagree:
@@ -182,6 +183,15 @@ typedef struct mq_block_decl {
     /* ABI 4. How the runtime passes stream tags on (MQ_TAGS_*, tags.h; the
      * default, 0, is MQ_TAGS_ALL_TO_ALL). See "stream tags" below. */
     uint32_t tag_policy;
+    /* ABI 5. Optional: process-wide set-up that every block process of this type
+     * would otherwise do for itself. mqgraph calls it once in its own process, for
+     * each module its graph uses, before it forks the first block process; the
+     * block processes (restarted ones too) inherit what it did. VOLK chooses its
+     * kernels on its first call, 6 to 20 ms, which each process of a chain would
+     * pay in turn on the first buffer's way down (bench/vs_gnuradio's 16-stage
+     * chain: 0.1 s of its start). It must not start threads, hold locks or open
+     * descriptors. */
+    void (*before_fork)(void);
 } mq_block_decl;
 
 /* MQ_WORK_AGAIN: nothing consumed, and work wants to be called again with the same

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <dlfcn.h>
+#include <stddef.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,7 @@
 
 /* The declarations of older ABIs, as modules built then lay them out: ABI 3
  * appended `flags` to a parameter and param_changed and message to a block; ABI 4
- * appended vlen_param to a port. */
+ * appended vlen_param to a port; ABI 5 before_fork to a block. */
 struct port_decl_v3 {
     const char *name;
     mq_item_type type;
@@ -116,6 +117,13 @@ static const mq_block_decl *catalog_open(const char *path, void **dl, mq_block_d
         snprintf(err, len, "%s: %s() returned no declaration", path, MQ_BLOCK_ENTRY);
     } else if (d->abi == 2 || d->abi == 3) {
         if (!(d = *owned = upgrade((const struct block_decl_v3 *)d)))
+            snprintf(err, len, "%s: out of memory", path);
+    } else if (d->abi == 4) {
+        /* ABI 4 ends at tag_policy: the copy has no before_fork */
+        const mq_block_decl *v4 = d;
+        if ((d = *owned = calloc(1, sizeof **owned)))
+            memcpy(*owned, v4, offsetof(mq_block_decl, before_fork));
+        else
             snprintf(err, len, "%s: out of memory", path);
     } else if (d->abi != MQ_BLOCK_ABI) {
         snprintf(err, len, "%s: built for block ABI %u; this mqgraph loads ABI 2 to %d "

@@ -1151,6 +1151,20 @@ void supervise_hold_stops(void)
     sigprocmask(SIG_BLOCK, &stops, NULL);
 }
 
+/* Each block type's process-wide set-up (block.h), once, here: every block
+ * process forked from now on, restarts too, inherits it. */
+static void before_fork(const mqg_graph *g)
+{
+    for (int i = 0; i < g->n_blocks; i++) {
+        const mq_block_decl *d = g->blocks[i].decl;
+        int seen = 0;
+        for (int j = 0; j < i && !seen; j++)
+            seen = g->blocks[j].decl == d;
+        if (d->before_fork && !seen)
+            d->before_fork();
+    }
+}
+
 int supervise_run(mqg_graph *g, const mqg_catalog *cat, const struct run_opts *opts)
 {
     struct sup s = {.g = g, .cat = cat, .kick_fd = {-1, -1}, .quiet = opts->quiet};
@@ -1261,6 +1275,7 @@ int supervise_run(mqg_graph *g, const mqg_catalog *cat, const struct run_opts *o
     uv_timer_start(&s.beat, on_beat, (uint64_t)g->heartbeat_ms, (uint64_t)g->heartbeat_ms);
     uv_timer_start(&s.tick, on_tick, 1000, 1000);
     ev_emit(&s, "graph", json_pack("{s:s}", "state", "starting"));
+    before_fork(g);
     for (int i = 0; i < g->n_blocks; i++) {
         if ((rc = spawn(&s, i)) < 0) {
             fprintf(stderr, "mqgraph: cannot start block '%s': %s\n", g->blocks[i].name,
