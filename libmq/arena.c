@@ -595,6 +595,7 @@ int mq_arena_slot_claim(mq_arena *a, uint32_t slot)
      * first) also sees its fresh heartbeat, not the slot's previous owner's. */
     atomic_store(&s->heartbeat_ns, mq_now_ns());
     atomic_store(&s->start_ns, mq_now_ns());
+    atomic_store(&s->in_block, -1);
     atomic_store(&s->pid, getpid());
     a->slot = (int)slot;
     a->held_hw = 0;
@@ -603,6 +604,13 @@ int mq_arena_slot_claim(mq_arena *a, uint32_t slot)
 }
 
 int mq_arena_slot(const mq_arena *a) { return a->slot; }
+
+void mq_arena_slot_in_block(mq_arena *a, uint32_t block)
+{
+    if (a->slot >= 0)
+        atomic_store_explicit(&mq__slot(a, (uint32_t)a->slot)->in_block, (int32_t)block,
+                              memory_order_relaxed);
+}
 
 void mq_arena_request_stop(mq_arena *a)
 {
@@ -695,6 +703,7 @@ int mq_arena_slot_info(const mq_arena *a, uint32_t slot, mq_slot_info *out)
     out->state = atomic_load(&s->state);
     out->heartbeat_ns = atomic_load(&s->heartbeat_ns);
     out->restarts = atomic_load(&s->restarts);
+    out->in_block = atomic_load(&s->in_block);
     for (uint32_t i = 0; i < a->layout.held_cap; i++)
         held += atomic_load(&mq__held(a, slot, i)->state) != MQ__H_EMPTY;
     out->held = held;

@@ -111,6 +111,10 @@ enum mq_slot_state { MQ_SLOT_FREE = 0, MQ_SLOT_ACTIVE = 1, MQ_SLOT_DEAD = 2 };
 
 int mq_arena_slot_claim(mq_arena *a, uint32_t slot);
 int mq_arena_slot(const mq_arena *a); /* the bound slot, or -1 */
+/* Records in the bound slot that the process now runs block `block`'s code, so
+ * the supervisor can name that block of a worker process when the process dies or
+ * hangs (the block runtime calls it before each call into a block). */
+void mq_arena_slot_in_block(mq_arena *a, uint32_t block);
 
 /* Clean exit of the bound slot: releases every reference the slot still holds and
  * frees the slot. */
@@ -146,6 +150,7 @@ typedef struct mq_slot_info {
     int64_t heartbeat_ns;
     uint32_t restarts;
     uint32_t held;       /* references recorded in the slot's table */
+    int32_t in_block;    /* mq_arena_slot_in_block's last block, or -1 (untrusted) */
 } mq_slot_info;
 
 int mq_arena_slot_info(const mq_arena *a, uint32_t slot, mq_slot_info *out);

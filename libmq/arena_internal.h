@@ -29,7 +29,7 @@
 #include "error.h"
 
 #define MQ__MAGIC 0x414e455241514d31ULL /* "1MQARENA" little-endian */
-#define MQ__VERSION 9u
+#define MQ__VERSION 10u /* 10: a slot's in_block, a block's ended */
 #define MQ__CLAIM_BATCH 8 /* buffers claimed per bitmap access in large pools */
 #define MQ__HELD_HINT_BITS 8 /* held.c: size of the buffer -> entry hint table */
 #define MQ__OWED_MAX 16   /* deferred doorbells per handle; past that, ring at once */
@@ -151,7 +151,11 @@ struct mq__slot {
     _Atomic int64_t start_ns;
     _Atomic uint32_t restarts;
     _Atomic int32_t block;
-    uint8_t pad[32];
+    /* The block whose code (init, work, a handler, fini) the process runs or ran
+     * last: of a worker process's blocks, the one to name when it dies or hangs.
+     * -1 before any. */
+    _Atomic int32_t in_block;
+    uint8_t pad[28];
 };
 static_assert(sizeof(struct mq__slot) == 64, "slot layout");
 
@@ -173,7 +177,7 @@ struct mq__block {
     char type[MQ_NAME_MAX];
     _Atomic int32_t slot;
     uint32_t n_in, n_out;
-    uint32_t pad0;
+    _Atomic uint32_t ended; /* its run of this life returned (mq_registry_block_ended) */
     _Atomic uint64_t work_calls, items_in, items_out, busy_ns;
     struct mq__port in[MQ_MAX_PORTS];
     struct mq__port out[MQ_MAX_PORTS];

@@ -125,7 +125,14 @@ int mq_registry_block_info(const mq_arena *a, uint32_t block, mq_block_info *out
     out->items_in = atomic_load(&b->items_in);
     out->items_out = atomic_load(&b->items_out);
     out->busy_ns = atomic_load(&b->busy_ns);
+    out->ended = atomic_load(&b->ended);
     return 0;
+}
+
+void mq_registry_block_ended(mq_arena *a, uint32_t block, int ended)
+{
+    if (block < (uint32_t)mq_registry_block_count(a))
+        atomic_store(&mq__block(a, block)->ended, ended ? 1u : 0u);
 }
 
 void mq_registry_block_account(mq_arena *a, uint32_t block, uint64_t items_in,

@@ -1493,9 +1493,7 @@ int mq_block_sleep_until(mq_block_ctx *c, int64_t deadline_ns)
         }
         if (left > c->hb_ns)
             left = c->hb_ns;
-        struct timespec t = {(time_t)((now + left) / 1000000000),
-                             (long)((now + left) % 1000000000)};
-        clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL);
+        mq_sched_sleep_until(c->a, now + left);
     }
 }
 
@@ -1527,14 +1525,18 @@ static int mq__live_poll(mq_block_ctx *c, void *state, int notify)
     free(c->live_text);
     c->live_text = text;
     c->live_seen = seq;
-    for (int k = 0; notify && c->d->param_changed && k < c->d->n_params; k++)
-        if (changed[k] && (c->d->param_changed(c, state, k) != 0 || c->failed)) {
+    for (int k = 0; notify && c->d->param_changed && k < c->d->n_params; k++) {
+        if (!changed[k])
+            continue;
+        mq_arena_slot_in_block(c->a, c->block);
+        if (c->d->param_changed(c, state, k) != 0 || c->failed) {
             if (!c->failed)
                 snprintf(c->err, c->errlen, "refused the new value of '%s'",
                          c->d->params[k].name);
             free(changed);
             return MQ_EINVAL;
         }
+    }
     free(changed);
     mq_live_applied(c->a, c->block, seq, c->n_out > 0 ? c->total_out : c->total_in);
     return 0;
@@ -1720,6 +1722,7 @@ static int mq__fini(mq_block_ctx *c, void *state, int rc, int restartable)
     c->err = err;
     c->errlen = sizeof err;
     c->failed = 0;
+    mq_arena_slot_in_block(c->a, c->block);
     c->d->fini(c, state);
     c->err = keep;
     c->errlen = keep_len;
@@ -1869,6 +1872,7 @@ static int mq__deliver(mq_block_ctx *c, void *state, int port, mq_id id)
     c->waited_ns = 0;
     /* Held until handled: a death inside the handler counts the message as lost
      * (reclaim.c) rather than losing it unsaid. */
+    mq_arena_slot_in_block(c->a, c->block);
     rc = c->d->message(c, state, port, m);
     mq_buf_release(c->a, id);
     mq_pmt_free(m);
@@ -2039,6 +2043,7 @@ static int mq__loop(mq_block_ctx *c, void *state)
             c->end_called = 1;
         c->items_in = c->items_out = 0;
         c->waited_ns = 0;
+        mq_arena_slot_in_block(c->a, c->block);
         rc = c->d->work(c, state);
         if (rc == MQ_WORK_OK || rc == MQ_WORK_DONE) {
             mq__consume_inputs(c);
@@ -2104,6 +2109,7 @@ int mq_block_run(const mq_block_decl *d, mq_arena *a, uint32_t block, int n_para
     /* The loop keeps the promises batching asks for (queue.h): its waits are
      * bounded by the heartbeat, and it flushes what it deferred. */
     mq_queue_batch_wakeups(a, 1);
+    mq_registry_block_ended(a, block, 0);
     if ((rc = mq_registry_block_info(a, block, &bi)) < 0) {
         snprintf(errbuf, errlen, "no block %u in the registry", block);
         free(c);
@@ -2139,6 +2145,7 @@ int mq_block_run(const mq_block_decl *d, mq_arena *a, uint32_t block, int n_para
     }
     /* mqgraph ran the check already (mq_params_check); a caller of its own may not */
     rc = mq__block_check(d, n_params, params, c->vals, errbuf, errlen);
+    mq_arena_slot_in_block(a, block);
     if (rc == 0 && d->init && (rc = d->init(c, &state)) != 0) {
         if (!c->failed)
             snprintf(errbuf, errlen, "init failed (%d)", rc);
@@ -2150,6 +2157,7 @@ int mq_block_run(const mq_block_decl *d, mq_arena *a, uint32_t block, int n_para
         mq_arena_fail(a); /* before the outputs end: see mq_arena_fail */
     mq__shutdown(c, !c->ckpt || (rc >= 0 && opts && opts->end_when_done), rc < 0);
     rc = mq__fini(c, state, rc, c->ckpt);
+    mq_registry_block_ended(a, block, rc < 0 ? 2 : 1);
 out:
     for (int i = 0; i < MQ_MAX_PORTS; i++)
         free(c->in[i].win);

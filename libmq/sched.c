@@ -257,6 +257,16 @@ void mq_sched_yield(mq_arena *a)
     t->state = MQ__T_RUN;
 }
 
+void mq_sched_sleep_until(mq_arena *a, int64_t deadline_ns)
+{
+    if (a->coop) {
+        a->coop->wait(a->coop, NULL, 0, deadline_ns); /* waits on no bell */
+        return;
+    }
+    struct timespec t = {(time_t)(deadline_ns / 1000000000), (long)(deadline_ns % 1000000000)};
+    clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL);
+}
+
 /* One turn for every task that has not returned. */
 static void mq__round(struct mq_sched *s)
 {

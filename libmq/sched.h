@@ -24,6 +24,7 @@
 #define MQ_SCHED_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "arena.h"
 
@@ -46,6 +47,10 @@ int mq_sched_run(mq_sched *s);
  * after each work call), instead of one task filling its whole queue first.
  * Outside a scheduler's task it does nothing. */
 void mq_sched_yield(mq_arena *a);
+/* Sleeps until deadline_ns (CLOCK_MONOTONIC); in a scheduler's task, the other
+ * tasks run meanwhile (a throttle or a clock source must not pace the whole
+ * process). It may return early: the caller looks at the time again. */
+void mq_sched_sleep_until(mq_arena *a, int64_t deadline_ns);
 
 /* How many times the thread slept because no task could go on, and how many task
  * switches it made (for the benchmarks). */

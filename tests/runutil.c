@@ -249,9 +249,11 @@ int wait_running(const char *name, int blocks)
         mq_arena *a;
         if (arena_name(name, found, sizeof found) && mq_arena_attach(found, &a) == 0) {
             int active = 0;
-            for (int i = 0; i < blocks; i++) {
+            for (int i = 0; i < blocks; i++) { /* in the slot of its process */
                 mq_slot_info si;
-                active += mq_arena_slot_info(a, (uint32_t)i, &si) == 0 &&
+                mq_block_info bi;
+                active += mq_registry_block_info(a, (uint32_t)i, &bi) == 0 && bi.slot >= 0 &&
+                          mq_arena_slot_info(a, (uint32_t)bi.slot, &si) == 0 &&
                           si.state == MQ_SLOT_ACTIVE;
             }
             mq_arena_detach(a);

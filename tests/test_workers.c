@@ -204,6 +204,34 @@ START_TEST(test_a_throttle_in_a_process_paces_only_itself)
 }
 END_TEST
 
+/* A clock source sleeping until its buffer's time (mq_block_sleep_until) gives
+ * its process to the other: late's one buffer comes 0.6 s into the run, early's
+ * three at once, and a hybrid sync_merger with a 100 ms timeout emits each of
+ * early's without late's first (after 100, 200 and 300 ms), then late's alone. A
+ * sleep of the whole process would hold early's second and third buffers back
+ * behind late's, and the merger would never see them in time. */
+START_TEST(test_a_sleeping_block_holds_up_no_other)
+{
+    enter_tmpdir();
+    write_file("wz.yaml", "name: wz" SFX "\nblocks:\n"
+                          "  early: {type: clock_source, params: {rate: 1000, items_per_buffer: "
+                          "2, buffers: 3}, process: w}\n"
+                          "  late: {type: clock_source, params: {rate: 1000, items_per_buffer: 2,"
+                          " buffers: 1, start_ns: 600000000, realtime: true}, process: w}\n"
+                          "  s: {type: sync_merger, params: {mode: hybrid, timeout_ms: 100}}\n"
+                          "  o: {type: vector_sink, params: {path: o.txt}}\n"
+                          "connections:\n  - [early.out, s.in0]\n  - [late.out, s.in1]\n"
+                          "  - [s.out, o.in]\n");
+    const char *args[] = {"run", "wz.yaml", "--quiet", NULL};
+    ck_assert_int_eq(run(args), 0);
+    char *out = read_file("o.txt", NULL);
+    ck_assert_str_eq(out, "0\n1\nnan\nnan\n2\n3\nnan\nnan\n4\n5\nnan\nnan\n"
+                          "nan\nnan\n0\n1\n");
+    free(out);
+    ck_assert_int_eq(shm_count("wz" SFX), 0);
+}
+END_TEST
+
 /* `mqgraph status` gives the blocks of one process one pid, and the others theirs. */
 START_TEST(test_status_shows_one_pid_per_process)
 {
@@ -258,6 +286,7 @@ int main(void)
     tcase_add_test(tc, test_a_failing_block_fails_the_graph_and_its_process_ends);
     tcase_add_test(tc, test_a_throttle_in_a_process_paces_only_itself);
     tcase_add_test(tc, test_status_shows_one_pid_per_process);
+    tcase_add_test(tc, test_a_sleeping_block_holds_up_no_other);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
