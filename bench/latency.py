@@ -7,7 +7,9 @@ K = 0, 1, 4, 8, mq and GNU Radio in the same run.
     /usr/bin/python3 bench/latency.py [--mqgraph PATH] [--blocks DIR] [--count N]
 
 or `make bench-latency`. mq: bench/blocks/stamp_source -> K x multiply_const ->
-bench/blocks/latency_sink, a graph as a user writes it (one process a block).
+bench/blocks/latency_sink, a graph as a user writes it (mqgraph run places its
+blocks: in worker processes when there are more of them than CPUs; `--workers 0`
+adds a side with a process per block).
 GNU Radio 3.10: a Python source block that sleeps to its tick, stamps and emits
 one item, K x blocks.multiply_const_ff, and a Python sink that stamps arrivals
 (both in one interpreter, as GNU Radio runs Python blocks). The first 50 items
@@ -109,8 +111,8 @@ def main():
     ap.add_argument("--blocks", default=os.path.join(HERE, "blocks", ".libs"),
                     help="where stamp_source and latency_sink are built")
     ap.add_argument("--count", type=int, default=1050)
-    ap.add_argument("--workers", metavar="N|auto",
-                    help="also run mq with --workers N|auto (blocks in worker processes)")
+    ap.add_argument("--workers", metavar="N|auto|0",
+                    help="also run mq with --workers N|auto|0 (0: a process per block)")
     a = ap.parse_args()
     mqgraph = os.path.abspath(a.mqgraph)
     try:

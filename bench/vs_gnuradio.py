@@ -4,7 +4,7 @@
 Run with Debian's /usr/bin/python3 (GNU Radio's modules are installed for it):
 
     /usr/bin/python3 bench/vs_gnuradio.py [--mqgraph PATH] [--rounds R]
-                                          [--scale S] [--timeout T] [--only NAME] [--workers N|auto]
+                                          [--scale S] [--timeout T] [--only NAME] [--workers N|auto|0]
 
 or `make bench-vs-gnuradio`. For every graph below it runs GNU Radio and mq in
 turn (GR, mq, GR, mq, ..., `--rounds` times each, default 3) and keeps the best
@@ -28,9 +28,11 @@ some 0.3 s to every GNU Radio run). The mq graph files are written as a user
 writes them: no items_per_buffer, no pool settings, only the item type where it
 is not the default f32.
 
-`--workers N|auto` adds a third side, interleaved with the others: the same mq
-graph files run with `mqgraph run --workers N` (blocks in N worker processes),
-with its rate and ratio in two more columns; the goal line stays the defaults'.
+`--workers N|auto|0` adds a third side, interleaved with the others: the same mq
+graph files run with `mqgraph run --workers N`; `--workers 0` is a process for
+every block, as mqgraph ran them before it placed blocks in worker processes by
+default (one per CPU when there are more blocks than CPUs). Its rate and ratio
+go in two more columns; the goal line stays the defaults'.
 
 Each run has a timeout (`--timeout`, default 120 s): an mq run past it gets
 SIGINT (then SIGKILL), a GNU Radio one tb.stop(); the run is listed as odd and
@@ -220,8 +222,9 @@ def main():
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds per run")
     ap.add_argument("--only", action="append", help="this graph only (repeatable)")
     ap.add_argument("--verbose", action="store_true", help="every run's time")
-    ap.add_argument("--workers", metavar="N|auto",
-                    help="also run mq with --workers N|auto (a third side, interleaved)")
+    ap.add_argument("--workers", metavar="N|auto|0",
+                    help="also run mq with --workers N|auto|0 (a third side, interleaved; "
+                         "0: a process per block)")
     a = ap.parse_args()
     if a.rounds < 1 or a.scale <= 0 or a.timeout <= 0:
         ap.error("--rounds, --scale and --timeout must be positive")

@@ -5,11 +5,16 @@
 
 #include "placement.h"
 
-/* A block that may wait outside libmq, where it would hold up a whole process. */
-static int waits_outside(const mqg_block *b)
+/* A block that keeps a process of its own: one that may wait outside libmq, where
+ * it would hold up a whole process (a socket, an interpreter, a FIFO or device
+ * that file_source or file_sink may be given), and one that restarts, so that its
+ * restart does not take its neighbours' work with it (a block that does not
+ * restart stops the graph when it dies, alone or not). */
+static int stays_alone(const mqg_block *b)
 {
     return !strcmp(b->type, "python") || !strncmp(b->type, "zmq_", 4) ||
-           !strncmp(b->type, "udp_", 4);
+           !strncmp(b->type, "udp_", 4) || !strcmp(b->type, "file_source") ||
+           !strcmp(b->type, "file_sink") || b->restart != MQG_RESTART_NEVER;
 }
 
 /* The blocks in an order where each comes after its upstreams (Kahn's; the graph
@@ -59,7 +64,7 @@ int placement_workers(mqg_graph *g, int n)
     }
     for (int k = 0; k < g->n_blocks; k++) {
         const mqg_block *b = &g->blocks[order[k]];
-        m += !b->process && !waits_outside(b) && b->restart != MQG_RESTART_ALWAYS;
+        m += !b->process && !stays_alone(b);
     }
     if (n < 1 || m <= n) { /* a process a block already */
         free(order);
@@ -79,7 +84,7 @@ int placement_workers(mqg_graph *g, int n)
     }
     for (int k = 0, rank = 0; k < g->n_blocks; k++) {
         mqg_block *b = &g->blocks[order[k]];
-        if (b->process || waits_outside(b) || b->restart == MQG_RESTART_ALWAYS)
+        if (b->process || stays_alone(b))
             continue;
         int w = (int)((long long)rank++ * n / m);
         if (first[w] >= 0 && !graph_same_restart(b, &g->blocks[first[w]]))

@@ -32,6 +32,7 @@ struct child {
     int restarts;     /* processes started after the first */
     int backoff_step; /* restarts since the last life that lasted a while */
     int noted_runs_on; /* note_runs_on said this block runs on for others */
+    int ended_seen;    /* of a worker process: its finish was taken before the exit */
     int64_t started_ns;
     uint64_t calls_at_start; /* the block's work calls when this life began */
     int waiting;      /* a restart is scheduled on `timer` */

@@ -52,6 +52,9 @@
 #define GRACE_MS 5000
 #define SUP_NICE_AHEAD 5 /* nice levels the supervisor runs ahead of its blocks */
 #define BACKOFF_RESET_NS 10000000000LL /* 10 s */
+/* A block process's exit status when one of its blocks failed, or it could not
+ * start: it said why on stderr. */
+#define CHILD_FAILED 2
 
 static void kill_all(struct sup *s)
 {
@@ -127,25 +130,50 @@ static void on_close(uv_handle_t *h) { (void)h; }
 
 /* "block 'f' (fault, pid 7)", or for a worker process of several blocks (led by
  * block l) "process 'w' (blocks src, f; pid 7)". */
+/* How many blocks process l (a leader's index) runs. */
+static int members(const struct sup *s, int l)
+{
+    int n = 0;
+    for (int i = 0; i < s->g->n_blocks; i++)
+        n += s->g->blocks[i].leader == l;
+    return n;
+}
+
 static const char *who(const struct sup *s, int l, char *buf, size_t len)
 {
     const mqg_block *b = &s->g->blocks[l];
+    mq_slot_info si;
     size_t at;
-    int n = 0;
+    int in = -1;
 
-    for (int i = 0; i < s->g->n_blocks; i++)
-        n += s->g->blocks[i].leader == l;
-    if (n == 1) {
+    if (members(s, l) == 1) {
         snprintf(buf, len, "block '%s' (%s, pid %d)", b->name, b->type, (int)s->kids[l].pid);
         return buf;
     }
-    at = (size_t)snprintf(buf, len, "process '%s' (blocks", b->process);
+    /* The block whose code the process ran last, as the process wrote it (used
+     * only if it is one of this process's), is the one to blame when the process
+     * hangs (it still runs), dies of a signal, or exits otherwise than
+     * child_main does (a block called exit), or where a failing block ends it at
+     * once (a restartable one: member_run). A process whose block failed for good
+     * runs its others to their end and exits with CHILD_FAILED. */
+    const struct child *c = &s->kids[l];
+    int blame = c->running || c->term_signal ||
+                (c->status && (c->status != CHILD_FAILED || b->restart != MQG_RESTART_NEVER));
+    if (blame && mq_arena_slot_info(s->a, (uint32_t)l, &si) == 0 && si.in_block >= 0 &&
+        si.in_block < s->g->n_blocks && s->g->blocks[si.in_block].leader == l)
+        in = si.in_block;
+    if (in >= 0)
+        at = (size_t)snprintf(buf, len, "block '%s' (%s, pid %d; in process '%s' with",
+                              s->g->blocks[in].name, s->g->blocks[in].type,
+                              (int)s->kids[l].pid, b->process);
+    else
+        at = (size_t)snprintf(buf, len, "process '%s' (blocks", b->process);
     for (int i = l, k = 0; i < s->g->n_blocks && at < len; i++)
-        if (s->g->blocks[i].leader == l)
+        if (s->g->blocks[i].leader == l && i != in)
             at += (size_t)snprintf(buf + at, len - at, "%s %s", k++ ? "," : "",
                                    s->g->blocks[i].name);
     if (at < len)
-        snprintf(buf + at, len - at, "; pid %d)", (int)s->kids[l].pid);
+        snprintf(buf + at, len - at, in >= 0 ? ")" : "; pid %d)", (int)s->kids[l].pid);
     return buf;
 }
 
@@ -402,8 +430,10 @@ static void member_exited(struct sup *s, struct child *c, int64_t status, int te
     if (s->kids[b->leader].waiting)
         return; /* it restarts with its process */
     if (status == 0 && term_signal == 0) {
-        ev_block(s, "finished", c->idx, NULL);
-        note_runs_on(s, c->idx);
+        if (!c->ended_seen) {
+            ev_block(s, "finished", c->idx, NULL);
+            note_runs_on(s, c->idx);
+        }
         if (b->restart != MQG_RESTART_NEVER)
             cut_block(s, c->idx);
     } else {
@@ -436,7 +466,7 @@ static void child_exited(struct sup *s, struct child *c, int64_t status, int ter
                  strsignal(term_signal));
     else
         snprintf(why, sizeof why, "failed with exit status %d", (int)status);
-    if (!failed) {
+    if (!failed && !c->ended_seen) {
         ev_block(s, "finished", c->idx, NULL);
         if (!may_restart)
             note_runs_on(s, c->idx);
@@ -494,10 +524,29 @@ static void on_sigchld(uv_signal_t *h, int signum)
                              WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 }
 
+/* A block of a worker process whose run returned while the process goes on with
+ * the others: it finished now, not when its process exits (the event, and
+ * finish: all's note). Its failures are said by the block and by the exit. */
+static void members_ended(struct sup *s)
+{
+    for (int i = 0; i < s->g->n_blocks; i++) {
+        struct child *c = &s->kids[i];
+        mq_block_info bi;
+        if (!c->running || c->ended_seen || members(s, s->g->blocks[i].leader) == 1 ||
+            mq_registry_block_info(s->a, (uint32_t)i, &bi) < 0 || bi.ended != 1)
+            continue;
+        c->ended_seen = 1;
+        ev_block(s, "finished", i, NULL);
+        note_runs_on(s, i);
+    }
+}
+
 static void on_beat(uv_timer_t *t)
 {
     struct sup *s = t->data;
     int64_t now = mq_now_ns(), limit = s->g->heartbeat_timeout_ms * 1000000;
+
+    members_ended(s);
 
     for (int i = 0; i < s->g->n_blocks; i++) {
         mq_slot_info si;
@@ -625,7 +674,7 @@ static void member_run(void *arg)
         fprintf(stderr, "mqgraph: block '%s' (%s): %s\n", b->name, b->type,
                 err[0] ? err : mq_strerror(m->rc));
     if (m->rc < 0 && m->opts.restartable)
-        _exit(2);
+        _exit(CHILD_FAILED);
 }
 
 /* The child: runs the blocks of process l (block l and those that name l's
@@ -669,10 +718,10 @@ static void child_main(struct sup *s, int l, pid_t parent)
         (rc = mq_arena_slot_claim(a, (uint32_t)l)) < 0) {
         fprintf(stderr, "mqgraph: block '%s': cannot join the arena: %s\n", b->name,
                 mq_strerror(rc));
-        _exit(2);
+        _exit(CHILD_FAILED);
     }
     if (!(m = calloc((size_t)s->g->n_blocks, sizeof *m)))
-        _exit(2);
+        _exit(CHILD_FAILED);
     for (int i = l; i < s->g->n_blocks; i++) {
         mqg_block *bi = &s->g->blocks[i];
         if (bi->leader != l)
@@ -695,11 +744,11 @@ static void child_main(struct sup *s, int l, pid_t parent)
     } else {
         mq_sched *sc;
         if ((rc = mq_sched_new(a, &sc)) < 0)
-            _exit(2);
+            _exit(CHILD_FAILED);
         for (int k = 0; k < n; k++)
             if ((rc = mq_sched_add(sc, member_run, &m[k], 0)) < 0) {
                 fprintf(stderr, "mqgraph: process '%s': %s\n", b->process, mq_strerror(rc));
-                _exit(2);
+                _exit(CHILD_FAILED);
             }
         mq_sched_run(sc);
         mq_sched_free(sc);
@@ -708,7 +757,7 @@ static void child_main(struct sup *s, int l, pid_t parent)
         failed |= m[k].rc < 0;
     mq_arena_slot_leave(a);
     mq_arena_detach(a);
-    _exit(failed ? 2 : 0);
+    _exit(failed ? CHILD_FAILED : 0);
 }
 
 static int spawn(struct sup *s, int i)
@@ -752,6 +801,7 @@ static int spawn(struct sup *s, int i)
         else
             ev_block(s, "started", m, NULL);
         c->ever_started = 1;
+        c->ended_seen = 0;
     }
     return 0;
 }
@@ -788,15 +838,16 @@ const char *sup_block_state(const struct sup *s, int b)
         return "restarting";
     if (c->running) {
         mq_block_info bi;
+        int got = mq_registry_block_info(s->a, (uint32_t)b, &bi) == 0;
+        /* of a worker process that goes on: the block's own run has returned */
+        if (got && bi.ended && members(s, (int)slot) > 1)
+            return bi.ended == 2 ? "failed" : "finished";
         if (mq_arena_slot_info(s->a, slot, &si) == 0 && si.state == MQ_SLOT_ACTIVE &&
             si.pid == c->pid && mq_arena_started(s->a))
             return "running";
         /* Out of its slot but not reaped yet: it worked in this life and left, or
          * it has yet to join. */
-        return mq_registry_block_info(s->a, (uint32_t)b, &bi) == 0 &&
-                       bi.work_calls > c->calls_at_start
-                   ? "finishing"
-                   : "starting";
+        return got && bi.work_calls > c->calls_at_start ? "finishing" : "starting";
     }
     if (!c->ever_started)
         return "starting";

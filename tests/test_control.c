@@ -294,9 +294,18 @@ END_TEST
 START_TEST(test_block_processes_are_named_after_their_blocks)
 {
     own_ctldir();
-    pid_t pid = start_graph("nm", endless, 3);
+    /* thr alone, named after itself; src and out in process w, named after it */
+    pid_t pid = start_graph("nm",
+                            "blocks:\n"
+                            "  src: {type: null_source, params: {items_per_buffer: 100}, "
+                            "process: w}\n"
+                            "  thr: {type: throttle, params: {rate: 2000}}\n"
+                            "  out: {type: null_sink, process: w}\n"
+                            "connections:\n  - [src.out, thr.in]\n  - [thr.out, out.in]\n", 3);
     json_t *st = status_of("nm" SFX);
     long long thr = field(find(json_object_get(st, "blocks"), "name", "thr"), "pid");
+    long long w = field(find(json_object_get(st, "blocks"), "name", "src"), "pid");
+    ck_assert_int_eq(field(find(json_object_get(st, "blocks"), "name", "out"), "pid"), w);
     char path[64], *comm, *cmdline;
     snprintf(path, sizeof path, "/proc/%lld/comm", thr);
     comm = proc_file(path);
@@ -306,6 +315,10 @@ START_TEST(test_block_processes_are_named_after_their_blocks)
     ck_assert_str_eq(cmdline, "mq:nm" SFX ":thr");
     free(comm);
     free(cmdline);
+    snprintf(path, sizeof path, "/proc/%lld/comm", w);
+    comm = proc_file(path);
+    ck_assert_str_eq(comm, "mq:nm" SFX ":w\n");
+    free(comm);
     /* The blocks run at the priority mqgraph was started with; the supervisor, as
      * root, five nice levels ahead of them. */
     errno = 0;
