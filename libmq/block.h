@@ -305,6 +305,10 @@ int mq_in_timestamp(mq_block_ctx *c, int port, mq_timestamp *ts);
 /* The current buffer made writable: in place when this block holds the only
  * reference, else a private copy. NULL if there is none or no buffer is free. */
 void *mq_in_writable(mq_block_ctx *c, int port, size_t *bytes);
+/* 1 when this block holds the only reference to input `port`'s current buffer, so
+ * mq_in_writable works in place (a block that can write its output either over its
+ * input or into a new buffer chooses by it), else 0. */
+int mq_in_sole(mq_block_ctx *c, int port);
 /* Consumes only the first `bytes` of input `port` in this work call (GNU Radio's
  * consume). The rest stays the current buffer: the next work call sees it from where
  * this one stopped, with its timestamp moved on. Without this call, MQ_WORK_OK

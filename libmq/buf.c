@@ -421,6 +421,15 @@ int mq_buf_share(mq_arena *a, mq_id id, unsigned n, mq_id *out)
     return 0;
 }
 
+int mq_buf_sole(mq_arena *a, mq_id id)
+{
+    uint32_t idx;
+
+    if (!mq__held_find(a, id) || mq__id_check(a, id, &idx) < 0)
+        return MQ_ESTALE;
+    return MQ__ST_LIVE(atomic_load(&mq__buf(a, idx)->state)) == (1u << MQ__ID_TOK(id));
+}
+
 int mq_buf_writable(mq_arena *a, mq_id *id)
 {
     uint64_t st;

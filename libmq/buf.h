@@ -89,6 +89,9 @@ int mq_buf_tag(mq_arena *a, mq_id id, uint32_t from, uint32_t to);
  * and 1 is returned. The copy does not wait for a buffer: MQ_ENOBUFS if the pool is
  * exhausted. */
 int mq_buf_writable(mq_arena *a, mq_id *id);
+/* Whether mq_buf_writable would leave *id in place: 1 if the caller holds the only
+ * reference, 0 if others hold it too, MQ_ESTALE if the caller holds none. */
+int mq_buf_sole(mq_arena *a, mq_id id);
 
 /* Accessors. They check the id (MQ_ESTALE / NULL) but not that the caller holds it. */
 void *mq_buf_data(mq_arena *a, mq_id id);

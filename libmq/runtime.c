@@ -1007,6 +1007,12 @@ void *mq_in_writable(mq_block_ctx *c, int port, size_t *bytes)
     return (void *)mq_in_data(c, port, bytes);
 }
 
+int mq_in_sole(mq_block_ctx *c, int port)
+{
+    return mq__in_ok(c, port) && c->in[port].hist == 0 &&
+           mq_buf_sole(c->a, c->in[port].cur) == 1;
+}
+
 /* A port with a history keeps what it has seen: its buffers are read, never
  * taken or sent on (their items would be missing from the history). */
 static int mq__no_history(mq_block_ctx *c, int port, const char *call)

@@ -305,6 +305,38 @@ START_TEST(test_outputs_take_input_zeros_timestamps)
 }
 END_TEST
 
+/* The sum goes over input 0's buffer when add holds its only reference, and into
+ * a new one when input 0 also feeds another block: what that block gets stays
+ * the input's. Buffers of 4 against 3 items take both ways in turn. */
+START_TEST(test_in_place_over_a_sole_input_only)
+{
+    enter_tmpdir();
+    graph_ok("blocks:\n"
+             "  a: {type: vector_source, params: {values: [1, 2, 3, 4, 5, 6, 7, 8],"
+             " items_per_buffer: 4}}\n"
+             "  b: {type: vector_source, params: {values: [10, 20, 30, 40, 50, 60, 70, 80],"
+             " items_per_buffer: 4}}\n"
+             "  c: {type: vector_source, params: {values: [100, 200, 300, 400, 500, 600, 700,"
+             " 800], items_per_buffer: 3}}\n"
+             "  s: {type: add, params: {inputs: 3}}\n"
+             "  o: {type: vector_sink, params: {path: s.txt}}\n"
+             "  x: {type: vector_source, params: {values: [1, 2, 3, 4], items_per_buffer: 2}}\n"
+             "  y: {type: vector_source, params: {values: [5, 6, 7, 8], items_per_buffer: 2}}\n"
+             "  t: {type: add}\n"
+             "  p: {type: vector_sink, params: {path: t.txt}}\n"
+             "  raw: {type: vector_sink, params: {path: raw.txt}}\n"
+             "connections:\n  - [a.out, s.in0]\n  - [b.out, s.in1]\n  - [c.out, s.in2]\n"
+             "  - [s.out, o.in]\n  - [x.out, t.in0]\n  - [x.out, raw.in]\n"
+             "  - [y.out, t.in1]\n  - [t.out, p.in]\n");
+    char *sum = read_file("s.txt", NULL), *t = read_file("t.txt", NULL);
+    char *raw = read_file("raw.txt", NULL);
+    ck_assert_str_eq(sum, "111\n222\n333\n444\n555\n666\n777\n888\n");
+    ck_assert_str_eq(t, "6\n8\n10\n12\n");
+    ck_assert_str_eq(raw, "1\n2\n3\n4\n");
+    free(sum), free(t), free(raw);
+}
+END_TEST
+
 /* ---- complex ---------------------------------------------------------------------------- */
 
 START_TEST(test_multiply_conjugate_and_conjugate)
@@ -393,6 +425,7 @@ int main(void)
     tcase_add_test(tc, test_integer_division_truncates_and_saturates_by_zero);
     tcase_add_test(tc, test_float_division_by_zero_is_ieee);
     tcase_add_test(tc, test_outputs_take_input_zeros_timestamps);
+    tcase_add_test(tc, test_in_place_over_a_sole_input_only);
     tcase_add_test(tc, test_multiply_conjugate_and_conjugate);
     tcase_add_test(tc, test_vlen_and_type_must_match_the_connection);
     suite_add_tcase(s, tc);
