@@ -1,4 +1,5 @@
-/* catalog.c - finding and loading block modules with dlopen. */
+/* catalog.c - finding and loading block modules with dlopen: one by its file name
+ * when a graph names its type, or all of them. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <dlfcn.h>
@@ -7,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "catalog.h"
+#include "error.h"
 #include "names.h"
 
 /* The declarations of older ABIs, as modules built then lay them out: ABI 3
@@ -144,46 +147,170 @@ static const mq_block_decl *catalog_open(const char *path, void **dl, mq_block_d
     return NULL;
 }
 
-static void scan_dir(mqg_catalog *c, const char *dir)
+/* A module that failed to load: mqgraph blocks warns of it, and a graph that names
+ * its type is told why. */
+static int add_broken(mqg_catalog *c, const char *path, const char *why)
+{
+    char **nb = realloc(c->broken, sizeof *nb * (size_t)(c->n_broken + 1)), **np;
+
+    if (!nb)
+        return MQ_ENOMEM;
+    c->broken = nb;
+    if (!(np = realloc(c->broken_path, sizeof *np * (size_t)(c->n_broken + 1))))
+        return MQ_ENOMEM;
+    c->broken_path = np;
+    char *w = strdup(why), *p = strdup(path);
+    if (!w || !p) {
+        free(w);
+        free(p);
+        return MQ_ENOMEM;
+    }
+    c->broken[c->n_broken] = w;
+    c->broken_path[c->n_broken++] = p;
+    return 0;
+}
+
+/* Adds an opened module (closed if it cannot be added). */
+static const mqg_module *add_module(mqg_catalog *c, const char *path, int dir, void *dl,
+                                    const mq_block_decl *d, mq_block_decl *owned)
+{
+    mqg_module *nm = realloc(c->m, sizeof *nm * (size_t)(c->n + 1));
+    char *p = strdup(path);
+    mq_block_specialize_fn *sp;
+
+    if (nm)
+        c->m = nm;
+    if (!nm || !p) {
+        free(p);
+        free(owned);
+        dlclose(dl);
+        return NULL;
+    }
+    *(void **)&sp = dlsym(dl, MQ_BLOCK_SPECIALIZE);
+    c->m[c->n] = (mqg_module){p, dl, d, owned, sp, dir};
+    return &c->m[c->n++];
+}
+
+/* Whether the file at path was loaded or found broken already. */
+static int tried(const mqg_catalog *c, const char *path)
+{
+    for (int i = 0; i < c->n; i++)
+        if (!strcmp(c->m[i].path, path))
+            return 1;
+    for (int i = 0; i < c->n_broken; i++)
+        if (!strcmp(c->broken_path[i], path))
+            return 1;
+    return 0;
+}
+
+static const mqg_module *lookup(const mqg_catalog *c, const char *type)
+{
+    for (int i = 0; i < c->n; i++)
+        if (!strcmp(c->m[i].decl->name, type))
+            return &c->m[i];
+    return NULL;
+}
+
+/* Whether the module file at path is named after the type: DIR/TYPE.so. */
+static int named_after(const char *path, const char *type)
+{
+    const char *f = strrchr(path, '/');
+    size_t n = strlen(type);
+
+    f = f ? f + 1 : path;
+    return !strncmp(f, type, n) && !strcmp(f + n, ".so");
+}
+
+static void drop_module(mqg_catalog *c, int i)
+{
+    free(c->m[i].path);
+    free(c->m[i].owned);
+    dlclose(c->m[i].dl);
+    memmove(&c->m[i], &c->m[i + 1], sizeof *c->m * (size_t)(c->n - i - 1));
+    c->n--;
+}
+
+/* Loads the module file at path (in directory `dir`), unless it was tried: the
+ * module, or NULL when it is broken (noted), its type has a module already, or it
+ * declares another type than `type` (when not NULL: a lookup by file name, which
+ * leaves the module to the scan that finds it under its own type).
+ * Of two modules of one type the earlier wins, unless only the later one is named
+ * after it: a lookup by file name would have found that one first, and a listing
+ * must show the module a graph gets. */
+static const mqg_module *load_file(mqg_catalog *c, const char *path, int dir,
+                                   const char *type)
+{
+    char err[PATH_MAX + 768];
+    void *dl;
+    mq_block_decl *owned;
+    const mq_block_decl *d;
+    const mqg_module *e = NULL;
+
+    if (tried(c, path))
+        return NULL;
+    if (!(d = catalog_open(path, &dl, &owned, err, sizeof err))) {
+        add_broken(c, path, err);
+        return NULL;
+    }
+    if ((type && strcmp(d->name, type)) ||
+        ((e = lookup(c, d->name)) &&
+         (named_after(e->path, d->name) || !named_after(path, d->name)))) {
+        free(owned);
+        dlclose(dl);
+        return NULL;
+    }
+    if (e)
+        drop_module(c, (int)(e - c->m));
+    return add_module(c, path, dir, dl, d, owned);
+}
+
+static void scan_dir(mqg_catalog *c, int dir)
 {
     struct dirent **names;
-    int n = scandir(dir, &names, NULL, alphasort);
+    int n = scandir(c->dirs[dir], &names, NULL, alphasort);
 
     for (int i = 0; i < n; i++) {
         const char *f = names[i]->d_name;
         size_t fl = strlen(f);
-        char path[PATH_MAX], err[PATH_MAX + 768];
-        void *dl;
-        mq_block_decl *owned;
+        char path[PATH_MAX];
         if (fl > 3 && !strcmp(f + fl - 3, ".so")) {
-            snprintf(path, sizeof path, "%s/%s", dir, f);
-            const mq_block_decl *d = catalog_open(path, &dl, &owned, err, sizeof err);
-            if (!d) {
-                char **nb = realloc(c->broken, sizeof *nb * (size_t)(c->n_broken + 1));
-                if (nb) {
-                    c->broken = nb;
-                    c->broken[c->n_broken++] = strdup(err);
-                }
-            } else if (catalog_find(c, d->name)) {
-                free(owned);
-                dlclose(dl); /* an earlier directory wins */
-            } else {
-                mqg_module *nm = realloc(c->m, sizeof *nm * (size_t)(c->n + 1));
-                if (nm) {
-                    c->m = nm;
-                    mq_block_specialize_fn *sp;
-                    *(void **)&sp = dlsym(dl, MQ_BLOCK_SPECIALIZE);
-                    c->m[c->n++] = (mqg_module){strdup(path), dl, d, owned, sp};
-                } else {
-                    free(owned);
-                    dlclose(dl);
-                }
-            }
+            snprintf(path, sizeof path, "%s/%s", c->dirs[dir], f);
+            load_file(c, path, dir, NULL);
         }
         free(names[i]);
     }
     if (n >= 0)
         free(names);
+}
+
+/* Every module of every directory, after those loaded already. */
+static void complete(mqg_catalog *c)
+{
+    for (int i = 0; !c->complete && i < c->n_dirs; i++)
+        scan_dir(c, i);
+    c->complete = 1;
+}
+
+/* The first TYPE.so of the directories that loads and declares TYPE. A type that
+ * cannot be a file's name in a directory (empty, a '/', longer than any declared
+ * name) has none: the scan answers for it, as it did before. */
+static const mqg_module *find_file(mqg_catalog *c, const char *type)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    const mqg_module *m;
+
+    if (!*type || strchr(type, '/') || strlen(type) >= MQ_NAME_MAX)
+        return NULL;
+    for (int i = 0; i < c->n_dirs; i++) {
+        int n = snprintf(path, sizeof path, "%s/%s.so", c->dirs[i], type);
+        /* lstat, not stat: a dangling link is a directory entry the scan would try */
+        if (n < 0 || (size_t)n >= sizeof path || lstat(path, &st) < 0)
+            continue;
+        if ((m = load_file(c, path, i, type)))
+            return m;
+    }
+    return NULL;
 }
 
 /* Whether this executable lives in the build tree (then the blocks are built there
@@ -200,18 +327,42 @@ static int in_build_tree(void)
     return !strncmp(exe, MQ_BUILDDIR, bl) && exe[bl] == '/';
 }
 
-int catalog_load(mqg_catalog *c)
+static int add_dir(mqg_catalog *c, const char *dir)
+{
+    char **nd = realloc(c->dirs, sizeof *nd * (size_t)(c->n_dirs + 1));
+
+    if (!nd)
+        return MQ_ENOMEM;
+    c->dirs = nd;
+    if (!(c->dirs[c->n_dirs] = strdup(dir)))
+        return MQ_ENOMEM;
+    c->n_dirs++;
+    return 0;
+}
+
+int catalog_init(mqg_catalog *c)
 {
     const char *env = getenv("MQ_BLOCK_PATH");
+    int rc = 0;
 
     memset(c, 0, sizeof *c);
     if (env) {
         char *copy = strdup(env), *save = NULL;
-        for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save))
-            scan_dir(c, d);
+        if (!copy)
+            return MQ_ENOMEM;
+        for (char *d = strtok_r(copy, ":", &save); d && rc == 0; d = strtok_r(NULL, ":", &save))
+            rc = add_dir(c, d);
         free(copy);
     }
-    scan_dir(c, in_build_tree() ? MQ_BUILDDIR "/blocks/.libs" : MQ_BLOCKDIR);
+    if (rc == 0)
+        rc = add_dir(c, in_build_tree() ? MQ_BUILDDIR "/blocks/.libs" : MQ_BLOCKDIR);
+    return rc;
+}
+
+int catalog_load(mqg_catalog *c)
+{
+    catalog_init(c);
+    complete(c);
     return c->n;
 }
 
@@ -222,17 +373,24 @@ void catalog_free(mqg_catalog *c)
         free(c->m[i].owned);
         dlclose(c->m[i].dl);
     }
-    for (int i = 0; i < c->n_broken; i++)
+    for (int i = 0; i < c->n_broken; i++) {
         free(c->broken[i]);
+        free(c->broken_path[i]);
+    }
+    for (int i = 0; i < c->n_dirs; i++)
+        free(c->dirs[i]);
     free(c->m);
     free(c->broken);
+    free(c->broken_path);
+    free(c->dirs);
     memset(c, 0, sizeof *c);
 }
 
-const char *catalog_broken(const mqg_catalog *c, const char *type)
+const char *catalog_broken(mqg_catalog *c, const char *type)
 {
     char file[PATH_MAX];
 
+    complete(c);
     snprintf(file, sizeof file, "/%s.so: ", type);
     for (int i = 0; i < c->n_broken; i++)
         if (strstr(c->broken[i], file))
@@ -240,27 +398,38 @@ const char *catalog_broken(const mqg_catalog *c, const char *type)
     return NULL;
 }
 
-const mqg_module *catalog_find(const mqg_catalog *c, const char *type)
+const mqg_module *catalog_find(mqg_catalog *c, const char *type)
 {
-    for (int i = 0; i < c->n; i++)
-        if (!strcmp(c->m[i].decl->name, type))
-            return &c->m[i];
-    return NULL;
+    const mqg_module *m = lookup(c, type);
+
+    if (m || c->complete || (m = find_file(c, type)))
+        return m;
+    complete(c);
+    return lookup(c, type);
 }
 
-const char *catalog_suggest(const mqg_catalog *c, const char *type)
+/* Whether a scan of every directory meets module a before b: of two as near, the
+ * suggestion is the one a catalog loaded all at once would have listed first,
+ * whichever a graph's types had loaded before. */
+static int scanned_before(const mqg_module *a, const mqg_module *b)
 {
-    const char *best = NULL;
+    return b && (a->dir < b->dir || (a->dir == b->dir && strcmp(a->path, b->path) < 0));
+}
+
+const char *catalog_suggest(mqg_catalog *c, const char *type)
+{
+    const mqg_module *best = NULL;
     int bd = 4;
 
+    complete(c);
     for (int i = 0; i < c->n; i++) {
         int d = mqg_name_distance(type, c->m[i].decl->name);
-        if (d < bd) {
+        if (d < bd || (d == bd && scanned_before(&c->m[i], best))) {
             bd = d;
-            best = c->m[i].decl->name;
+            best = &c->m[i];
         }
     }
-    return best;
+    return best ? best->decl->name : NULL;
 }
 
 const char *catalog_param_suggest(const mq_block_decl *d, const char *name)

@@ -177,7 +177,7 @@ static mqg_graph *load(int argc, char **argv, const char *usage, mqg_catalog *ca
         fprintf(stderr, "%s\n", err);
         goto out;
     }
-    catalog_load(cat);
+    catalog_init(cat); /* the modules of the types it names, as validation asks */
     if (graph_validate(g, cat, err, sizeof err) < 0) {
         fprintf(stderr, "%s\n", err);
         graph_free(g);
@@ -414,7 +414,7 @@ static int cmd_dot(mqg_graph *g)
 
 /* Every host's part of g, or host `only`'s, loaded and validated (what run --host
  * would run): 0, or EXIT_USAGE with the reason on stderr. */
-static int check_parts(const mqg_graph *g, const mqg_split *s, int only, const mqg_catalog *cat)
+static int check_parts(const mqg_graph *g, const mqg_split *s, int only, mqg_catalog *cat)
 {
     char err[2048];
 
@@ -431,7 +431,7 @@ static int check_parts(const mqg_graph *g, const mqg_split *s, int only, const m
 
 /* validate: a graph across hosts also has each part checked, the link blocks
  * and each part's arena, so that run --host never refuses a part validate passed. */
-static int cmd_validate(mqg_graph *g, const mqg_catalog *cat, int verbose, int json)
+static int cmd_validate(mqg_graph *g, mqg_catalog *cat, int verbose, int json)
 {
     mqg_split s = {0};
     char err[2048];
@@ -464,7 +464,7 @@ static int cmd_validate(mqg_graph *g, const mqg_catalog *cat, int verbose, int j
 }
 
 /* split: every part checked before any is printed or written. */
-static int cmd_split(mqg_graph *g, const mqg_catalog *cat, const struct cmdline *c)
+static int cmd_split(mqg_graph *g, mqg_catalog *cat, const struct cmdline *c)
 {
     mqg_split s = {0};
     char err[2048];
@@ -530,7 +530,7 @@ static int place_workers(mqg_graph *g, const char *arg)
 }
 
 /* run --host NAME: g is replaced by NAME's part. */
-static int take_part(mqg_graph **g, const mqg_catalog *cat, const char *host)
+static int take_part(mqg_graph **g, mqg_catalog *cat, const char *host)
 {
     mqg_split s;
     char err[2048];

@@ -489,7 +489,7 @@ static int part_text(const mqg_graph *g, const mqg_split *s, int h, char **text,
  * configure found libzmq, and a part without them would be refused at a line of
  * a text nobody sees. */
 static int have_link_blocks(const mqg_graph *g, const mqg_split *s, int h,
-                            const mqg_catalog *cat, char *err, size_t len)
+                            mqg_catalog *cat, char *err, size_t len)
 {
     if (!has_links(s, h) ||
         (catalog_find(cat, "zmq_push_sink") && catalog_find(cat, "zmq_pull_source")))
@@ -500,7 +500,7 @@ static int have_link_blocks(const mqg_graph *g, const mqg_split *s, int h,
     return 0;
 }
 
-mqg_graph *split_part(const mqg_graph *g, const mqg_split *s, int h, const mqg_catalog *cat,
+mqg_graph *split_part(const mqg_graph *g, const mqg_split *s, int h, mqg_catalog *cat,
                       char *err, size_t len)
 {
     char *text = NULL, *path = NULL;

@@ -62,7 +62,7 @@ int split_write(FILE *f, const mqg_graph *g, const mqg_split *s, int h, char *er
 
 /* Host h's part as a graph, loaded from split_write's text (named FILE@HOST in
  * messages) and validated; NULL with the reason in err. */
-mqg_graph *split_part(const mqg_graph *g, const mqg_split *s, int h, const mqg_catalog *cat,
+mqg_graph *split_part(const mqg_graph *g, const mqg_split *s, int h, mqg_catalog *cat,
                       char *err, size_t len);
 
 /* One line per link: "PREFIXlink 0 from rx to dsp: src.out, c32, on

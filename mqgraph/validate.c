@@ -372,7 +372,7 @@ static int check_special(mqg_graph *g, mqg_block *b, const mqg_module *m, char *
 }
 
 /* The block's module, declaration, parameters and port counts. */
-static int check_block(mqg_graph *g, mqg_block *b, const mqg_catalog *cat, char *err,
+static int check_block(mqg_graph *g, mqg_block *b, mqg_catalog *cat, char *err,
                        size_t len)
 {
     const mqg_module *m = catalog_find(cat, b->type);
@@ -928,7 +928,7 @@ static int check_processes(const mqg_graph *g, char *err, size_t len)
     return 0;
 }
 
-int graph_validate(mqg_graph *g, const mqg_catalog *cat, char *err, size_t len)
+int graph_validate(mqg_graph *g, mqg_catalog *cat, char *err, size_t len)
 {
     struct ports p;
     int rc = 0;

@@ -11,10 +11,10 @@
 #include "catalog.h"
 #include "graph.h"
 
-/* Resolves types and ports (sets decl, and the b/p indices of each connection end)
- * and completes the parameters as above. Returns 0, or -1 with "FILE:LINE:COL:
- * message" in err. */
-int graph_validate(mqg_graph *g, const mqg_catalog *cat, char *err, size_t errlen);
+/* Resolves types (loading their modules into cat) and ports (sets decl, and the
+ * b/p indices of each connection end) and completes the parameters as above.
+ * Returns 0, or -1 with "FILE:LINE:COL: message" in err. */
+int graph_validate(mqg_graph *g, mqg_catalog *cat, char *err, size_t errlen);
 
 /* The queue capacity the arena needs: a power of two covering every depth. */
 uint32_t graph_queue_cap(const mqg_graph *g);

@@ -995,6 +995,182 @@ START_TEST(test_unusable_files_and_modules)
 }
 END_TEST
 
+/* A graph of three blocks through a multiply_const of k 2, its output to m.txt. */
+static const char mult_yaml[] =
+    "blocks:\n  s: {type: vector_source, params: {values: [1, 2, 3]}}\n"
+    "  x: {type: multiply_const, params: {k: 2}}\n"
+    "  o: {type: vector_sink, params: {path: m.txt}}\n"
+    "connections:\n  - [s.out, x.in]\n  - [x.out, o.in]\n";
+
+/* run and validate load only the modules of the types the graph names, each the
+ * first TYPE.so of MQ_BLOCK_PATH's directories and then the built-in one: an
+ * override in the first directory wins, a type only in the second is found, and
+ * a module of no type the graph names (loaded.so, which is no block and notes
+ * that it was loaded) is not loaded, so it can neither slow nor break the graph.
+ * Before, every module of every directory was loaded. mqgraph blocks still loads
+ * them all, and warns of the broken one. */
+START_TEST(test_a_graph_loads_only_the_modules_of_its_types)
+{
+    char path[600], text[600];
+    enter_tmpdir();
+    snprintf(path, sizeof path, "%s:%s", TEST_BLOCKS2, TEST_BLOCKS);
+    setenv("MQ_BLOCK_PATH", path, 1);
+    snprintf(path, sizeof path, "%s/loaded.txt", dir_now());
+    setenv("MQ_TEST_LOADED", path, 1);
+    /* abi2 is in the second directory only */
+    write_file("v.yaml", "blocks:\n  s: {type: vector_source, params: {values: [1, 2, 3]}}\n"
+                         "  x: {type: abi2, params: {k: 4}}\n"
+                         "  o: {type: vector_sink, params: {path: v.txt}}\n"
+                         "connections:\n  - [s.out, x.in]\n  - [x.out, o.in]\n");
+    const char *validate[] = {"validate", "v.yaml", NULL};
+    ck_assert_int_eq(run(validate), 0);
+    char *out = read_file("out.txt", NULL), *err = read_file("err.txt", NULL);
+    ck_assert_str_eq(out, "v.yaml: ok (3 blocks, 2 connections)\n");
+    ck_assert_str_eq(err, "");
+    free(out);
+    free(err);
+    ck_assert_ptr_null(read_file("loaded.txt", NULL));
+    const char *quiet[] = {"run", "v.yaml", "--quiet", NULL};
+    ck_assert_int_eq(run(quiet), 0);
+    out = read_file("v.txt", NULL);
+    ck_assert_str_eq(out, "4\n8\n12\n");
+    free(out);
+    ck_assert_ptr_null(read_file("loaded.txt", NULL));
+    /* the first directory's multiply_const (k x + 1000), loaded once, in mqgraph */
+    write_file("m.yaml", mult_yaml);
+    const char *runm[] = {"run", "m.yaml", "--quiet", NULL};
+    ck_assert_int_eq(run(runm), 0);
+    out = read_file("m.txt", NULL);
+    ck_assert_str_eq(out, "1002\n1004\n1006\n");
+    free(out);
+    out = read_file("loaded.txt", NULL);
+    ck_assert_str_eq(out, "multiply_const\n");
+    free(out);
+    /* the built-in one, without that directory */
+    setenv("MQ_BLOCK_PATH", TEST_BLOCKS, 1);
+    ck_assert_int_eq(run(runm), 0);
+    out = read_file("m.txt", NULL);
+    ck_assert_str_eq(out, "2\n4\n6\n");
+    free(out);
+    /* the listing: every module, the broken one warned of, the override shown */
+    snprintf(path, sizeof path, "%s:%s", TEST_BLOCKS2, TEST_BLOCKS);
+    setenv("MQ_BLOCK_PATH", path, 1);
+    ck_assert_int_eq(unlink("loaded.txt"), 0);
+    const char *list[] = {"blocks", NULL}, *show[] = {"blocks", "multiply_const", NULL};
+    ck_assert_int_eq(run(list), 0);
+    out = read_file("loaded.txt", NULL);
+    ck_assert_str_eq(out, "loaded\nmultiply_const\n");
+    free(out);
+    err = read_file("err.txt", NULL);
+    snprintf(text, sizeof text, "mqgraph: warning: %s/loaded.so: no mq_block_entry() "
+             "declaration (see MQ_BLOCK_EXPORT in block.h)\n", TEST_BLOCKS2);
+    ck_assert_msg(strstr(err, text), "stderr: %s", err);
+    free(err);
+    ck_assert_int_eq(run(show), 0);
+    out = read_file("out.txt", NULL);
+    snprintf(text, sizeof text, "multiply_const  (%s/multiply_const.so)\n", TEST_BLOCKS2);
+    ck_assert_msg(!strncmp(out, text, strlen(text)), "stdout: %s", out);
+    free(out);
+    unsetenv("MQ_TEST_LOADED");
+    unsetenv("MQ_BLOCK_PATH");
+}
+END_TEST
+
+/* A type no module file is named after: every module is loaded, so that the
+ * error names the nearest known type of all of them (history, which the graph
+ * does not name). A type with a '/' is no file name: nothing outside the block
+ * directories is loaded for it (from TEST_BLOCKS, the path leads to blocks2's
+ * multiply_const.so, which would note its loading). */
+START_TEST(test_an_unknown_type_is_answered_from_every_module)
+{
+    char path[600], text[600];
+    enter_tmpdir();
+    snprintf(path, sizeof path, "%s:%s", TEST_BLOCKS2, TEST_BLOCKS);
+    setenv("MQ_BLOCK_PATH", path, 1);
+    snprintf(path, sizeof path, "%s/loaded.txt", dir_now());
+    setenv("MQ_TEST_LOADED", path, 1);
+    write_file("h.yaml", "blocks:\n  a: {type: histroy}\n");
+    write_file("z.yaml", "blocks:\n  a: {type: zzzzzzzz}\n");
+    const char *h[] = {"validate", "h.yaml", NULL}, *z[] = {"run", "z.yaml", NULL};
+    ck_assert_int_eq(run(h), 2);
+    char *err = read_file("err.txt", NULL);
+    ck_assert_str_eq(err, "h.yaml:2:13: unknown block type 'histroy' (did you mean "
+                          "'history'?)\n");
+    free(err);
+    char *out = read_file("loaded.txt", NULL);
+    ck_assert_str_eq(out, "loaded\nmultiply_const\n");
+    free(out);
+    ck_assert_int_eq(run(z), 2);
+    err = read_file("err.txt", NULL);
+    ck_assert_str_eq(err, "z.yaml:2:13: unknown block type 'zzzzzzzz' (mqgraph blocks lists "
+                          "them)\n");
+    free(err);
+    ck_assert_int_eq(unlink("loaded.txt"), 0);
+    setenv("MQ_BLOCK_PATH", TEST_BLOCKS, 1);
+    write_file("p.yaml", "blocks:\n  a: {type: ../../blocks2/.libs/multiply_const}\n");
+    const char *p[] = {"validate", "p.yaml", NULL};
+    ck_assert_int_eq(run(p), 2);
+    err = read_file("err.txt", NULL);
+    snprintf(text, sizeof text, "p.yaml:2:13: unknown block type "
+             "'../../blocks2/.libs/multiply_const' (mqgraph blocks lists them)\n");
+    ck_assert_str_eq(err, text);
+    free(err);
+    ck_assert_ptr_null(read_file("loaded.txt", NULL));
+    unsetenv("MQ_TEST_LOADED");
+    unsetenv("MQ_BLOCK_PATH");
+}
+END_TEST
+
+/* A module whose file is not named after its type (clip_x.so declares abi4) is
+ * found by the scan of every module that a type no TYPE.so declares makes; its
+ * file name is no type. Named otherwise, an override (gain.so declares
+ * multiply_const) gives way to the built-in multiply_const.so, in a run and in
+ * the listing alike: a type is looked up by file name first. */
+START_TEST(test_a_module_named_otherwise_is_found_by_a_scan)
+{
+    char path[600];
+    enter_tmpdir();
+    ck_assert_int_eq(mkdir("mods", 0700), 0);
+    snprintf(path, sizeof path, "%s/abi4.so", TEST_BLOCKS);
+    ck_assert_int_eq(symlink(path, "mods/clip_x.so"), 0);
+    snprintf(path, sizeof path, "%s/multiply_const.so", TEST_BLOCKS2);
+    ck_assert_int_eq(symlink(path, "mods/gain.so"), 0);
+    snprintf(path, sizeof path, "%s/mods", dir_now());
+    setenv("MQ_BLOCK_PATH", path, 1);
+    write_file("a.yaml", "blocks:\n  s: {type: vector_source, params: {values: [1, 2]}}\n"
+                         "  x: {type: abi4, params: {k: 6}}\n"
+                         "  o: {type: vector_sink, params: {path: a.txt}}\n"
+                         "connections:\n  - [s.out, x.in]\n  - [x.out, o.in]\n");
+    const char *a[] = {"run", "a.yaml", "--quiet", NULL};
+    ck_assert_int_eq(run(a), 0);
+    char *out = read_file("a.txt", NULL);
+    ck_assert_str_eq(out, "6\n12\n");
+    free(out);
+    write_file("c.yaml", "blocks:\n  a: {type: clip_x}\n");
+    const char *c[] = {"validate", "c.yaml", NULL};
+    ck_assert_int_eq(run(c), 2);
+    char *err = read_file("err.txt", NULL);
+    ck_assert_str_eq(err, "c.yaml:2:13: unknown block type 'clip_x' (mqgraph blocks lists "
+                          "them)\n");
+    free(err);
+    write_file("m.yaml", mult_yaml);
+    const char *m[] = {"run", "m.yaml", "--quiet", NULL};
+    ck_assert_int_eq(run(m), 0);
+    out = read_file("m.txt", NULL);
+    ck_assert_str_eq(out, "2\n4\n6\n");
+    free(out);
+    /* the build tree's blocks: TEST_BLOCKS is BUILDDIR/tests/blocks/.libs */
+    const char *show[] = {"blocks", "multiply_const", NULL};
+    ck_assert_int_eq(run(show), 0);
+    out = read_file("out.txt", NULL);
+    snprintf(path, sizeof path, "multiply_const  (%.*sblocks/.libs/multiply_const.so)\n",
+             (int)(strlen(TEST_BLOCKS) - strlen("tests/blocks/.libs")), TEST_BLOCKS);
+    ck_assert_msg(!strncmp(out, path, strlen(path)), "stdout: %s", out);
+    free(out);
+    unsetenv("MQ_BLOCK_PATH");
+}
+END_TEST
+
 /* Block ABI 3 keeps ABI 2 modules running, refuses a bad declaration when the
  * module loads, and fails a block that reads its parameters wrongly. */
 START_TEST(test_block_abi_2_loads_and_bad_blocks_are_named)
@@ -1197,6 +1373,9 @@ int main(void)
     tcase_add_test(tc, test_sigterm_exits_143);
     tcase_add_test(tc, test_cli_help_version_and_bad_arguments);
     tcase_add_test(tc, test_unusable_files_and_modules);
+    tcase_add_test(tc, test_a_graph_loads_only_the_modules_of_its_types);
+    tcase_add_test(tc, test_an_unknown_type_is_answered_from_every_module);
+    tcase_add_test(tc, test_a_module_named_otherwise_is_found_by_a_scan);
     tcase_add_test(tc, test_block_abi_2_loads_and_bad_blocks_are_named);
     tcase_add_test(tc, test_restart_backoff_stops_at_max_backoff_ms);
     tcase_add_test(tc, test_head_on_one_branch_ends_the_graph_as_gnu_radio);
