@@ -437,7 +437,9 @@ static void member_exited(struct sup *s, struct child *c, int64_t status, int te
         if (b->restart != MQG_RESTART_NEVER)
             cut_block(s, c->idx);
     } else {
-        ev_block(s, "died", c->idx, json_pack("{s:s}", "with", s->g->blocks[b->leader].name));
+        if (!c->ended_seen)
+            ev_block(s, "died", c->idx,
+                     json_pack("{s:s}", "with", s->g->blocks[b->leader].name));
         cut_block(s, c->idx);
     }
     maybe_finish(s);
@@ -526,18 +528,32 @@ static void on_sigchld(uv_signal_t *h, int signum)
 
 /* A block of a worker process whose run returned while the process goes on with
  * the others: it finished now, not when its process exits (the event, and
- * finish: all's note). Its failures are said by the block and by the exit. */
+ * finish: all's note); or it failed (it said why), which fails the graph now, as
+ * its own process's exit would: the others of its process could wait for ever
+ * on what it no longer does (a scribbled arena's pools, in the fault tests). A
+ * block that restarts ends its process itself when it fails (member_run). */
 static void members_ended(struct sup *s)
 {
     for (int i = 0; i < s->g->n_blocks; i++) {
         struct child *c = &s->kids[i];
         mq_block_info bi;
         if (!c->running || c->ended_seen || members(s, s->g->blocks[i].leader) == 1 ||
-            mq_registry_block_info(s->a, (uint32_t)i, &bi) < 0 || bi.ended != 1)
+            mq_registry_block_info(s->a, (uint32_t)i, &bi) < 0 || !bi.ended ||
+            (bi.ended == 2 && s->g->blocks[i].restart != MQG_RESTART_NEVER))
             continue;
         c->ended_seen = 1;
-        ev_block(s, "finished", i, NULL);
-        note_runs_on(s, i);
+        if (bi.ended == 1) {
+            ev_block(s, "finished", i, NULL);
+            note_runs_on(s, i);
+            continue;
+        }
+        ev_block(s, "died", i,
+                 json_pack("{s:n, s:n, s:I, s:I, s:[], s:b}", "signal", "exit_status",
+                           "lost_buffers", (json_int_t)0, "lost_bytes", (json_int_t)0, "lost",
+                           "restart", 0));
+        if (!s->forced)
+            s->failed = 1;
+        fail_block(s, i);
     }
 }
 
