@@ -640,11 +640,13 @@ START_TEST(test_head_on_one_branch_ends_the_graph_as_gnu_radio)
     /* A source that may be restarted (always) replays when it finishes while its
      * streams go on; once the head has ended it, its stream has ended: no more
      * lives (it had all 4, each replaying 1 2 into b, when only every consumer's
-     * end counted). */
+     * end counted). The back-off gives h, which needs the first buffer only, 200 ms
+     * to end before a second life could start (on a loaded machine, with 1 ms, h
+     * and a in a worker process sometimes ran only after it). */
     run_yaml_ok("fr", "blocks:\n"
                       "  src: {type: vector_source, params: {values: [1, 2, 3, 4, 5, 6, 7, 8],"
                       " items_per_buffer: 2},\n"
-                      "        restart: {policy: always, max_restarts: 4, backoff_ms: 1}}\n"
+                      "        restart: {policy: always, max_restarts: 4, backoff_ms: 200}}\n"
                       "  h: {type: head, params: {items: 2}}\n"
                       "  a: {type: null_sink}\n"
                       "  b: {type: vector_sink, params: {path: b.txt}}\n"
