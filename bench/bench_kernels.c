@@ -2,7 +2,7 @@
  * multiply_const, add (2 and 3 inputs), the converters that have a VOLK kernel,
  * and fir_filter's kernels (the direct-form loop, one VOLK dot product per output
  * as GNU Radio's fir_filter, fir_kernel.c's blocked kernel, and overlap-save with
- * FFTW, fast_conv.c, as fft_filter computes it).
+ * FFTW, fast_conv.c, as fft_filter and fir_filter's long filters compute it).
  *
  * Every measure works on 16384 items (a source's buffer with items_per_buffer
  * 16384: in and out fit in the L2 cache), called until it has run 20 ms; the
@@ -17,7 +17,8 @@
  *
  * `bench/bench_kernels ROUNDS sweep` measures only the direct form against
  * overlap-save at several sizes, over 8 to 512 taps and decimation 1, 2 and 4
- * (sweep() says how): which size fast_conv_size picks comes from it. */
+ * (sweep() says how): where fir_filter's fast path starts and which size
+ * fast_conv_size picks come from it. */
 #include <complex.h>
 #include <math.h>
 #include <stdint.h>
