@@ -2,7 +2,7 @@
  * multiply_const, add (2 and 3 inputs), the converters that have a VOLK kernel,
  * and fir_filter's kernels (the direct-form loop, one VOLK dot product per output
  * as GNU Radio's fir_filter, fir_kernel.c's blocked kernel, and overlap-save with
- * FFTW as fft_filter computes it).
+ * FFTW, fast_conv.c, as fft_filter and fir_filter's long filters compute it).
  *
  * Every measure works on 16384 items (a source's buffer with items_per_buffer
  * 16384: in and out fit in the L2 cache), called until it has run 20 ms; the
@@ -13,7 +13,12 @@
  * the element-wise ones for SSE2, not the FIR's float sums, which it may not
  * reorder). For the FIR, the largest error of each method against a double-
  * precision sum is printed too, relative to sum |taps| max |x|.
- * `bench/bench_kernels [rounds]`. */
+ * `bench/bench_kernels [rounds]`.
+ *
+ * `bench/bench_kernels ROUNDS sweep` measures only the direct form against
+ * overlap-save at several sizes, over 8 to 512 taps and decimation 1, 2 and 4
+ * (sweep() says how): where fir_filter's fast path starts and which size
+ * fast_conv_size picks come from it. */
 #include <complex.h>
 #include <math.h>
 #include <stdint.h>
@@ -24,6 +29,7 @@
 #include <fftw3.h>
 #include <volk/volk.h>
 
+#include "fast_conv.h"
 #include "fir_kernel.h"
 
 enum { N = 16384, MAXTAPS = 1023, MAXM = 5, MAXR = 31 };
@@ -153,10 +159,7 @@ static struct {
     size_t ntaps, dec, outs;
     double taps[2 * MAXTAPS];
     struct fir_kernel volk, blocked;
-    size_t nfft, step;
-    float *fbuf;
-    fftwf_complex *spec, *h;
-    fftwf_plan fwd, inv;
+    struct fast_conv conv;
 } fc;
 
 static size_t fir_lanes(void)
@@ -198,55 +201,10 @@ static void fir_blocked(void)
     fir_kernel_run(&fc.blocked, xa, 0, fc.dec, fc.outs, yo);
 }
 
-/* Overlap-save as fft_filter: blocks of S = N - L + 1 outputs from FFTs of N =
- * 2 * (L rounded up to a power of two) points, real (f32) or complex (c32). */
-static void fft_setup(void)
-{
-    size_t p = 1, l = fc.ntaps, lanes = fir_lanes();
-    while (p < l)
-        p *= 2;
-    fc.nfft = 2 * p;
-    fc.step = fc.nfft - l + 1;
-    fc.fbuf = fftwf_alloc_real(2 * fc.nfft);
-    fc.spec = fftwf_alloc_complex(fc.nfft);
-    fc.h = fftwf_alloc_complex(fc.nfft);
-    int n = (int)fc.nfft;
-    if (lanes == 1) {
-        fc.fwd = fftwf_plan_dft_r2c_1d(n, fc.fbuf, fc.spec, FFTW_ESTIMATE);
-        fc.inv = fftwf_plan_dft_c2r_1d(n, fc.spec, fc.fbuf, FFTW_ESTIMATE);
-    } else {
-        fc.fwd = fftwf_plan_dft_1d(n, (fftwf_complex *)fc.fbuf, fc.spec, FFTW_FORWARD,
-                                   FFTW_ESTIMATE);
-        fc.inv = fftwf_plan_dft_1d(n, fc.spec, (fftwf_complex *)fc.fbuf, FFTW_BACKWARD,
-                                   FFTW_ESTIMATE);
-    }
-    memset(fc.fbuf, 0, 2 * fc.nfft * sizeof *fc.fbuf);
-    for (size_t k = 0; k < l; k++)
-        fc.fbuf[lanes * k] = (float)fc.taps[k] / (float)fc.nfft;
-    fftwf_execute(fc.fwd);
-    memcpy(fc.h, fc.spec, fc.nfft * sizeof *fc.h);
-}
-static void fft_teardown(void)
-{
-    fftwf_destroy_plan(fc.fwd);
-    fftwf_destroy_plan(fc.inv);
-    fftwf_free(fc.fbuf);
-    fftwf_free(fc.spec);
-    fftwf_free(fc.h);
-}
+/* Overlap-save as fft_filter, with transforms of fc.nfft points. */
 static void fir_fft(void)
 {
-    size_t lanes = fir_lanes(), l = fc.ntaps, bins = lanes == 1 ? fc.nfft / 2 + 1 : fc.nfft;
-    for (size_t b = 0; b < fc.outs; b += fc.step) {
-        size_t m = fc.outs - b < fc.step ? fc.outs - b : fc.step, w = l - 1 + m;
-        memcpy(fc.fbuf, xa + b * lanes, w * lanes * sizeof *xa);
-        memset(fc.fbuf + w * lanes, 0, (fc.nfft - w) * lanes * sizeof *xa);
-        fftwf_execute(fc.fwd);
-        volk_32fc_x2_multiply_32fc((lv_32fc_t *)fc.spec, (lv_32fc_t *)fc.spec,
-                                   (lv_32fc_t *)fc.h, (unsigned)bins);
-        fftwf_execute(fc.inv);
-        memcpy(yo + b * lanes, fc.fbuf + (l - 1) * lanes, m * lanes * sizeof *yo);
-    }
+    fast_conv_run(&fc.conv, xa, 0, fc.dec, fc.outs, yo);
 }
 
 /* The largest |error| of the last output yo against the sum in double, relative to
@@ -328,16 +286,11 @@ static void measure(const char *name, size_t items, const struct method *m, int 
     printf("\n");
 }
 
-static void fir_case(const char *name, enum fir_kind kind, size_t ntaps, size_t dec,
-                     int with_loop, int rounds)
+/* The case's taps: a Hamming-windowed low pass at 0.1 of the rate, as
+ * vs_gnuradio's (73 taps: firdes.low_pass(1, 48000, 5000, 1600)); complex taps:
+ * the same shifted by 0.05 of the rate. */
+static void fir_design(enum fir_kind kind, size_t ntaps)
 {
-    /* a Hamming-windowed low pass at 0.1 of the rate, as vs_gnuradio's (73 taps:
-     * firdes.low_pass(1, 48000, 5000, 1600)); complex taps: the same shifted by
-     * 0.05 of the rate */
-    fc.kind = kind;
-    fc.ntaps = ntaps;
-    fc.dec = dec;
-    fc.outs = (N + dec - 1) / dec;
     for (size_t k = 0; k < ntaps; k++) {
         double t = (double)k - (double)(ntaps - 1) / 2;
         double h = (t == 0 ? 0.2 : sin(0.2 * M_PI * t) / (M_PI * t)) *
@@ -349,12 +302,35 @@ static void fir_case(const char *name, enum fir_kind kind, size_t ntaps, size_t 
             fc.taps[k] = h;
         }
     }
+}
+
+static void fir_kernels(enum fir_kind kind, size_t ntaps)
+{
     if (fir_kernel_init(&fc.volk, kind, fc.taps, ntaps) < 0 ||
         fir_kernel_init(&fc.blocked, kind, fc.taps, ntaps) < 0) {
         fprintf(stderr, "bench_kernels: out of memory\n");
         exit(1);
     }
     fc.volk.method = FIR_VOLK;
+}
+
+static void fir_conv(struct fast_conv *conv, size_t nfft)
+{
+    if (fast_conv_init(conv, fc.kind, fc.taps, fc.ntaps, nfft, 1) < 0) {
+        fprintf(stderr, "bench_kernels: no FFT of %zu points\n", nfft);
+        exit(1);
+    }
+}
+
+static void fir_case(const char *name, enum fir_kind kind, size_t ntaps, size_t dec,
+                     int with_loop, int rounds)
+{
+    fc.kind = kind;
+    fc.ntaps = ntaps;
+    fc.dec = dec;
+    fc.outs = (N + dec - 1) / dec;
+    fir_design(kind, ntaps);
+    fir_kernels(kind, ntaps);
     struct method m[4];
     int nm = 0;
     if (with_loop)
@@ -362,22 +338,129 @@ static void fir_case(const char *name, enum fir_kind kind, size_t ntaps, size_t 
     m[nm++] = (struct method){"volk", fir_volk};
     if (fc.blocked.method == FIR_BLOCKED)
         m[nm++] = (struct method){"blocked", fir_blocked};
-    if (kind != FIR_CCC && dec == 1) {
-        fft_setup();
-        m[nm++] = (struct method){"fft", fir_fft};
-    }
+    fir_conv(&fc.conv, fast_conv_gr_size(ntaps));
+    m[nm++] = (struct method){"fft", fir_fft};
     measure(name, N, m, nm, rounds, 1);
-    if (kind != FIR_CCC && dec == 1)
-        fft_teardown();
+    fast_conv_free(&fc.conv);
     fir_kernel_free(&fc.volk);
     fir_kernel_free(&fc.blocked);
 }
 
+/* ---- the sweep: direct form against overlap-save ------------------------------ */
+
+/* Transform sizes tried beside GNU Radio's. */
+static const size_t sweep_n[] = {512, 1024, 2048, 4096, 8192};
+enum { NSIZES = 1 + sizeof sweep_n / sizeof sweep_n[0] };
+
+/* M input items/s of the direct form (fir_kernel_run, the block's method) on
+ * `items` items, and of overlap-save at each size over as many whole blocks as
+ * fit in them (a buffer's last part block is the block's choice: fir_filter.c);
+ * medians of interleaved rounds, as measure(). Returns the direct form's rate,
+ * the others in r (0 where no whole block fits or the size is too small). */
+static double sweep_point(size_t items, const size_t *sizes, int ns, int rounds,
+                          double *r, double *err)
+{
+    static struct fast_conv conv[NSIZES];
+    double v[NSIZES + 1][MAXR];
+    size_t outs[NSIZES + 1];
+
+    outs[0] = (items + fc.dec - 1) / fc.dec;
+    for (int i = 0; i < ns; i++) {
+        outs[i + 1] = 0;
+        if (sizes[i] < 2 * fc.ntaps)
+            continue;
+        fir_conv(&conv[i], sizes[i]);
+        size_t per = fast_conv_block_outs(&conv[i], fc.dec);
+        outs[i + 1] = outs[0] / per * per;
+    }
+    for (int k = 0; k < rounds; k++)
+        for (int i = 0; i <= ns; i++) {
+            v[i][k] = 0;
+            if (!(fc.outs = outs[i]))
+                continue;
+            double t0 = now_s(), t;
+            long calls = 0;
+            do {
+                if (i == 0)
+                    fir_kernel_run(&fc.blocked, xa, 0, fc.dec, fc.outs, yo);
+                else
+                    fast_conv_run(&conv[i - 1], xa, 0, fc.dec, fc.outs, yo);
+                calls++;
+            } while ((t = now_s() - t0) < 0.02);
+            v[i][k] = (double)(outs[i] * fc.dec) * (double)calls / t / 1e6;
+        }
+    for (int i = 0; i <= ns; i++) {
+        r[i] = median(v[i], rounds);
+        err[i] = 0;
+        if (!(fc.outs = outs[i]))
+            continue;
+        if (i == 0)
+            fir_kernel_run(&fc.blocked, xa, 0, fc.dec, fc.outs, yo);
+        else
+            fast_conv_run(&conv[i - 1], xa, 0, fc.dec, fc.outs, yo);
+        err[i] = fir_error();
+    }
+    for (int i = 0; i < ns; i++)
+        fast_conv_free(&conv[i]);
+    return r[0];
+}
+
+/* For each kind and decimation, the direct form's rate and overlap-save's as a
+ * ratio to it, per ntaps; the best size, and the largest error seen. Items: a
+ * 64 KiB buffer's (16384 f32, 8192 c32), as the blocks see by default. */
+static void sweep(int rounds)
+{
+    static const struct {
+        const char *name;
+        enum fir_kind kind;
+    } kinds[] = {{"f32", FIR_FFF}, {"c32 real taps", FIR_CCF}, {"c32 cplx taps", FIR_CCC}};
+    static const size_t taps[] = {8, 16, 24, 32, 48, 64, 73, 96, 128, 192, 256, 384, 512};
+    static const size_t decs[] = {1, 2, 4};
+
+    printf("\nsweep: M input items/s of the direct form (fir_kernel) and overlap-save's\n"
+           "ratio to it at GNU Radio's N and at 512 .. 8192 points (median of %d rounds)\n",
+           rounds);
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+        for (size_t di = 0; di < sizeof decs / sizeof decs[0]; di++) {
+            size_t items = kinds[k].kind == FIR_FFF ? 16384 : 8192;
+            printf("%s, decimation %zu, %zu items:\n  taps  direct   N=GR", kinds[k].name,
+                   decs[di], items);
+            for (size_t i = 0; i < NSIZES - 1; i++)
+                printf(" %6zu", sweep_n[i]);
+            printf("  best      max err\n");
+            for (size_t t = 0; t < sizeof taps / sizeof taps[0]; t++) {
+                size_t sizes[NSIZES] = {fast_conv_gr_size(taps[t])};
+                double r[NSIZES + 1], err[NSIZES + 1], worst = 0;
+                memcpy(sizes + 1, sweep_n, sizeof sweep_n);
+                fc.kind = kinds[k].kind;
+                fc.ntaps = taps[t];
+                fc.dec = decs[di];
+                fir_design(fc.kind, fc.ntaps);
+                fir_kernels(fc.kind, fc.ntaps);
+                double direct = sweep_point(items, sizes, NSIZES, rounds, r, err);
+                int best = 0;
+                printf("  %4zu %7.0f", taps[t], direct);
+                for (int i = 1; i <= NSIZES; i++) {
+                    if (r[i] > 0 && (!best || r[i] > r[best]))
+                        best = i;
+                    worst = err[i] > worst ? err[i] : worst;
+                    if (r[i] > 0)
+                        printf(" %5.2fx", r[i] / direct);
+                    else
+                        printf("      -");
+                }
+                printf("  %5zu %5.2fx  %.0e\n", sizes[best - 1], r[best] / direct, worst);
+                fir_kernel_free(&fc.volk);
+                fir_kernel_free(&fc.blocked);
+            }
+        }
+}
+
 int main(int argc, char **argv)
 {
-    int rounds = argc > 1 ? atoi(argv[1]) : 7;
-    if (rounds < 1 || rounds > MAXR) {
-        fprintf(stderr, "usage: bench_kernels [rounds (1..%d)]\n", MAXR);
+    int rounds = argc > 1 ? atoi(argv[1]) : 7, only_sweep = argc > 2 && !strcmp(argv[2], "sweep");
+    if (rounds < 1 || rounds > MAXR || (argc > 2 && !only_sweep)) {
+        fprintf(stderr, "usage: bench_kernels [rounds (1..%d) [sweep]]\n", MAXR);
         return 2;
     }
     size_t bytes = 2 * (N + MAXTAPS) * sizeof(float);
@@ -395,6 +478,10 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < N; i++)
         s16[i] = (int16_t)(rand() % 65536 - 32768);
+    if (only_sweep) {
+        sweep(rounds);
+        return 0;
+    }
     printf("M items/s (median of %d interleaved rounds; ratio to the first method)\n", rounds);
 #define M2(a, b) (const struct method[]){{"loop", a}, {"volk", b}}, 2
     measure("multiply_const f32", N, M2(mul_loop, mul_volk), rounds, 0);

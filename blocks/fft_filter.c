@@ -3,24 +3,34 @@
  *
  * The output is fir_filter's: y[n] = sum_k taps[k] x[n - k], x before the first
  * item taken as zero, keeping y[0], y[d], y[2d].. for decimation d. It is computed
- * in blocks of S = N - L + 1 outputs, L taps and N = 2 * (L rounded up to a power
- * of two), GNU Radio's sizes: the FFT of N items x[b - L + 1 .. b + S - 1] times
- * the FFT of the taps, transformed back, holds y[b .. b + S - 1] from its item
- * L - 1 on (overlap-save). The L - 1 items before each buffer are the runtime's
- * history (mq_in_set_history), so nothing is carried between blocks but the
- * input; GNU Radio instead adds each block's tail into the next (overlap-add).
- * The same outputs, to float rounding (the tests compare with fir_filter).
+ * by blocks/fast_conv.c (which fir_filter uses for long filters too) in blocks of
+ * S = N - L + 1 outputs, L taps: the FFT of N items from L - 1 before a block's
+ * first output on, times the FFT of the taps, transformed back, holds the block's
+ * outputs from its item L - 1 on (overlap-save). The L - 1 items before each
+ * buffer are the runtime's history (mq_in_set_history), so nothing is carried
+ * between blocks but the input; GNU Radio instead adds each block's tail into the
+ * next (overlap-add). The same outputs, to float rounding (the tests compare with
+ * fir_filter and with the sum in double).
+ *
+ * N is fast_conv_size's: 8 L rounded up to a power of two, from 512 to 2048
+ * points, or GNU Radio's 2 * (L rounded up to a power of two) when that is larger.
+ * GNU Radio's own N was the slower up to 512 taps: 10^7 c32 items through 231 taps
+ * took 47-66 ms of work at its 512 points, 34-46 at 2048 (fast_conv.c has more
+ * figures; f32 items, two blocks a transform now, 50-62 ms with r2c transforms
+ * of 512 points before, 16-21 now). Nothing else depends on N
+ * here: there is no output multiple and no latency of a block (below), only the
+ * rounding changes.
  *
  * A buffer is filtered whole: its last block may be shorter than S (it is
  * zero-padded), so every input item has its output at once. GNU Radio waits for
- * whole blocks (its output multiple) and never filters the last part block.
- * Blocks in which decimation keeps no output are skipped.
+ * whole blocks (its output multiple) and never filters the last part block. With
+ * decimation a block starts at a kept output, and holds the outputs kept in S.
  *
- * Real items (f32) use real-to-complex transforms of N points; c32 items complex
- * ones, with real taps (ccf) or complex ones (complex_taps, the list read as re, im
- * pairs: ccc). The product of the spectra is VOLK's, as GNU Radio's. Plans are
- * FFTW_ESTIMATE ones (blocks/fft.c says why), made in init and again when a live
- * change of the taps changes N or nthreads changes.
+ * f32 items go two blocks to a complex transform, c32 items one, with real taps
+ * (ccf) or complex ones (complex_taps, the list read as re, im pairs: ccc). The
+ * product of the spectra is VOLK's, as GNU Radio's. Plans are FFTW_ESTIMATE ones
+ * (blocks/fft.c says why), made in init and again when a live change of the taps
+ * changes N or nthreads changes.
  *
  * Timestamps as fir_filter's: a sample index counts output items; a time stamps
  * y[n] with the time of x[n] less the group delay, (L - 1) / 2 items.
@@ -30,21 +40,15 @@
  * the change the old one did not keep). GNU Radio's set_taps zeroes its tail, so
  * for L - 1 outputs after a change its output misses the input before it. */
 #include <stdlib.h>
-#include <string.h>
-#include <fftw3.h>
-#include <volk/volk.h>
 
 #include "block.h"
+#include "fast_conv.h"
 #include "taps.h"
 #include "volk_setup.h"
 
 struct fftf {
-    size_t ntaps, n, s, dec, phase;
-    int cplx;            /* c32 items: complex transforms */
-    float *buf;          /* N items (c32: 2N floats) in, then out */
-    lv_32fc_t *spec;     /* the spectrum of a block: N / 2 + 1 bins (c32: N) */
-    lv_32fc_t *h;        /* the taps' spectrum, scaled by 1 / N */
-    fftwf_plan fwd, inv;
+    struct fast_conv conv;
+    size_t dec, phase;
     int64_t out_sent;
 };
 
@@ -68,92 +72,32 @@ static int check(mq_block_ctx *c)
     return taps_check_complex(c, P_TAPS, P_CTAPS, P_TYPE);
 }
 
-static void free_plans(struct fftf *f)
-{
-    if (f->fwd)
-        fftwf_destroy_plan(f->fwd);
-    if (f->inv)
-        fftwf_destroy_plan(f->inv);
-    f->fwd = f->inv = NULL;
-    fftwf_free(f->buf);
-    fftwf_free(f->spec);
-    fftwf_free(f->h);
-    f->buf = NULL;
-    f->spec = f->h = NULL;
-}
-
-/* Arrays and plans for N points. */
-static int plan(mq_block_ctx *c, struct fftf *f)
-{
-    int n = (int)f->n;
-    size_t bins = f->cplx ? f->n : f->n / 2 + 1;
-
-    free_plans(f);
-    f->buf = fftwf_alloc_real(f->cplx ? 2 * f->n : f->n);
-    f->spec = (lv_32fc_t *)fftwf_alloc_complex(bins);
-    f->h = (lv_32fc_t *)fftwf_alloc_complex(bins);
-    if (!f->buf || !f->spec || !f->h) {
-        mq_block_error(c, "out of memory");
-        return -1;
-    }
-    fftwf_plan_with_nthreads((int)mq_param_i(c, P_NTHREADS));
-    fftwf_complex *z = (fftwf_complex *)f->buf, *sp = (fftwf_complex *)f->spec;
-    if (f->cplx) {
-        f->fwd = fftwf_plan_dft_1d(n, z, sp, FFTW_FORWARD, FFTW_ESTIMATE);
-        f->inv = fftwf_plan_dft_1d(n, sp, z, FFTW_BACKWARD, FFTW_ESTIMATE);
-    } else {
-        f->fwd = fftwf_plan_dft_r2c_1d(n, f->buf, sp, FFTW_ESTIMATE);
-        f->inv = fftwf_plan_dft_c2r_1d(n, sp, f->buf, FFTW_ESTIMATE);
-    }
-    if (!f->fwd || !f->inv) {
-        mq_block_error(c, "FFTW could not plan transforms of %zu points", f->n);
-        return -1;
-    }
-    return 0;
-}
-
-/* Takes the taps parameter: the sizes, the plans if N changed, the taps' spectrum
- * (scaled by 1 / N, which the unnormalised reverse transform multiplies back),
- * and a history of L items. */
+/* Takes the taps parameter: the transforms (planned again only if their size or
+ * nthreads changed) and a history of L items. */
 static int set_taps(mq_block_ctx *c, struct fftf *f)
 {
-    size_t len, l, p = 1;
+    size_t len;
     const double *t = mq_param_v(c, P_TAPS, &len);
-    int ctaps = (int)mq_param_i(c, P_CTAPS);
+    enum fir_kind kind = mq_block_in_type(c, 0) == MQ_ITEM_F32 ? FIR_FFF
+                         : mq_param_i(c, P_CTAPS)              ? FIR_CCC
+                                                               : FIR_CCF;
+    size_t l = kind == FIR_CCC ? len / 2 : len, n = fast_conv_size(l);
+    int e = fast_conv_init(&f->conv, kind, t, l, n, (int)mq_param_i(c, P_NTHREADS));
 
-    l = ctaps ? len / 2 : len;
-    while (p < l)
-        p *= 2;
-    if (2 * p != f->n || !f->fwd) {
-        f->n = 2 * p;
-        if (plan(c, f) < 0)
-            return -1;
+    if (e == -2) {
+        mq_block_error(c, "FFTW could not plan transforms of %zu points", n);
+        return -1;
     }
-    f->ntaps = l;
-    f->s = f->n - l + 1;
-    if (mq_in_set_history(c, 0, l) < 0) {
+    if (e < 0 || mq_in_set_history(c, 0, l) < 0) {
         mq_block_error(c, "out of memory");
         return -1;
     }
-    float scale = 1.0f / (float)f->n;
-    memset(f->buf, 0, (f->cplx ? 2 : 1) * f->n * sizeof *f->buf);
-    if (!f->cplx || ctaps) /* f32 taps, or re, im pairs: the numbers in order */
-        for (size_t k = 0; k < len; k++)
-            f->buf[k] = (float)t[k] * scale;
-    else /* real taps as complex ones */
-        for (size_t k = 0; k < l; k++)
-            f->buf[2 * k] = (float)t[k] * scale;
-    fftwf_execute(f->fwd);
-    memcpy(f->h, f->spec, (f->cplx ? f->n : f->n / 2 + 1) * sizeof *f->h);
     return 0;
 }
 
 static int changed(mq_block_ctx *c, void *state, int param)
 {
-    struct fftf *f = state;
-    if (param == P_TAPS)
-        return set_taps(c, f);
-    return plan(c, f) < 0 ? -1 : set_taps(c, f);
+    return set_taps(c, state); /* taps or nthreads */
 }
 
 static int init(mq_block_ctx *c, void **state)
@@ -167,37 +111,17 @@ static int init(mq_block_ctx *c, void **state)
         mq_block_error(c, "FFTW could not start its threads");
         return -1;
     }
-    f->cplx = mq_block_in_type(c, 0) == MQ_ITEM_C32;
     f->dec = (size_t)mq_param_i(c, P_DEC);
     mq_block_set_relative_rate(c, 1, f->dec); /* tags: x -> x / d, as fir_filter's */
     return set_taps(c, f);
 }
 
-/* Outputs y[b .. b + m - 1] of the window x (x[0] is the item L - 1 before the
- * buffer's first), of which those at the kept positions p = phase, phase + d, ..
- * go to o; returns how many. */
-static size_t block(struct fftf *f, const float *x, size_t b, size_t m, size_t p, float *o)
-{
-    size_t w = f->ntaps - 1 + m, lanes = f->cplx ? 2 : 1, bins = f->cplx ? f->n : f->n / 2 + 1;
-    size_t k = 0;
-
-    memcpy(f->buf, x + b * lanes, w * lanes * sizeof *x);
-    memset(f->buf + w * lanes, 0, (f->n - w) * lanes * sizeof *x);
-    fftwf_execute(f->fwd);
-    volk_32fc_x2_multiply_32fc(f->spec, f->spec, f->h, (unsigned)bins);
-    fftwf_execute(f->inv);
-    for (; p < b + m; p += f->dec, k++)
-        for (size_t l = 0; l < lanes; l++)
-            o[k * lanes + l] = f->buf[(f->ntaps - 1 + p - b) * lanes + l];
-    return k;
-}
-
 static int work(mq_block_ctx *c, void *state)
 {
     struct fftf *f = state;
-    size_t n, lanes = f->cplx ? 2 : 1;
+    size_t n;
     const float *x = mq_in_items(c, 0, &n); /* L - 1 items of history first */
-    size_t outs = f->phase < n ? (n - f->phase + f->dec - 1) / f->dec : 0, k = 0;
+    size_t outs = f->phase < n ? (n - f->phase + f->dec - 1) / f->dec : 0;
     mq_timestamp in_ts, ts;
     float *o;
 
@@ -206,14 +130,9 @@ static int work(mq_block_ctx *c, void *state)
     if (outs > 0) {
         if (!(o = mq_out_alloc_items(c, 0, outs)))
             return MQ_WORK_ERROR;
-        for (size_t b = 0, p = f->phase; b < n; b += f->s) {
-            size_t m = n - b < f->s ? n - b : f->s;
-            if (p < b + m) /* else decimation keeps nothing of it */
-                k += block(f, x, b, m, p, o + k * lanes);
-            p = f->phase + k * f->dec;
-        }
+        fast_conv_run(&f->conv, x, f->phase, f->dec, outs, o);
         mq_in_timestamp(c, 0, &in_ts);
-        mq_ts_outputs(&in_ts, n, (double)f->phase - (double)(f->ntaps - 1) / 2,
+        mq_ts_outputs(&in_ts, n, (double)f->phase - (double)(f->conv.ntaps - 1) / 2,
                       (double)f->dec, outs, f->out_sent, &ts);
         if (mq_out_push_items(c, 0, outs, &ts) < 0)
             return MQ_WORK_ERROR;
@@ -229,7 +148,7 @@ static void fini(mq_block_ctx *c, void *state)
 
     if (!f)
         return;
-    free_plans(f);
+    fast_conv_free(&f->conv);
     free(f);
 }
 
@@ -238,8 +157,9 @@ static const mq_block_decl decl = {
     .name = "fft_filter",
     .doc = "FIR filter by fast convolution: fir_filter's output, faster for long taps.\n"
            "y[n] = sum_k taps[k] x[n-k] (x before the first item is 0), keeping y[0],\n"
-           "y[d], y[2d].. for decimation d, from FFTs of 2 * (ntaps rounded up to a power\n"
-           "of two) points, as GNU Radio's fft_filter_fff / ccf / ccc. f32 or c32 items;\n"
+           "y[d], y[2d].. for decimation d, as GNU Radio's fft_filter_fff / ccf / ccc,\n"
+           "from FFTs of 8 ntaps rounded up to a power of two, 512 to 2048 points (GNU\n"
+           "Radio's 2 * ntaps rounded up, if larger: faster here). f32 or c32 items;\n"
            "real taps, or complex_taps (re, im pairs; c32 only). Each buffer is filtered\n"
            "whole (GNU Radio waits for whole FFT blocks). A sample index counts output\n"
            "items; a time stamps y[n] with x[n]'s time less the group delay, (ntaps - 1)\n"

@@ -37,14 +37,14 @@ static double *numbers(const char *path, size_t want)
 /* "v0, v1, .." with each float's shortest exact text (9 digits). */
 static const char *list(const float *v, size_t n)
 {
-    static char buf[2][BIG];
+    static char buf[2][4 * BIG]; /* 510 numbers of 255 complex taps */
     static int which;
     char *b = buf[which ^= 1];
     size_t len = 0;
 
     b[0] = 0;
     for (size_t i = 0; i < n; i++)
-        len += (size_t)snprintf(b + len, BIG - len, "%s%.9g", i ? ", " : "", v[i]);
+        len += (size_t)snprintf(b + len, sizeof buf[0] - len, "%s%.9g", i ? ", " : "", v[i]);
     return b;
 }
 
@@ -90,24 +90,26 @@ static const char *fir_taps(const struct fir_case *fc, double complex *h)
 
 /* fir_filter against y[n] = sum_k h[k] x[n - k] computed here in double, x before
  * the first item 0, every dec-th y from y[0]: f32 (fir_filter_fff), c32 with real
- * taps (_ccf) and with complex ones (_ccc), 73 taps (vs_gnuradio's count) and 8,
- * decimation 1, 3 and 4, in buffers of 5, 7 and 13 items (fewer than the taps: the
- * history carries the filter from buffer to buffer) and of 4099 (where the AVX2
- * kernel takes 96 floats a pass, then smaller blocks, then a dot product per
- * output: every path of blocks/fir_kernel.c). Each output within 1e-6 of
- * sum |h| max |x| (the kernels' float sums: 2e-7 of it seen), and ceil(N / dec)
- * of them. */
+ * taps (_ccf) and with complex ones (_ccc), 73 taps (vs_gnuradio's count), 8 and
+ * 255, decimation 1, 3 and 4, in buffers of 5, 7 and 13 items (fewer than the taps:
+ * the history carries the filter from buffer to buffer) and of 4099 (where the
+ * AVX2 kernel takes 96 floats a pass, then smaller blocks, then a dot product per
+ * output: every path of blocks/fir_kernel.c; and where 73 and 255 taps take fast
+ * convolution, blocks/fast_conv.c, for the most of a buffer). Each output within
+ * 1e-6 of sum |h| max |x| (the kernels' float sums and FFTW's transforms: 2e-7
+ * of it seen), and ceil(N / dec) of them. */
 START_TEST(test_fir_filter_against_the_convolution_in_double)
 {
     static const struct fir_case cases[] = {
         {"f32", 0, 73, 1, 7},  {"f32", 0, 73, 1, 4099}, {"f32", 0, 73, 3, 13},
         {"f32", 0, 8, 4, 4099}, {"c32", 0, 73, 1, 5},   {"c32", 0, 73, 1, 4099},
         {"c32", 0, 73, 4, 4099}, {"c32", 1, 73, 1, 7},  {"c32", 1, 73, 1, 4099},
-        {"c32", 1, 8, 3, 13},   {"c32", 1, 73, 3, 4099},
+        {"c32", 1, 8, 3, 13},   {"c32", 1, 73, 3, 4099}, {"f32", 0, 255, 1, 4099},
+        {"f32", 0, 255, 3, 4099}, {"c32", 0, 255, 1, 4099}, {"c32", 1, 255, 3, 4099},
     };
     enum { NC = sizeof cases / sizeof cases[0], ITEMS = 9000 };
-    static char yaml[1 << 16];
-    double complex h[NC][80];
+    static char yaml[1 << 17];
+    static double complex h[NC][256];
     size_t len = 0;
     char path[32];
 
@@ -191,6 +193,183 @@ START_TEST(test_fir_filter_complex_taps_errors)
                    "connections:\n  - [s.out, f.in]\n  - [f.out, o.in]\n",
                    "v.yaml:3:3: block 'f': parameter 'taps': complex taps are re, im pairs, "
                    "but 3 numbers were given\n");
+}
+END_TEST
+
+/* ---- fir_filter's two paths ------------------------------------------------------- */
+
+/* Taps and items with which every direct-form sum is exact in float: taps are
+ * multiples of 1/64 in [-0.5, 0.5], items integers in [-8, 8] (c32: both parts),
+ * so a product is a multiple of 1/64 below 8 and a sum of 255 complex ones stays
+ * below 2^24 / 64. The direct kernel's outputs are then the exact sum whatever
+ * its order; fast convolution's carry the transforms' rounding. That tells the
+ * two paths apart from outside the block. */
+static unsigned next_rand(unsigned *s)
+{
+    *s = *s * 1103515245u + 12345u;
+    return (*s >> 16) & 0x7fff;
+}
+
+/* n taps (complex: re, im pairs) into h; returns their text. */
+static const char *dyadic_taps(int n, int ctaps, unsigned seed, double complex *h)
+{
+    float v[2 * 256];
+    int k = 0;
+    ck_assert_int_le(n, 256);
+    for (int i = 0; i < n; i++) {
+        float re = (float)((int)(next_rand(&seed) % 65) - 32) / 64;
+        float im = ctaps ? (float)((int)(next_rand(&seed) % 65) - 32) / 64 : 0;
+        h[i] = re + im * I;
+        v[k++] = re;
+        if (ctaps)
+            v[k++] = im;
+    }
+    return list(v, (size_t)k);
+}
+
+/* `n` floats, integers in [-8, 8], to `path`, and to x. */
+static void write_ints(const char *path, size_t n, unsigned seed, float *x)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    for (size_t i = 0; i < n; i++)
+        x[i] = (float)((int)(next_rand(&seed) % 17) - 8);
+    ck_assert_uint_eq(fwrite(x, sizeof *x, n, f), n);
+    fclose(f);
+}
+
+/* A vector_sink's file with timestamps: records "@ relative V S E" (v, s, e per
+ * record, up to `max` of them), each followed by its items; the items' values
+ * (lanes of them per item) into y. Returns how many records; *ny the values. */
+static int read_stamped(const char *path, long long (*st)[3], int max, float *y, size_t *ny)
+{
+    char *text = read_file(path, NULL), *p = text;
+    int n = 0;
+    *ny = 0;
+    ck_assert_msg(text != NULL, "%s is missing", path);
+    while (*p) {
+        if (*p == '@') {
+            int used = 0;
+            ck_assert_int_lt(n, max);
+            ck_assert_int_eq(sscanf(p, "@ relative %lld %lld %lld%n", &st[n][0], &st[n][1],
+                                    &st[n][2], &used), 3);
+            n++;
+            p += used;
+        } else {
+            char *end;
+            y[(*ny)++] = strtof(p, &end); /* 9 digits: the float written, exactly */
+            ck_assert_msg(end != p, "%s: not a number: '%.20s'", path, p);
+            p = end;
+        }
+        while (*p == '\n' || *p == ' ')
+            p++;
+    }
+    free(text);
+    return n;
+}
+
+/* One case of fir_filter's paths: items (f32, c32; ctaps: complex taps), taps,
+ * decimation, items a buffer, and whether fast convolution is the faster there
+ * (fir_filter.c's fft_speedup: above 1). */
+struct path_case {
+    const char *type;
+    int ctaps, ntaps, dec, ipb, fast;
+};
+
+/* fir_filter on exact sums, at 1000 items/s with relative timestamps: 8 taps go
+ * through the direct kernel (every output exact), 255 through fast convolution
+ * (f32; c32 with real taps, and with complex ones; decimation 1 and 3): each
+ * output within 1e-6 of sum |h| max |x| of the sum (the kernels' float sums and
+ * FFTW's transforms: 1e-7 of it seen) and a quarter at least not exact; 255 taps
+ * in buffers of 100 (fewer outputs than one transform gives) go direct again.
+ * The timestamps are the direct form's on both paths: record k is the source's
+ * buffer k, from its first kept output m0 to its last m1, stamped with the times
+ * of x[m0 d] and x[m1 d] less (ntaps - 1) / 2 items. */
+START_TEST(test_fir_filter_takes_the_faster_path_with_the_same_outputs)
+{
+    static const struct path_case cases[] = {
+        {"f32", 0, 8, 1, 16384, 0},   {"f32", 0, 255, 1, 16384, 1}, {"f32", 0, 255, 3, 16384, 1},
+        {"f32", 0, 255, 1, 100, 0},   {"c32", 0, 8, 3, 8192, 0},    {"c32", 0, 255, 1, 8192, 1},
+        {"c32", 0, 255, 3, 8192, 1},  {"c32", 1, 8, 1, 8192, 0},    {"c32", 1, 255, 1, 8192, 1},
+        {"c32", 1, 255, 3, 8192, 1},
+    };
+    enum { NC = sizeof cases / sizeof cases[0], ITEMS = 40000, MAXREC = 512 };
+    static char yaml[1 << 17];
+    static double complex h[NC][256];
+    static float x[2 * ITEMS], y[2 * ITEMS];
+    static long long st[MAXREC][3];
+    size_t len = 0;
+    char path[32];
+
+    enter_tmpdir();
+    len += (size_t)snprintf(yaml + len, sizeof yaml - len, "blocks:\n");
+    for (int c = 0; c < NC; c++) {
+        const struct path_case *pc = &cases[c];
+        snprintf(path, sizeof path, "x%d.raw", c);
+        write_ints(path, (size_t)ITEMS * (strcmp(pc->type, "c32") ? 1 : 2), 7u * (unsigned)c + 1,
+                   x);
+        const char *taps = dyadic_taps(pc->ntaps, pc->ctaps, 3u * (unsigned)c + 2, h[c]);
+        len += (size_t)snprintf(
+            yaml + len, sizeof yaml - len,
+            "  s%d: {type: file_source, params: {path: x%d.raw, type: %s, items_per_buffer: %d,"
+            " sample_rate: 1000, timestamps: relative}}\n"
+            "  f%d: {type: fir_filter, params: {type: %s, complex_taps: %s, decimation: %d,"
+            " taps: [%s]}}\n"
+            "  y%d: {type: vector_sink, params: {path: y%d.txt, type: %s, timestamps: true}}\n",
+            c, c, pc->type, pc->ipb, c, pc->type, pc->ctaps ? "true" : "false", pc->dec, taps, c,
+            c, pc->type);
+    }
+    len += (size_t)snprintf(yaml + len, sizeof yaml - len, "connections:\n");
+    for (int c = 0; c < NC; c++)
+        len += (size_t)snprintf(yaml + len, sizeof yaml - len,
+                                "  - [s%d.out, f%d.in]\n  - [f%d.out, y%d.in]\n", c, c, c, c);
+    ck_assert_uint_lt(len, sizeof yaml - 1);
+    graph_ok(yaml);
+    for (int c = 0; c < NC; c++) {
+        const struct path_case *pc = &cases[c];
+        int cplx = !strcmp(pc->type, "c32"), d = pc->dec, l = pc->ntaps;
+        int outs = (ITEMS + d - 1) / d, inexact = 0;
+        size_t nx, ny;
+        snprintf(path, sizeof path, "x%d.raw", c);
+        float *xs = (float *)read_file(path, &nx);
+        snprintf(path, sizeof path, "y%d.txt", c);
+        int nrec = read_stamped(path, st, MAXREC, y, &ny);
+        ck_assert_uint_eq(ny, (size_t)outs * (cplx ? 2 : 1));
+        /* the stamps, buffer by buffer */
+        ck_assert_int_eq(nrec, (ITEMS + pc->ipb - 1) / pc->ipb);
+        for (int k = 0; k < nrec; k++) {
+            long long b = (long long)k * pc->ipb, e = b + pc->ipb < ITEMS ? b + pc->ipb : ITEMS;
+            long long m0 = (b + d - 1) / d, m1 = (e + d - 1) / d - 1, gd = (l - 1) * 500000LL;
+            ck_assert_msg(st[k][0] == m0 * d * 1000000 - gd && st[k][1] == st[k][0] &&
+                              st[k][2] == m1 * d * 1000000 - gd,
+                          "case %d record %d: @ %lld %lld %lld, want %lld .. %lld", c, k,
+                          st[k][0], st[k][1], st[k][2], m0 * d * 1000000 - gd,
+                          m1 * d * 1000000 - gd);
+        }
+        double scale = 0;
+        for (int k = 0; k < l; k++)
+            scale += cabs(h[c][k]);
+        scale *= cplx ? 8 * sqrt(2) : 8;
+        for (int m = 0; m < outs; m++) {
+            int n = m * d;
+            double complex want = 0;
+            for (int k = 0; k < l && k <= n; k++)
+                want += h[c][k] * (cplx ? xs[2 * (n - k)] + xs[2 * (n - k) + 1] * I : xs[n - k]);
+            double complex got = cplx ? y[2 * m] + y[2 * m + 1] * I : y[m];
+            inexact += got != want;
+            ck_assert_msg(cabs(got - want) <= 1e-6 * scale,
+                          "case %d (%s%s, %d taps, decimation %d): y[%d] = %.9g%+.9gj, want "
+                          "%.9g%+.9gj", c, pc->type, pc->ctaps ? " complex taps" : "", l, d, n,
+                          creal(got), cimag(got), creal(want), cimag(want));
+        }
+        if (pc->fast)
+            ck_assert_msg(inexact >= outs / 4, "case %d: %d of %d outputs not exact: not the "
+                          "fast path?", c, inexact, outs);
+        else
+            ck_assert_msg(inexact == 0, "case %d: %d of %d outputs not exact: not the direct "
+                          "kernel?", c, inexact, outs);
+        free(xs);
+    }
 }
 END_TEST
 
@@ -821,6 +1000,72 @@ START_TEST(test_agc_iir_and_moving_average_setters)
 }
 END_TEST
 
+/* y[i] of the taps h (n of them) over x, where the items before `from` are 0. */
+static double conv_from(const float *x, long long i, const double complex *h, int n,
+                        long long from)
+{
+    double y = 0;
+    for (int k = 0; k < n && i - k >= 0; k++)
+        if (i - k >= from)
+            y += creal(h[k]) * x[i - k];
+    return y;
+}
+
+/* fir_filter's taps changed while it runs across the threshold of fast
+ * convolution, 8 taps to 255 and back to 8 (exact sums, as above, in buffers of
+ * 16384): the direct kernel's exact outputs up to the first change; from it the
+ * long filter's, which sees the 7 items the short one kept and zeros before them,
+ * within 1e-6 of sum |h| max |x| and a quarter at least not exact (fast
+ * convolution); from the second change the new short filter's, exact again. */
+START_TEST(test_fir_filter_live_taps_cross_to_fast_convolution_and_back)
+{
+    enum { N = 300000, L1 = 8, L2 = 255 };
+    static double complex t1[L1], t2[L2], t3[L1];
+    static float x[N];
+    static char graph[1 << 14], change[1 << 13];
+    const char *g = "filtfast" SFX;
+
+    own_ctldir();
+    write_ints("x.f32", N, 11, x);
+    const char *taps1 = dyadic_taps(L1, 0, 5, t1);
+    snprintf(graph, sizeof graph,
+             "blocks:\n"
+             "  src: {type: file_source, params: {path: x.f32, items_per_buffer: 16384}}\n"
+             "  thr: {type: throttle, params: {rate: 300000}}\n"
+             "  fir: {type: fir_filter, params: {taps: [%s]}}\n"
+             "  o: {type: file_sink, params: {path: y.f32}}\n"
+             "connections:\n  - [src.out, thr.in]\n  - [thr.out, fir.in]\n  - [fir.out, o.in]\n",
+             taps1);
+    pid_t pid = start_graph("filtfast", graph, 0);
+    snprintf(change, sizeof change, "fir.taps=[%s]", dyadic_taps(L2, 0, 6, t2));
+    long long at1 = set_after(g, "fir", 0, 40000, change);
+    snprintf(change, sizeof change, "fir.taps=[%s]", dyadic_taps(L1, 0, 7, t3));
+    long long at2 = set_after(g, "fir", at1, 70000, change);
+    ck_assert_int_eq(finish(pid), 0);
+    ck_assert_int_lt(at2, N - 16384); /* a whole buffer of the last filter at least */
+    float *y = read_f32("y.f32", N);
+    double scale = 0;
+    for (int k = 0; k < L2; k++)
+        scale += cabs(t2[k]) * 8;
+    long long inexact = 0;
+    for (long long i = 0; i < N; i++) {
+        if (i < at1 || i >= at2) {
+            double want = i < at1 ? conv_from(x, i, t1, L1, 0) : conv_from(x, i, t3, L1, 0);
+            ck_assert_msg(y[i] == want, "item %lld: %.9g, want %.9g exactly (changes at %lld, "
+                          "%lld)", i, y[i], want, at1, at2);
+            continue;
+        }
+        double want = conv_from(x, i, t2, L2, at1 - (L1 - 1));
+        inexact += y[i] != want;
+        ck_assert_msg(fabs(y[i] - want) <= 1e-6 * scale, "item %lld: %.9g, want %.9g (255 "
+                      "taps from %lld)", i, y[i], want, at1);
+    }
+    ck_assert_msg(inexact >= (at2 - at1) / 4, "%lld of %lld outputs of 255 taps not exact: not "
+                  "fast convolution?", inexact, at2 - at1);
+    free(y);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("dsp_filt");
@@ -830,6 +1075,7 @@ int main(void)
     tcase_add_unchecked_fixture(tc, run_make_base, run_remove_base);
     tcase_add_test(tc, test_fir_filter_against_the_convolution_in_double);
     tcase_add_test(tc, test_fir_filter_complex_taps_errors);
+    tcase_add_test(tc, test_fir_filter_takes_the_faster_path_with_the_same_outputs);
     tcase_add_test(tc, test_iir_filter_oldstyle_true_and_false_with_the_same_taps);
     tcase_add_test(tc, test_iir_filter_as_fm_deemphasis);
     tcase_add_test(tc, test_iir_filter_refuses_empty_taps);
@@ -843,6 +1089,7 @@ int main(void)
     tcase_add_test(tc, test_filters_pass_timestamps);
     tcase_add_test(tc, test_dc_blocker_times_are_less_its_delay);
     tcase_add_test(tc, test_agc_iir_and_moving_average_setters);
+    tcase_add_test(tc, test_fir_filter_live_taps_cross_to_fast_convolution_and_back);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

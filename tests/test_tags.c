@@ -120,6 +120,33 @@ START_TEST(test_fir_decimation_scales_tag_offsets)
 }
 END_TEST
 
+/* The same through a long filter, which fir_filter computes by fast convolution
+ * in buffers of 16384 (231 taps of firdes.low_pass(1, 48000, 3000, 500)): the tags
+ * go where the direct form's go, x -> round(x / 3) at decimation 3 and x -> x
+ * without decimation, the 4000 of them. */
+START_TEST(test_fir_fast_convolution_moves_tags_as_the_direct_form)
+{
+    enum { ITEMS = 40000, TAGS = ITEMS / 10 };
+    static int at[TAGS];
+    static char want[TAGS * 64];
+    enter_tmpdir();
+    write_inputs();
+    for (int dec = 1; dec <= 3; dec += 2) {
+        char yaml[1024];
+        for (int i = 0; i < TAGS; i++)
+            at[i] = (10 * i + dec / 2) / dec; /* round(10 i / dec): never a half */
+        snprintf(yaml, sizeof yaml,
+                 SRC(16384, 40000) "  f: {type: fir_filter, params: {decimation: %d, taps:"
+                                   " {low_pass: {gain: 1, sample_rate: 48000, cutoff: 3000,"
+                                   " transition: 500}}}}\n"
+                                   "connections:\n  - [src.out, h.in]\n  - [h.out, f.in]\n"
+                                   "  - [f.out, d.in0]\n", dec);
+        tags_are(yaml, "d.txt", begin_lines(want, sizeof want, "", at, TAGS));
+        ck_assert_int_eq(unlink("d.txt"), 0);
+    }
+}
+END_TEST
+
 /* The DSP library's rate changers scale offsets by their rates: keep_one_in_n 5
  * and stream_to_vector 5 put the tags of items 0, 10, 20, 30 on outputs 0, 2, 4,
  * 6; vector_to_stream after stream_to_vector gives them back their own. */
@@ -431,6 +458,7 @@ int main(void)
     tcase_add_test(tc, test_begin_tag_reaches_tag_debug_through_a_chain);
     tcase_add_test(tc, test_no_begin_tag_no_tags);
     tcase_add_test(tc, test_fir_decimation_scales_tag_offsets);
+    tcase_add_test(tc, test_fir_fast_convolution_moves_tags_as_the_direct_form);
     tcase_add_test(tc, test_rate_changers_of_the_library_scale_tag_offsets);
     tcase_add_test(tc, test_a_tag_whose_output_item_has_gone_goes_on_the_next);
     tcase_add_test(tc, test_resampler_and_delay_move_tags);
