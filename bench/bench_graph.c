@@ -8,7 +8,8 @@
  *   chain8x     the same with 8 multiply_const in a row;
  *   startup     a 64-block chain: from launching mqgraph until every block has
  *               joined the arena, and from SIGINT until mqgraph has exited
- *               (stop, drain, reap, unlink).
+ *               (stop, drain, reap, unlink); as mqgraph places its blocks, and
+ *               with --workers 0 (a process each).
  *
  * Usage: bench_graph [items] [items_per_buffer]   (defaults 2^30, 16384)
  * Figures only; nothing is asserted. */
@@ -103,9 +104,11 @@ static double wait_all_joined(const char *name, int blocks, double t0)
         mq_arena *a = bench_attach(name);
         if (a) {
             int active = 0;
-            for (int i = 0; i < blocks; i++) {
+            for (int i = 0; i < blocks; i++) { /* in the slot of its process */
                 mq_slot_info si;
-                active += mq_arena_slot_info(a, (uint32_t)i, &si) == 0 &&
+                mq_block_info bi;
+                active += mq_registry_block_info(a, (uint32_t)i, &bi) == 0 && bi.slot >= 0 &&
+                          mq_arena_slot_info(a, (uint32_t)bi.slot, &si) == 0 &&
                           si.state == MQ_SLOT_ACTIVE;
             }
             int started = mq_arena_started(a);
@@ -118,7 +121,7 @@ static double wait_all_joined(const char *name, int blocks, double t0)
     return -1;
 }
 
-static void startup(const char *dir)
+static void startup(const char *dir, const char *workers)
 {
     char path[256];
     double up_best = 1e9, down_best = 1e9, up_sum = 0, down_sum = 0;
@@ -128,7 +131,7 @@ static void startup(const char *dir)
     bench_write_chain(path, "start64", 61, 1LL << 50, 1024); /* 64 blocks, runs until stopped */
     for (int r = 0; r < runs; r++) {
         double t0 = now_s();
-        pid_t pid = launch(path, 1);
+        pid_t pid = launch_workers(path, 1, workers);
         double up = wait_all_joined("start64", 64, t0);
         double t1 = now_s();
         kill(pid, SIGINT);
@@ -142,8 +145,8 @@ static void startup(const char *dir)
         up_best = up < up_best ? up : up_best;
         down_best = down < down_best ? down : down_best;
     }
-    printf("startup  64 blocks: launch to all joined %.1f ms (best of %d; mean %.1f),"
-           " SIGINT to exit %.1f ms (mean %.1f)\n",
+    printf("startup  64 blocks%s: launch to all joined %.1f ms (best of %d; mean %.1f),"
+           " SIGINT to exit %.1f ms (mean %.1f)\n", workers ? ", a process each" : "",
            up_best * 1e3, runs, up_sum / runs * 1e3, down_best * 1e3, down_sum / runs * 1e3);
 }
 
@@ -159,7 +162,8 @@ int main(int argc, char **argv)
     printf("mqgraph  %s\n", exe);
     printf("(buffers of %d f32 items)\n", per_buf);
     chains(dir, items, per_buf, 3);
-    startup(dir);
+    startup(dir, NULL); /* as mqgraph places them */
+    startup(dir, "0");
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     return system(cmd) == 0 ? 0 : 1;

@@ -63,7 +63,8 @@ static inline void find_binary(void)
     exe = bin;
 }
 
-static inline pid_t launch(const char *yaml, int quiet)
+/* mqgraph run YAML --quiet [--workers W] (W NULL: the default placement). */
+static inline pid_t launch_workers(const char *yaml, int quiet, const char *workers)
 {
     pid_t pid = fork();
     if (pid < 0)
@@ -74,10 +75,18 @@ static inline pid_t launch(const char *yaml, int quiet)
             int fd = open("/dev/null", O_WRONLY);
             dup2(fd, 1);
         }
-        execl(exe, exe, "run", yaml, "--quiet", (char *)NULL);
+        if (workers)
+            execl(exe, exe, "run", yaml, "--quiet", "--workers", workers, (char *)NULL);
+        else
+            execl(exe, exe, "run", yaml, "--quiet", (char *)NULL);
         _exit(127);
     }
     return pid;
+}
+
+static inline pid_t launch(const char *yaml, int quiet)
+{
+    return launch_workers(yaml, quiet, NULL);
 }
 
 static inline int reap(pid_t pid)
