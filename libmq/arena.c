@@ -132,8 +132,10 @@ static void mq__init_sections(mq_arena *a)
 {
     _Atomic uint64_t *bm = mq__bitmap(a);
 
-    for (uint32_t s = 0; s < a->layout.n_slots; s++)
+    for (uint32_t s = 0; s < a->layout.n_slots; s++) {
         atomic_store(&mq__slot(a, s)->block, -1);
+        atomic_store(&mq__slot(a, s)->in_block, -1);
+    }
     for (uint32_t b = 0; b < a->layout.n_blocks; b++) {
         struct mq__block *blk = mq__block(a, b);
         atomic_store(&blk->slot, -1);

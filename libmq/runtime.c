@@ -2163,8 +2163,10 @@ int mq_block_run(const mq_block_decl *d, mq_arena *a, uint32_t block, int n_para
         mq_arena_fail(a); /* before the outputs end: see mq_arena_fail */
     mq__shutdown(c, !c->ckpt || (rc >= 0 && opts && opts->end_when_done), rc < 0);
     rc = mq__fini(c, state, rc, c->ckpt);
-    mq_registry_block_ended(a, block, rc < 0 ? 2 : 1);
 out:
+    /* also after a failure before the loop (its parameters, its wiring): in a
+     * worker process the supervisor fails the graph on it (members_ended) */
+    mq_registry_block_ended(a, block, rc < 0 ? 2 : 1);
     for (int i = 0; i < MQ_MAX_PORTS; i++)
         free(c->in[i].win);
     mq__tags_end(c);

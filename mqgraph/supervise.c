@@ -478,12 +478,15 @@ static void child_exited(struct sup *s, struct child *c, int64_t status, int ter
         mq_conn_loss total = {0, 0};
         json_t *where = json_array();
         reclaim(s, c, lost, sizeof lost, &total, where);
-        ev_block(s, "died", c->idx,
-                 json_pack("{s:o, s:o, s:I, s:I, s:o*, s:b}", "signal",
-                           term_signal ? json_integer(term_signal) : json_null(), "exit_status",
-                           term_signal ? json_null() : json_integer(status), "lost_buffers",
-                           (json_int_t)total.buffers, "lost_bytes", (json_int_t)total.bytes,
-                           "lost", where, "restart", may_restart));
+        if (!c->ended_seen) /* else members_ended said it died */
+            ev_block(s, "died", c->idx,
+                     json_pack("{s:o, s:o, s:I, s:I, s:o*, s:b}", "signal",
+                               term_signal ? json_integer(term_signal) : json_null(),
+                               "exit_status", term_signal ? json_null() : json_integer(status),
+                               "lost_buffers", (json_int_t)total.buffers, "lost_bytes",
+                               (json_int_t)total.bytes, "lost", where, "restart", may_restart));
+        else
+            json_decref(where);
         if (may_restart) {
             schedule_restart(s, c, why, lost);
             return;
@@ -537,8 +540,10 @@ static void members_ended(struct sup *s)
     for (int i = 0; i < s->g->n_blocks; i++) {
         struct child *c = &s->kids[i];
         mq_block_info bi;
+        /* 1 and 2 only: what else a process wrote there means nothing */
         if (!c->running || c->ended_seen || members(s, s->g->blocks[i].leader) == 1 ||
-            mq_registry_block_info(s->a, (uint32_t)i, &bi) < 0 || !bi.ended ||
+            mq_registry_block_info(s->a, (uint32_t)i, &bi) < 0 ||
+            (bi.ended != 1 && bi.ended != 2) ||
             (bi.ended == 2 && s->g->blocks[i].restart != MQG_RESTART_NEVER))
             continue;
         c->ended_seen = 1;
@@ -790,6 +795,11 @@ static int spawn(struct sup *s, int i)
      * group reaches the supervisor's signal pipe once through each such child, as
      * if it had been pressed again (and a second press forces the stop). The child
      * sets its dispositions and then takes what is pending (child_main). */
+    /* A block's ended flag is its last life's until its new run starts, which in
+     * a worker process may come after other blocks' long inits: cleared here. */
+    for (int m = i; m < s->g->n_blocks; m++)
+        if (s->g->blocks[m].leader == i)
+            mq_registry_block_ended(s->a, (uint32_t)m, 0);
     sigfillset(&all);
     sigprocmask(SIG_BLOCK, &all, &old);
     pid = fork();
