@@ -124,6 +124,10 @@ END_TEST
  * in buffers of 16384 (231 taps of firdes.low_pass(1, 48000, 3000, 500)): the tags
  * go where the direct form's go, x -> round(x / 3) at decimation 3 and x -> x
  * without decimation, the 4000 of them. */
+/* A tag every 10 items makes each buffer's tag list some 100 KiB, more than the
+ * arena sized from the graph counts on (4 KiB lists; 2 spare 1 MiB buffers): with
+ * two queued and f's own output needing a third, f would wait for ever (the
+ * supervisor says so after 3 s). So this graph says its pools. */
 START_TEST(test_fir_fast_convolution_moves_tags_as_the_direct_form)
 {
     enum { ITEMS = 40000, TAGS = ITEMS / 10 };
@@ -136,6 +140,8 @@ START_TEST(test_fir_fast_convolution_moves_tags_as_the_direct_form)
         for (int i = 0; i < TAGS; i++)
             at[i] = (10 * i + dec / 2) / dec; /* round(10 i / dec): never a half */
         snprintf(yaml, sizeof yaml,
+                 "arena: {pools: [{size: 4096, count: 256}, {size: 65536, count: 128},"
+                 " {size: 1048576, count: 64}]}\n"
                  SRC(16384, 40000) "  f: {type: fir_filter, params: {decimation: %d, taps:"
                                    " {low_pass: {gain: 1, sample_rate: 48000, cutoff: 3000,"
                                    " transition: 500}}}}\n"
