@@ -1299,9 +1299,11 @@ void graph_set_leaders(mqg_graph *g)
     for (int i = 0; i < g->n_blocks; i++) {
         mqg_block *b = &g->blocks[i];
         b->leader = i;
+        b->members = 0;
         for (int j = 0; j < i && b->process && b->leader == i; j++)
             if (g->blocks[j].process && !strcmp(g->blocks[j].process, b->process))
                 b->leader = j;
+        g->blocks[b->leader].members++;
     }
 }
 

@@ -84,10 +84,11 @@ typedef struct mqg_block {
     mqg_mark host_mark;
     /* `process: NAME`: the worker process it shares with the graph's other blocks
      * of that name (NULL: one of its own). leader: the first block of its process,
-     * whose slot and restart policy the process has (itself when alone). */
+     * whose slot and restart policy the process has (itself when alone); members,
+     * of a leader: how many blocks its process runs (graph_set_leaders). */
     char *process;
     mqg_mark process_mark;
-    int leader;
+    int leader, members;
     const mq_block_decl *decl; /* set by validation */
     mq_block_decl *own_decl;   /* decl, when its module made it for this block (special.h) */
     /* validation: the block's own check refused a combination while its item type

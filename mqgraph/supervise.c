@@ -130,15 +130,6 @@ static void on_close(uv_handle_t *h) { (void)h; }
 
 /* "block 'f' (fault, pid 7)", or for a worker process of several blocks (led by
  * block l) "process 'w' (blocks src, f; pid 7)". */
-/* How many blocks process l (a leader's index) runs. */
-static int members(const struct sup *s, int l)
-{
-    int n = 0;
-    for (int i = 0; i < s->g->n_blocks; i++)
-        n += s->g->blocks[i].leader == l;
-    return n;
-}
-
 static const char *who(const struct sup *s, int l, char *buf, size_t len)
 {
     const mqg_block *b = &s->g->blocks[l];
@@ -146,7 +137,7 @@ static const char *who(const struct sup *s, int l, char *buf, size_t len)
     size_t at;
     int in = -1;
 
-    if (members(s, l) == 1) {
+    if (b->members == 1) {
         snprintf(buf, len, "block '%s' (%s, pid %d)", b->name, b->type, (int)s->kids[l].pid);
         return buf;
     }
@@ -541,7 +532,7 @@ static void members_ended(struct sup *s)
         struct child *c = &s->kids[i];
         mq_block_info bi;
         /* 1 and 2 only: what else a process wrote there means nothing */
-        if (!c->running || c->ended_seen || members(s, s->g->blocks[i].leader) == 1 ||
+        if (!c->running || c->ended_seen || s->g->blocks[s->g->blocks[i].leader].members == 1 ||
             mq_registry_block_info(s->a, (uint32_t)i, &bi) < 0 ||
             (bi.ended != 1 && bi.ended != 2) ||
             (bi.ended == 2 && s->g->blocks[i].restart != MQG_RESTART_NEVER))
@@ -866,7 +857,7 @@ const char *sup_block_state(const struct sup *s, int b)
         mq_block_info bi;
         int got = mq_registry_block_info(s->a, (uint32_t)b, &bi) == 0;
         /* of a worker process that goes on: the block's own run has returned */
-        if (got && bi.ended && members(s, (int)slot) > 1)
+        if (got && bi.ended && s->g->blocks[slot].members > 1)
             return bi.ended == 2 ? "failed" : "finished";
         if (mq_arena_slot_info(s->a, slot, &si) == 0 && si.state == MQ_SLOT_ACTIVE &&
             si.pid == c->pid && mq_arena_started(s->a))
@@ -1037,13 +1028,10 @@ static void summary_processes(const mqg_graph *g)
         return;
     printf("%d process%s:", n, n == 1 ? "" : "es");
     for (int i = 0, k = 0; i < g->n_blocks; i++) {
-        int members = 0;
-        if (!g->blocks[i].process || g->blocks[i].leader != i)
-            continue;
-        for (int j = i; j < g->n_blocks; j++)
-            members += g->blocks[j].leader == i;
-        printf("%s %s (%d block%s)", k++ ? "," : "", g->blocks[i].process, members,
-               members == 1 ? "" : "s");
+        const mqg_block *b = &g->blocks[i];
+        if (b->process && b->leader == i)
+            printf("%s %s (%d block%s)", k++ ? "," : "", b->process, b->members,
+                   b->members == 1 ? "" : "s");
     }
     putchar('\n');
 }
