@@ -52,33 +52,24 @@ static inline int nway_work(mq_block_ctx *c, nway_step *step)
         if (n < least)
             least = n;
     }
-    if (n_in > 1 && least == n0 && least > 0 && mq_in_sole(c, 0)) {
-        if (!(o = mq_in_writable_items(c, 0, &n)))
-            return MQ_WORK_ERROR;
-        vals = least * mq_block_in_vlen(c, 0);
-        for (int i = 1; i < n_in; i++) {
-            mq_in_consume_items(c, i, least);
-            step(t, o, o, x[i], vals);
-        }
-        if (mq_in_timestamp(c, 0, &ts) == 0)
-            mq_ts_items(&ts, n0, 0, 1, least, &ts);
-        return mq_out_forward_items(c, 0, 0, least, &ts) < 0 ? MQ_WORK_ERROR : MQ_WORK_OK;
-    }
-    for (int i = 0; i < n_in; i++)
+    int in_place = n_in > 1 && least == n0 && least > 0 && mq_in_sole(c, 0);
+    for (int i = in_place; i < n_in; i++) /* input 0 in place: the forward takes it */
         mq_in_consume_items(c, i, least);
     if (least == 0)
         return MQ_WORK_OK; /* an empty buffer on some input: it goes, nothing comes out */
-    if (!(o = mq_out_alloc_items(c, 0, least)))
+    if (!(o = in_place ? mq_in_writable_items(c, 0, &n) : mq_out_alloc_items(c, 0, least)))
         return MQ_WORK_ERROR;
     vals = least * mq_block_in_vlen(c, 0);
     if (n_in == 1)
         memcpy(o, x[0], least * mq_block_in_item_size(c, 0));
-    else
+    else if (!in_place)
         step(t, o, x[0], x[1], vals);
-    for (int i = 2; i < n_in; i++)
+    for (int i = in_place ? 1 : 2; i < n_in; i++)
         step(t, o, o, x[i], vals);
     if (mq_in_timestamp(c, 0, &ts) == 0)
         mq_ts_items(&ts, n0, 0, 1, least, &ts);
+    if (in_place)
+        return mq_out_forward_items(c, 0, 0, least, &ts) < 0 ? MQ_WORK_ERROR : MQ_WORK_OK;
     return mq_out_push_items(c, 0, least, &ts) < 0 ? MQ_WORK_ERROR : MQ_WORK_OK;
 }
 
