@@ -1232,23 +1232,19 @@ START_TEST(test_block_abi_2_loads_and_bad_blocks_are_named)
     ck_assert_str_eq(out, "5\n10\n");
     free(out);
     /* ABI 4 (no before_fork): loads, runs, and nothing past its end is called */
-    write_file("v4.yaml", "blocks:\n  s: {type: vector_source, params: {values: [1, 2]}}\n"
-                          "  x: {type: abi4, params: {k: 6}}\n"
-                          "  o: {type: vector_sink, params: {path: v4.txt}}\n"
-                          "connections:\n  - [s.out, x.in]\n  - [x.out, o.in]\n");
-    const char *v4[] = {"run", "v4.yaml", "--quiet", NULL};
-    ck_assert_int_eq(run(v4), 0);
+    run_yaml_ok("v4", "blocks:\n  s: {type: vector_source, params: {values: [1, 2]}}\n"
+                      "  x: {type: abi4, params: {k: 6}}\n"
+                      "  o: {type: vector_sink, params: {path: v4.txt}}\n"
+                      "connections:\n  - [s.out, x.in]\n  - [x.out, o.in]\n", 1);
     out = read_file("v4.txt", NULL);
     ck_assert_str_eq(out, "6\n12\n");
     free(out);
     /* before_fork ran once in mqgraph for the two blocks of its type, before
      * either process was forked: both inherited one call */
-    write_file("bf.yaml", "blocks:\n  p: {type: forkprep}\n  q: {type: forkprep}\n"
-                          "  o: {type: vector_sink, params: {path: bf1.txt}}\n"
-                          "  r: {type: vector_sink, params: {path: bf2.txt}}\n"
-                          "connections:\n  - [p.out, o.in]\n  - [q.out, r.in]\n");
-    const char *bf[] = {"run", "bf.yaml", "--quiet", NULL};
-    ck_assert_int_eq(run(bf), 0);
+    run_yaml_ok("bf", "blocks:\n  p: {type: forkprep}\n  q: {type: forkprep}\n"
+                      "  o: {type: vector_sink, params: {path: bf1.txt}}\n"
+                      "  r: {type: vector_sink, params: {path: bf2.txt}}\n"
+                      "connections:\n  - [p.out, o.in]\n  - [q.out, r.in]\n", 1);
     out = read_file("bf1.txt", NULL);
     ck_assert_str_eq(out, "1\n");
     free(out);
