@@ -129,10 +129,10 @@ int mq_registry_block_info(const mq_arena *a, uint32_t block, mq_block_info *out
     return 0;
 }
 
-void mq_registry_block_ended(mq_arena *a, uint32_t block, int ended)
+void mq_registry_block_ended(mq_arena *a, uint32_t block, uint32_t ended)
 {
     if (block < (uint32_t)mq_registry_block_count(a))
-        atomic_store(&mq__block(a, block)->ended, ended ? 1u : 0u);
+        atomic_store(&mq__block(a, block)->ended, ended);
 }
 
 void mq_registry_block_account(mq_arena *a, uint32_t block, uint64_t items_in,

@@ -75,7 +75,7 @@ typedef struct mq_block_info {
     char type[MQ_NAME_MAX];
     int32_t slot;
     uint64_t work_calls, items_in, items_out, busy_ns;
-    uint32_t ended; /* its run returned in this life (untrusted) */
+    uint32_t ended; /* MQ_BLOCK_RUNNING, _FINISHED, _FAILED (untrusted) */
 } mq_block_info;
 
 int mq_registry_block_info(const mq_arena *a, uint32_t block, mq_block_info *out);
@@ -84,9 +84,11 @@ int mq_registry_block_info(const mq_arena *a, uint32_t block, mq_block_info *out
 void mq_registry_block_account(mq_arena *a, uint32_t block, uint64_t items_in,
                                uint64_t items_out, uint64_t busy_ns);
 
-/* Whether the block's run has returned (1) or is under way (0): in a worker process
- * a block finishes while the process goes on with the others, and the supervisor
- * shows it finished from here. The process running the block sets it. */
-void mq_registry_block_ended(mq_arena *a, uint32_t block, int ended);
+/* Whether the block's run is under way or has returned, and how: in a worker
+ * process a block finishes or fails while the process goes on with the others,
+ * and the supervisor learns it from here. The process running the block sets it
+ * (the supervisor clears it before a restart). */
+enum { MQ_BLOCK_RUNNING = 0, MQ_BLOCK_FINISHED = 1, MQ_BLOCK_FAILED = 2 };
+void mq_registry_block_ended(mq_arena *a, uint32_t block, uint32_t ended);
 
 #endif

@@ -2115,7 +2115,7 @@ int mq_block_run(const mq_block_decl *d, mq_arena *a, uint32_t block, int n_para
     /* The loop keeps the promises batching asks for (queue.h): its waits are
      * bounded by the heartbeat, and it flushes what it deferred. */
     mq_queue_batch_wakeups(a, 1);
-    mq_registry_block_ended(a, block, 0);
+    mq_registry_block_ended(a, block, MQ_BLOCK_RUNNING);
     if ((rc = mq_registry_block_info(a, block, &bi)) < 0) {
         snprintf(errbuf, errlen, "no block %u in the registry", block);
         free(c);
@@ -2166,7 +2166,7 @@ int mq_block_run(const mq_block_decl *d, mq_arena *a, uint32_t block, int n_para
 out:
     /* also after a failure before the loop (its parameters, its wiring): in a
      * worker process the supervisor fails the graph on it (members_ended) */
-    mq_registry_block_ended(a, block, rc < 0 ? 2 : 1);
+    mq_registry_block_ended(a, block, rc < 0 ? MQ_BLOCK_FAILED : MQ_BLOCK_FINISHED);
     for (int i = 0; i < MQ_MAX_PORTS; i++)
         free(c->in[i].win);
     mq__tags_end(c);

@@ -531,14 +531,14 @@ static void members_ended(struct sup *s)
     for (int i = 0; i < s->g->n_blocks; i++) {
         struct child *c = &s->kids[i];
         mq_block_info bi;
-        /* 1 and 2 only: what else a process wrote there means nothing */
+        /* what else a process wrote there means nothing */
         if (!c->running || c->ended_seen || s->g->blocks[s->g->blocks[i].leader].members == 1 ||
             mq_registry_block_info(s->a, (uint32_t)i, &bi) < 0 ||
-            (bi.ended != 1 && bi.ended != 2) ||
-            (bi.ended == 2 && s->g->blocks[i].restart != MQG_RESTART_NEVER))
+            (bi.ended != MQ_BLOCK_FINISHED && bi.ended != MQ_BLOCK_FAILED) ||
+            (bi.ended == MQ_BLOCK_FAILED && s->g->blocks[i].restart != MQG_RESTART_NEVER))
             continue;
         c->ended_seen = 1;
-        if (bi.ended == 1) {
+        if (bi.ended == MQ_BLOCK_FINISHED) {
             ev_block(s, "finished", i, NULL);
             note_runs_on(s, i);
             continue;
@@ -790,7 +790,7 @@ static int spawn(struct sup *s, int i)
      * a worker process may come after other blocks' long inits: cleared here. */
     for (int m = i; m < s->g->n_blocks; m++)
         if (s->g->blocks[m].leader == i)
-            mq_registry_block_ended(s->a, (uint32_t)m, 0);
+            mq_registry_block_ended(s->a, (uint32_t)m, MQ_BLOCK_RUNNING);
     sigfillset(&all);
     sigprocmask(SIG_BLOCK, &all, &old);
     pid = fork();
@@ -857,8 +857,10 @@ const char *sup_block_state(const struct sup *s, int b)
         mq_block_info bi;
         int got = mq_registry_block_info(s->a, (uint32_t)b, &bi) == 0;
         /* of a worker process that goes on: the block's own run has returned */
-        if (got && bi.ended && s->g->blocks[slot].members > 1)
-            return bi.ended == 2 ? "failed" : "finished";
+        if (got && s->g->blocks[slot].members > 1 && bi.ended == MQ_BLOCK_FINISHED)
+            return "finished";
+        if (got && s->g->blocks[slot].members > 1 && bi.ended == MQ_BLOCK_FAILED)
+            return "failed";
         if (mq_arena_slot_info(s->a, slot, &si) == 0 && si.state == MQ_SLOT_ACTIVE &&
             si.pid == c->pid && mq_arena_started(s->a))
             return "running";
